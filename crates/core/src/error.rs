@@ -1,0 +1,107 @@
+//! Errors: invalid input is kept apart from rejections of well-formed actions.
+
+use alloc::string::String;
+
+use crate::action::ActionKind;
+use crate::authz::Denial;
+use crate::status::RequestStatus;
+use crate::table::Condition;
+
+/// Input that does not describe anything entitle knows: a caller's mistake, not a decision.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidInput {
+    /// A status string that is neither a known status nor one of its aliases.
+    #[error("unknown request status `{value}`")]
+    UnknownStatus {
+        /// The text given.
+        value: String,
+    },
+    /// A state string that is not an `accessPackageRequestState` member.
+    #[error("unknown request state `{value}`")]
+    UnknownState {
+        /// The text given.
+        value: String,
+    },
+    /// An action name entitle does not know.
+    #[error("unknown action `{value}`")]
+    UnknownAction {
+        /// The text given.
+        value: String,
+    },
+    /// An id that is not a GUID.
+    #[error(
+        "malformed {kind} id `{value}`: expected a GUID such as `00000000-0000-0000-0000-000000000000`"
+    )]
+    MalformedId {
+        /// What the id names (`request`, `subject`).
+        kind: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// An approval policy with no stages or more than three.
+    #[error("an approval policy needs 1 to 3 stages, not `{stages}`")]
+    ApprovalStages {
+        /// The number given.
+        stages: u8,
+    },
+}
+
+/// Why a well-formed action was refused. A rejected action changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// The caller may not perform the action on this request, whatever its status.
+    #[error("not authorized: {0}")]
+    Unauthorized(#[from] Denial),
+    /// The transition table has no row for the action from this status.
+    #[error("cannot `{action}` a request whose status is `{status}`")]
+    NotAllowed {
+        /// The request's current status.
+        status: RequestStatus,
+        /// The action asked for.
+        action: ActionKind,
+    },
+    /// The table has rows for the action from this status, but their condition does not hold yet.
+    #[error("`{action}` from `{status}` requires that {condition}", condition = unmet.describe())]
+    ConditionNotMet {
+        /// The request's current status.
+        status: RequestStatus,
+        /// The action asked for.
+        action: ActionKind,
+        /// The condition of the last row tried.
+        unmet: Condition,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn messages_follow_the_house_style() {
+        assert_eq!(
+            InvalidInput::UnknownStatus {
+                value: "Approved".into()
+            }
+            .to_string(),
+            "unknown request status `Approved`"
+        );
+        assert_eq!(
+            Rejection::NotAllowed {
+                status: RequestStatus::Delivered,
+                action: ActionKind::Cancel
+            }
+            .to_string(),
+            "cannot `cancel` a request whose status is `Delivered`"
+        );
+        assert_eq!(
+            Rejection::ConditionNotMet {
+                status: RequestStatus::PendingApproval,
+                action: ActionKind::Expire,
+                unmet: Condition::DecisionTimedOut,
+            }
+            .to_string(),
+            "`expire` from `PendingApproval` requires that the approval timeout has passed"
+        );
+    }
+}
