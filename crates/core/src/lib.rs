@@ -37,7 +37,7 @@
 //! // A status string from Graph: unknown values are never cancelable.
 //! assert!(RequestStatus::is_cancelable_str("pendingApprovalEscalated"));
 //! assert!(!RequestStatus::is_cancelable_str("SomethingNew"));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 //!
 //! ## Driving a request
@@ -76,3 +76,6 @@ pub use status::{ApiVersion, RequestState, RequestStatus};
 pub use strum::{EnumCount, VariantArray};
 pub use table::{Condition, REPROCESS_WINDOW, TRANSITIONS, Transition, rows};
 pub use time::{Duration, Timestamp};
+
+/// The version of entitle-core, as in its manifest.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
