@@ -6,3 +6,8 @@
 pub mod cli;
 pub mod document;
 pub mod render;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
