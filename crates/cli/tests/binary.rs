@@ -1,6 +1,10 @@
 //! The built `entitle` binary: what it prints, and its exit codes.
 
-#![allow(clippy::unwrap_used, clippy::panic, reason = "a test fails by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 use std::process::{Command, Output};
 

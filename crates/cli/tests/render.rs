@@ -1,6 +1,10 @@
 //! Snapshots of every rendered table: any change to the lifecycle shows up as a reviewed diff.
 
-#![allow(clippy::unwrap_used, clippy::panic, reason = "a test fails by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "a test fails by panicking"
+)]
 
 use entitle_cli::render;
 use entitle_core::ApiVersion;

@@ -3,7 +3,11 @@
 //! Each cell applies the action, by a caller authorized for it, to a request placed in the status,
 //! on days 1, 10 and 20 after submission, so time conditions are seen both unmet and met.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "a test fails by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a test fails by panicking"
+)]
 
 use std::fmt::Write;
 
@@ -78,8 +82,10 @@ fn status_action_grid() {
             if outcomes.iter().all(|(_, o)| *o == outcomes[0].1) {
                 writeln!(out, "  {kind}: {}", outcomes[0].1).unwrap();
             } else {
-                let by_day: Vec<String> =
-                    outcomes.iter().map(|(day, o)| format!("day {day}: {o}")).collect();
+                let by_day: Vec<String> = outcomes
+                    .iter()
+                    .map(|(day, o)| format!("day {day}: {o}"))
+                    .collect();
                 writeln!(out, "  {kind}: {}", by_day.join("; ")).unwrap();
             }
         }
@@ -93,7 +99,10 @@ fn rejected_cells_leave_the_request_unchanged() {
         for &kind in ActionKind::VARIANTS {
             let mut request = request_in(status);
             let before = request;
-            if request.apply_in_place(&Action::new(kind, authorized(kind)), T0).is_err() {
+            if request
+                .apply_in_place(&Action::new(kind, authorized(kind)), T0)
+                .is_err()
+            {
                 assert_eq!(request, before, "{status} {kind}");
             }
         }
