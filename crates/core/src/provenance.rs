@@ -2,11 +2,13 @@
 
 use core::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 /// A Microsoft document that states a fact the model relies on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, VariantArray)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Source {
     /// The Graph `cancel` action page (v1.0 and beta), including its permissions and role include.
@@ -88,7 +90,9 @@ impl Source {
 /// A decision entitle made where Microsoft's documents are silent or disagree.
 ///
 /// Each is recorded, with its sources, under its [`Decision::id`] in `docs/decisions.md`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, VariantArray)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Decision {
     /// Status values are PascalCase on the wire; parsing ignores case and knows the documented aliases.
@@ -144,7 +148,7 @@ impl Decision {
 }
 
 /// Whether a fact is stated by Microsoft or decided by entitle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Provenance {
     /// Stated in the given Microsoft document.

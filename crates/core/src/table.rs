@@ -4,7 +4,7 @@
 //! wins. No row for the pair means the action is not allowed from that status; rows whose conditions
 //! all fail mean it is not allowed yet (or any more).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 use crate::action::ActionKind;
@@ -17,7 +17,9 @@ use crate::time::{Duration, Timestamp};
 pub const REPROCESS_WINDOW: Duration = Duration::days(14);
 
 /// A condition on the request's facts and the current time that guards a row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, VariantArray)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Condition {
     /// Holds always.
@@ -111,7 +113,7 @@ impl Condition {
 }
 
 /// One row of the transition table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transition {
     /// The status the request is in.

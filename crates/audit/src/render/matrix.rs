@@ -1,0 +1,1 @@
+//! The authority matrix in every format.

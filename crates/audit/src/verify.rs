@@ -1,0 +1,1 @@
+//! Structural checks over a lifecycle table, each with a counterexample when it fails.
