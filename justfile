@@ -10,6 +10,7 @@ default:
 setup:
     rustup component add rustfmt clippy
     command -v just >/dev/null || cargo install just --locked
+    command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz)
 
 # Run all tests (the README's test command)
 test:
@@ -28,17 +29,20 @@ doc-api:
 core-purity:
     scripts/core-purity.sh
 
-# Regenerate the generated docs from the core's table
+# Regenerate the generated docs (transitions.md, authority.md, lifecycle.dot and .svg)
 docs:
-    cargo run --quiet -p entitle-cli -- doc > docs/transitions.md
+    cargo run --quiet -p entitle-cli -- docs --dir docs
+    dot -Tsvg docs/lifecycle.dot -o docs/lifecycle.svg
 
-# Fail when a generated doc is stale
+# Fail when a generated doc is stale, or the picture was not rendered from the current DOT
 docs-check:
-    cargo run --quiet -p entitle-cli -- doc | diff -u docs/transitions.md - || (echo "docs/transitions.md is stale: run 'just docs'" >&2; exit 1)
+    cargo run --quiet -p entitle-cli -- docs --check --dir docs
+    dot -Tsvg docs/lifecycle.dot > /dev/null
+    grep -q "$(grep -o 'table sha256: [0-9a-f]*' docs/lifecycle.dot)" docs/lifecycle.svg || (echo "docs/lifecycle.svg is stale: run 'just docs'" >&2; exit 1)
 
-# Print the transition table (the main job until the server lands)
-table *args:
-    cargo run --quiet -p entitle-cli -- table {{args}}
+# Run the entitle CLI, e.g. `just entitle verify`
+entitle *args:
+    cargo run --quiet -p entitle-cli -- {{args}}
 
 # Run the exhaustive enumeration and show its figures
 exhaustive:

@@ -1,1 +1,1238 @@
 //! The difference between two versions of the lifecycle, and whether the new one grants new access.
+//!
+//! [`diff`] compares an OLD and a NEW [`LifecycleTable`], in the spirit of IAM Access Analyzer's
+//! `CheckNoNewAccess`: besides listing what changed, it answers one question, *does NEW let anyone do
+//! anything OLD did not?*, with one reason per matrix cell that it lets.
+//!
+//! # What is compared
+//!
+//! - **Rows.** Rows of NEW are paired with rows of OLD, first those equal in everything, then those
+//!   with the same `from`, `action`, `when` and `to`, then those with the same `from`, `action` and
+//!   `when`; each pass takes the earliest row not yet paired. Pairs that differ (in `to` or provenance)
+//!   are [`changed`](TableDiff::changed); unpaired rows of NEW are [`added`](TableDiff::added), unpaired
+//!   rows of OLD [`removed`](TableDiff::removed). A row whose condition changed is therefore removed
+//!   and added.
+//! - **Row order.** Rows of one status and action are tried in order, so a group whose paired rows
+//!   appear in another order is [`reordered`](TableDiff::reordered). The order of groups, of statuses
+//!   and of authority entries carries no meaning and is not compared.
+//! - **Statuses.** Every field of a status entry, by status; a status listed in one table only is
+//!   added or removed.
+//! - **Cancelability**: whether the table has a `cancel` row from a status.
+//! - **Authority**: for every actor and action, the statuses in which the actor is authorized. A
+//!   missing entry authorizes nowhere. The `rule` texts explain, and are not compared.
+//!
+//! # New access
+//!
+//! A *situation* is a set of conditions that hold. `always` holds in every situation, and the other
+//! conditions are taken as independent of each other. In a situation, a table leads a request in
+//! status `S` by action `A` to the target of the first row from `S` for `A` whose condition holds, or
+//! nowhere if none does; a status the table does not list has no rows. The cell (`S`, actor, `A`) of
+//! a table allows a move to `T` in a situation when the actor is authorized for `A` in `S` and the
+//! table leads to `T` there.
+//!
+//! NEW **grants new access** in a cell when, in some situation, NEW's cell allows a move to a status
+//! `T` and OLD's cell does not allow that move (it allows nothing, or a move elsewhere). The reason
+//! names the status, the actor, the action and what changed, in one or more of these forms:
+//!
+//! 1. OLD's cell allows nothing in any situation ([`Cell::NotAuthorized`](crate::Cell::NotAuthorized) or
+//!    [`Cell::NotFromStatus`](crate::Cell::NotFromStatus), or a status OLD does not list) and NEW's allows something:
+//!    `new status`, `authority widened`, `new row …`.
+//! 2. *Guard relaxed*: NEW allows the action in a situation OLD did not: NEW has an `always` row for
+//!    the status and action where OLD had none, or a condition OLD's rows did not have.
+//! 3. *New target*: NEW leads to a status OLD's rows for the status and action never led to, such as
+//!    `approve` leading to `Delivered` directly.
+//! 4. *Redirected*: NEW leads to a status OLD also led to, but in a situation where OLD led elsewhere:
+//!    rows were reordered, or a conditional row ahead of an `always` row was removed. The reason
+//!    names the smallest such situation.
+//!
+//! Rows that can never apply, after an `always` row or repeating an earlier condition of their group,
+//! change nothing. Taking conditions as independent over-approximates: a situation in which two
+//! exclusive conditions hold (`startsLater` and `startReached`) can be named, so the check may report
+//! access that cannot happen, never the reverse. Narrowing, provenance, status facts and row order
+//! that changes no outcome never grant new access.
+//!
+//! Everything is listed in a fixed order: statuses in lifecycle order, then actors, then actions;
+//! rows in table order.
+
+use std::fmt::{self, Write as _};
+
+use entitle_core::{ActionKind, Condition, RequestStatus, Transition, VariantArray};
+use serde::{Deserialize, Serialize};
+
+use crate::actor::Actor;
+use crate::table::{LifecycleTable, StatusEntry};
+
+/// Everything that differs between two tables, and the access NEW grants that OLD did not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableDiff {
+    /// Rows of NEW with no counterpart in OLD, in NEW's order.
+    pub added: Vec<Transition>,
+    /// Rows of OLD with no counterpart in NEW, in OLD's order.
+    pub removed: Vec<Transition>,
+    /// Rows with the same `from`, `action` and `when` whose `to` or provenance changed, in NEW's order.
+    pub changed: Vec<ChangedTransition>,
+    /// Groups of rows (one status and action) tried in another order, in status then action order.
+    pub reordered: Vec<ReorderedRows>,
+    /// Status entries added, removed or changed, in status order.
+    pub statuses_changed: Vec<ChangedStatus>,
+    /// Statuses with a `cancel` row in NEW only.
+    pub newly_cancelable: Vec<RequestStatus>,
+    /// Statuses with a `cancel` row in OLD only.
+    pub no_longer_cancelable: Vec<RequestStatus>,
+    /// Actors and actions authorized in more statuses in NEW, with the added statuses.
+    pub widened_authority: Vec<AuthorityChange>,
+    /// Actors and actions authorized in fewer statuses in NEW, with the removed statuses.
+    pub narrowed_authority: Vec<AuthorityChange>,
+    /// Every cell in which NEW grants access OLD did not, with the reason.
+    pub new_access: Vec<NewAccess>,
+}
+
+/// A row whose `to` or provenance changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedTransition {
+    /// The row in OLD.
+    pub old: Transition,
+    /// The row in NEW.
+    pub new: Transition,
+}
+
+/// The rows for one status and action, tried in another order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReorderedRows {
+    /// The status the rows leave.
+    pub from: RequestStatus,
+    /// The action.
+    pub action: ActionKind,
+    /// The rows in OLD, in order.
+    pub old: Vec<Transition>,
+    /// The rows in NEW, in order.
+    pub new: Vec<Transition>,
+}
+
+/// A status entry added, removed or changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedStatus {
+    /// The status.
+    pub status: RequestStatus,
+    /// Its entry in OLD, if listed.
+    pub old: Option<StatusEntry>,
+    /// Its entry in NEW, if listed.
+    pub new: Option<StatusEntry>,
+}
+
+/// The statuses in which an actor's authority for an action was added or removed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorityChange {
+    /// The kind of caller.
+    pub actor: Actor,
+    /// The action.
+    pub action: ActionKind,
+    /// The statuses added (when widened) or removed (when narrowed), in status order.
+    pub statuses: Vec<RequestStatus>,
+}
+
+/// One cell in which NEW grants access that OLD did not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccess {
+    /// The request's status.
+    pub status: RequestStatus,
+    /// The kind of caller.
+    pub actor: Actor,
+    /// The action.
+    pub action: ActionKind,
+    /// A sentence naming the cell and what changed.
+    pub reason: String,
+}
+
+impl fmt::Display for NewAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// The difference from `old` to `new`; see the [module documentation](self) for its rules.
+pub fn diff(old: &LifecycleTable, new: &LifecycleTable) -> TableDiff {
+    let rows = diff_rows(&old.transitions, &new.transitions);
+    let (widened_authority, narrowed_authority) = diff_authority(old, new);
+    TableDiff {
+        added: rows.added,
+        removed: rows.removed,
+        changed: rows.changed,
+        reordered: rows.reordered,
+        statuses_changed: diff_statuses(old, new),
+        newly_cancelable: cancelable_only_in(new, old),
+        no_longer_cancelable: cancelable_only_in(old, new),
+        widened_authority,
+        narrowed_authority,
+        new_access: new_access(old, new),
+    }
+}
+
+impl TableDiff {
+    /// Whether the tables do not differ in anything compared.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.reordered.is_empty()
+            && self.statuses_changed.is_empty()
+            && self.newly_cancelable.is_empty()
+            && self.no_longer_cancelable.is_empty()
+            && self.widened_authority.is_empty()
+            && self.narrowed_authority.is_empty()
+            && self.new_access.is_empty()
+    }
+
+    /// Whether NEW grants access that OLD did not.
+    pub fn grants_new_access(&self) -> bool {
+        !self.new_access.is_empty()
+    }
+
+    /// A report for people: one section per kind of difference, then the verdict on new access,
+    /// `new access: PASS (none)` or `new access: FAIL` followed by one reason per line.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if self.is_empty() {
+            out.push_str("no differences\n");
+        }
+        section(
+            &mut out,
+            "added",
+            self.added.iter().copied().map(row_with_provenance),
+        );
+        section(
+            &mut out,
+            "removed",
+            self.removed.iter().copied().map(row_with_provenance),
+        );
+        section(
+            &mut out,
+            "changed",
+            self.changed.iter().map(|change| {
+                format!(
+                    "{} became {}",
+                    row_with_provenance(change.old),
+                    row_with_provenance(change.new)
+                )
+            }),
+        );
+        section(
+            &mut out,
+            "reordered",
+            self.reordered.iter().map(|group| {
+                format!(
+                    "`{}` --{}-->: tried as {}, was {}",
+                    group.from,
+                    group.action,
+                    row_order(&group.new),
+                    row_order(&group.old)
+                )
+            }),
+        );
+        section(
+            &mut out,
+            "statuses changed",
+            self.statuses_changed.iter().map(describe_status_change),
+        );
+        section(
+            &mut out,
+            "newly cancelable",
+            self.newly_cancelable
+                .iter()
+                .map(|status| format!("`{status}`")),
+        );
+        section(
+            &mut out,
+            "no longer cancelable",
+            self.no_longer_cancelable
+                .iter()
+                .map(|status| format!("`{status}`")),
+        );
+        section(
+            &mut out,
+            "widened authority",
+            self.widened_authority.iter().map(|change| {
+                format!(
+                    "`{}` may `{}` in {}",
+                    change.actor,
+                    change.action,
+                    status_list(&change.statuses)
+                )
+            }),
+        );
+        section(
+            &mut out,
+            "narrowed authority",
+            self.narrowed_authority.iter().map(|change| {
+                format!(
+                    "`{}` may no longer `{}` in {}",
+                    change.actor,
+                    change.action,
+                    status_list(&change.statuses)
+                )
+            }),
+        );
+        if self.new_access.is_empty() {
+            out.push_str("new access: PASS (none)\n");
+        } else {
+            out.push_str("new access: FAIL\n");
+            for access in &self.new_access {
+                let _ = writeln!(out, "  {access}");
+            }
+        }
+        out
+    }
+
+    /// Pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data with derived impls into a string cannot fail.
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
+/// The row differences: added, removed, changed and reordered.
+struct RowDiff {
+    added: Vec<Transition>,
+    removed: Vec<Transition>,
+    changed: Vec<ChangedTransition>,
+    reordered: Vec<ReorderedRows>,
+}
+
+/// Whether two rows are counterparts in each pass of the pairing, strictest first.
+const PAIRINGS: [fn(&Transition, &Transition) -> bool; 3] = [
+    |old, new| old == new,
+    |old, new| (old.from, old.action, old.when, old.to) == (new.from, new.action, new.when, new.to),
+    |old, new| (old.from, old.action, old.when) == (new.from, new.action, new.when),
+];
+
+/// For each row of `new`, the index of its counterpart in `old`, if any.
+fn pair_rows(old: &[Transition], new: &[Transition]) -> Vec<Option<usize>> {
+    let mut taken = vec![false; old.len()];
+    let mut pairs: Vec<Option<usize>> = vec![None; new.len()];
+    for same in PAIRINGS {
+        for (new_row, pair) in new.iter().zip(pairs.iter_mut()) {
+            if pair.is_some() {
+                continue;
+            }
+            let found = old
+                .iter()
+                .zip(&taken)
+                .position(|(old_row, &is_taken)| !is_taken && same(old_row, new_row));
+            if let Some(index) = found {
+                *pair = Some(index);
+                if let Some(flag) = taken.get_mut(index) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    pairs
+}
+
+fn diff_rows(old: &[Transition], new: &[Transition]) -> RowDiff {
+    let pairs = pair_rows(old, new);
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    for (new_row, pair) in new.iter().zip(&pairs) {
+        match pair.and_then(|index| old.get(index)) {
+            None => added.push(*new_row),
+            Some(old_row) if old_row != new_row => changed.push(ChangedTransition {
+                old: *old_row,
+                new: *new_row,
+            }),
+            Some(_) => {}
+        }
+    }
+    let removed = old
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !pairs.contains(&Some(*index)))
+        .map(|(_, row)| *row)
+        .collect();
+    RowDiff {
+        added,
+        removed,
+        changed,
+        reordered: reordered(old, new, &pairs),
+    }
+}
+
+/// The groups in which the paired rows of `new` appear in another order than their counterparts.
+fn reordered(
+    old: &[Transition],
+    new: &[Transition],
+    pairs: &[Option<usize>],
+) -> Vec<ReorderedRows> {
+    let mut groups: Vec<(RequestStatus, ActionKind)> =
+        new.iter().map(|row| (row.from, row.action)).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+        .into_iter()
+        .filter(|&(from, action)| {
+            let order: Vec<usize> = new
+                .iter()
+                .zip(pairs)
+                .filter(|(row, _)| row.from == from && row.action == action)
+                .filter_map(|(_, pair)| *pair)
+                .collect();
+            order.windows(2).any(|pair| pair.first() > pair.get(1))
+        })
+        .map(|(from, action)| {
+            let group = |rows: &[Transition]| -> Vec<Transition> {
+                rows.iter()
+                    .filter(|row| row.from == from && row.action == action)
+                    .copied()
+                    .collect()
+            };
+            ReorderedRows {
+                from,
+                action,
+                old: group(old),
+                new: group(new),
+            }
+        })
+        .collect()
+}
+
+fn diff_statuses(old: &LifecycleTable, new: &LifecycleTable) -> Vec<ChangedStatus> {
+    RequestStatus::VARIANTS
+        .iter()
+        .filter_map(|&status| {
+            let before = old.status(status);
+            let after = new.status(status);
+            (before != after).then(|| ChangedStatus {
+                status,
+                old: before.cloned(),
+                new: after.cloned(),
+            })
+        })
+        .collect()
+}
+
+/// The statuses from which `table` has a `cancel` row and `other` has none.
+fn cancelable_only_in(table: &LifecycleTable, other: &LifecycleTable) -> Vec<RequestStatus> {
+    RequestStatus::VARIANTS
+        .iter()
+        .copied()
+        .filter(|&status| table.is_cancelable(status) && !other.is_cancelable(status))
+        .collect()
+}
+
+fn diff_authority(
+    old: &LifecycleTable,
+    new: &LifecycleTable,
+) -> (Vec<AuthorityChange>, Vec<AuthorityChange>) {
+    let mut widened = Vec::new();
+    let mut narrowed = Vec::new();
+    for &actor in Actor::VARIANTS {
+        for &action in ActionKind::VARIANTS {
+            let only_in = |table: &LifecycleTable, other: &LifecycleTable| -> Vec<RequestStatus> {
+                RequestStatus::VARIANTS
+                    .iter()
+                    .copied()
+                    .filter(|&status| {
+                        table.is_authorized(actor, action, status)
+                            && !other.is_authorized(actor, action, status)
+                    })
+                    .collect()
+            };
+            let added = only_in(new, old);
+            if !added.is_empty() {
+                widened.push(AuthorityChange {
+                    actor,
+                    action,
+                    statuses: added,
+                });
+            }
+            let removed = only_in(old, new);
+            if !removed.is_empty() {
+                narrowed.push(AuthorityChange {
+                    actor,
+                    action,
+                    statuses: removed,
+                });
+            }
+        }
+    }
+    (widened, narrowed)
+}
+
+/// The rows of `table` from `status` for `action` that can apply: those before the first `always`
+/// row (included) whose condition no earlier row of the group has. Empty if the status is not listed.
+fn live_rows(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Vec<Transition> {
+    let mut live: Vec<Transition> = Vec::new();
+    if table.status(status).is_none() {
+        return live;
+    }
+    for row in table.rows(status, action) {
+        if live
+            .last()
+            .is_some_and(|last| last.when == Condition::Always)
+        {
+            break;
+        }
+        if live.iter().all(|earlier| earlier.when != row.when) {
+            live.push(*row);
+        }
+    }
+    live
+}
+
+/// Where `rows` lead in the situation where exactly `holding` (and `always`) hold.
+fn outcome(rows: &[Transition], holding: &[Condition]) -> Option<RequestStatus> {
+    rows.iter()
+        .find(|row| row.when == Condition::Always || holding.contains(&row.when))
+        .map(|row| row.to)
+}
+
+/// Every situation over the conditions of `rows`, smallest first, then in condition order.
+fn situations<'a>(rows: impl IntoIterator<Item = &'a Transition>) -> Vec<Vec<Condition>> {
+    let mut conditions: Vec<Condition> = rows
+        .into_iter()
+        .map(|row| row.when)
+        .filter(|&when| when != Condition::Always)
+        .collect();
+    conditions.sort_unstable();
+    conditions.dedup();
+    let mut all: Vec<Vec<Condition>> = vec![Vec::new()];
+    for condition in conditions {
+        let with: Vec<Vec<Condition>> = all
+            .iter()
+            .map(|situation| {
+                let mut situation = situation.clone();
+                situation.push(condition);
+                situation
+            })
+            .collect();
+        all.extend(with);
+    }
+    all.sort_by_key(Vec::len);
+    all
+}
+
+/// What changed in the rows from a status for an action that both tables allow, as reason parts:
+/// a relaxed guard, new targets and redirected outcomes. Empty when NEW leads nowhere new.
+fn row_changes(old: &[Transition], new: &[Transition]) -> Vec<String> {
+    let mut parts = Vec::new();
+    let has_always = |rows: &[Transition]| rows.iter().any(|row| row.when == Condition::Always);
+    if !has_always(old) {
+        let was = format!(
+            "was only if {}",
+            condition_list(old.iter().map(|row| row.when))
+        );
+        if has_always(new) {
+            parts.push(format!("guard relaxed: now unconditional, {was}"));
+        } else {
+            let extra: Vec<Condition> = new
+                .iter()
+                .map(|row| row.when)
+                .filter(|&when| old.iter().all(|row| row.when != when))
+                .collect();
+            if !extra.is_empty() {
+                parts.push(format!(
+                    "guard relaxed: now also if {}, {was}",
+                    condition_list(extra)
+                ));
+            }
+        }
+    }
+    let mut new_targets: Vec<RequestStatus> = Vec::new();
+    for row in new {
+        if old.iter().all(|earlier| earlier.to != row.to) && !new_targets.contains(&row.to) {
+            new_targets.push(row.to);
+            let via: Vec<&Transition> = new.iter().filter(|other| other.to == row.to).collect();
+            parts.push(format!("new target `{}` via {}", row.to, rows_phrase(via)));
+        }
+    }
+    let mut redirected: Vec<RequestStatus> = Vec::new();
+    for situation in situations(old.iter().chain(new)) {
+        let (Some(was), Some(now)) = (outcome(old, &situation), outcome(new, &situation)) else {
+            continue;
+        };
+        if was != now && !new_targets.contains(&now) && !redirected.contains(&now) {
+            redirected.push(now);
+            parts.push(format!(
+                "leads to `{now}` instead of `{was}` when {}",
+                situation_phrase(&situation)
+            ));
+        }
+    }
+    parts
+}
+
+/// The live rows of both tables from one status for one action, and what changed in them.
+struct Group {
+    action: ActionKind,
+    before: Vec<Transition>,
+    after: Vec<Transition>,
+    /// The [`row_changes`], when both tables have rows.
+    changes: Vec<String>,
+}
+
+impl Group {
+    fn new(
+        old: &LifecycleTable,
+        new: &LifecycleTable,
+        status: RequestStatus,
+        action: ActionKind,
+    ) -> Self {
+        let before = live_rows(old, status, action);
+        let after = live_rows(new, status, action);
+        let changes = if before.is_empty() || after.is_empty() {
+            Vec::new()
+        } else {
+            row_changes(&before, &after)
+        };
+        Self {
+            action,
+            before,
+            after,
+            changes,
+        }
+    }
+}
+
+fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewAccess> {
+    let mut found = Vec::new();
+    let listed =
+        |status: RequestStatus| old.status(status).is_some() || new.status(status).is_some();
+    for &status in RequestStatus::VARIANTS
+        .iter()
+        .filter(|&&status| listed(status))
+    {
+        // The row-level reasons depend on the status and action only: work them out once.
+        let groups: Vec<Group> = ActionKind::VARIANTS
+            .iter()
+            .map(|&action| Group::new(old, new, status, action))
+            .collect();
+        for &actor in Actor::VARIANTS {
+            for group in &groups {
+                let Group {
+                    action,
+                    before,
+                    after,
+                    changes,
+                } = group;
+                let action = *action;
+                if after.is_empty() || !new.is_authorized(actor, action, status) {
+                    continue;
+                }
+                let was_authorized = old.is_authorized(actor, action, status);
+                let parts = if was_authorized && !before.is_empty() {
+                    changes.clone()
+                } else {
+                    let mut parts = Vec::new();
+                    if old.status(status).is_none() {
+                        parts.push(format!("new status `{status}`"));
+                    }
+                    if !was_authorized {
+                        parts.push("authority widened".to_owned());
+                    }
+                    if before.is_empty() {
+                        parts.push(format!("new {}", rows_phrase(after)));
+                    }
+                    parts
+                };
+                if !parts.is_empty() {
+                    found.push(NewAccess {
+                        status,
+                        actor,
+                        action,
+                        reason: format!(
+                            "`{actor}` may now `{action}` from `{status}` ({})",
+                            parts.join("; ")
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A row as `` `From` --action--> `To` ``, followed by ``if `condition` `` unless it is `always`.
+fn describe_row(row: Transition) -> String {
+    match row.when {
+        Condition::Always => format!("`{}` --{}--> `{}`", row.from, row.action, row.to),
+        when => format!(
+            "`{}` --{}--> `{}` if `{}`",
+            row.from,
+            row.action,
+            row.to,
+            when.as_str()
+        ),
+    }
+}
+
+fn row_with_provenance(row: Transition) -> String {
+    format!("{} ({})", describe_row(row), row.provenance)
+}
+
+/// `row R` or `rows R1, R2`.
+fn rows_phrase<'a>(rows: impl IntoIterator<Item = &'a Transition>) -> String {
+    let described: Vec<String> = rows.into_iter().copied().map(describe_row).collect();
+    let noun = if described.len() == 1 { "row" } else { "rows" };
+    format!("{noun} {}", described.join(", "))
+}
+
+/// `` `a` or `b` ``.
+fn condition_list(conditions: impl IntoIterator<Item = Condition>) -> String {
+    let names: Vec<String> = conditions
+        .into_iter()
+        .map(|condition| format!("`{}`", condition.as_str()))
+        .collect();
+    names.join(" or ")
+}
+
+/// `no condition holds`, `` only `a` holds ``, `` only `a` and `b` hold ``.
+fn situation_phrase(situation: &[Condition]) -> String {
+    let names: Vec<String> = situation
+        .iter()
+        .map(|condition| format!("`{}`", condition.as_str()))
+        .collect();
+    match names.len() {
+        0 => "no condition holds".to_owned(),
+        1 => format!("only {} holds", names.join("")),
+        _ => format!("only {} hold", names.join(" and ")),
+    }
+}
+
+/// The conditions and targets of a group, in order: `` `startsLater` -> `PendingNotBefore` ``.
+fn row_order(rows: &[Transition]) -> String {
+    let steps: Vec<String> = rows
+        .iter()
+        .map(|row| format!("`{}` -> `{}`", row.when.as_str(), row.to))
+        .collect();
+    steps.join(", ")
+}
+
+fn status_list(statuses: &[RequestStatus]) -> String {
+    let names: Vec<String> = statuses
+        .iter()
+        .map(|status| format!("`{status}`"))
+        .collect();
+    names.join(", ")
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+fn describe_status_change(change: &ChangedStatus) -> String {
+    let status = change.status;
+    match (&change.old, &change.new) {
+        (None, Some(new)) => format!(
+            "`{status}`: added (state `{}`, completed `{}`, terminal `{}`, {})",
+            new.state.as_str(),
+            yes_no(new.completed),
+            yes_no(new.terminal),
+            new.provenance
+        ),
+        (Some(old), Some(new)) => {
+            let mut fields = Vec::new();
+            let mut field = |name: &str, before: String, after: String| {
+                if before != after {
+                    fields.push(format!("{name} `{before}` became `{after}`"));
+                }
+            };
+            field(
+                "state",
+                old.state.as_str().to_owned(),
+                new.state.as_str().to_owned(),
+            );
+            field(
+                "completed",
+                yes_no(old.completed).to_owned(),
+                yes_no(new.completed).to_owned(),
+            );
+            field(
+                "terminal",
+                yes_no(old.terminal).to_owned(),
+                yes_no(new.terminal).to_owned(),
+            );
+            field(
+                "provenance",
+                old.provenance.to_string(),
+                new.provenance.to_string(),
+            );
+            field(
+                "state provenance",
+                old.state_provenance.to_string(),
+                new.state_provenance.to_string(),
+            );
+            format!("`{status}`: {}", fields.join(", "))
+        }
+        (_, None) => format!("`{status}`: removed"),
+    }
+}
+
+/// Appends `title:` and one indented line per item, unless there are none.
+fn section(out: &mut String, title: &str, lines: impl IntoIterator<Item = String>) {
+    let mut lines = lines.into_iter().peekable();
+    if lines.peek().is_none() {
+        return;
+    }
+    let _ = writeln!(out, "{title}:");
+    for line in lines {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entitle_core::{Decision, Provenance};
+    use proptest::prelude::*;
+
+    use ActionKind as A;
+    use Condition as C;
+    use RequestStatus as S;
+
+    fn builtin() -> LifecycleTable {
+        LifecycleTable::builtin()
+    }
+
+    fn position(table: &LifecycleTable, from: S, action: A, when: C) -> usize {
+        table
+            .transitions
+            .iter()
+            .position(|row| (row.from, row.action, row.when) == (from, action, when))
+            .unwrap()
+    }
+
+    fn reasons(diff: &TableDiff) -> Vec<String> {
+        diff.new_access.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn identical_tables_do_not_differ() {
+        let diff = diff(&builtin(), &builtin());
+        assert!(diff.is_empty());
+        assert!(!diff.grants_new_access());
+        assert_eq!(diff, TableDiff::default());
+        assert_eq!(diff.to_text(), "no differences\nnew access: PASS (none)\n");
+    }
+
+    #[test]
+    fn a_new_target_is_a_changed_row_and_new_access() {
+        let mut new = builtin();
+        let index = position(&new, S::PendingApproval, A::Approve, C::Always);
+        new.transitions[index].to = S::Delivered;
+        let diff = diff(&builtin(), &new);
+        assert!(diff.added.is_empty() && diff.removed.is_empty());
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed[0].old.to, S::Delivering);
+        assert_eq!(diff.changed[0].new.to, S::Delivered);
+        assert_eq!(
+            reasons(&diff),
+            [
+                "`approver` may now `approve` from `PendingApproval` (new target `Delivered` via \
+              row `PendingApproval` --approve--> `Delivered`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_condition_is_removed_and_added() {
+        let mut new = builtin();
+        let index = position(&new, S::PendingApproval, A::Expire, C::DecisionTimedOut);
+        new.transitions[index].when = C::EscalationDue;
+        let diff = diff(&builtin(), &new);
+        assert_eq!(diff.removed, [builtin().transitions[index]]);
+        assert_eq!(diff.added, [new.transitions[index]]);
+        assert!(diff.changed.is_empty());
+        assert_eq!(
+            reasons(&diff),
+            [
+                "`system` may now `expire` from `PendingApproval` (guard relaxed: now also if \
+              `escalationDue`, was only if `decisionTimedOut`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn provenance_alone_grants_nothing() {
+        let mut new = builtin();
+        new.transitions[0].provenance = Provenance::Modelled(Decision::FailClosed);
+        new.statuses[0].terminal = true;
+        let diff = diff(&builtin(), &new);
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.statuses_changed.len(), 1);
+        assert!(!diff.is_empty());
+        assert!(!diff.grants_new_access());
+        assert!(
+            diff.to_text()
+                .contains("`Accepted`: terminal `no` became `yes`\n")
+        );
+    }
+
+    #[test]
+    fn reordering_rows_redirects_requests() {
+        let mut new = builtin();
+        let first = position(&new, S::Accepted, A::Process, C::CalloutConfigured);
+        new.transitions.swap(first, first + 1);
+        let diff = diff(&builtin(), &new);
+        assert!(diff.added.is_empty() && diff.removed.is_empty() && diff.changed.is_empty());
+        assert_eq!(diff.reordered.len(), 1);
+        assert_eq!(
+            (diff.reordered[0].from, diff.reordered[0].action),
+            (S::Accepted, A::Process)
+        );
+        assert_eq!(
+            reasons(&diff),
+            [
+                "`system` may now `process` from `Accepted` (leads to `PendingApproval` instead of \
+              `WaitingForCallback` when only `calloutConfigured` and `approvalRequired` hold)"
+            ]
+        );
+        assert!(diff.to_text().contains(
+            "reordered:\n  `Accepted` --process-->: tried as `approvalRequired` -> \
+             `PendingApproval`, `calloutConfigured` -> `WaitingForCallback`"
+        ));
+    }
+
+    #[test]
+    fn removing_a_guarding_row_redirects_requests() {
+        let mut new = builtin();
+        new.transitions
+            .remove(position(&new, S::Accepted, A::Process, C::StartsLater));
+        let diff = diff(&builtin(), &new);
+        assert_eq!(diff.removed.len(), 1);
+        assert_eq!(
+            reasons(&diff),
+            [
+                "`system` may now `process` from `Accepted` (leads to `Delivering` instead of \
+              `PendingNotBefore` when only `startsLater` holds)"
+            ]
+        );
+    }
+
+    #[test]
+    fn dead_rows_grant_nothing() {
+        let mut new = builtin();
+        let always = position(&new, S::PendingNotBefore, A::Cancel, C::Always);
+        let mut dead = new.transitions[always];
+        dead.to = S::Delivered;
+        new.transitions.insert(always + 1, dead);
+        let expire = position(&new, S::PendingApproval, A::Expire, C::DecisionTimedOut);
+        let mut repeated = new.transitions[expire];
+        repeated.to = S::Delivered;
+        new.transitions.insert(expire + 1, repeated);
+        let diff = diff(&builtin(), &new);
+        assert_eq!(diff.added, [repeated, dead]);
+        assert!(!diff.grants_new_access(), "{:?}", diff.new_access);
+    }
+
+    #[test]
+    fn a_new_status_names_itself() {
+        let mut old = builtin();
+        old.statuses
+            .retain(|entry| entry.status != S::WaitingForCallback);
+        old.transitions
+            .retain(|row| row.from != S::WaitingForCallback && row.to != S::WaitingForCallback);
+        let diff = diff(&old, &builtin());
+        assert_eq!(diff.statuses_changed.len(), 1);
+        assert!(diff.statuses_changed[0].old.is_none());
+        let found = reasons(&diff);
+        assert!(
+            found.contains(
+                &"`system` may now `process` from `Accepted` (new target `WaitingForCallback` via \
+              row `Accepted` --process--> `WaitingForCallback` if `calloutConfigured`)"
+                    .to_owned()
+            )
+        );
+        assert!(
+            found.contains(
+                &"`application` may now `resumeDeny` from `WaitingForCallback` (new status \
+              `WaitingForCallback`; new row `WaitingForCallback` --resumeDeny--> `Denied`)"
+                    .to_owned()
+            )
+        );
+        assert!(
+            found.contains(
+                &"`application` may now `resumeContinue` from `WaitingForCallback` (new status \
+              `WaitingForCallback`; new rows `WaitingForCallback` --resumeContinue--> \
+              `PendingApproval` if `approvalRequired`, `WaitingForCallback` --resumeContinue--> \
+              `PendingNotBefore` if `startsLater`, `WaitingForCallback` --resumeContinue--> \
+              `Delivering`)"
+                    .to_owned()
+            )
+        );
+        assert!(diff.to_text().contains(
+            "statuses changed:\n  `WaitingForCallback`: added (state `submitted`, completed \
+             `no`, terminal `no`, documented: Graph: accessPackageAssignmentRequest: resume)\n"
+        ));
+        // Without the callout row, a request whose policy runs a custom extension skips it.
+        let back = super::diff(&builtin(), &old);
+        assert_eq!(
+            reasons(&back),
+            [
+                "`system` may now `process` from `Accepted` (leads to `Delivering` instead of \
+              `WaitingForCallback` when only `calloutConfigured` holds; leads to \
+              `PendingApproval` instead of `WaitingForCallback` when only `calloutConfigured` and \
+              `approvalRequired` hold; leads to `PendingNotBefore` instead of \
+              `WaitingForCallback` when only `calloutConfigured` and `startsLater` hold)"
+            ]
+        );
+        assert!(back.to_text().contains("`WaitingForCallback`: removed\n"));
+    }
+
+    #[test]
+    fn authority_and_rows_widened_together_say_both() {
+        let mut new = builtin();
+        let delivering = position(&new, S::Delivering, A::FailDelivery, C::Always);
+        new.transitions.insert(
+            delivering + 1,
+            Transition {
+                from: S::Delivering,
+                action: A::Cancel,
+                when: C::Always,
+                to: S::Canceled,
+                provenance: Provenance::Modelled(Decision::CancelableStatuses),
+            },
+        );
+        for entry in &mut new.authority {
+            if (entry.actor, entry.action) == (Actor::Application, A::Cancel) {
+                entry.authorized_in = vec![S::Delivering];
+            }
+        }
+        let diff = diff(&builtin(), &new);
+        let application: Vec<_> = diff
+            .new_access
+            .iter()
+            .filter(|access| access.actor == Actor::Application)
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            application,
+            [
+                "`application` may now `cancel` from `Delivering` (authority widened; new row \
+              `Delivering` --cancel--> `Canceled`)"
+            ]
+        );
+        assert_eq!(diff.widened_authority.len(), 1);
+        assert_eq!(diff.widened_authority[0].statuses, [S::Delivering]);
+    }
+
+    #[test]
+    fn situations_are_smallest_first_in_condition_order() {
+        let rows: Vec<Transition> = [
+            C::StartsLater,
+            C::Always,
+            C::CalloutConfigured,
+            C::StartsLater,
+        ]
+        .into_iter()
+        .map(|when| Transition {
+            from: S::Accepted,
+            action: A::Process,
+            when,
+            to: S::Delivering,
+            provenance: Provenance::Modelled(Decision::SubmissionRouting),
+        })
+        .collect();
+        assert_eq!(
+            situations(&rows),
+            [
+                vec![],
+                vec![C::CalloutConfigured],
+                vec![C::StartsLater],
+                vec![C::CalloutConfigured, C::StartsLater],
+            ]
+        );
+        assert_eq!(situation_phrase(&[]), "no condition holds");
+        assert_eq!(
+            situation_phrase(&[C::StartsLater]),
+            "only `startsLater` holds"
+        );
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let mut new = builtin();
+        new.transitions.pop();
+        let diff = diff(&builtin(), &new);
+        let json = diff.to_json();
+        assert!(json.ends_with("}\n"));
+        assert!(json.contains("\"noLongerCancelable\""));
+        assert_eq!(serde_json::from_str::<TableDiff>(&json).unwrap(), diff);
+    }
+
+    /// The cells in which `new` grants new access, straight from the definition: every situation
+    /// over every condition, first matching row over all rows.
+    fn new_access_by_definition(old: &LifecycleTable, new: &LifecycleTable) -> Vec<(S, Actor, A)> {
+        let conditions: Vec<C> = C::VARIANTS
+            .iter()
+            .copied()
+            .filter(|&when| when != C::Always)
+            .collect();
+        let situations: Vec<Vec<C>> = (0..1_u32 << conditions.len())
+            .map(|mask| {
+                conditions
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| mask & (1 << bit) != 0)
+                    .map(|(_, &when)| when)
+                    .collect()
+            })
+            .collect();
+        let outcomes = |table: &LifecycleTable, status: S, action: A| -> Vec<Option<S>> {
+            let rows: Vec<Transition> = if table.status(status).is_some() {
+                table.rows(status, action).copied().collect()
+            } else {
+                Vec::new()
+            };
+            situations
+                .iter()
+                .map(|holding| {
+                    rows.iter()
+                        .find(|row| row.when == C::Always || holding.contains(&row.when))
+                        .map(|row| row.to)
+                })
+                .collect()
+        };
+        let mut cells = Vec::new();
+        for &status in S::VARIANTS {
+            if old.status(status).is_none() && new.status(status).is_none() {
+                continue;
+            }
+            for &actor in Actor::VARIANTS {
+                for &action in A::VARIANTS {
+                    if !new.is_authorized(actor, action, status) {
+                        continue;
+                    }
+                    let after = outcomes(new, status, action);
+                    let before = if old.is_authorized(actor, action, status) {
+                        outcomes(old, status, action)
+                    } else {
+                        vec![None; after.len()]
+                    };
+                    if after
+                        .iter()
+                        .zip(&before)
+                        .any(|(now, was)| now.is_some() && now != was)
+                    {
+                        cells.push((status, actor, action));
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Remove(prop::sample::Index),
+        SetTo(prop::sample::Index, prop::sample::Index),
+        SetWhen(prop::sample::Index, prop::sample::Index),
+        Swap(prop::sample::Index, prop::sample::Index),
+        Duplicate(prop::sample::Index, prop::sample::Index),
+        /// Inserts a copy of a row right after it, with another condition and target.
+        Variant(
+            prop::sample::Index,
+            prop::sample::Index,
+            prop::sample::Index,
+        ),
+        ToggleAuthority(prop::sample::Index, prop::sample::Index),
+        DropStatus(prop::sample::Index),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        use prop::sample::Index;
+        prop_oneof![
+            any::<Index>().prop_map(Edit::Remove),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::SetTo(a, b)),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::SetWhen(a, b)),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::Duplicate(a, b)),
+            (any::<Index>(), any::<Index>(), any::<Index>())
+                .prop_map(|(a, b, c)| Edit::Variant(a, b, c)),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::ToggleAuthority(a, b)),
+            any::<Index>().prop_map(Edit::DropStatus),
+        ]
+    }
+
+    fn edited(edits: &[Edit]) -> LifecycleTable {
+        let mut table = builtin();
+        for edit in edits {
+            let rows = table.transitions.len();
+            match edit {
+                _ if rows == 0 => {}
+                Edit::Remove(row) => {
+                    table.transitions.remove(row.index(rows));
+                }
+                Edit::SetTo(row, status) => {
+                    table.transitions[row.index(rows)].to = *status.get(S::VARIANTS);
+                }
+                Edit::SetWhen(row, when) => {
+                    table.transitions[row.index(rows)].when = *when.get(C::VARIANTS);
+                }
+                Edit::Swap(a, b) => table.transitions.swap(a.index(rows), b.index(rows)),
+                Edit::Duplicate(row, at) => {
+                    let copy = table.transitions[row.index(rows)];
+                    table.transitions.insert(at.index(rows + 1), copy);
+                }
+                Edit::Variant(row, when, to) => {
+                    let index = row.index(rows);
+                    let mut copy = table.transitions[index];
+                    copy.when = *when.get(C::VARIANTS);
+                    copy.to = *to.get(S::VARIANTS);
+                    table.transitions.insert(index + 1, copy);
+                }
+                Edit::ToggleAuthority(entry, status) => {
+                    let count = table.authority.len();
+                    let entry = &mut table.authority[entry.index(count)];
+                    let status = *status.get(S::VARIANTS);
+                    if entry.authorized_in.contains(&status) {
+                        entry.authorized_in.retain(|other| *other != status);
+                    } else {
+                        entry.authorized_in.push(status);
+                    }
+                }
+                Edit::DropStatus(status) => {
+                    let status = *status.get(S::VARIANTS);
+                    table.statuses.retain(|entry| entry.status != status);
+                }
+            }
+        }
+        table
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn new_access_follows_its_definition(
+            old in prop::collection::vec(edit(), 0..6),
+            new in prop::collection::vec(edit(), 0..6),
+        ) {
+            let (old, new) = (edited(&old), edited(&new));
+            let diff = diff(&old, &new);
+            let cells: Vec<_> = diff
+                .new_access
+                .iter()
+                .map(|access| (access.status, access.actor, access.action))
+                .collect();
+            prop_assert_eq!(&cells, &new_access_by_definition(&old, &new));
+            for access in &diff.new_access {
+                let start = format!("`{}` may now `{}` from `{}` (", access.actor, access.action, access.status);
+                prop_assert!(access.reason.starts_with(&start), "{}", access.reason);
+                prop_assert!(access.reason.ends_with(')'), "{}", access.reason);
+            }
+            prop_assert_eq!(diff.grants_new_access(), !cells.is_empty());
+            if diff.is_empty() {
+                prop_assert!(new_access_by_definition(&new, &old).is_empty());
+            }
+            prop_assert!(super::diff(&new, &new).is_empty());
+        }
+    }
+}

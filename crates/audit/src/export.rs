@@ -52,16 +52,28 @@ impl Header {
     }
 
     /// The header as comment lines, each started by `prefix` (such as `#`, `//` or `%%`).
+    ///
+    /// Line breaks inside values become spaces, so a value can never end the comment early.
     pub fn comment_lines(&self, prefix: &str) -> String {
+        let one_line = |text: &str| text.replace(['\n', '\r'], " ");
         let mut out = String::new();
-        let _ = writeln!(out, "{prefix} entitle {} lifecycle table", self.version);
+        let _ = writeln!(
+            out,
+            "{prefix} entitle {} lifecycle table",
+            one_line(&self.version)
+        );
         if let Some(commit) = &self.commit {
-            let _ = writeln!(out, "{prefix} source commit: {commit}");
+            let _ = writeln!(out, "{prefix} source commit: {}", one_line(commit));
         }
-        let _ = writeln!(out, "{prefix} table sha256: {}", self.sha256);
+        let _ = writeln!(out, "{prefix} table sha256: {}", one_line(&self.sha256));
         let _ = writeln!(out, "{prefix} follows:");
         for document in &self.documents {
-            let _ = writeln!(out, "{prefix}   {} <{}>", document.title, document.url);
+            let _ = writeln!(
+                out,
+                "{prefix}   {} <{}>",
+                one_line(&document.title),
+                one_line(&document.url)
+            );
         }
         out
     }
@@ -240,6 +252,19 @@ mod tests {
             Export::from_json(&text),
             Err(LoadError::DuplicateStatus(_))
         ));
+    }
+
+    #[test]
+    fn comment_lines_never_break_inside_a_value() {
+        let mut header = Header::new(
+            &LifecycleTable::builtin(),
+            "1.0\n# injected",
+            Some("a\r\nb"),
+        );
+        header.documents.truncate(1);
+        let text = header.comment_lines("#");
+        assert!(text.lines().all(|line| line.starts_with('#')), "{text}");
+        assert!(text.contains("entitle 1.0 # injected lifecycle table"));
     }
 
     #[test]

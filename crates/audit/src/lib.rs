@@ -9,6 +9,7 @@
 
 pub mod actor;
 pub mod diff;
+pub mod docs;
 pub mod export;
 pub mod matrix;
 pub mod render;

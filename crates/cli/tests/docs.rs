@@ -1,33 +1,39 @@
-//! The checked-in docs agree with the code: the generated one is fresh, the decisions are recorded.
+//! The checked-in docs agree with the code: generated ones are fresh, decisions recorded, README honest.
 
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "a test fails by panicking"
 )]
 
 use std::fs;
 use std::path::PathBuf;
+use std::process::Command;
 
-use entitle_cli::document::{TRANSITIONS_PATH, transitions_document};
+use entitle_audit::LifecycleTable;
+use entitle_audit::docs::generated_docs;
 use entitle_core::{Decision, Provenance, RequestStatus, TRANSITIONS, VariantArray};
 
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 fn workspace_file(path: &str) -> String {
-    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path);
+    let full = workspace().join(path);
     fs::read_to_string(&full)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", full.display()))
 }
 
 #[test]
-fn generated_transitions_doc_is_fresh() {
-    let checked_in = workspace_file(TRANSITIONS_PATH);
-    let generated = transitions_document().unwrap();
-    assert!(
-        checked_in == generated,
-        "{TRANSITIONS_PATH} is stale: run `just docs`"
-    );
+fn generated_docs_are_fresh() {
+    for doc in generated_docs(&LifecycleTable::builtin(), entitle_cli::VERSION).unwrap() {
+        let path = format!("docs/{}", doc.name);
+        assert!(
+            workspace_file(&path) == doc.text,
+            "{path} is stale: run `just docs`"
+        );
+    }
 }
 
 #[test]
@@ -61,4 +67,38 @@ fn every_modelled_fact_cites_a_recorded_decision() {
             assert!(decisions.contains(&format!("## {}: ", decision.id())));
         }
     }
+}
+
+/// Each README block introduced by `<!-- example -->` shows `$ entitle ARGS`, its exact output, and
+/// optionally `[exit N]`; running the built binary from the workspace root must reproduce it.
+#[test]
+fn readme_examples_show_real_output() {
+    let readme = workspace_file("README.md");
+    let mut checked = 0;
+    for block in readme.split("<!-- example -->").skip(1) {
+        let body = block.trim_start().strip_prefix("```text\n").unwrap();
+        let body = &body[..body.find("```").unwrap()];
+        let (command, expected) = body.split_once('\n').unwrap();
+        let args = command.strip_prefix("$ entitle ").unwrap();
+        let (expected, code) = match expected.rsplit_once("[exit ") {
+            Some((text, code)) => (
+                text.to_owned(),
+                code.trim().trim_end_matches(']').parse().unwrap(),
+            ),
+            None => (expected.to_owned(), 0),
+        };
+        let output = Command::new(env!("CARGO_BIN_EXE_entitle"))
+            .args(args.split_whitespace())
+            .current_dir(workspace())
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(output.stdout).unwrap(),
+            expected,
+            "README: `{command}`"
+        );
+        assert_eq!(output.status.code(), Some(code), "README: `{command}`");
+        checked += 1;
+    }
+    assert!(checked >= 3, "the README shows {checked} examples");
 }

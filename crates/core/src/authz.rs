@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::action::ActionKind;
 use crate::actor::{Caller, Permission, Principal, Role};
 use crate::id::SubjectId;
+use crate::provenance::{Decision, Provenance, Source};
 
 /// The rule that authorized an action, recorded with each transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -107,6 +108,26 @@ pub fn authorize(
         A::Approve | A::Deny => approver(action, caller, requestor),
         A::Reprocess => reprocess(caller),
         A::Cancel => cancel(caller, requestor),
+    }
+}
+
+/// Where the authorization rule of `action` comes from.
+pub const fn authorization_provenance(action: ActionKind) -> Provenance {
+    use ActionKind as A;
+    match action {
+        A::Cancel => Provenance::Documented(Source::CancelApi),
+        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => {
+            Provenance::Documented(Source::ResumeApi)
+        }
+        A::Approve | A::Deny => Provenance::Documented(Source::ApprovalStageApi),
+        A::Process
+        | A::Escalate
+        | A::Expire
+        | A::ReachStart
+        | A::Deliver
+        | A::DeliverPartially
+        | A::FailDelivery
+        | A::Reprocess => Provenance::Modelled(Decision::ActionAuthority),
     }
 }
 

@@ -66,7 +66,7 @@ mod time;
 
 pub use action::ActionKind;
 pub use actor::{Caller, Permission, Permissions, Principal, Role, Roles};
-pub use authz::{Authority, Denial, authorize};
+pub use authz::{Authority, Denial, authorization_provenance, authorize};
 pub use error::{InvalidInput, Rejection};
 pub use id::{Guid, RequestId, SubjectId};
 pub use policy::{ApprovalPolicy, MAX_APPROVAL_STAGES, Policy};

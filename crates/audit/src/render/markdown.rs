@@ -5,9 +5,59 @@ use core::fmt::{self, Write};
 use entitle_core::{ActionKind, ApiVersion, Condition, Provenance, VariantArray};
 
 use super::{conditional_target, yes_no};
+use crate::export::Header;
 use crate::table::LifecycleTable;
 
+/// The provenance header as an HTML comment, then a line naming the API version names are spelled in.
+///
+/// A `--` in the header, which would end the comment early, is written `- -`.
+///
+/// # Errors
+/// Only if writing to `out` fails.
+pub fn comment_header(out: &mut String, header: &Header, api: ApiVersion) -> fmt::Result {
+    let mut lines = header.comment_lines("");
+    while lines.contains("--") {
+        lines = lines.replace("--", "- -");
+    }
+    writeln!(out, "<!--\n{lines}-->\n")?;
+    writeln!(out, "Names as spelled by Graph `{}`.\n", api.as_str())
+}
+
+/// The whole table for review: statuses, the condition legend and the transitions, under `##`
+/// headings.
+///
+/// # Errors
+/// Only if writing to `out` fails.
+pub fn lifecycle(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Result {
+    writeln!(out, "## Statuses\n")?;
+    statuses(out, table, api)?;
+    writeln!(out, "\n## Conditions\n")?;
+    conditions(out)?;
+    writeln!(out, "\n## Transitions\n")?;
+    writeln!(
+        out,
+        "For a status and an action, rows are tried in order; the first whose condition holds wins.\n"
+    )?;
+    transitions(out, table, api)
+}
+
+/// Text made safe for a table cell: `|` escaped, line breaks as spaces.
+pub fn cell_text(text: &str) -> String {
+    let mut cell = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => cell.push_str("\\|"),
+            '\r' | '\n' => cell.push(' '),
+            other => cell.push(other),
+        }
+    }
+    cell
+}
+
 /// A provenance as a Markdown link to the source, or to the decision record in `decisions.md`.
+///
+/// # Errors
+/// Only if writing to `out` fails.
 pub fn provenance_link(out: &mut String, provenance: Provenance) -> fmt::Result {
     match provenance {
         Provenance::Documented(source) => {
@@ -114,7 +164,7 @@ pub fn grid(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::R
         for &action in ActionKind::VARIANTS {
             let targets: Vec<String> = table
                 .rows(entry.status, action)
-                .map(|row| conditional_target(row, |status| status.name_in(api)))
+                .map(|row| conditional_target(*row, |status| status.name_in(api)))
                 .collect();
             if targets.is_empty() {
                 out.push_str(" — |");

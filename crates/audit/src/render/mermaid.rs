@@ -2,8 +2,9 @@
 
 use core::fmt::{self, Write};
 
-use entitle_core::{ApiVersion, Condition, RequestStatus};
+use entitle_core::{ApiVersion, RequestStatus};
 
+use super::edge_label;
 use crate::table::LifecycleTable;
 
 /// Writes the diagram: one edge per transition, labelled with its action and condition.
@@ -18,10 +19,7 @@ pub fn diagram(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt
         RequestStatus::Accepted.name_in(api)
     )?;
     for row in &table.transitions {
-        let label = match row.when {
-            Condition::Always => row.action.to_string(),
-            when => format!("{} [{}]", row.action, when.as_str()),
-        };
+        let label = edge_label(*row);
         writeln!(
             out,
             "    {} --> {}: {}",

@@ -1,0 +1,183 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use entitle_audit::render::Format;
+use entitle_core::ApiVersion;
+
+/// The exit codes, shown in `--help`.
+const EXIT_CODES: &str = "Exit codes:\n  0  success; `check`: allowed; `verify`: every check passed; \
+`diff`: no new access\n  1  `check`: rejected; `verify`: a check failed; `diff --fail-on new-access`: NEW allows more\n  \
+2  bad input: arguments, unreadable or malformed files";
+
+/// entitle: the verified lifecycle of a Microsoft Entra access package assignment request.
+#[derive(Debug, Parser)]
+#[command(name = "entitle", version, about, long_about = None, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Where the table comes from: the built-in one, or a JSON export.
+#[derive(Debug, Args)]
+pub struct TableSource {
+    /// Use the table in this JSON export (from `entitle table --format json`) instead of the built-in.
+    #[arg(long = "table", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the transition table, with its provenance header.
+    #[command(after_help = EXIT_CODES)]
+    Table {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// The Graph version whose spellings to use (JSON is always canonical).
+        #[arg(long, value_enum, default_value_t = Api::V1)]
+        api: Api,
+        /// The table to print.
+        #[command(flatten)]
+        source: TableSource,
+    },
+    /// Print the authority matrix: status × actor × action, with Graph permissions and roles.
+    #[command(after_help = EXIT_CODES)]
+    Matrix {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// The Graph version whose spellings to use (JSON is always canonical).
+        #[arg(long, value_enum, default_value_t = Api::V1)]
+        api: Api,
+        /// The table to print.
+        #[command(flatten)]
+        source: TableSource,
+    },
+    /// Decide one action: allowed or rejected, with the row or rule behind it and its provenance.
+    #[command(after_help = EXIT_CODES)]
+    Check {
+        /// The action, such as `cancel`, `approve` or `reprocess`.
+        action: String,
+        /// The request's status, such as `PendingApproval` (any case; `cancelled` and `Fulfilled` too).
+        #[arg(long)]
+        status: String,
+        /// Who asks: requestor-own, requestor-other, approver, assignment-manager, package-manager,
+        /// catalog-owner, identity-governance-administrator, application or system. Without it,
+        /// only the transition table is consulted.
+        #[arg(long)]
+        actor: Option<String>,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// The table to decide with.
+        #[command(flatten)]
+        source: TableSource,
+    },
+    /// Run the structural checks over a table: PASS/FAIL per check, with counterexamples.
+    #[command(after_help = EXIT_CODES)]
+    Verify {
+        /// A JSON export to check; the built-in table when omitted.
+        file: Option<PathBuf>,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Compare two JSON exports: added, removed and changed transitions, and new access.
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// The older export.
+        old: PathBuf,
+        /// The newer export.
+        new: PathBuf,
+        /// Exit with 1 when NEW allows anything OLD did not.
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Write the generated documents (transitions.md, authority.md, lifecycle.dot) into a folder.
+    Docs {
+        /// The folder to write into.
+        #[arg(long, default_value = "docs", value_name = "DIR")]
+        dir: PathBuf,
+        /// Write nothing; exit with 1 when a document in the folder is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: Shell,
+    },
+}
+
+/// Formats of `table` and `matrix`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown, for review.
+    Md,
+    /// CSV, for spreadsheets.
+    Csv,
+    /// JSON, for tools; loads back with `--table`, `verify` and `diff`.
+    Json,
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid diagram.
+    Mermaid,
+}
+
+impl From<ExportFormat> for Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Md => Self::Md,
+            ExportFormat::Csv => Self::Csv,
+            ExportFormat::Json => Self::Json,
+            ExportFormat::Dot => Self::Dot,
+            ExportFormat::Mermaid => Self::Mermaid,
+        }
+    }
+}
+
+/// Formats of reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    Text,
+    /// JSON for machines.
+    Json,
+}
+
+/// What `diff` fails on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// NEW allows a status, actor and action that OLD did not.
+    NewAccess,
+}
+
+/// Graph versions, as spelled on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Api {
+    /// Microsoft Graph v1.0.
+    #[value(name = "v1.0")]
+    V1,
+    /// Microsoft Graph beta.
+    Beta,
+}
+
+impl From<Api> for ApiVersion {
+    fn from(api: Api) -> Self {
+        match api {
+            Api::V1 => Self::V1,
+            Api::Beta => Self::Beta,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! `entitle check`: one decision, with the rule or row behind it and where that comes from.
+
+use std::fmt::Write as _;
+
+use entitle_audit::{Actor, Cell, LifecycleTable, cell};
+use entitle_core::{ActionKind, Condition, Provenance, RequestStatus, authorization_provenance};
+use serde::Serialize;
+
+/// The answer to "may this actor perform this action on a request in this status?".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The action asked about.
+    pub action: ActionKind,
+    /// The request's status.
+    pub status: RequestStatus,
+    /// Who asks, when given.
+    pub actor: Option<Actor>,
+    /// Whether the action is allowed (possibly once a condition holds).
+    pub allowed: bool,
+    /// The conditions under which it is allowed, when it is not allowed unconditionally.
+    pub conditions: Vec<Condition>,
+    /// The authorization rule that applies, or why the actor is not authorized, with its provenance.
+    pub authority: Option<Reason>,
+    /// The table rows that apply, or why there are none, each with its provenance.
+    pub rows: Vec<Reason>,
+}
+
+/// One reason behind a verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reason {
+    /// What the rule or row says.
+    pub text: String,
+    /// Where it comes from.
+    pub provenance: Provenance,
+}
+
+/// Decides `action` from `status` by `actor` (or by the table alone) with `table`.
+pub fn check(
+    table: &LifecycleTable,
+    action: ActionKind,
+    status: RequestStatus,
+    actor: Option<Actor>,
+) -> Verdict {
+    let authority = actor.map(|actor| Reason {
+        text: table.authority(actor, action).map_or_else(
+            || "the table lists no authority for this actor".to_owned(),
+            |entry| entry.rule.clone(),
+        ),
+        provenance: authorization_provenance(action),
+    });
+    let rows: Vec<Reason> = table
+        .transitions
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| row.from == status && row.action == action)
+        .map(|(index, row)| Reason {
+            text: format!(
+                "row {}: `{}` --{} [{}]--> `{}`",
+                index + 1,
+                row.from,
+                row.action,
+                row.when.as_str(),
+                row.to
+            ),
+            provenance: row.provenance,
+        })
+        .collect();
+    let decided = match actor {
+        Some(actor) => cell(table, status, actor, action),
+        None => table_cell(table, status, action),
+    };
+    let rows = if rows.is_empty() {
+        vec![no_row(table, status, action)]
+    } else {
+        rows
+    };
+    Verdict {
+        action,
+        status,
+        actor,
+        allowed: decided.allows(),
+        conditions: match decided {
+            Cell::AllowedIf(conditions) => conditions,
+            _ => Vec::new(),
+        },
+        authority,
+        rows,
+    }
+}
+
+/// The outcome from the table alone, as if the caller were authorized.
+fn table_cell(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Cell {
+    let whens: Vec<Condition> = table.rows(status, action).map(|row| row.when).collect();
+    if whens.is_empty() {
+        Cell::NotFromStatus
+    } else if whens.contains(&Condition::Always) {
+        Cell::Allowed
+    } else {
+        Cell::AllowedIf(whens)
+    }
+}
+
+fn no_row(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Reason {
+    if action == ActionKind::Cancel {
+        let cancelable: Vec<String> = table
+            .statuses
+            .iter()
+            .filter(|entry| table.is_cancelable(entry.status))
+            .map(|entry| format!("`{}`", entry.status))
+            .collect();
+        Reason {
+            text: format!(
+                "no row for `cancel` from `{status}`: cancel is allowed only from {}",
+                cancelable.join(", ")
+            ),
+            provenance: authorization_provenance(ActionKind::Cancel),
+        }
+    } else {
+        Reason {
+            text: format!("no row for `{action}` from `{status}` in the transition table"),
+            provenance: Provenance::Modelled(entitle_core::Decision::SubmissionRouting),
+        }
+    }
+}
+
+impl Verdict {
+    /// The verdict for people: a headline, then one line per reason.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("`{}` from `{}`", self.action, self.status);
+        if let Some(actor) = self.actor {
+            let _ = write!(out, " by `{actor}`");
+        }
+        let decision = match (self.allowed, self.conditions.as_slice()) {
+            (false, _) => "rejected".to_owned(),
+            (true, []) => "allowed".to_owned(),
+            (true, conditions) => {
+                let clauses: Vec<&str> = conditions.iter().map(|c| c.describe()).collect();
+                format!("allowed once {}", clauses.join(", or "))
+            }
+        };
+        let _ = writeln!(out, ": {decision}");
+        if let Some(authority) = &self.authority {
+            let _ = writeln!(
+                out,
+                "  authority: {} ({})",
+                authority.text, authority.provenance
+            );
+        }
+        for row in &self.rows {
+            let _ = writeln!(out, "  {} ({})", row.text, row.provenance);
+        }
+        out
+    }
+
+    /// The verdict as pretty JSON, ending with a newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancel_from_delivered_is_rejected_with_the_cancel_rule() {
+        let table = LifecycleTable::builtin();
+        let verdict = check(
+            &table,
+            ActionKind::Cancel,
+            RequestStatus::Delivered,
+            Some(Actor::RequestorOwn),
+        );
+        assert!(!verdict.allowed);
+        assert!(
+            verdict.rows[0]
+                .text
+                .contains("cancel is allowed only from `Accepted`")
+        );
+    }
+
+    #[test]
+    fn unauthorized_actors_are_rejected_even_from_cancelable_statuses() {
+        let table = LifecycleTable::builtin();
+        let verdict = check(
+            &table,
+            ActionKind::Cancel,
+            RequestStatus::Accepted,
+            Some(Actor::Application),
+        );
+        assert!(!verdict.allowed);
+        let verdict = check(&table, ActionKind::Cancel, RequestStatus::Accepted, None);
+        assert!(verdict.allowed);
+    }
+
+    #[test]
+    fn timed_actions_are_allowed_once_their_condition_holds() {
+        let table = LifecycleTable::builtin();
+        let verdict = check(
+            &table,
+            ActionKind::Expire,
+            RequestStatus::PendingApproval,
+            Some(Actor::System),
+        );
+        assert!(verdict.allowed);
+        assert_eq!(verdict.conditions, [Condition::DecisionTimedOut]);
+        assert!(
+            verdict
+                .to_text()
+                .contains("allowed once the approval timeout has passed")
+        );
+    }
+}
