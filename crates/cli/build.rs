@@ -10,7 +10,7 @@ fn main() {
         return;
     }
     let commit = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
+        .args(["describe", "--always", "--dirty", "--abbrev=12"])
         .output()
         .ok()
         .filter(|output| output.status.success())

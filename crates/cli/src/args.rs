@@ -8,9 +8,9 @@ use entitle_audit::render::Format;
 use entitle_core::ApiVersion;
 
 /// The exit codes, shown in `--help`.
-const EXIT_CODES: &str = "Exit codes:\n  0  success; `check`: allowed; `verify`: every check passed; \
-`diff`: no new access\n  1  `check`: rejected; `verify`: a check failed; `diff --fail-on new-access`: NEW allows more\n  \
-2  bad input: arguments, unreadable or malformed files";
+const EXIT_CODES: &str = "Exit codes:\n  0  success; `check`: allowed; `verify`: every check passed\n  \
+1  `check`: rejected; `verify`: a check failed; `diff --fail-on new-access`: NEW allows more; \
+`docs --check`: a document is stale\n  2  bad input (arguments, unreadable or malformed files) or an unwritable output";
 
 /// entitle: the verified lifecycle of a Microsoft Entra access package assignment request.
 #[derive(Debug, Parser)]
@@ -19,8 +19,13 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where a command's output goes.
+#[derive(Debug, Args)]
+pub struct Output {
     /// Write the output to this file instead of standard output.
-    #[arg(long, short, global = true, value_name = "FILE")]
+    #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
@@ -47,6 +52,9 @@ pub enum Command {
         /// The table to print.
         #[command(flatten)]
         source: TableSource,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Print the authority matrix: status × actor × action, with Graph permissions and roles.
     #[command(after_help = EXIT_CODES)]
@@ -60,6 +68,9 @@ pub enum Command {
         /// The table to print.
         #[command(flatten)]
         source: TableSource,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Decide one action: allowed or rejected, with the row or rule behind it and its provenance.
     #[command(after_help = EXIT_CODES)]
@@ -80,15 +91,22 @@ pub enum Command {
         /// The table to decide with.
         #[command(flatten)]
         source: TableSource,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Run the structural checks over a table: PASS/FAIL per check, with counterexamples.
     #[command(after_help = EXIT_CODES)]
     Verify {
-        /// A JSON export to check; the built-in table when omitted.
-        file: Option<PathBuf>,
         /// The output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// The table to check.
+        #[command(flatten)]
+        source: TableSource,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Compare two JSON exports: added, removed and changed transitions, and new access.
     #[command(after_help = EXIT_CODES)]
@@ -103,8 +121,12 @@ pub enum Command {
         /// The output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Write the generated documents (transitions.md, authority.md, lifecycle.dot) into a folder.
+    #[command(after_help = EXIT_CODES)]
     Docs {
         /// The folder to write into.
         #[arg(long, default_value = "docs", value_name = "DIR")]
@@ -114,9 +136,13 @@ pub enum Command {
         check: bool,
     },
     /// Print a shell completion script.
+    #[command(after_help = EXIT_CODES)]
     Completions {
         /// The shell.
         shell: Shell,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
 }
 
@@ -133,6 +159,21 @@ pub enum ExportFormat {
     Dot,
     /// A Mermaid diagram.
     Mermaid,
+}
+
+impl Command {
+    /// The file the command's output goes to, if not standard output.
+    pub fn output_file(&self) -> Option<&PathBuf> {
+        match self {
+            Self::Table { output, .. }
+            | Self::Matrix { output, .. }
+            | Self::Check { output, .. }
+            | Self::Verify { output, .. }
+            | Self::Diff { output, .. }
+            | Self::Completions { output, .. } => output.output.as_ref(),
+            Self::Docs { .. } => None,
+        }
+    }
 }
 
 impl From<ExportFormat> for Format {

@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 use entitle_audit::{Actor, Cell, LifecycleTable, cell};
-use entitle_core::{ActionKind, Condition, Provenance, RequestStatus, authorization_provenance};
+use entitle_core::{
+    ActionKind, Condition, Provenance, RequestStatus, Source, authorization_provenance,
+};
 use serde::Serialize;
 
 /// The answer to "may this actor perform this action on a request in this status?".
@@ -32,8 +34,8 @@ pub struct Verdict {
 pub struct Reason {
     /// What the rule or row says.
     pub text: String,
-    /// Where it comes from.
-    pub provenance: Provenance,
+    /// Where it comes from, when the table or the rules say.
+    pub provenance: Option<Provenance>,
 }
 
 /// Decides `action` from `status` by `actor` (or by the table alone) with `table`.
@@ -48,7 +50,7 @@ pub fn check(
             || "the table lists no authority for this actor".to_owned(),
             |entry| entry.rule.clone(),
         ),
-        provenance: authorization_provenance(action),
+        provenance: Some(authorization_provenance(action)),
     });
     let rows: Vec<Reason> = table
         .transitions
@@ -64,7 +66,7 @@ pub fn check(
                 row.when.as_str(),
                 row.to
             ),
-            provenance: row.provenance,
+            provenance: Some(row.provenance),
         })
         .collect();
     let decided = match actor {
@@ -102,25 +104,41 @@ fn table_cell(table: &LifecycleTable, status: RequestStatus, action: ActionKind)
     }
 }
 
+/// Why there is no row: for `cancel`, the table's cancel set, documented when it is Microsoft's.
 fn no_row(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Reason {
-    if action == ActionKind::Cancel {
-        let cancelable: Vec<String> = table
-            .statuses
-            .iter()
-            .filter(|entry| table.is_cancelable(entry.status))
-            .map(|entry| format!("`{}`", entry.status))
-            .collect();
-        Reason {
-            text: format!(
-                "no row for `cancel` from `{status}`: cancel is allowed only from {}",
-                cancelable.join(", ")
-            ),
-            provenance: authorization_provenance(ActionKind::Cancel),
-        }
-    } else {
-        Reason {
+    if action != ActionKind::Cancel {
+        return Reason {
             text: format!("no row for `{action}` from `{status}` in the transition table"),
-            provenance: Provenance::Modelled(entitle_core::Decision::SubmissionRouting),
+            provenance: None,
+        };
+    }
+    let cancelable: Vec<RequestStatus> = table
+        .statuses
+        .iter()
+        .map(|entry| entry.status)
+        .filter(|status| table.is_cancelable(*status))
+        .collect();
+    let mut documented = RequestStatus::DOCUMENTED_CANCELABLE.to_vec();
+    documented.sort();
+    let names: Vec<String> = cancelable
+        .iter()
+        .map(|status| format!("`{status}`"))
+        .collect();
+    Reason {
+        text: format!(
+            "no row for `cancel` from `{status}`: cancel is allowed only from {}",
+            names.join(", ")
+        ),
+        provenance: (cancelable == documented).then_some(Provenance::Documented(Source::CancelApi)),
+    }
+}
+
+impl Reason {
+    /// The reason and, when known, its provenance in parentheses.
+    fn line(&self) -> String {
+        match self.provenance {
+            Some(provenance) => format!("{} ({provenance})", self.text),
+            None => self.text.clone(),
         }
     }
 }
@@ -142,14 +160,10 @@ impl Verdict {
         };
         let _ = writeln!(out, ": {decision}");
         if let Some(authority) = &self.authority {
-            let _ = writeln!(
-                out,
-                "  authority: {} ({})",
-                authority.text, authority.provenance
-            );
+            let _ = writeln!(out, "  authority: {}", authority.line());
         }
         for row in &self.rows {
-            let _ = writeln!(out, "  {} ({})", row.text, row.provenance);
+            let _ = writeln!(out, "  {}", row.line());
         }
         out
     }

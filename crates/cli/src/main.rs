@@ -24,11 +24,12 @@ fn main() -> ExitCode {
             let _ = error.print();
             return ExitCode::SUCCESS;
         }
+        Err(error) if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            return ExitCode::from(BAD_INPUT);
+        }
         Err(error) => {
-            // One clear line: clap's first line, without its usage block.
-            let text = error.to_string();
-            let line = text.lines().next().unwrap_or_default();
-            eprintln!("entitle: {}", line.trim_start_matches("error: "));
+            eprintln!("entitle: {}", one_line(&error.to_string()));
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -41,9 +42,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Clap's error as one line: its message and details, without the usage block and the help hint.
+fn one_line(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect();
+    kept.join(" ").trim_start_matches("error: ").to_owned()
+}
+
 /// Prints `text` to `--output` or standard output.
 fn emit(cli: &Cli, text: &str) -> Result<(), CliError> {
-    match &cli.output {
+    match cli.command.output_file() {
         Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
             path: path.clone(),
             source,

@@ -121,6 +121,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             format,
             api,
             source,
+            ..
         } => {
             let table = table_from(source)?;
             Ok(Outcome::success(render::table(
@@ -134,6 +135,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             format,
             api,
             source,
+            ..
         } => {
             let table = table_from(source)?;
             Ok(Outcome::success(render::matrix(
@@ -149,6 +151,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             actor,
             format,
             source,
+            ..
         } => {
             let action = ActionKind::parse(action)?;
             let status = RequestStatus::parse(status)?;
@@ -165,10 +168,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             };
             Ok(Outcome::judged(text, verdict.allowed))
         }
-        Command::Verify { file, format } => {
-            let table = file
-                .as_deref()
-                .map_or_else(|| Ok(LifecycleTable::builtin()), load)?;
+        Command::Verify { format, source, .. } => {
+            let table = table_from(source)?;
             let report = with_progress(|progress| verify(&table, progress));
             let text = match format {
                 ReportFormat::Text => report.to_text(),
@@ -181,6 +182,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             new,
             fail_on,
             format,
+            ..
         } => {
             let difference = diff(&load(old)?, &load(new)?);
             let text = match format {
@@ -191,7 +193,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::judged(text, !fails))
         }
         Command::Docs { dir, check } => docs(dir, *check),
-        Command::Completions { shell } => {
+        Command::Completions { shell, .. } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "entitle", &mut script);
             Ok(Outcome::success(

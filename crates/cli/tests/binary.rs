@@ -176,7 +176,11 @@ fn verify_passes_the_builtin_table_and_fails_a_broken_one() {
     assert_eq!(builtin.status.code(), Some(0), "{}", stdout(&builtin));
     assert!(stdout(&builtin).contains("PASS cancel-set"));
 
-    let broken = entitle(&["verify", &fixture("broken/cancel-from-delivered.json")]);
+    let broken = entitle(&[
+        "verify",
+        "--table",
+        &fixture("broken/cancel-from-delivered.json"),
+    ]);
     assert_eq!(broken.status.code(), Some(1));
     assert!(stdout(&broken).contains("FAIL cancel-set"));
 
@@ -186,13 +190,13 @@ fn verify_passes_the_builtin_table_and_fails_a_broken_one() {
 
 #[test]
 fn verify_reports_unreadable_and_malformed_files_with_exit_2() {
-    let missing = entitle(&["verify", "no-such-file.json"]);
+    let missing = entitle(&["verify", "--table", "no-such-file.json"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("cannot read `no-such-file.json`"));
 
     let garbage = scratch("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
-    let malformed = entitle(&["verify", garbage.to_str().unwrap()]);
+    let malformed = entitle(&["verify", "--table", garbage.to_str().unwrap()]);
     assert_eq!(malformed.status.code(), Some(2));
     assert_eq!(stderr(&malformed).lines().count(), 1);
 }
@@ -263,9 +267,28 @@ fn help_documents_every_command_and_the_exit_codes() {
 
 #[test]
 fn unknown_commands_and_formats_exit_2_with_one_line() {
-    for args in [&["frobnicate"][..], &["table", "--format", "pdf"][..]] {
+    for args in [
+        &["frobnicate"][..],
+        &["table", "--format", "pdf"][..],
+        &["diff", "only-one.json"][..],
+        &["docs", "--output", "x"][..],
+    ] {
         let output = entitle(args);
         assert_eq!(output.status.code(), Some(2));
         assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
     }
+    let missing = stderr(&entitle(&["check", "cancel"]));
+    assert!(missing.contains("--status"), "{missing}");
+    let formats = stderr(&entitle(&["table", "--format", "pdf"]));
+    assert!(
+        formats.contains("possible values: md, csv, json, dot, mermaid"),
+        "{formats}"
+    );
+}
+
+#[test]
+fn no_command_prints_help_and_exits_2() {
+    let output = entitle(&[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("Usage: entitle <COMMAND>"));
 }

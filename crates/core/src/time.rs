@@ -53,7 +53,7 @@ impl fmt::Display for Timestamp {
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % DAY == 0 {
+        if self.0.is_multiple_of(DAY) {
             write!(f, "{} days", self.0 / DAY)
         } else {
             write!(f, "{}ms", self.0)

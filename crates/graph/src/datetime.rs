@@ -1,0 +1,208 @@
+//! Graph's `DateTimeOffset` values: RFC 3339 text to and from entitle-core's millisecond timestamps.
+
+use entitle_core::Timestamp;
+
+/// Milliseconds in a day.
+const DAY_MS: u64 = 86_400_000;
+
+/// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
+const EPOCH_SHIFT_DAYS: i64 = 719_468;
+
+/// Why a date-time string was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid date-time `{value}`: expected RFC 3339 such as `2026-01-31T09:30:00Z`")]
+pub struct InvalidDateTime {
+    /// The text given.
+    pub value: String,
+}
+
+/// Formats `at` as UTC RFC 3339 with milliseconds, as Graph shows it: `2026-01-31T09:30:00.000Z`.
+pub fn format(at: Timestamp) -> String {
+    let days = at.0 / DAY_MS;
+    let ms_of_day = at.0 % DAY_MS;
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(i64::MAX));
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        ms_of_day / 3_600_000,
+        ms_of_day / 60_000 % 60,
+        ms_of_day / 1_000 % 60,
+        ms_of_day % 1_000
+    )
+}
+
+/// Parses RFC 3339 (`Z` or a `±hh:mm` offset, optional fraction) into a timestamp.
+///
+/// Fractions beyond milliseconds are truncated; instants before 1970 are refused.
+///
+/// # Errors
+/// [`InvalidDateTime`] for anything else.
+pub fn parse(text: &str) -> Result<Timestamp, InvalidDateTime> {
+    parse_parts(text).ok_or_else(|| InvalidDateTime { value: text.to_owned() })
+}
+
+fn parse_parts(text: &str) -> Option<Timestamp> {
+    let bytes = text.as_bytes();
+    let (date, rest) = (text.get(..10)?, text.get(10..)?);
+    if !matches!(bytes.get(10), Some(b'T' | b't')) {
+        return None;
+    }
+    let year = digits(date.get(0..4)?)?;
+    let month = digits(date.get(5..7)?)?;
+    let day = digits(date.get(8..10)?)?;
+    if date.get(4..5)? != "-" || date.get(7..8)? != "-" {
+        return None;
+    }
+    let time = rest.get(1..)?;
+    let hour = digits(time.get(0..2)?)?;
+    let minute = digits(time.get(3..5)?)?;
+    let second = digits(time.get(6..8)?)?;
+    if time.get(2..3)? != ":" || time.get(5..6)? != ":" {
+        return None;
+    }
+    let mut tail = time.get(8..)?;
+    let mut millis = 0;
+    if let Some(fraction) = tail.strip_prefix('.') {
+        let end = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
+        let fraction_digits = fraction.get(..end)?;
+        if fraction_digits.is_empty() {
+            return None;
+        }
+        let padded = format!("{fraction_digits:0<3}");
+        millis = digits(padded.get(..3)?)?;
+        tail = fraction.get(end..)?;
+    }
+    let offset_minutes: i64 = match tail {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match tail.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            if tail.len() != 6 || tail.get(3..4)? != ":" {
+                return None;
+            }
+            let hours = digits(tail.get(1..3)?)?;
+            let minutes = digits(tail.get(4..6)?)?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            sign * i64::try_from(hours * 60 + minutes).ok()?
+        }
+    };
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = days_from_civil(i64::try_from(year).ok()?, month, day);
+    let seconds = days * 86_400
+        + i64::try_from(hour * 3_600 + minute * 60 + second).ok()?
+        - offset_minutes * 60;
+    let ms = seconds.checked_mul(1_000)?.checked_add(i64::try_from(millis).ok()?)?;
+    u64::try_from(ms).ok().map(Timestamp)
+}
+
+/// The value of a run of ASCII digits.
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn is_leap(year: u64) -> bool {
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
+}
+
+fn days_in_month(year: u64, month: u64) -> u64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u64, day: u64) -> i64 {
+    let month = i64::try_from(month).unwrap_or(1);
+    let day = i64::try_from(day).unwrap_or(1);
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - EPOCH_SHIFT_DAYS
+}
+
+/// The civil date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days.saturating_add(EPOCH_SHIFT_DAYS);
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(format(Timestamp(0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format(Timestamp(1_767_225_600_000)), "2026-01-01T00:00:00.000Z");
+        assert_eq!(format(Timestamp(951_782_400_123)), "2000-02-29T00:00:00.123Z");
+        assert_eq!(format(Timestamp(4_102_444_799_999)), "2099-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn parses_what_graph_and_clients_send() {
+        assert_eq!(parse("2026-01-01T00:00:00Z"), Ok(Timestamp(1_767_225_600_000)));
+        assert_eq!(parse("2026-01-01T00:00:00.5Z"), Ok(Timestamp(1_767_225_600_500)));
+        assert_eq!(parse("2026-01-01T00:00:00.1234567Z"), Ok(Timestamp(1_767_225_600_123)));
+        assert_eq!(parse("2026-01-01T01:00:00+01:00"), Ok(Timestamp(1_767_225_600_000)));
+        assert_eq!(parse("2025-12-31T23:00:00-01:00"), Ok(Timestamp(1_767_225_600_000)));
+        assert_eq!(parse("2000-02-29t00:00:00z"), Ok(Timestamp(951_782_400_000)));
+    }
+
+    #[test]
+    fn refuses_malformed_text() {
+        for text in [
+            "",
+            "2026-01-01",
+            "2026-01-01 00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:00:00",
+            "2026-01-01T00:00:00.Z",
+            "2026-01-01T00:00:00+1:00",
+            "1969-12-31T23:59:59Z",
+            "２026-01-01T00:00:00Z",
+            "2026-01-01T00:00:00Zjunk",
+        ] {
+            assert_eq!(parse(text), Err(InvalidDateTime { value: text.to_owned() }), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn format_then_parse_is_the_identity(ms in 0_u64..253_402_300_800_000) {
+            proptest::prop_assert_eq!(parse(&format(Timestamp(ms))), Ok(Timestamp(ms)));
+        }
+
+        #[test]
+        fn parse_never_panics(text in "\\PC{0,40}") {
+            let _ = parse(&text);
+        }
+    }
+}
