@@ -48,6 +48,10 @@ entitle *args:
 exhaustive:
     cargo test -p entitle-core --test exhaustive -- --nocapture
 
+# Run the decision benchmarks: the core against the naive, rust-fsm and statig peers (docs/performance.md)
+bench:
+    cargo bench -p entitle-bench
+
 # Review changed insta snapshots
 snap:
     cargo insta review
