@@ -49,7 +49,10 @@ pub fn check_cancel_body(body: &[u8], path_id: RequestId) -> Result<(), CancelBo
     if let Some(id) = body.id
         && RequestId::parse(&id).ok() != Some(path_id)
     {
-        return Err(CancelBodyError::IdMismatch { body: id, path: path_id });
+        return Err(CancelBodyError::IdMismatch {
+            body: id,
+            path: path_id,
+        });
     }
     if let Some(value) = body.request_status
         && RequestStatus::parse(&value).ok() != Some(RequestStatus::Canceled)
@@ -74,24 +77,49 @@ mod tests {
         assert!(check_cancel_body(b"{}", ID).is_ok());
         let documented = format!(r#"{{"id":"{TEXT}","requestStatus":"cancelled"}}"#);
         assert!(check_cancel_body(documented.as_bytes(), ID).is_ok());
-        let shouting = format!(r#"{{"id":"{}","requestStatus":"CANCELLED","extra":1}}"#, TEXT.to_uppercase());
+        let shouting = format!(
+            r#"{{"id":"{}","requestStatus":"CANCELLED","extra":1}}"#,
+            TEXT.to_uppercase()
+        );
         assert!(check_cancel_body(shouting.as_bytes(), ID).is_ok());
     }
 
     #[test]
     fn a_different_id_or_status_is_refused() {
         let other = r#"{"id":"00000000-0000-0000-0000-000000000def","requestStatus":"cancelled"}"#;
-        assert!(matches!(check_cancel_body(other.as_bytes(), ID), Err(CancelBodyError::IdMismatch { .. })));
+        assert!(matches!(
+            check_cancel_body(other.as_bytes(), ID),
+            Err(CancelBodyError::IdMismatch { .. })
+        ));
         let not_a_guid = r#"{"id":"request-id"}"#;
-        assert!(matches!(check_cancel_body(not_a_guid.as_bytes(), ID), Err(CancelBodyError::IdMismatch { .. })));
+        assert!(matches!(
+            check_cancel_body(not_a_guid.as_bytes(), ID),
+            Err(CancelBodyError::IdMismatch { .. })
+        ));
         let wrong = format!(r#"{{"id":"{TEXT}","requestStatus":"Delivered"}}"#);
-        assert!(matches!(check_cancel_body(wrong.as_bytes(), ID), Err(CancelBodyError::RequestStatus { .. })));
+        assert!(matches!(
+            check_cancel_body(wrong.as_bytes(), ID),
+            Err(CancelBodyError::RequestStatus { .. })
+        ));
     }
 
     #[test]
     fn malformed_bodies_are_refused() {
-        for body in [&b"{"[..], b"[]", b"\"cancelled\"", b"null", b"{\"id\": 5}", b"\xff"] {
-            assert!(matches!(check_cancel_body(body, ID), Err(CancelBodyError::Malformed(_))), "{body:?}");
+        for body in [
+            &b"{"[..],
+            b"[]",
+            b"\"cancelled\"",
+            b"null",
+            b"{\"id\": 5}",
+            b"\xff",
+        ] {
+            assert!(
+                matches!(
+                    check_cancel_body(body, ID),
+                    Err(CancelBodyError::Malformed(_))
+                ),
+                "{body:?}"
+            );
         }
     }
 }

@@ -37,7 +37,9 @@ pub fn format(at: Timestamp) -> String {
 /// # Errors
 /// [`InvalidDateTime`] for anything else.
 pub fn parse(text: &str) -> Result<Timestamp, InvalidDateTime> {
-    parse_parts(text).ok_or_else(|| InvalidDateTime { value: text.to_owned() })
+    parse_parts(text).ok_or_else(|| InvalidDateTime {
+        value: text.to_owned(),
+    })
 }
 
 fn parse_parts(text: &str) -> Option<Timestamp> {
@@ -62,7 +64,9 @@ fn parse_parts(text: &str) -> Option<Timestamp> {
     let mut tail = time.get(8..)?;
     let mut millis = 0;
     if let Some(fraction) = tail.strip_prefix('.') {
-        let end = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
+        let end = fraction
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(fraction.len());
         let fraction_digits = fraction.get(..end)?;
         if fraction_digits.is_empty() {
             return None;
@@ -97,10 +101,11 @@ fn parse_parts(text: &str) -> Option<Timestamp> {
         return None;
     }
     let days = days_from_civil(i64::try_from(year).ok()?, month, day);
-    let seconds = days * 86_400
-        + i64::try_from(hour * 3_600 + minute * 60 + second).ok()?
+    let seconds = days * 86_400 + i64::try_from(hour * 3_600 + minute * 60 + second).ok()?
         - offset_minutes * 60;
-    let ms = seconds.checked_mul(1_000)?.checked_add(i64::try_from(millis).ok()?)?;
+    let ms = seconds
+        .checked_mul(1_000)?
+        .checked_add(i64::try_from(millis).ok()?)?;
     u64::try_from(ms).ok().map(Timestamp)
 }
 
@@ -159,19 +164,46 @@ mod tests {
     #[test]
     fn formats_known_instants() {
         assert_eq!(format(Timestamp(0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format(Timestamp(1_767_225_600_000)), "2026-01-01T00:00:00.000Z");
-        assert_eq!(format(Timestamp(951_782_400_123)), "2000-02-29T00:00:00.123Z");
-        assert_eq!(format(Timestamp(4_102_444_799_999)), "2099-12-31T23:59:59.999Z");
+        assert_eq!(
+            format(Timestamp(1_767_225_600_000)),
+            "2026-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            format(Timestamp(951_782_400_123)),
+            "2000-02-29T00:00:00.123Z"
+        );
+        assert_eq!(
+            format(Timestamp(4_102_444_799_999)),
+            "2099-12-31T23:59:59.999Z"
+        );
     }
 
     #[test]
     fn parses_what_graph_and_clients_send() {
-        assert_eq!(parse("2026-01-01T00:00:00Z"), Ok(Timestamp(1_767_225_600_000)));
-        assert_eq!(parse("2026-01-01T00:00:00.5Z"), Ok(Timestamp(1_767_225_600_500)));
-        assert_eq!(parse("2026-01-01T00:00:00.1234567Z"), Ok(Timestamp(1_767_225_600_123)));
-        assert_eq!(parse("2026-01-01T01:00:00+01:00"), Ok(Timestamp(1_767_225_600_000)));
-        assert_eq!(parse("2025-12-31T23:00:00-01:00"), Ok(Timestamp(1_767_225_600_000)));
-        assert_eq!(parse("2000-02-29t00:00:00z"), Ok(Timestamp(951_782_400_000)));
+        assert_eq!(
+            parse("2026-01-01T00:00:00Z"),
+            Ok(Timestamp(1_767_225_600_000))
+        );
+        assert_eq!(
+            parse("2026-01-01T00:00:00.5Z"),
+            Ok(Timestamp(1_767_225_600_500))
+        );
+        assert_eq!(
+            parse("2026-01-01T00:00:00.1234567Z"),
+            Ok(Timestamp(1_767_225_600_123))
+        );
+        assert_eq!(
+            parse("2026-01-01T01:00:00+01:00"),
+            Ok(Timestamp(1_767_225_600_000))
+        );
+        assert_eq!(
+            parse("2025-12-31T23:00:00-01:00"),
+            Ok(Timestamp(1_767_225_600_000))
+        );
+        assert_eq!(
+            parse("2000-02-29t00:00:00z"),
+            Ok(Timestamp(951_782_400_000))
+        );
     }
 
     #[test]
@@ -190,7 +222,13 @@ mod tests {
             "２026-01-01T00:00:00Z",
             "2026-01-01T00:00:00Zjunk",
         ] {
-            assert_eq!(parse(text), Err(InvalidDateTime { value: text.to_owned() }), "{text}");
+            assert_eq!(
+                parse(text),
+                Err(InvalidDateTime {
+                    value: text.to_owned()
+                }),
+                "{text}"
+            );
         }
     }
 

@@ -65,21 +65,36 @@ mod tests {
             client_request_id: Some("c-1"),
             date: Timestamp(1_767_225_600_000),
         };
-        let json: serde_json::Value =
-            serde_json::from_str(&envelope("requestNotCancelable", "cannot `cancel`", exchange)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&envelope(
+            "requestNotCancelable",
+            "cannot `cancel`",
+            exchange,
+        ))
+        .unwrap();
         assert_eq!(json["error"]["code"], "requestNotCancelable");
         assert_eq!(json["error"]["message"], "cannot `cancel`");
         assert_eq!(json["error"]["innerError"]["request-id"], "r-1");
         assert_eq!(json["error"]["innerError"]["client-request-id"], "c-1");
-        assert_eq!(json["error"]["innerError"]["date"], "2026-01-01T00:00:00.000Z");
+        assert_eq!(
+            json["error"]["innerError"]["date"],
+            "2026-01-01T00:00:00.000Z"
+        );
     }
 
     #[test]
     fn client_request_id_is_omitted_when_absent_and_text_is_escaped() {
-        let exchange = Exchange { request_id: "r", client_request_id: None, date: Timestamp(0) };
+        let exchange = Exchange {
+            request_id: "r",
+            client_request_id: None,
+            date: Timestamp(0),
+        };
         let text = envelope("invalidRequest", "bad \"quote\"\n", exchange);
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert!(json["error"]["innerError"].get("client-request-id").is_none());
+        assert!(
+            json["error"]["innerError"]
+                .get("client-request-id")
+                .is_none()
+        );
         assert_eq!(json["error"]["message"], "bad \"quote\"\n");
     }
 }

@@ -79,7 +79,10 @@ impl AssignmentRequest {
                     kind: "afterDateTime",
                     end_date_time: Some(datetime::format(end)),
                 },
-                None => Expiration { kind: "noExpiration", end_date_time: None },
+                None => Expiration {
+                    kind: "noExpiration",
+                    end_date_time: None,
+                },
             },
         }
     }

@@ -21,11 +21,15 @@ impl EnumPolicy {
     /// The policy asked for by the `Prefer` header values of a request.
     pub fn from_prefer<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
         let include_unknown_members = values.into_iter().any(|value| {
-            value
-                .split(',')
-                .any(|preference| preference.trim().eq_ignore_ascii_case(INCLUDE_UNKNOWN_ENUM_MEMBERS))
+            value.split(',').any(|preference| {
+                preference
+                    .trim()
+                    .eq_ignore_ascii_case(INCLUDE_UNKNOWN_ENUM_MEMBERS)
+            })
         });
-        Self { include_unknown_members }
+        Self {
+            include_unknown_members,
+        }
     }
 }
 
@@ -122,18 +126,28 @@ impl RequestType {
     ///
     /// # Errors
     /// [`UnknownRequestType`] naming the text.
-    pub fn parse(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<Self, UnknownRequestType> {
+    pub fn parse(
+        text: &str,
+        api: ApiVersion,
+        policy: EnumPolicy,
+    ) -> Result<Self, UnknownRequestType> {
         let found = Self::VARIANTS.iter().copied().find(|kind| {
             kind.v1_name().eq_ignore_ascii_case(text) || kind.beta_name().eq_ignore_ascii_case(text)
         });
         match found {
             Some(kind)
-                if api == ApiVersion::V1 && kind.is_past_sentinel() && !policy.include_unknown_members =>
+                if api == ApiVersion::V1
+                    && kind.is_past_sentinel()
+                    && !policy.include_unknown_members =>
             {
-                Err(UnknownRequestType { value: text.to_owned() })
+                Err(UnknownRequestType {
+                    value: text.to_owned(),
+                })
             }
             Some(kind) => Ok(kind),
-            None => Err(UnknownRequestType { value: text.to_owned() }),
+            None => Err(UnknownRequestType {
+                value: text.to_owned(),
+            }),
         }
     }
 }
@@ -156,22 +170,39 @@ pub struct UnknownRequestType {
 mod tests {
     use super::*;
 
-    const OPTED_IN: EnumPolicy = EnumPolicy { include_unknown_members: true };
+    const OPTED_IN: EnumPolicy = EnumPolicy {
+        include_unknown_members: true,
+    };
 
     #[test]
     fn approver_remove_is_hidden_in_v1_unless_opted_in() {
         let kind = RequestType::ApproverRemove;
-        assert_eq!(kind.wire_name(ApiVersion::V1, EnumPolicy::default()), "unknownFutureValue");
+        assert_eq!(
+            kind.wire_name(ApiVersion::V1, EnumPolicy::default()),
+            "unknownFutureValue"
+        );
         assert_eq!(kind.wire_name(ApiVersion::V1, OPTED_IN), "approverRemove");
-        assert_eq!(kind.wire_name(ApiVersion::Beta, EnumPolicy::default()), "ApproverRemove");
-        assert_eq!(RequestType::UserAdd.wire_name(ApiVersion::V1, EnumPolicy::default()), "userAdd");
+        assert_eq!(
+            kind.wire_name(ApiVersion::Beta, EnumPolicy::default()),
+            "ApproverRemove"
+        );
+        assert_eq!(
+            RequestType::UserAdd.wire_name(ApiVersion::V1, EnumPolicy::default()),
+            "userAdd"
+        );
     }
 
     #[test]
     fn parsing_follows_the_evolvable_enum_rules() {
         let none = EnumPolicy::default();
-        assert_eq!(RequestType::parse("UserAdd", ApiVersion::V1, none), Ok(RequestType::UserAdd));
-        assert_eq!(RequestType::parse("adminadd", ApiVersion::Beta, none), Ok(RequestType::AdminAdd));
+        assert_eq!(
+            RequestType::parse("UserAdd", ApiVersion::V1, none),
+            Ok(RequestType::UserAdd)
+        );
+        assert_eq!(
+            RequestType::parse("adminadd", ApiVersion::Beta, none),
+            Ok(RequestType::AdminAdd)
+        );
         assert!(RequestType::parse("approverRemove", ApiVersion::V1, none).is_err());
         assert_eq!(
             RequestType::parse("approverRemove", ApiVersion::V1, OPTED_IN),
@@ -186,8 +217,17 @@ mod tests {
     fn prefer_headers_opt_in_case_insensitively_among_other_preferences() {
         assert!(!EnumPolicy::from_prefer([]).include_unknown_members);
         assert!(EnumPolicy::from_prefer(["include-unknown-enum-members"]).include_unknown_members);
-        assert!(EnumPolicy::from_prefer(["return=minimal, Include-Unknown-Enum-Members"]).include_unknown_members);
-        assert!(EnumPolicy::from_prefer(["odata.maxpagesize=5", "include-unknown-enum-members"]).include_unknown_members);
-        assert!(!EnumPolicy::from_prefer(["include-unknown-enum-members-please"]).include_unknown_members);
+        assert!(
+            EnumPolicy::from_prefer(["return=minimal, Include-Unknown-Enum-Members"])
+                .include_unknown_members
+        );
+        assert!(
+            EnumPolicy::from_prefer(["odata.maxpagesize=5", "include-unknown-enum-members"])
+                .include_unknown_members
+        );
+        assert!(
+            !EnumPolicy::from_prefer(["include-unknown-enum-members-please"])
+                .include_unknown_members
+        );
     }
 }

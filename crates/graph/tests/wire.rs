@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use entitle_core::{
-    Action, ActionKind, ApiVersion, Duration, Guid, Policy, Request, RequestId, SubjectId, Timestamp,
+    Action, ActionKind, ApiVersion, Duration, Guid, Policy, Request, RequestId, SubjectId,
+    Timestamp,
 };
 use entitle_graph::{AssignmentRequest, EnumPolicy, RequestType};
 
@@ -13,9 +14,14 @@ fn delivered(request_type: RequestType) -> AssignmentRequest {
     let requestor = SubjectId::new(Guid::from_u128(0x1111));
     let id = RequestId::new(Guid::from_u128(0x2222));
     let mut request = Request::submit(id, requestor, Policy::default(), None, T0).unwrap();
-    request.apply_in_place(&Action::by_system(ActionKind::Process), T0).unwrap();
     request
-        .apply_in_place(&Action::by_system(ActionKind::Deliver), T0.after(Duration::hours(1)))
+        .apply_in_place(&Action::by_system(ActionKind::Process), T0)
+        .unwrap();
+    request
+        .apply_in_place(
+            &Action::by_system(ActionKind::Deliver),
+            T0.after(Duration::hours(1)),
+        )
         .unwrap();
     AssignmentRequest {
         request,
@@ -31,8 +37,14 @@ fn delivered(request_type: RequestType) -> AssignmentRequest {
 fn accepted() -> AssignmentRequest {
     let requestor = SubjectId::new(Guid::from_u128(0x1111));
     let id = RequestId::new(Guid::from_u128(0x3333));
-    let request =
-        Request::submit(id, requestor, Policy::default(), Some(T0.after(Duration::days(2))), T0).unwrap();
+    let request = Request::submit(
+        id,
+        requestor,
+        Policy::default(),
+        Some(T0.after(Duration::days(2))),
+        T0,
+    )
+    .unwrap();
     let mut record = delivered(RequestType::UserAdd);
     record.request = request;
     record.justification = None;
@@ -68,7 +80,12 @@ fn approver_remove_follows_the_evolvable_enum_rule() {
     let record = delivered(RequestType::ApproverRemove);
     let hidden = record.to_wire(ApiVersion::V1, EnumPolicy::default());
     assert_eq!(hidden["requestType"], "unknownFutureValue");
-    let shown = record.to_wire(ApiVersion::V1, EnumPolicy { include_unknown_members: true });
+    let shown = record.to_wire(
+        ApiVersion::V1,
+        EnumPolicy {
+            include_unknown_members: true,
+        },
+    );
     assert_eq!(shown["requestType"], "approverRemove");
 }
 
@@ -76,5 +93,8 @@ fn approver_remove_follows_the_evolvable_enum_rule() {
 fn records_round_trip_through_serde() {
     let record = delivered(RequestType::UserAdd);
     let text = serde_json::to_string(&record).unwrap();
-    assert_eq!(serde_json::from_str::<AssignmentRequest>(&text).unwrap(), record);
+    assert_eq!(
+        serde_json::from_str::<AssignmentRequest>(&text).unwrap(),
+        record
+    );
 }
