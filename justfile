@@ -11,6 +11,7 @@ setup:
     rustup component add rustfmt clippy
     command -v just >/dev/null || cargo install just --locked
     command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz)
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 
 # Run all tests (the README's test command)
 test:
@@ -58,3 +59,37 @@ snap:
 
 # Everything CI checks
 ci: lint core-purity doc-api test docs-check
+
+# Build every fuzz target, then run each for FUZZ_SECONDS (default 20) from its seeds; fails on any crash
+fuzz-smoke:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo +nightly fuzz build -s "${FUZZ_SANITIZER:-address}"
+    for target in $(cargo +nightly fuzz list); do
+      log="$(mktemp)"
+      if {{just_executable()}} fuzz "$target" "${FUZZ_SECONDS:-20}" >"$log" 2>&1; then
+        echo "fuzz $target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1)"
+        rm -f "$log"
+      else
+        grep -A3 'panicked at' "$log" || true
+        tail -n 25 "$log"
+        echo "fuzz $target: FAILED (full log: $log; crash input under fuzz/artifacts/$target/)" >&2
+        exit 1
+      fi
+    done
+
+# Fuzz one target (lifecycle, status_parse, table_json) for SECONDS, from fuzz/seeds into fuzz/corpus
+fuzz TARGET SECONDS="600":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd "{{justfile_directory()}}"
+    mkdir -p "fuzz/corpus/{{TARGET}}"
+    flags=(-max_total_time={{SECONDS}} -print_final_stats=1)
+    dict="$PWD/fuzz/dicts/{{TARGET}}.dict"
+    if [ -f "$dict" ]; then flags+=("-dict=$dict"); fi
+    cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-address}" "{{TARGET}}" \
+      "fuzz/corpus/{{TARGET}}" "fuzz/seeds/{{TARGET}}" -- "${flags[@]}"
+
+# Mutation testing of entitle-core and entitle-audit (config: .cargo/mutants.toml; extra args such as --iterate pass through)
+mutants *args:
+    cargo mutants -p entitle-core -p entitle-audit {{args}}

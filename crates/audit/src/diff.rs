@@ -901,6 +901,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reordered_group_lists_exactly_its_rows_in_both_orders() {
+        let old = builtin();
+        let mut new = builtin();
+        let first = position(&new, S::Accepted, A::Process, C::CalloutConfigured);
+        new.transitions.swap(first, first + 1);
+        let group = |table: &LifecycleTable| -> Vec<Transition> {
+            table.rows(S::Accepted, A::Process).copied().collect()
+        };
+        let diff = diff(&old, &new);
+        assert_eq!(
+            diff.reordered,
+            [ReorderedRows {
+                from: S::Accepted,
+                action: A::Process,
+                old: group(&old),
+                new: group(&new),
+            }]
+        );
+        assert_eq!(diff.reordered[0].new.len(), 4);
+    }
+
+    #[test]
     fn removing_a_guarding_row_redirects_requests() {
         let mut new = builtin();
         new.transitions

@@ -255,6 +255,35 @@ mod tests {
     }
 
     #[test]
+    fn an_unlisted_status_is_reported_at_its_first_row_counted_from_one() {
+        let mut table = LifecycleTable::builtin();
+        table
+            .statuses
+            .retain(|entry| entry.status != RequestStatus::Expired);
+        let first = table
+            .transitions
+            .iter()
+            .position(|row| row.to == RequestStatus::Expired)
+            .unwrap();
+        let text = Export {
+            entitle: None,
+            table,
+        }
+        .to_json();
+        let error = Export::from_json(&text).unwrap_err();
+        match &error {
+            LoadError::UnlistedStatus { row, status } => {
+                assert_eq!((*row, *status), (first + 1, RequestStatus::Expired));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            "transition 16 names status `Expired`, which the table does not list"
+        );
+    }
+
+    #[test]
     fn comment_lines_never_break_inside_a_value() {
         let mut header = Header::new(
             &LifecycleTable::builtin(),

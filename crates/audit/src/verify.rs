@@ -809,6 +809,38 @@ mod tests {
     }
 
     #[test]
+    fn each_check_describes_its_own_requirement() {
+        let descriptions: BTreeSet<_> = Check::VARIANTS.iter().map(|c| c.describe()).collect();
+        assert_eq!(descriptions.len(), Check::VARIANTS.len());
+        assert_eq!(
+            Check::TerminalAbsorbs.describe(),
+            "no row leaves a status marked terminal"
+        );
+        for status in RequestStatus::DOCUMENTED_CANCELABLE {
+            assert!(
+                Check::CancelSet.describe().contains(&format!("`{status}`")),
+                "{status}"
+            );
+        }
+        assert!(
+            Check::Reachable
+                .describe()
+                .contains("reachable from `Accepted`")
+        );
+        assert!(Check::Totality.describe().contains("(status, action) pair"));
+        assert!(
+            Check::NoDeadEnds
+                .describe()
+                .contains("can reach a terminal status")
+        );
+        assert!(
+            Check::AuthorityIgnoresStatus
+                .describe()
+                .contains("authorized in every status or in none")
+        );
+    }
+
+    #[test]
     fn builtin_passes_and_reports_progress() {
         let mut seen = Vec::new();
         let report = verify(&LifecycleTable::builtin(), &mut |p| seen.push(p));

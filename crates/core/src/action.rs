@@ -139,4 +139,22 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn serde_uses_the_table_names() {
+        for &action in ActionKind::VARIANTS {
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, alloc::format!("\"{}\"", action.as_str()));
+            assert_eq!(serde_json::from_str::<ActionKind>(&json).unwrap(), action);
+        }
+        assert_eq!(
+            serde_json::to_string(&ActionKind::DeliverPartially).unwrap(),
+            "\"deliverPartially\""
+        );
+        assert_eq!(
+            serde_json::from_str::<ActionKind>("\"ReachStart\"").unwrap(),
+            ActionKind::ReachStart
+        );
+        assert!(serde_json::from_str::<ActionKind>("\"submit\"").is_err());
+    }
 }

@@ -497,6 +497,21 @@ mod tests {
     }
 
     #[test]
+    fn cancel_button_shows_only_for_an_authorized_caller_from_a_cancelable_status() {
+        let mut request = submit(Policy::default(), None);
+        assert!(request.can_cancel(&requestor(), T0));
+        // Someone else without an administrator role may never cancel.
+        let stranger = Caller::user(APPROVER).with_permission(Permission::SubjectAccessReadWrite);
+        assert!(!request.can_cancel(&stranger, T0));
+        // Once delivery starts, no one may cancel.
+        request
+            .apply_in_place(&system(ActionKind::Process), T0)
+            .unwrap();
+        assert_eq!(request.status, RequestStatus::Delivering);
+        assert!(!request.can_cancel(&requestor(), T0));
+    }
+
+    #[test]
     fn permitted_actions_list_what_a_caller_can_do_now() {
         let request = submit(two_stage_policy(), None);
         let actions: alloc::vec::Vec<_> = request.permitted_actions(&requestor(), T0).collect();

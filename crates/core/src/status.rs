@@ -508,6 +508,41 @@ mod tests {
     }
 
     #[test]
+    fn api_versions_are_named_by_their_path_segment() {
+        assert_eq!(ApiVersion::V1.as_str(), "v1.0");
+        assert_eq!(ApiVersion::Beta.as_str(), "beta");
+        for &api in ApiVersion::VARIANTS {
+            let json = serde_json::to_string(&api).unwrap();
+            assert_eq!(json, alloc::format!("\"{}\"", api.as_str()));
+            assert_eq!(serde_json::from_str::<ApiVersion>(&json).unwrap(), api);
+        }
+    }
+
+    #[test]
+    fn states_display_their_v1_names() {
+        for &state in RequestState::VARIANTS {
+            assert_eq!(state.to_string(), state.as_str());
+            assert_eq!(state.to_string().parse::<RequestState>(), Ok(state));
+        }
+        assert_eq!(RequestState::PendingApproval.to_string(), "pendingApproval");
+    }
+
+    #[test]
+    fn state_pairings_cite_the_document_that_shows_them() {
+        use RequestStatus as S;
+        for &status in S::VARIANTS {
+            let expected = match status {
+                S::Accepted => Provenance::Documented(Source::CreateApi),
+                S::PendingNotBefore => Provenance::Documented(Source::PowerShellExample),
+                S::Delivered => Provenance::Documented(Source::GetApi),
+                S::Expired => Provenance::Modelled(Decision::ApprovalExpiry),
+                _ => Provenance::Modelled(Decision::StatusStatePairing),
+            };
+            assert_eq!(status.state_provenance(), expected, "{status}");
+        }
+    }
+
+    #[test]
     fn provenance_marks_documented_statuses() {
         use RequestStatus as S;
         for status in RequestStatus::DOCUMENTED_CANCELABLE {

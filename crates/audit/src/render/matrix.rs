@@ -390,3 +390,50 @@ pub fn mermaid(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn without_cancel_from(status: RequestStatus) -> LifecycleTable {
+        let mut table = LifecycleTable::builtin();
+        table
+            .transitions
+            .retain(|row| !(row.from == status && row.action == ActionKind::Cancel));
+        table
+    }
+
+    #[test]
+    fn action_labels_list_statuses_two_to_a_line_with_commas_between_lines() {
+        let builtin = LifecycleTable::builtin();
+        assert_eq!(
+            action_label(&builtin, ActionKind::Cancel, ApiVersion::V1),
+            [
+                "cancel",
+                "from Accepted, PendingApproval,",
+                "PendingApprovalEscalated, PendingNotBefore"
+            ]
+        );
+        // An odd count leaves one status on the last line, still after a comma.
+        let three = without_cancel_from(RequestStatus::PendingNotBefore);
+        assert_eq!(
+            action_label(&three, ActionKind::Cancel, ApiVersion::V1),
+            [
+                "cancel",
+                "from Accepted, PendingApproval,",
+                "PendingApprovalEscalated"
+            ]
+        );
+        assert_eq!(
+            action_label(&builtin, ActionKind::Deliver, ApiVersion::Beta),
+            ["deliver", "from Delivering"]
+        );
+        let mut none = LifecycleTable::builtin();
+        none.transitions
+            .retain(|row| row.action != ActionKind::Reprocess);
+        assert_eq!(
+            action_label(&none, ActionKind::Reprocess, ApiVersion::V1),
+            ["reprocess", "from no status"]
+        );
+    }
+}
