@@ -607,6 +607,9 @@ mod tests {
         );
     }
 
+    /// A way to break one invariant of a request.
+    type Breaks = fn(&mut Request);
+
     #[test]
     fn every_broken_invariant_is_named() {
         let pending = {
@@ -616,7 +619,6 @@ mod tests {
                 .unwrap();
             request
         };
-        type Breaks = fn(&mut Request);
         let cases: [(Breaks, &str); 7] = [
             (|r| r.policy.approval = None, "needs an approval policy"),
             (|r| r.approval_stage = 2, "past the policy's last stage"),
