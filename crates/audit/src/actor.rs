@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use entitle_core::{Caller, Guid, Permission, Principal, Role, SubjectId};
+use entitle_core::{Caller, Guid, Permission, Role, SubjectId};
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
@@ -15,7 +15,7 @@ const SOMEONE_ELSE: SubjectId = SubjectId::new(Guid::from_u128(0x0002));
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
 )]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Actor {
     /// The requestor, on their own request, with `EntitlementMgmt-SubjectAccess.ReadWrite`.
     RequestorOwn,
@@ -88,7 +88,7 @@ impl Actor {
         let base = match self {
             Self::RequestorOwn => Caller::user(REQUESTOR),
             Self::Application => Caller::application(SOMEONE_ELSE),
-            Self::System => return Caller::new(Principal::System, SOMEONE_ELSE),
+            Self::System => return Caller::system(),
             _ => Caller::user(SOMEONE_ELSE),
         };
         let with_permission = match self.permission() {
@@ -116,6 +116,8 @@ mod tests {
     fn names_round_trip() {
         for &actor in Actor::VARIANTS {
             assert_eq!(Actor::parse(actor.as_str()), Some(actor));
+            let json = serde_json::to_string(&actor).unwrap();
+            assert_eq!(json, format!("\"{}\"", actor.as_str()));
         }
         assert_eq!(Actor::parse("nobody"), None);
     }
@@ -129,8 +131,8 @@ mod tests {
         assert_ne!(Actor::RequestorOther.caller().id, REQUESTOR);
         assert_eq!(
             Actor::Application.caller().principal,
-            Principal::Application
+            entitle_core::Principal::Application
         );
-        assert_eq!(Actor::System.caller().principal, Principal::System);
+        assert_eq!(Actor::System.caller(), Caller::system());
     }
 }

@@ -19,7 +19,9 @@
 //!   added or removed.
 //! - **Cancelability**: whether the table has a `cancel` row from a status.
 //! - **Authority**: for every actor and action, the statuses in which the actor is authorized. A
-//!   missing entry authorizes nowhere. The `rule` texts explain, and are not compared.
+//!   missing entry authorizes nowhere. The `rule` texts and their provenance explain, and are not
+//!   compared.
+//! - **The reprocess window**, in days.
 //!
 //! # New access
 //!
@@ -44,6 +46,8 @@
 //! 4. *Redirected*: NEW leads to a status OLD also led to, but in a situation where OLD led elsewhere:
 //!    rows were reordered, or a conditional row ahead of an `always` row was removed. The reason
 //!    names the smallest such situation.
+//! 5. *Window widened*: NEW keeps the reprocess window open for more days, so rows guarded by
+//!    `withinReprocessWindow` apply longer.
 //!
 //! Rows that can never apply, after an `always` row or repeating an earlier condition of their group,
 //! change nothing. Taking conditions as independent over-approximates: a situation in which two
@@ -84,6 +88,8 @@ pub struct TableDiff {
     pub widened_authority: Vec<AuthorityChange>,
     /// Actors and actions authorized in fewer statuses in NEW, with the removed statuses.
     pub narrowed_authority: Vec<AuthorityChange>,
+    /// The reprocess window, in days, when it changed: `[old, new]`.
+    pub reprocess_window_days: Option<[u64; 2]>,
     /// Every cell in which NEW grants access OLD did not, with the reason.
     pub new_access: Vec<NewAccess>,
 }
@@ -170,6 +176,8 @@ pub fn diff(old: &LifecycleTable, new: &LifecycleTable) -> TableDiff {
         no_longer_cancelable: cancelable_only_in(old, new),
         widened_authority,
         narrowed_authority,
+        reprocess_window_days: (old.reprocess_window_days != new.reprocess_window_days)
+            .then_some([old.reprocess_window_days, new.reprocess_window_days]),
         new_access: new_access(old, new),
     }
 }
@@ -186,6 +194,7 @@ impl TableDiff {
             && self.no_longer_cancelable.is_empty()
             && self.widened_authority.is_empty()
             && self.narrowed_authority.is_empty()
+            && self.reprocess_window_days.is_none()
             && self.new_access.is_empty()
     }
 
@@ -277,6 +286,12 @@ impl TableDiff {
                     status_list(&change.statuses)
                 )
             }),
+        );
+        section(
+            &mut out,
+            "reprocess window",
+            self.reprocess_window_days
+                .map(|[was, now]| format!("{now} days after the first completion, was {was}")),
         );
         if self.new_access.is_empty() {
             out.push_str("new access: PASS (none)\n");
@@ -466,27 +481,6 @@ fn diff_authority(
     (widened, narrowed)
 }
 
-/// The rows of `table` from `status` for `action` that can apply: those before the first `always`
-/// row (included) whose condition no earlier row of the group has. Empty if the status is not listed.
-fn live_rows(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Vec<Transition> {
-    let mut live: Vec<Transition> = Vec::new();
-    if table.status(status).is_none() {
-        return live;
-    }
-    for row in table.rows(status, action) {
-        if live
-            .last()
-            .is_some_and(|last| last.when == Condition::Always)
-        {
-            break;
-        }
-        if live.iter().all(|earlier| earlier.when != row.when) {
-            live.push(*row);
-        }
-    }
-    live
-}
-
 /// Where `rows` lead in the situation where exactly `holding` (and `always`) hold.
 fn outcome(rows: &[Transition], holding: &[Condition]) -> Option<RequestStatus> {
     rows.iter()
@@ -585,8 +579,8 @@ impl Group {
         status: RequestStatus,
         action: ActionKind,
     ) -> Self {
-        let before = live_rows(old, status, action);
-        let after = live_rows(new, status, action);
+        let before = old.live_rows(status, action);
+        let after = new.live_rows(status, action);
         let changes = if before.is_empty() || after.is_empty() {
             Vec::new()
         } else {
@@ -628,7 +622,14 @@ fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewAccess> {
                 }
                 let was_authorized = old.is_authorized(actor, action, status);
                 let parts = if was_authorized && !before.is_empty() {
-                    changes.clone()
+                    let mut parts = changes.clone();
+                    if window_widened(old, new, after) {
+                        parts.push(format!(
+                            "reprocess window widened from {} to {} days",
+                            old.reprocess_window_days, new.reprocess_window_days
+                        ));
+                    }
+                    parts
                 } else {
                     let mut parts = Vec::new();
                     if old.status(status).is_none() {
@@ -657,6 +658,14 @@ fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewAccess> {
         }
     }
     found
+}
+
+/// Whether NEW keeps a reprocess window open longer, for rows guarded by it.
+fn window_widened(old: &LifecycleTable, new: &LifecycleTable, rows: &[Transition]) -> bool {
+    new.reprocess_window_days > old.reprocess_window_days
+        && rows
+            .iter()
+            .any(|row| row.when == Condition::WithinReprocessWindow)
 }
 
 /// A row as `` `From` --action--> `To` ``, followed by ``if `condition` `` unless it is `always`.
@@ -1256,5 +1265,36 @@ mod tests {
             }
             prop_assert!(super::diff(&new, &new).is_empty());
         }
+    }
+
+    #[test]
+    fn a_longer_reprocess_window_grants_new_access_and_a_shorter_one_does_not() {
+        let old = LifecycleTable::builtin();
+        let mut new = old.clone();
+        new.reprocess_window_days = 30;
+        let widened = diff(&old, &new);
+        assert_eq!(widened.reprocess_window_days, Some([14, 30]));
+        assert!(widened.grants_new_access());
+        assert!(
+            widened
+                .new_access
+                .iter()
+                .all(|access| access.action == ActionKind::Reprocess)
+        );
+        assert!(widened.new_access.iter().any(|access| {
+            access.actor == Actor::Application
+                && access.status == RequestStatus::DeliveryFailed
+                && access
+                    .reason
+                    .contains("reprocess window widened from 14 to 30 days")
+        }));
+        assert!(
+            widened
+                .to_text()
+                .contains("reprocess window:\n  30 days after the first completion, was 14")
+        );
+        let narrowed = diff(&new, &old);
+        assert!(!narrowed.grants_new_access());
+        assert!(!narrowed.is_empty());
     }
 }

@@ -54,17 +54,18 @@ pub struct MatrixEntry {
     pub cell: Cell,
 }
 
-/// The cell for `actor` performing `action` on a request in `status`.
+/// The cell for `actor` performing `action` on a request in `status`; with no actor, the table's
+/// answer alone, as if the caller were authorized. Only rows that can ever apply count.
 pub fn cell(
     table: &LifecycleTable,
     status: RequestStatus,
-    actor: Actor,
+    actor: Option<Actor>,
     action: ActionKind,
 ) -> Cell {
-    if !table.is_authorized(actor, action, status) {
+    if actor.is_some_and(|actor| !table.is_authorized(actor, action, status)) {
         return Cell::NotAuthorized;
     }
-    let rows: Vec<_> = table.rows(status, action).collect();
+    let rows = table.live_rows(status, action);
     if rows.is_empty() {
         Cell::NotFromStatus
     } else if rows.iter().any(|row| row.when == Condition::Always) {
@@ -80,7 +81,7 @@ pub fn matrix(table: &LifecycleTable) -> Vec<MatrixEntry> {
     for entry in &table.statuses {
         for &actor in Actor::VARIANTS {
             for &action in ActionKind::VARIANTS {
-                let cell = cell(table, entry.status, actor, action);
+                let cell = cell(table, entry.status, Some(actor), action);
                 entries.push(MatrixEntry {
                     status: entry.status,
                     actor,
@@ -101,17 +102,27 @@ mod tests {
     fn cancel_cells_follow_the_documented_rules() {
         let table = LifecycleTable::builtin();
         for &status in RequestStatus::VARIANTS {
-            let own = cell(&table, status, Actor::RequestorOwn, ActionKind::Cancel);
+            let own = cell(
+                &table,
+                status,
+                Some(Actor::RequestorOwn),
+                ActionKind::Cancel,
+            );
             assert_eq!(
                 own.allows(),
                 RequestStatus::DOCUMENTED_CANCELABLE.contains(&status)
             );
             assert_eq!(
-                cell(&table, status, Actor::Application, ActionKind::Cancel),
+                cell(&table, status, Some(Actor::Application), ActionKind::Cancel),
                 Cell::NotAuthorized
             );
             assert_eq!(
-                cell(&table, status, Actor::RequestorOther, ActionKind::Cancel),
+                cell(
+                    &table,
+                    status,
+                    Some(Actor::RequestorOther),
+                    ActionKind::Cancel
+                ),
                 Cell::NotAuthorized
             );
         }
@@ -119,7 +130,7 @@ mod tests {
             cell(
                 &table,
                 RequestStatus::Delivered,
-                Actor::CatalogOwner,
+                Some(Actor::CatalogOwner),
                 ActionKind::Cancel
             ),
             Cell::NotFromStatus
@@ -132,7 +143,7 @@ mod tests {
         let expire = cell(
             &table,
             RequestStatus::PendingApproval,
-            Actor::System,
+            Some(Actor::System),
             ActionKind::Expire,
         );
         assert_eq!(expire, Cell::AllowedIf(vec![Condition::DecisionTimedOut]));

@@ -1,8 +1,8 @@
 //! The lifecycle as an owned document: what exports write, what `verify` and `diff` load.
 
 use entitle_core::{
-    ActionKind, Provenance, RequestState, RequestStatus, Source, TRANSITIONS, Transition,
-    VariantArray, authorize,
+    ActionKind, Condition, Provenance, REPROCESS_WINDOW_DAYS, RequestState, RequestStatus, Source,
+    TRANSITIONS, Transition, VariantArray, authorize,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,8 @@ pub struct AuthorityEntry {
     pub authorized_in: Vec<RequestStatus>,
     /// The rule that authorizes the caller, or why it does not.
     pub rule: String,
+    /// Where that rule comes from.
+    pub provenance: Provenance,
 }
 
 /// The lifecycle: statuses, transitions and authority.
@@ -50,6 +52,8 @@ pub struct LifecycleTable {
     pub transitions: Vec<Transition>,
     /// Every actor and action, in actor then action order.
     pub authority: Vec<AuthorityEntry>,
+    /// How many days after its first completion a request may be reprocessed.
+    pub reprocess_window_days: u64,
 }
 
 impl LifecycleTable {
@@ -84,6 +88,10 @@ impl LifecycleTable {
                             Ok(authority) => authority.to_string(),
                             Err(denial) => denial.to_string(),
                         },
+                        provenance: match decision {
+                            Ok(authority) => authority.provenance(action),
+                            Err(denial) => denial.provenance(),
+                        },
                     }
                 })
             })
@@ -92,6 +100,7 @@ impl LifecycleTable {
             statuses,
             transitions: TRANSITIONS.to_vec(),
             authority,
+            reprocess_window_days: REPROCESS_WINDOW_DAYS,
         }
     }
 
@@ -104,6 +113,28 @@ impl LifecycleTable {
         self.transitions
             .iter()
             .filter(move |row| row.from == from && row.action == action)
+    }
+
+    /// The rows for `action` from `status` that can ever apply, in the order they are tried: up to the
+    /// first unconditional row, skipping rows whose condition an earlier row already has. Empty when
+    /// the status is not listed.
+    pub fn live_rows(&self, status: RequestStatus, action: ActionKind) -> Vec<Transition> {
+        let mut live: Vec<Transition> = Vec::new();
+        if self.status(status).is_none() {
+            return live;
+        }
+        for row in self.rows(status, action) {
+            if live
+                .last()
+                .is_some_and(|last| last.when == Condition::Always)
+            {
+                break;
+            }
+            if live.iter().all(|earlier| earlier.when != row.when) {
+                live.push(*row);
+            }
+        }
+        live
     }
 
     /// Whether `cancel` has a row from `status`.
@@ -135,7 +166,8 @@ impl LifecycleTable {
             .statuses
             .iter()
             .flat_map(|entry| [entry.provenance, entry.state_provenance])
-            .chain(self.transitions.iter().map(|row| row.provenance));
+            .chain(self.transitions.iter().map(|row| row.provenance))
+            .chain(self.authority.iter().map(|entry| entry.provenance));
         let mut sources: Vec<Source> = cited
             .filter_map(|provenance| match provenance {
                 Provenance::Documented(source) => Some(source),

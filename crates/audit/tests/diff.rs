@@ -399,7 +399,7 @@ fn json_parses_with_camel_case_fields() {
     }
     let json = diff_of("base", "widen-cancel").to_json();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["newAccess"][0]["actor"], "requestorOwn");
+    assert_eq!(value["newAccess"][0]["actor"], "requestor-own");
     assert_eq!(value["newAccess"][0]["status"], "Delivering");
     assert_eq!(value["newAccess"][0]["action"], "cancel");
     assert_eq!(value["added"][0]["to"], "Canceled");

@@ -60,13 +60,17 @@ fn authority_entry() -> impl Strategy<Value = AuthorityEntry> {
         select(ActionKind::VARIANTS),
         subsequence(RequestStatus::VARIANTS, 0..=RequestStatus::VARIANTS.len()),
         text(),
+        provenance(),
     )
-        .prop_map(|(actor, action, authorized_in, rule)| AuthorityEntry {
-            actor,
-            action,
-            authorized_in,
-            rule,
-        })
+        .prop_map(
+            |(actor, action, authorized_in, rule, provenance)| AuthorityEntry {
+                actor,
+                action,
+                authorized_in,
+                rule,
+                provenance,
+            },
+        )
 }
 
 /// A random table: a non-empty subset of the statuses in random order with random facts,
@@ -94,13 +98,17 @@ fn lifecycle_table() -> impl Strategy<Value = LifecycleTable> {
                 statuses,
                 prop::collection::vec(transition, 0..40),
                 prop::collection::vec(authority_entry(), 0..30),
+                any::<u64>(),
             )
         })
-        .prop_map(|(statuses, transitions, authority)| LifecycleTable {
-            statuses,
-            transitions,
-            authority,
-        })
+        .prop_map(
+            |(statuses, transitions, authority, reprocess_window_days)| LifecycleTable {
+                statuses,
+                transitions,
+                authority,
+                reprocess_window_days,
+            },
+        )
 }
 
 /// A table and a header built for it, with a version and commit drawn from `text`.

@@ -45,7 +45,7 @@ fn the_fixture_authorizes_every_action_and_meets_every_first_condition() {
     }
     for (status, action) in cells() {
         let request = fixture::request_in(status);
-        if let Some(first) = rows(status, action).next() {
+        if let Some(first) = rows(status, action).first() {
             assert!(
                 first.when.holds(&request, fixture::NOW),
                 "{status} {action}: {:?} does not hold",
@@ -59,7 +59,7 @@ fn the_fixture_authorizes_every_action_and_meets_every_first_condition() {
 fn the_core_accepts_exactly_the_table_cells_and_moves_to_their_first_target() {
     let mut accepted = 0;
     for (status, action) in cells() {
-        let expected = rows(status, action).next().map(|row| row.to);
+        let expected = rows(status, action).first().map(|row| row.to);
         assert_eq!(core(status, action), expected, "{status} {action}");
         accepted += usize::from(expected.is_some());
     }

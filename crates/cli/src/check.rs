@@ -3,9 +3,7 @@
 use std::fmt::Write as _;
 
 use entitle_audit::{Actor, Cell, LifecycleTable, cell};
-use entitle_core::{
-    ActionKind, Condition, Provenance, RequestStatus, Source, authorization_provenance,
-};
+use entitle_core::{ActionKind, Condition, Provenance, RequestStatus, Source};
 use serde::Serialize;
 
 /// The answer to "may this actor perform this action on a request in this status?".
@@ -45,12 +43,15 @@ pub fn check(
     status: RequestStatus,
     actor: Option<Actor>,
 ) -> Verdict {
-    let authority = actor.map(|actor| Reason {
-        text: table.authority(actor, action).map_or_else(
-            || "the table lists no authority for this actor".to_owned(),
-            |entry| entry.rule.clone(),
-        ),
-        provenance: Some(authorization_provenance(action)),
+    let authority = actor.map(|actor| match table.authority(actor, action) {
+        Some(entry) => Reason {
+            text: entry.rule.clone(),
+            provenance: Some(entry.provenance),
+        },
+        None => Reason {
+            text: "the table lists no authority for this actor".to_owned(),
+            provenance: None,
+        },
     });
     let rows: Vec<Reason> = table
         .transitions
@@ -69,10 +70,7 @@ pub fn check(
             provenance: Some(row.provenance),
         })
         .collect();
-    let decided = match actor {
-        Some(actor) => cell(table, status, actor, action),
-        None => table_cell(table, status, action),
-    };
+    let decided = cell(table, status, actor, action);
     let rows = if rows.is_empty() {
         vec![no_row(table, status, action)]
     } else {
@@ -89,18 +87,6 @@ pub fn check(
         },
         authority,
         rows,
-    }
-}
-
-/// The outcome from the table alone, as if the caller were authorized.
-fn table_cell(table: &LifecycleTable, status: RequestStatus, action: ActionKind) -> Cell {
-    let whens: Vec<Condition> = table.rows(status, action).map(|row| row.when).collect();
-    if whens.is_empty() {
-        Cell::NotFromStatus
-    } else if whens.contains(&Condition::Always) {
-        Cell::Allowed
-    } else {
-        Cell::AllowedIf(whens)
     }
 }
 

@@ -3,6 +3,8 @@
 //! The decision never sees the request's status, so it is made before the status is looked at and a
 //! denial reveals nothing about it.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use serde::Serialize;
@@ -24,10 +26,26 @@ pub enum Authority {
     Administrator(Role),
     /// An assigned approver of the current stage, with `EntitlementManagement.ReadWrite.All`.
     Approver,
-    /// A custom extension answering a callout, with `EntitlementManagement.ReadWrite.All`.
-    CustomExtension,
-    /// An application acting as itself, with `EntitlementManagement.ReadWrite.All`.
+    /// An application acting as itself, with `EntitlementManagement.ReadWrite.All`: a custom
+    /// extension calling back, or an automation reprocessing a delivery.
     Application,
+}
+
+impl Authority {
+    /// Where the rule that granted `action` comes from.
+    pub const fn provenance(self, action: ActionKind) -> Provenance {
+        match (self, action) {
+            (Self::OwnRequest(_) | Self::Administrator(_), ActionKind::Cancel) => {
+                Provenance::Documented(Source::CancelApi)
+            }
+            (Self::Approver, _) => Provenance::Documented(Source::ApprovalStageApi),
+            (Self::Application, ActionKind::Reprocess) => {
+                Provenance::Documented(Source::ReprocessApi)
+            }
+            (Self::Application, _) => Provenance::Documented(Source::ResumeApi),
+            _ => Provenance::Modelled(Decision::ActionAuthority),
+        }
+    }
 }
 
 impl fmt::Display for Authority {
@@ -37,7 +55,6 @@ impl fmt::Display for Authority {
             Self::OwnRequest(permission) => write!(f, "requestor on own request ({permission})"),
             Self::Administrator(role) => write!(f, "administrator: {role}"),
             Self::Approver => f.write_str("approver of the current stage"),
-            Self::CustomExtension => f.write_str("custom extension callback"),
             Self::Application => f.write_str("application"),
         }
     }
@@ -63,11 +80,8 @@ pub enum Denial {
         /// The least privileged permission that would do.
         permission: Permission,
     },
-    /// Acting on another user's request needs an administrator role.
-    #[error(
-        "`{action}` on a request of another user needs an access package assignment manager, \
-         access package manager, catalog owner or identity governance administrator role"
-    )]
+    /// The action needs an administrator role on the request's catalog, or the directory role.
+    #[error("`{action}` needs one of the roles {roles}", roles = administrator_roles())]
     MissingAdministratorRole {
         /// The action asked for.
         action: ActionKind,
@@ -78,12 +92,60 @@ pub enum Denial {
         /// The action asked for.
         action: ActionKind,
     },
-    /// A requestor may not decide on their own request.
+    /// A requestor may not decide on, or resume, their own request.
     #[error("a requestor cannot `{action}` their own request")]
-    SelfApproval {
+    OwnRequest {
         /// The action asked for.
         action: ActionKind,
     },
+}
+
+impl Denial {
+    /// The action that was refused.
+    pub const fn action(self) -> ActionKind {
+        match self {
+            Self::PrincipalNotSupported { action, .. }
+            | Self::MissingPermission { action, .. }
+            | Self::MissingAdministratorRole { action }
+            | Self::NotAnApprover { action }
+            | Self::OwnRequest { action } => action,
+        }
+    }
+
+    /// Where the rule that refused the action comes from.
+    pub const fn provenance(self) -> Provenance {
+        match (self, self.action()) {
+            (
+                Self::OwnRequest { .. }
+                | Self::PrincipalNotSupported {
+                    principal: Principal::System,
+                    ..
+                },
+                _,
+            ) => Provenance::Modelled(Decision::ActionAuthority),
+            (_, ActionKind::Cancel) => Provenance::Documented(Source::CancelApi),
+            (_, ActionKind::Approve | ActionKind::Deny) => {
+                Provenance::Documented(Source::ApprovalStageApi)
+            }
+            (Self::MissingPermission { .. }, ActionKind::Reprocess) => {
+                Provenance::Documented(Source::ReprocessApi)
+            }
+            (
+                Self::MissingPermission { .. },
+                ActionKind::ResumeContinue | ActionKind::ResumeDeny | ActionKind::ResumeCancel,
+            ) => Provenance::Documented(Source::ResumeApi),
+            _ => Provenance::Modelled(Decision::ActionAuthority),
+        }
+    }
+}
+
+/// The administrator roles, least privileged first, as the message of a missing role lists them.
+fn administrator_roles() -> String {
+    let names: Vec<String> = Role::ADMINISTRATOR
+        .iter()
+        .map(|role| alloc::format!("`{role}`"))
+        .collect();
+    names.join(", ")
 }
 
 /// Decides whether `caller` may perform `action` on a request submitted by `requestor`.
@@ -104,30 +166,11 @@ pub fn authorize(
         | A::Deliver
         | A::DeliverPartially
         | A::FailDelivery => system_only(action, caller),
-        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => custom_extension(action, caller),
-        A::Approve | A::Deny => approver(action, caller, requestor),
-        A::Reprocess => reprocess(caller),
-        A::Cancel => cancel(caller, requestor),
-    }
-}
-
-/// Where the authorization rule of `action` comes from.
-pub const fn authorization_provenance(action: ActionKind) -> Provenance {
-    use ActionKind as A;
-    match action {
-        A::Cancel => Provenance::Documented(Source::CancelApi),
-        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => {
-            Provenance::Documented(Source::ResumeApi)
+        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess => {
+            application_or_administrator(action, caller, requestor)
         }
-        A::Approve | A::Deny => Provenance::Documented(Source::ApprovalStageApi),
-        A::Process
-        | A::Escalate
-        | A::Expire
-        | A::ReachStart
-        | A::Deliver
-        | A::DeliverPartially
-        | A::FailDelivery
-        | A::Reprocess => Provenance::Modelled(Decision::ActionAuthority),
+        A::Approve | A::Deny => approver(action, caller, requestor),
+        A::Cancel => cancel(caller, requestor),
     }
 }
 
@@ -163,12 +206,20 @@ fn system_only(action: ActionKind, caller: &Caller) -> Result<Authority, Denial>
     }
 }
 
-fn custom_extension(action: ActionKind, caller: &Caller) -> Result<Authority, Denial> {
+/// `resume` and `reprocess`: an application with `ReadWrite.All` (a custom extension, an automation), or
+/// a delegated administrator acting on someone else's request.
+fn application_or_administrator(
+    action: ActionKind,
+    caller: &Caller,
+    requestor: SubjectId,
+) -> Result<Authority, Denial> {
     match caller.principal {
-        Principal::WorkOrSchoolUser | Principal::Application => {
+        Principal::Application => {
             require(action, caller, Permission::ReadWriteAll)?;
-            Ok(Authority::CustomExtension)
+            Ok(Authority::Application)
         }
+        Principal::WorkOrSchoolUser if caller.id == requestor => Err(Denial::OwnRequest { action }),
+        Principal::WorkOrSchoolUser => administrator(action, caller),
         Principal::PersonalAccount | Principal::System => Err(unsupported(action, caller)),
     }
 }
@@ -183,24 +234,12 @@ fn approver(
     }
     require(action, caller, Permission::ReadWriteAll)?;
     if caller.id == requestor {
-        return Err(Denial::SelfApproval { action });
+        return Err(Denial::OwnRequest { action });
     }
     if caller.roles.contains(Role::Approver) {
         Ok(Authority::Approver)
     } else {
         Err(Denial::NotAnApprover { action })
-    }
-}
-
-fn reprocess(caller: &Caller) -> Result<Authority, Denial> {
-    let action = ActionKind::Reprocess;
-    match caller.principal {
-        Principal::Application => {
-            require(action, caller, Permission::ReadWriteAll)?;
-            Ok(Authority::Application)
-        }
-        Principal::WorkOrSchoolUser => administrator(action, caller),
-        Principal::PersonalAccount | Principal::System => Err(unsupported(action, caller)),
     }
 }
 
@@ -358,7 +397,7 @@ mod tests {
         );
         assert_eq!(
             authorize(ActionKind::Deny, &approver, OTHER),
-            Err(Denial::SelfApproval {
+            Err(Denial::OwnRequest {
                 action: ActionKind::Deny
             })
         );
@@ -380,7 +419,7 @@ mod tests {
         let app = Caller::application(OTHER).with_permission(Permission::ReadWriteAll);
         assert_eq!(
             authorize(ActionKind::ResumeCancel, &app, REQUESTOR),
-            Ok(Authority::CustomExtension)
+            Ok(Authority::Application)
         );
         let reader = Caller::application(OTHER).with_permission(Permission::ReadAll);
         assert!(matches!(
@@ -429,6 +468,139 @@ mod tests {
         assert_eq!(
             Authority::Administrator(Role::CatalogOwner).to_string(),
             "administrator: Catalog owner"
+        );
+    }
+
+    #[test]
+    fn delegated_resume_needs_an_administrator_acting_on_someone_elses_request() {
+        let requestor = user(REQUESTOR)
+            .with_permission(Permission::ReadWriteAll)
+            .with_role(Role::CatalogOwner);
+        assert_eq!(
+            authorize(ActionKind::ResumeCancel, &requestor, REQUESTOR),
+            Err(Denial::OwnRequest {
+                action: ActionKind::ResumeCancel
+            })
+        );
+        assert_eq!(
+            authorize(ActionKind::ResumeContinue, &requestor, OTHER),
+            Ok(Authority::Administrator(Role::CatalogOwner))
+        );
+        let no_role = user(OTHER).with_permission(Permission::ReadWriteAll);
+        assert_eq!(
+            authorize(ActionKind::ResumeDeny, &no_role, REQUESTOR),
+            Err(Denial::MissingAdministratorRole {
+                action: ActionKind::ResumeDeny
+            })
+        );
+    }
+
+    #[test]
+    fn provenance_follows_the_rule_not_just_the_action() {
+        let own = authorize(
+            ActionKind::Cancel,
+            &user(REQUESTOR).with_permission(Permission::SubjectAccessReadWrite),
+            REQUESTOR,
+        )
+        .unwrap();
+        assert_eq!(
+            own.provenance(ActionKind::Cancel),
+            Provenance::Documented(Source::CancelApi)
+        );
+        let app = Caller::application(OTHER).with_permission(Permission::ReadWriteAll);
+        assert_eq!(
+            authorize(ActionKind::Reprocess, &app, REQUESTOR)
+                .unwrap()
+                .provenance(ActionKind::Reprocess),
+            Provenance::Documented(Source::ReprocessApi)
+        );
+        assert_eq!(
+            authorize(ActionKind::ResumeDeny, &app, REQUESTOR)
+                .unwrap()
+                .provenance(ActionKind::ResumeDeny),
+            Provenance::Documented(Source::ResumeApi)
+        );
+        let admin = user(OTHER)
+            .with_permission(Permission::ReadWriteAll)
+            .with_role(Role::CatalogOwner);
+        assert_eq!(
+            authorize(ActionKind::Reprocess, &admin, REQUESTOR)
+                .unwrap()
+                .provenance(ActionKind::Reprocess),
+            Provenance::Modelled(Decision::ActionAuthority)
+        );
+        assert_eq!(
+            Authority::System.provenance(ActionKind::Expire),
+            Provenance::Modelled(Decision::ActionAuthority)
+        );
+        assert_eq!(
+            Authority::Approver.provenance(ActionKind::Approve),
+            Provenance::Documented(Source::ApprovalStageApi)
+        );
+        assert_eq!(
+            Denial::OwnRequest {
+                action: ActionKind::Approve
+            }
+            .provenance(),
+            Provenance::Modelled(Decision::ActionAuthority)
+        );
+        assert_eq!(
+            Denial::PrincipalNotSupported {
+                action: ActionKind::Cancel,
+                principal: Principal::Application
+            }
+            .provenance(),
+            Provenance::Documented(Source::CancelApi)
+        );
+        assert_eq!(
+            Denial::PrincipalNotSupported {
+                action: ActionKind::Expire,
+                principal: Principal::System
+            }
+            .provenance(),
+            Provenance::Modelled(Decision::ActionAuthority)
+        );
+        assert_eq!(
+            Denial::NotAnApprover {
+                action: ActionKind::Deny
+            }
+            .provenance(),
+            Provenance::Documented(Source::ApprovalStageApi)
+        );
+        assert_eq!(
+            Denial::MissingPermission {
+                action: ActionKind::ResumeCancel,
+                permission: Permission::ReadWriteAll
+            }
+            .provenance(),
+            Provenance::Documented(Source::ResumeApi)
+        );
+        assert_eq!(
+            Denial::MissingPermission {
+                action: ActionKind::Reprocess,
+                permission: Permission::ReadWriteAll
+            }
+            .provenance(),
+            Provenance::Documented(Source::ReprocessApi)
+        );
+        assert_eq!(
+            Denial::MissingAdministratorRole {
+                action: ActionKind::Reprocess
+            }
+            .provenance(),
+            Provenance::Modelled(Decision::ActionAuthority)
+        );
+    }
+
+    #[test]
+    fn the_missing_role_message_lists_the_roles() {
+        assert_eq!(
+            Denial::MissingAdministratorRole {
+                action: ActionKind::Cancel
+            }
+            .to_string(),
+            "`cancel` needs one of the roles `Access package assignment manager`, `Access package manager`, \
+             `Catalog owner`, `Identity Governance Administrator`"
         );
     }
 }

@@ -38,6 +38,12 @@ pub enum InvalidInput {
         /// The text given.
         value: String,
     },
+    /// A request whose fields no sequence of actions could produce.
+    #[error("inconsistent request: {reason}")]
+    InconsistentRequest {
+        /// The broken invariant.
+        reason: &'static str,
+    },
     /// An approval policy with no stages or more than three.
     #[error("an approval policy needs 1 to 3 stages, not `{stages}`")]
     ApprovalStages {

@@ -66,7 +66,7 @@ mod time;
 
 pub use action::ActionKind;
 pub use actor::{Caller, Permission, Permissions, Principal, Role, Roles};
-pub use authz::{Authority, Denial, authorization_provenance, authorize};
+pub use authz::{Authority, Denial, authorize};
 pub use error::{InvalidInput, Rejection};
 pub use id::{Guid, RequestId, SubjectId};
 pub use policy::{ApprovalPolicy, MAX_APPROVAL_STAGES, Policy};
@@ -74,7 +74,9 @@ pub use provenance::{Decision, Provenance, Source};
 pub use request::{Action, Deadline, Request, Step};
 pub use status::{ApiVersion, RequestState, RequestStatus};
 pub use strum::{EnumCount, VariantArray};
-pub use table::{Condition, REPROCESS_WINDOW, TRANSITIONS, Transition, rows};
+pub use table::{
+    Condition, REPROCESS_WINDOW, REPROCESS_WINDOW_DAYS, TRANSITIONS, Transition, rows,
+};
 pub use time::{Duration, Timestamp};
 
 /// The version of entitle-core, as in its manifest.

@@ -15,8 +15,11 @@ use crate::time::Timestamp;
 
 /// An access package assignment request: its identity, the facts it was submitted under, and where it
 /// stands in its lifecycle.
+///
+/// Deserializing checks the request's invariants ([`Request::check`]), so a stored request that no
+/// sequence of actions could produce is refused rather than decided on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", try_from = "Unchecked")]
 pub struct Request {
     /// The request's id.
     pub id: RequestId,
@@ -38,6 +41,43 @@ pub struct Request {
     pub completed_at: Option<Timestamp>,
     /// When processing first ended; the reprocess window counts from here.
     pub first_completed_at: Option<Timestamp>,
+}
+
+/// A request as read from storage, before its invariants are checked.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Unchecked {
+    id: RequestId,
+    requestor: SubjectId,
+    policy: Policy,
+    starts_at: Option<Timestamp>,
+    status: RequestStatus,
+    created_at: Timestamp,
+    approval_stage: u8,
+    stage_started_at: Option<Timestamp>,
+    completed_at: Option<Timestamp>,
+    first_completed_at: Option<Timestamp>,
+}
+
+impl TryFrom<Unchecked> for Request {
+    type Error = InvalidInput;
+
+    fn try_from(fields: Unchecked) -> Result<Self, Self::Error> {
+        let request = Self {
+            id: fields.id,
+            requestor: fields.requestor,
+            policy: fields.policy,
+            starts_at: fields.starts_at,
+            status: fields.status,
+            created_at: fields.created_at,
+            approval_stage: fields.approval_stage,
+            stage_started_at: fields.stage_started_at,
+            completed_at: fields.completed_at,
+            first_completed_at: fields.first_completed_at,
+        };
+        request.check()?;
+        Ok(request)
+    }
 }
 
 /// An action and the caller who asks for it.
@@ -113,6 +153,47 @@ impl Request {
             completed_at: None,
             first_completed_at: None,
         })
+    }
+
+    /// Checks the invariants every request reached through [`submit`](Self::submit) and
+    /// [`apply`](Self::apply) keeps: a valid policy, approval facts while pending approval, a start
+    /// date while waiting for it, a callout while waiting for one, and a completion time exactly when
+    /// the status is completed.
+    ///
+    /// # Errors
+    /// [`InvalidInput::InconsistentRequest`] naming the first broken invariant.
+    pub fn check(&self) -> Result<(), InvalidInput> {
+        use RequestStatus as S;
+        self.policy.validate()?;
+        let broken = |reason| Err(InvalidInput::InconsistentRequest { reason });
+        let pending_approval = matches!(
+            self.status,
+            S::PendingApproval | S::PendingApprovalEscalated
+        );
+        match self.policy.approval {
+            _ if !pending_approval => {}
+            None => return broken("a request pending approval needs an approval policy"),
+            Some(_) if self.stage_started_at.is_none() => {
+                return broken("a request pending approval needs the start of its stage");
+            }
+            Some(approval) if self.approval_stage >= approval.stages => {
+                return broken("the approval stage is past the policy's last stage");
+            }
+            Some(_) => {}
+        }
+        if self.status == S::PendingNotBefore && self.starts_at.is_none() {
+            return broken("a request pending its start needs a start date");
+        }
+        if self.status == S::WaitingForCallback && !self.policy.callout_on_created {
+            return broken("a request waiting for a callback needs a custom extension");
+        }
+        if self.status.is_completed() != self.completed_at.is_some() {
+            return broken("a completion time is set exactly when the status is completed");
+        }
+        if self.completed_at.is_some() && self.first_completed_at.is_none() {
+            return broken("a completed request needs its first completion time");
+        }
+        Ok(())
     }
 
     /// Decides `action` at `now` and returns the moved request, leaving `self` untouched.
@@ -222,6 +303,7 @@ mod tests {
     use crate::id::Guid;
     use crate::policy::ApprovalPolicy;
     use crate::time::Duration;
+    use alloc::string::ToString;
 
     const ID: RequestId = RequestId::new(Guid::from_u128(0xa));
     const REQUESTOR: SubjectId = SubjectId::new(Guid::from_u128(0xb));
@@ -519,5 +601,79 @@ mod tests {
         assert!(request.can_cancel(&requestor(), T0));
         let system: alloc::vec::Vec<_> = request.permitted_actions(&Caller::system(), T0).collect();
         assert_eq!(system, [ActionKind::Process]);
+    }
+
+    #[test]
+    fn stored_requests_are_checked_when_loaded() {
+        let mut request = submit(two_stage_policy(), None);
+        request
+            .apply_in_place(&system(ActionKind::Process), T0)
+            .unwrap();
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), request);
+
+        let mut broken = request;
+        broken.stage_started_at = None;
+        let json = serde_json::to_string(&broken).unwrap();
+        let error = serde_json::from_str::<Request>(&json).unwrap_err();
+        assert!(
+            error.to_string().contains("needs the start of its stage"),
+            "{error}"
+        );
+    }
+
+    /// A way to break one invariant of a request.
+    type Breaks = fn(&mut Request);
+
+    #[test]
+    fn every_broken_invariant_is_named() {
+        let pending = {
+            let mut request = submit(two_stage_policy(), None);
+            request
+                .apply_in_place(&system(ActionKind::Process), T0)
+                .unwrap();
+            request
+        };
+        let cases: [(Breaks, &str); 7] = [
+            (|r| r.policy.approval = None, "needs an approval policy"),
+            (|r| r.approval_stage = 2, "past the policy's last stage"),
+            (
+                |r| r.status = RequestStatus::PendingNotBefore,
+                "needs a start date",
+            ),
+            (
+                |r| r.status = RequestStatus::WaitingForCallback,
+                "needs a custom extension",
+            ),
+            (
+                |r| r.completed_at = Some(T0),
+                "exactly when the status is completed",
+            ),
+            (
+                |r| {
+                    r.status = RequestStatus::Canceled;
+                    r.completed_at = Some(T0);
+                },
+                "needs its first completion time",
+            ),
+            (
+                |r| {
+                    if let Some(approval) = r.policy.approval.as_mut() {
+                        approval.stages = 9;
+                    }
+                },
+                "1 to 3 stages",
+            ),
+        ];
+        assert_eq!(pending.check(), Ok(()));
+        for (breaks, expected) in cases {
+            let mut request = pending;
+            breaks(&mut request);
+            let error = request.check().unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "{error} should contain {expected}"
+            );
+        }
     }
 }

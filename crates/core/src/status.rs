@@ -175,14 +175,14 @@ impl RequestStatus {
 
     /// Whether no action can move a request out of this status. Derived from the transition table.
     pub fn is_terminal(self) -> bool {
-        crate::table::TRANSITIONS.iter().all(|row| row.from != self)
+        crate::ActionKind::VARIANTS
+            .iter()
+            .all(|action| crate::table::rows(self, *action).is_empty())
     }
 
     /// Whether `cancel` is allowed from this status. Derived from the transition table.
     pub fn is_cancelable(self) -> bool {
-        crate::table::TRANSITIONS
-            .iter()
-            .any(|row| row.from == self && row.action == crate::ActionKind::Cancel)
+        !crate::table::rows(self, crate::ActionKind::Cancel).is_empty()
     }
 
     /// Whether a status string names a cancelable status. Unknown strings are never cancelable.

@@ -5,7 +5,7 @@
 //! all fail mean it is not allowed yet (or any more).
 
 use serde::{Deserialize, Serialize};
-use strum::VariantArray;
+use strum::{EnumCount, VariantArray};
 
 use crate::action::ActionKind;
 use crate::provenance::{Decision, Provenance, Source};
@@ -13,8 +13,11 @@ use crate::request::Request;
 use crate::status::RequestStatus;
 use crate::time::{Duration, Timestamp};
 
+/// How many days after its first completion a failed or partial delivery may be reprocessed.
+pub const REPROCESS_WINDOW_DAYS: u64 = 14;
+
 /// How long after its first completion a failed or partial delivery may be reprocessed.
-pub const REPROCESS_WINDOW: Duration = Duration::days(14);
+pub const REPROCESS_WINDOW: Duration = Duration::days(REPROCESS_WINDOW_DAYS);
 
 /// A condition on the request's facts and the current time that guards a row.
 #[derive(
@@ -199,11 +202,54 @@ pub const TRANSITIONS: &[Transition] = &[
     row(S::DeliveryFailed, A::Reprocess, C::WithinReprocessWindow, S::Delivering, doc(Source::ReprocessApi)),
 ];
 
+/// Where each (status, action) group sits in [`TRANSITIONS`]: its first row and its length.
+type Index = [[(u8, u8); ActionKind::COUNT]; RequestStatus::COUNT];
+
+/// The index of every group, computed (and checked) while compiling.
+static INDEX: Index = index(TRANSITIONS);
+
+/// Indexes `table` by (status, action). The build fails if a group's rows are not contiguous or the
+/// table has more than 255 rows, so a lookup never scans the table.
+#[expect(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    reason = "evaluated at compile time: an index out of bounds or a bad cast fails the build, never a run"
+)]
+const fn index(table: &[Transition]) -> Index {
+    assert!(
+        table.len() <= u8::MAX as usize,
+        "the transition table has more than 255 rows"
+    );
+    let mut index = [[(0_u8, 0_u8); ActionKind::COUNT]; RequestStatus::COUNT];
+    let mut row = 0;
+    while row < table.len() {
+        let (from, action) = (table[row].from as usize, table[row].action as usize);
+        let (start, len) = index[from][action];
+        if len == 0 {
+            index[from][action] = (row as u8, 1);
+        } else {
+            assert!(
+                start as usize + len as usize == row,
+                "a group's rows are not contiguous"
+            );
+            index[from][action] = (start, len + 1);
+        }
+        row += 1;
+    }
+    index
+}
+
 /// The rows for `action` from `from`, in the order they are tried.
-pub fn rows(from: RequestStatus, action: ActionKind) -> impl Iterator<Item = &'static Transition> {
+pub fn rows(from: RequestStatus, action: ActionKind) -> &'static [Transition] {
+    let (start, len) = INDEX
+        .get(from as usize)
+        .and_then(|actions| actions.get(action as usize))
+        .copied()
+        .unwrap_or_default();
+    let start = usize::from(start);
     TRANSITIONS
-        .iter()
-        .filter(move |row| row.from == from && row.action == action)
+        .get(start..start + usize::from(len))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -229,7 +275,7 @@ mod tests {
     #[test]
     fn unconditional_rows_end_their_group() {
         for (index, row) in TRANSITIONS.iter().enumerate() {
-            let rest: Vec<_> = rows(row.from, row.action).collect();
+            let rest: Vec<_> = rows(row.from, row.action).iter().collect();
             // `Always` may only be the last row of its group: rows after it would be dead.
             if row.when == Condition::Always {
                 assert_eq!(rest.last(), Some(&row), "dead rows after row {index}");
@@ -269,5 +315,11 @@ mod tests {
         let names: alloc::collections::BTreeSet<_> =
             Condition::VARIANTS.iter().map(|c| c.as_str()).collect();
         assert_eq!(names.len(), Condition::VARIANTS.len());
+    }
+
+    #[test]
+    fn the_reprocess_window_is_described_by_its_length() {
+        let text = alloc::format!("at most {REPROCESS_WINDOW_DAYS} days ago");
+        assert!(Condition::WithinReprocessWindow.describe().contains(&text));
     }
 }

@@ -211,29 +211,25 @@ fn model_authorize(
                 Err(unsupported)
             }
         }
-        ActionKind::ResumeContinue | ActionKind::ResumeDeny | ActionKind::ResumeCancel => {
-            if principal != Principal::WorkOrSchoolUser && principal != Principal::Application {
-                Err(unsupported)
-            } else if !has_rwa {
-                Err(missing(Permission::ReadWriteAll))
-            } else {
-                Ok(())
-            }
-        }
         ActionKind::Approve | ActionKind::Deny => {
             if principal != Principal::WorkOrSchoolUser {
                 Err(unsupported)
             } else if !has_rwa {
                 Err(missing(Permission::ReadWriteAll))
             } else if caller.id == requestor {
-                Err(Denial::SelfApproval { action })
+                Err(Denial::OwnRequest { action })
             } else if !caller.roles.contains(Role::Approver) {
                 Err(Denial::NotAnApprover { action })
             } else {
                 Ok(())
             }
         }
-        ActionKind::Reprocess => {
+        // resume (a custom extension calling back) and reprocess: an application with
+        // ReadWrite.All, or an administrator who is not the requestor.
+        ActionKind::ResumeContinue
+        | ActionKind::ResumeDeny
+        | ActionKind::ResumeCancel
+        | ActionKind::Reprocess => {
             if principal == Principal::Application {
                 if has_rwa {
                     Ok(())
@@ -241,7 +237,9 @@ fn model_authorize(
                     Err(missing(Permission::ReadWriteAll))
                 }
             } else if principal == Principal::WorkOrSchoolUser {
-                if !has_rwa {
+                if caller.id == requestor {
+                    Err(Denial::OwnRequest { action })
+                } else if !has_rwa {
                     Err(missing(Permission::ReadWriteAll))
                 } else if !is_admin {
                     Err(Denial::MissingAdministratorRole { action })
@@ -799,6 +797,12 @@ fn check_run(
                 moved.request.status.state(),
                 RequestState::UnknownFutureValue,
                 "step {}: a status reports `unknownFutureValue`",
+                index
+            );
+            prop_assert_eq!(
+                moved.request.check(),
+                Ok(()),
+                "step {}: the moved request breaks an invariant",
                 index
             );
         } else {

@@ -68,7 +68,7 @@ pub fn allowed_from(
         .statuses
         .iter()
         .map(|entry| entry.status)
-        .filter(|&status| cell(table, status, actor, action).allows())
+        .filter(|&status| cell(table, status, Some(actor), action).allows())
         .collect()
 }
 
@@ -152,7 +152,7 @@ pub fn markdown(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fm
                 write!(
                     out,
                     " {} |",
-                    cell(table, entry.status, actor, action).short()
+                    cell(table, entry.status, Some(actor), action).short()
                 )?;
             }
             out.push('\n');
