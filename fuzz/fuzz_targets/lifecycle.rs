@@ -361,22 +361,34 @@ fn model_authorize(
             | A::FailDelivery,
             _,
         ) => Err(unsupported),
+        // resume (a custom extension calling back) and reprocess: an application with ReadWrite.All,
+        // or a delegated administrator acting on someone else's request.
         (
-            A::ResumeContinue | A::ResumeDeny | A::ResumeCancel,
-            P::WorkOrSchoolUser | P::Application,
+            A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess,
+            P::Application,
         ) => {
             if rwa {
-                Ok(Authority::CustomExtension)
+                Ok(Authority::Application)
             } else {
                 Err(need_rwa)
             }
         }
-        (A::ResumeContinue | A::ResumeDeny | A::ResumeCancel, _) => Err(unsupported),
+        (
+            A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess,
+            P::WorkOrSchoolUser,
+        ) => {
+            if caller.id == requestor {
+                Err(Denial::OwnRequest { action })
+            } else {
+                admin()
+            }
+        }
+        (A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess, _) => Err(unsupported),
         (A::Approve | A::Deny, P::WorkOrSchoolUser) => {
             if !rwa {
                 Err(need_rwa)
             } else if caller.id == requestor {
-                Err(Denial::SelfApproval { action })
+                Err(Denial::OwnRequest { action })
             } else if caller.roles.contains(Role::Approver) {
                 Ok(Authority::Approver)
             } else {
@@ -384,15 +396,6 @@ fn model_authorize(
             }
         }
         (A::Approve | A::Deny, _) => Err(unsupported),
-        (A::Reprocess, P::Application) => {
-            if rwa {
-                Ok(Authority::Application)
-            } else {
-                Err(need_rwa)
-            }
-        }
-        (A::Reprocess, P::WorkOrSchoolUser) => admin(),
-        (A::Reprocess, _) => Err(unsupported),
         (A::Cancel, P::WorkOrSchoolUser) if caller.id == requestor => {
             if caller
                 .permissions

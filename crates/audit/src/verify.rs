@@ -74,8 +74,8 @@ impl Check {
                  and every status without outgoing rows is marked terminal"
             }
             Self::CancelSet => {
-                "`cancel` is allowed, unconditionally, from exactly the statuses Microsoft's cancel \
-                 page lists (`RequestStatus::DOCUMENTED_CANCELABLE`), and always leads to `Canceled`"
+                "`cancel` is allowed, unconditionally, from exactly `Accepted`, `PendingApproval`, \
+                 `PendingNotBefore` and `PendingApprovalEscalated`, and always leads to `Canceled`"
             }
             Self::AuthorityIgnoresStatus => {
                 "every actor and action is listed once and authorized in every status or in none"
