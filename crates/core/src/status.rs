@@ -182,7 +182,7 @@ impl RequestStatus {
 
     /// Whether `cancel` is allowed from this status. Derived from the transition table.
     pub fn is_cancelable(self) -> bool {
-        !crate::table::rows(self, crate::ActionKind::Cancel).is_empty()
+        crate::table::has_cancel_row(self)
     }
 
     /// Whether a status string names a cancelable status. Unknown strings are never cancelable.

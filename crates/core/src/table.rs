@@ -208,6 +208,31 @@ type Index = [[(u8, u8); ActionKind::COUNT]; RequestStatus::COUNT];
 /// The index of every group, computed (and checked) while compiling.
 static INDEX: Index = index(TRANSITIONS);
 
+/// The statuses with a `cancel` row, one bit per status, computed while compiling.
+static CANCELABLE: u16 = statuses_with(&index(TRANSITIONS), ActionKind::Cancel);
+
+/// The statuses with a row for `action` in `index`, one bit per status.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of bounds fails the build, never a run"
+)]
+const fn statuses_with(index: &Index, action: ActionKind) -> u16 {
+    let mut bits = 0;
+    let mut status = 0;
+    while status < RequestStatus::COUNT {
+        if index[status][action as usize].1 > 0 {
+            bits |= 1 << status;
+        }
+        status += 1;
+    }
+    bits
+}
+
+/// Whether the table has a `cancel` row from `status`: one bit test.
+pub(crate) fn has_cancel_row(status: RequestStatus) -> bool {
+    CANCELABLE >> (status as u16) & 1 == 1
+}
+
 /// Indexes `table` by (status, action). The build fails if a group's rows are not contiguous or the
 /// table has more than 255 rows, so a lookup never scans the table.
 #[expect(
