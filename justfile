@@ -49,9 +49,10 @@ entitle *args:
 exhaustive:
     cargo test -p entitle-core --test exhaustive -- --nocapture
 
-# Run the decision benchmarks: the core against the naive, rust-fsm and statig peers (docs/performance.md)
+# Run the decision benchmarks (the core against the naive, rust-fsm and statig peers) and print the ratios
 bench:
-    cargo bench -p entitle-bench
+    cargo bench -p entitle-bench 2>&1 | tee target/bench.txt
+    python3 scripts/bench-ratios.py < target/bench.txt
 
 # Review changed insta snapshots
 snap:
