@@ -51,6 +51,7 @@ exhaustive:
 
 # Run the decision benchmarks (the core against the naive, rust-fsm and statig peers) and print the ratios
 bench:
+    mkdir -p target
     cargo bench -p entitle-bench 2>&1 | tee target/bench.txt
     python3 scripts/bench-ratios.py < target/bench.txt
 
