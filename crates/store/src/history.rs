@@ -1,0 +1,89 @@
+//! The append-only history of a request: every submission, transition and deletion, with who did it,
+//! when, and the table row that decided it.
+
+use entitle_core::{Principal, RequestId, RequestStatus, Step, SubjectId, Timestamp, Transition};
+use serde::{Deserialize, Serialize};
+
+/// What happened to a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Event {
+    /// The request was created with this status.
+    Submitted {
+        /// The status it was created with.
+        status: RequestStatus,
+    },
+    /// A table row moved the request.
+    Transition {
+        /// The row that decided the move (its `from`, `action`, `to` and provenance).
+        rule: Transition,
+        /// The authorization rule that let the caller act.
+        authority: String,
+    },
+    /// The request was deleted while it had this status.
+    Deleted {
+        /// Its last status.
+        status: RequestStatus,
+    },
+}
+
+/// One entry of a request's history.
+///
+/// Unknown fields are still refused: serde cannot combine `deny_unknown_fields` with `flatten` here
+/// (it refused every entry), but everything the struct does not take goes to [`Event`], which denies
+/// what it does not know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// The entry's position in the store's history, assigned on write (0 until then).
+    pub seq: u64,
+    /// The request.
+    pub request_id: RequestId,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who acted.
+    pub by: SubjectId,
+    /// What kind of principal acted.
+    pub principal: Principal,
+    /// The approval stage the request was at before the event.
+    pub stage: u8,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: Event,
+    /// The caller's justification, when given.
+    pub justification: Option<String>,
+}
+
+impl HistoryEntry {
+    /// The entry recording `step`, taken by `by` (a `principal`) on a request at approval `stage`.
+    pub fn of_step(
+        step: &Step,
+        by: SubjectId,
+        principal: Principal,
+        stage: u8,
+        justification: Option<String>,
+    ) -> Self {
+        Self {
+            seq: 0,
+            request_id: step.request.id,
+            at: step.at,
+            by,
+            principal,
+            stage,
+            event: Event::Transition {
+                rule: *step.rule,
+                authority: step.authority.to_string(),
+            },
+            justification,
+        }
+    }
+
+    /// The status the request has after this entry, if it still exists.
+    pub fn status_after(&self) -> Option<RequestStatus> {
+        match &self.event {
+            Event::Submitted { status } => Some(*status),
+            Event::Transition { rule, .. } => Some(rule.to),
+            Event::Deleted { .. } => None,
+        }
+    }
+}
