@@ -180,6 +180,18 @@ impl RequestStatus {
             .all(|action| crate::table::rows(self, *action).is_empty())
     }
 
+    /// Whether a request in this status may be deleted (`DELETE …/assignmentRequests/{id}`).
+    ///
+    /// Microsoft allows deleting "a denied or completed request", but not one that has an access
+    /// package assignment. entitle reads that as the completed statuses that never delivered an
+    /// assignment: `Denied`, `Expired`, `Canceled` and `DeliveryFailed` (decision D15).
+    pub const fn is_deletable(self) -> bool {
+        matches!(
+            self,
+            Self::Denied | Self::Expired | Self::Canceled | Self::DeliveryFailed
+        )
+    }
+
     /// Whether `cancel` is allowed from this status. Derived from the transition table.
     pub fn is_cancelable(self) -> bool {
         crate::table::has_cancel_row(self)
@@ -370,6 +382,21 @@ impl From<RequestState> for &'static str {
 mod tests {
     use super::*;
     use alloc::string::ToString;
+
+    #[test]
+    fn deletable_statuses_are_completed_without_an_assignment() {
+        for &status in RequestStatus::VARIANTS {
+            let delivered_something = matches!(
+                status,
+                RequestStatus::Delivered | RequestStatus::PartiallyDelivered
+            );
+            assert_eq!(
+                status.is_deletable(),
+                status.is_completed() && !delivered_something,
+                "{status}"
+            );
+        }
+    }
 
     #[test]
     fn every_status_round_trips_through_its_wire_names() {
