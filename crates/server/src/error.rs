@@ -1,0 +1,210 @@
+//! Every error the server answers, as a Graph error envelope: one catalogue of codes, each with its
+//! HTTP status and whether Microsoft documents the code or entitle chose it. `docs/errors.md` is
+//! generated from [`ErrorCode::VARIANTS`].
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use entitle_core::{ActionKind, Rejection};
+use entitle_store::{StoreError, TransitionError};
+use strum::VariantArray;
+
+/// An error code the server answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, VariantArray)]
+pub enum ErrorCode {
+    /// Malformed input: an id that is not a GUID, bad JSON, an unknown filter, a wrong cancel body.
+    InvalidRequest,
+    /// No valid bearer token.
+    Unauthenticated,
+    /// The caller may not do this; nothing about the request's state is revealed.
+    AccessDenied,
+    /// No such request, approval, stage or route.
+    ItemNotFound,
+    /// The route exists but not with this method.
+    NotSupported,
+    /// Cancel of a request whose status is not cancelable (including a second cancel).
+    RequestNotCancelable,
+    /// Another action the request's status does not allow, or whose condition does not hold yet.
+    ActionNotAllowed,
+    /// The approval stage was already decided.
+    StageAlreadyReviewed,
+    /// Concurrent writers kept changing the request; nothing was applied. Retry.
+    ResourceModified,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The client sent too many requests; wait for `Retry-After`.
+    ActivityLimitReached,
+    /// The server could not reach its storage.
+    ServiceNotAvailable,
+    /// An unexpected server failure.
+    GeneralException,
+}
+
+impl ErrorCode {
+    /// The `error.code` string.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalidRequest",
+            Self::Unauthenticated => "unauthenticated",
+            Self::AccessDenied => "accessDenied",
+            Self::ItemNotFound => "itemNotFound",
+            Self::NotSupported => "notSupported",
+            Self::RequestNotCancelable => "requestNotCancelable",
+            Self::ActionNotAllowed => "actionNotAllowed",
+            Self::StageAlreadyReviewed => "stageAlreadyReviewed",
+            Self::ResourceModified => "resourceModified",
+            Self::PayloadTooLarge => "payloadTooLarge",
+            Self::UnsupportedMediaType => "unsupportedMediaType",
+            Self::ActivityLimitReached => "activityLimitReached",
+            Self::ServiceNotAvailable => "serviceNotAvailable",
+            Self::GeneralException => "generalException",
+        }
+    }
+
+    /// The HTTP status answered with this code.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::AccessDenied => StatusCode::FORBIDDEN,
+            Self::ItemNotFound => StatusCode::NOT_FOUND,
+            Self::NotSupported => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestNotCancelable
+            | Self::ActionNotAllowed
+            | Self::StageAlreadyReviewed
+            | Self::ResourceModified => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::ActivityLimitReached => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServiceNotAvailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::GeneralException => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Whether Microsoft's error documentation lists this code (otherwise entitle chose it).
+    pub const fn is_documented(self) -> bool {
+        matches!(
+            self,
+            Self::InvalidRequest
+                | Self::Unauthenticated
+                | Self::AccessDenied
+                | Self::ItemNotFound
+                | Self::NotSupported
+                | Self::ResourceModified
+                | Self::ActivityLimitReached
+                | Self::ServiceNotAvailable
+                | Self::GeneralException
+        )
+    }
+
+    /// When the server answers with this code, for the catalogue.
+    pub const fn when(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => {
+                "Malformed input: an id that is not a GUID, malformed JSON, an unknown `$filter`, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`."
+            }
+            Self::Unauthenticated => {
+                "No bearer token, or one whose signature, issuer, audience or lifetime is invalid."
+            }
+            Self::AccessDenied => {
+                "The caller's token and roles do not allow the action; the answer does not depend on the request's status."
+            }
+            Self::ItemNotFound => "No request, approval or stage with this id; an unknown route.",
+            Self::NotSupported => "A known route asked with another method.",
+            Self::RequestNotCancelable => {
+                "`cancel` of a request whose status is not `Accepted`, `PendingApproval`, `PendingNotBefore` or `PendingApprovalEscalated`, including a second cancel. The message names the current status."
+            }
+            Self::ActionNotAllowed => {
+                "Another action (reprocess, delete, approve, deny, a control-API event) that the request's status does not allow, or whose condition does not hold yet."
+            }
+            Self::StageAlreadyReviewed => {
+                "A review of an approval stage that is no longer the one in progress (Microsoft documents `409 Conflict` for this case, not the code)."
+            }
+            Self::ResourceModified => {
+                "Concurrent writers kept changing the request and the store gave up; nothing was applied."
+            }
+            Self::PayloadTooLarge => "A request body over the server's limit.",
+            Self::UnsupportedMediaType => "A non-empty body that is not `application/json`.",
+            Self::ActivityLimitReached => {
+                "Too many requests from one client; `Retry-After` says when to retry."
+            }
+            Self::ServiceNotAvailable => "The store cannot be reached; retry later.",
+            Self::GeneralException => "An unexpected failure; the server's log has the details.",
+        }
+    }
+}
+
+/// An error answer: a code and a message. The request-id, client-request-id and date are added by
+/// the envelope middleware.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The code.
+    pub code: ErrorCode,
+    /// The message (lowercase, values in backticks).
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The answer to an action the core or the store refused.
+    pub fn from_transition(action: ActionKind, error: TransitionError) -> Self {
+        match error {
+            TransitionError::NotFound(id) => {
+                Self::new(ErrorCode::ItemNotFound, format!("request `{id}` not found"))
+            }
+            TransitionError::Rejected(rejection) => Self::from_rejection(action, &rejection),
+            TransitionError::Stale(reason) => Self::new(ErrorCode::StageAlreadyReviewed, reason),
+            TransitionError::Store(error) => Self::from(error),
+        }
+    }
+
+    /// The answer to a rejection by the core. A denial never names the request's status.
+    pub fn from_rejection(action: ActionKind, rejection: &Rejection) -> Self {
+        match rejection {
+            Rejection::Unauthorized(denial) => Self::new(
+                ErrorCode::AccessDenied,
+                format!("not authorized to `{action}`: {denial}"),
+            ),
+            Rejection::NotAllowed { .. } if action == ActionKind::Cancel => {
+                Self::new(ErrorCode::RequestNotCancelable, rejection.to_string())
+            }
+            Rejection::NotAllowed { .. } | Rejection::ConditionNotMet { .. } => {
+                Self::new(ErrorCode::ActionNotAllowed, rejection.to_string())
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Contended(_) => Self::new(ErrorCode::ResourceModified, error.to_string()),
+            StoreError::Duplicate(_) | StoreError::Directory(_) => {
+                Self::new(ErrorCode::InvalidRequest, error.to_string())
+            }
+            StoreError::Database(_) | StoreError::Corrupt { .. } => {
+                tracing::error!(%error, "storage failure");
+                Self::new(
+                    ErrorCode::ServiceNotAvailable,
+                    "the store is not available; retry later",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.code.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}

@@ -1,0 +1,638 @@
+//! `…/assignmentRequests` (and beta's `…/accessPackageAssignmentRequests`): create, list, get,
+//! `filterByCurrentUser`, `cancel`, `reprocess` and delete. Every lifecycle decision is entitle-core's.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use entitle_auth::Identity;
+use entitle_core::{ActionKind, ApiVersion, Caller, RequestId, RequestStatus, SubjectId};
+use entitle_graph::{AssignmentRequest, EnumPolicy, RequestType, check_cancel_body, datetime};
+use entitle_store::{Event, HistoryEntry, Query as StoreQuery, Stored};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::access::{self, caller_for, identify};
+use crate::error::{ApiError, ErrorCode};
+use crate::odata::{self, Expand, Options};
+use crate::state::AppState;
+use crate::wire::{self, Api};
+
+/// The query string as name → value.
+type Params = Query<BTreeMap<String, String>>;
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, message)
+}
+
+/// The collection path segment of an API version, for links.
+const COLLECTION: &str = "/identityGovernance/entitlementManagement/assignmentRequests";
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// The name of a navigation property in `api` (the assignment is `accessPackageAssignment` in beta).
+const fn expand_name(expand: Expand, api: ApiVersion) -> &'static str {
+    match (expand, api) {
+        (Expand::Requestor, _) => "requestor",
+        (Expand::AccessPackage, _) => "accessPackage",
+        (Expand::Assignment, ApiVersion::V1) => "assignment",
+        (Expand::Assignment, ApiVersion::Beta) => "accessPackageAssignment",
+    }
+}
+
+/// The request as the client asked to see it: wire shape, `$select`, `$expand`. `$select` narrows the
+/// request's own properties only: expanded navigation properties are always represented inline, as
+/// `OData` requires (`$select=id&$expand=requestor` shows both).
+fn render(
+    state: &AppState,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    record: &AssignmentRequest,
+    options: &Options,
+) -> Value {
+    let mut object = odata::select(record.to_wire(api, policy), options.select.as_deref());
+    let directory = &state.directory;
+    if let Value::Object(map) = &mut object {
+        for expand in &options.expand {
+            match expand {
+                Expand::Requestor => {
+                    let user = directory.user(record.request.requestor);
+                    map.insert(
+                        "requestor".into(),
+                        json!({
+                            "id": record.request.requestor.to_string(),
+                            "displayName": user.map(|u| u.display_name.as_str()),
+                            "userPrincipalName": user.map(|u| u.user_principal_name.as_str()),
+                        }),
+                    );
+                }
+                Expand::AccessPackage => {
+                    let package = directory.package(&record.access_package_id);
+                    map.insert(
+                        "accessPackage".into(),
+                        json!({
+                            "id": record.access_package_id,
+                            "displayName": package.map(|p| p.display_name.as_str()),
+                            "description": package.map(|p| p.description.as_str()),
+                        }),
+                    );
+                }
+                Expand::Assignment => {
+                    map.insert(
+                        expand_name(Expand::Assignment, api).into(),
+                        json!({
+                            "targetId": record.target_id.to_string(),
+                            "accessPackageId": record.access_package_id,
+                            "assignmentPolicyId": record.assignment_policy_id,
+                        }),
+                    );
+                }
+            }
+        }
+    }
+    object
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names, reason = "Graph's property names")]
+struct AssignmentIn {
+    #[serde(alias = "target_id")]
+    target_id: Option<String>,
+    #[serde(alias = "assignment_policy_id")]
+    assignment_policy_id: Option<String>,
+    #[serde(alias = "access_package_id")]
+    access_package_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ExpirationIn {
+    end_date_time: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ScheduleIn {
+    start_date_time: Option<String>,
+    expiration: Option<ExpirationIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateBody {
+    request_type: Option<String>,
+    assignment: Option<AssignmentIn>,
+    access_package_assignment: Option<AssignmentIn>,
+    access_package: Option<IdIn>,
+    justification: Option<String>,
+    schedule: Option<ScheduleIn>,
+}
+
+#[derive(Deserialize)]
+struct IdIn {
+    id: String,
+}
+
+fn parse_time(text: Option<&str>, what: &str) -> Result<Option<entitle_core::Timestamp>, ApiError> {
+    text.map(|text| datetime::parse(text).map_err(|error| invalid(format!("`{what}`: {error}"))))
+        .transpose()
+}
+
+/// The record a create body asks for, checked against the directory; `identity` submits it at `now`.
+fn submission(
+    state: &AppState,
+    identity: &Identity,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    input: CreateBody,
+    now: entitle_core::Timestamp,
+) -> Result<AssignmentRequest, ApiError> {
+    let type_text = input
+        .request_type
+        .as_deref()
+        .ok_or_else(|| invalid("`requestType` is required"))?;
+    let request_type =
+        RequestType::parse(type_text, api, policy).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(request_type, RequestType::UserAdd | RequestType::AdminAdd) {
+        return Err(invalid(format!(
+            "entitle serves `userAdd` and `adminAdd` requests, not `{request_type}`"
+        )));
+    }
+    let assignment = input
+        .assignment
+        .or(input.access_package_assignment)
+        .unwrap_or_default();
+    let policy_id = assignment
+        .assignment_policy_id
+        .ok_or_else(|| invalid("`assignment.assignmentPolicyId` is required"))?;
+    let assignment_policy = state
+        .directory
+        .policy(&policy_id)
+        .ok_or_else(|| invalid(format!("unknown assignment policy `{policy_id}`")))?;
+    let package_id = assignment
+        .access_package_id
+        .or(input.access_package.map(|p| p.id))
+        .unwrap_or_else(|| assignment_policy.access_package_id.clone());
+    if package_id != assignment_policy.access_package_id {
+        return Err(invalid(format!(
+            "assignment policy `{policy_id}` does not belong to access package `{package_id}`"
+        )));
+    }
+    let target = match assignment.target_id {
+        Some(text) => SubjectId::parse(&text).map_err(|e| invalid(e.to_string()))?,
+        None => identity.id,
+    };
+    access::may_create(identity, target == identity.id)?;
+    let schedule = input.schedule.unwrap_or_default();
+    let starts_at = parse_time(
+        schedule.start_date_time.as_deref(),
+        "schedule.startDateTime",
+    )?;
+    let expires_at = parse_time(
+        schedule.expiration.and_then(|e| e.end_date_time).as_deref(),
+        "schedule.expiration.endDateTime",
+    )?;
+    let id =
+        RequestId::parse(&uuid::Uuid::new_v4().to_string()).map_err(|e| invalid(e.to_string()))?;
+    let request =
+        entitle_core::Request::submit(id, identity.id, assignment_policy.rules, starts_at, now)
+            .map_err(|e| invalid(e.to_string()))?;
+    Ok(AssignmentRequest {
+        request,
+        request_type,
+        access_package_id: package_id,
+        assignment_policy_id: policy_id,
+        target_id: target,
+        justification: input.justification,
+        expires_at,
+    })
+}
+
+/// `POST …/assignmentRequests`: `201 Created` with the request as submitted (`Accepted`); the
+/// service then processes it at once, as the policy decides.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let policy = wire::enum_policy(&headers);
+    if !wire::is_json(&headers) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "the body must be `application/json`",
+        ));
+    }
+    let input: CreateBody = serde_json::from_slice(&body)
+        .map_err(|error| invalid(format!("malformed request body: {error}")))?;
+    let now = state.clock.now();
+    let record = submission(&state, &identity, api, policy, input, now)?;
+    let core = record.request;
+    let id = core.id;
+    let entry = HistoryEntry {
+        seq: 0,
+        request_id: id,
+        at: now,
+        by: identity.id,
+        principal: identity.principal,
+        stage: 0,
+        event: Event::Submitted {
+            status: core.status,
+        },
+        justification: record.justification.clone(),
+    };
+    let created = record.clone();
+    state
+        .blocking(move |store| store.create(&created, &entry))
+        .await?;
+    state.metrics.increment(
+        "entitle_transitions_total",
+        vec![
+            ("action", "submit".to_owned()),
+            ("from", String::new()),
+            ("to", core.status.as_str().to_owned()),
+        ],
+    );
+    // The service processes the request at once; the answer shows it as submitted.
+    if let Err(error) = system_action(&state, id, ActionKind::Process, now).await {
+        tracing::warn!(%id, code = error.code.as_str(), "processing a new request failed");
+    }
+    let body = render(&state, api, policy, &record, &Options::default());
+    Ok(wire::json(StatusCode::CREATED, policy, &body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+/// Applies `kind` for `caller` (resolved inside the store's transaction) and counts the outcome.
+pub async fn transition(
+    state: &AppState,
+    id: RequestId,
+    kind: ActionKind,
+    caller: impl Fn(&AssignmentRequest) -> Result<Caller, String> + Send + Sync + 'static,
+    at: entitle_core::Timestamp,
+    justification: Option<String>,
+) -> Result<Stored, ApiError> {
+    let result = {
+        let store = std::sync::Arc::clone(&state.store);
+        tokio::task::spawn_blocking(move || {
+            store.transition(id, kind, &caller, at, justification.as_deref())
+        })
+        .await
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            tracing::error!(%error, "transition task failed");
+            return Err(ApiError::new(
+                ErrorCode::GeneralException,
+                "the operation failed unexpectedly",
+            ));
+        }
+    };
+    match outcome {
+        Ok(done) => {
+            if let Event::Transition { rule, .. } = &done.entry.event {
+                state.metrics.increment(
+                    "entitle_transitions_total",
+                    vec![
+                        ("action", kind.as_str().to_owned()),
+                        ("from", rule.from.as_str().to_owned()),
+                        ("to", rule.to.as_str().to_owned()),
+                    ],
+                );
+            }
+            Ok(done.stored)
+        }
+        Err(error) => {
+            let error = ApiError::from_transition(kind, error);
+            state.metrics.increment(
+                "entitle_rejections_total",
+                vec![
+                    ("action", kind.as_str().to_owned()),
+                    ("code", error.code.as_str().to_owned()),
+                ],
+            );
+            Err(error)
+        }
+    }
+}
+
+/// An action the service performs itself.
+pub async fn system_action(
+    state: &AppState,
+    id: RequestId,
+    kind: ActionKind,
+    at: entitle_core::Timestamp,
+) -> Result<Stored, ApiError> {
+    transition(state, id, kind, |_| Ok(Caller::system()), at, None).await
+}
+
+/// An action asked for by the caller of `identity`.
+async fn caller_action(
+    state: &AppState,
+    identity: Identity,
+    id: RequestId,
+    kind: ActionKind,
+) -> Result<Stored, ApiError> {
+    let shared = state.clone();
+    let now = state.clock.now();
+    transition(
+        state,
+        id,
+        kind,
+        move |record| Ok(caller_for(&identity, &shared.directory, record)),
+        now,
+        None,
+    )
+    .await
+}
+
+/// `POST …/{id}/cancel`: `200 OK` with no body; `409 requestNotCancelable` when the status does not
+/// allow it.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let id = wire::request_id(&id)?;
+    wire::require_json(&headers, &body)?;
+    check_cancel_body(&body, id).map_err(|error| invalid(error.to_string()))?;
+    caller_action(&state, identity, id, ActionKind::Cancel).await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// `POST …/{id}/reprocess`: `202 Accepted`.
+pub async fn reprocess(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let id = wire::request_id(&id)?;
+    caller_action(&state, identity, id, ActionKind::Reprocess).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+/// `GET …/{id}`, or the `filterByCurrentUser(on='…')` function, which shares the path shape.
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Path(id): Path<String>,
+    Query(query): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let policy = wire::enum_policy(&headers);
+    let options = odata::parse(&query, api, policy)?;
+    if let Some(on) = filter_by_current_user(&id) {
+        return filter_for_user(&state, api, policy, &identity, &on?, &options, &headers).await;
+    }
+    let id = wire::request_id(&id)?;
+    let stored = state
+        .blocking(move |store| store.get(id))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    access::may_read(&identity, &stored.record)?;
+    let body = render(&state, api, policy, &stored.record, &options);
+    Ok(wire::json(StatusCode::OK, policy, &body))
+}
+
+fn not_found(id: RequestId) -> ApiError {
+    ApiError::new(ErrorCode::ItemNotFound, format!("request `{id}` not found"))
+}
+
+/// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
+fn filter_by_current_user(segment: &str) -> Option<Result<String, ApiError>> {
+    let inner = segment
+        .strip_prefix("filterByCurrentUser(")?
+        .strip_suffix(')');
+    let on = inner
+        .and_then(|inner| inner.strip_prefix("on="))
+        .map(|value| value.trim_matches('\''))
+        .filter(|value| ["target", "createdBy", "approver"].contains(value));
+    Some(on.map(str::to_owned).ok_or_else(|| {
+        invalid(format!(
+            "`{segment}`: `on` must be `'target'`, `'createdBy'` or `'approver'`"
+        ))
+    }))
+}
+
+/// `GET …/assignmentRequests`: a page of requests, with `@odata.nextLink` when more remain.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Query(query): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    access::may_read_all(&identity)?;
+    let policy = wire::enum_policy(&headers);
+    let options = odata::parse(&query, api, policy)?;
+    let store_query = StoreQuery {
+        statuses: options.filter.statuses.clone(),
+        request_type: options.filter.request_type,
+        ..StoreQuery::default()
+    };
+    page(
+        &state,
+        api,
+        policy,
+        store_query,
+        &options,
+        &headers,
+        |_| true,
+        "",
+    )
+    .await
+}
+
+async fn filter_for_user(
+    state: &AppState,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    identity: &Identity,
+    on: &str,
+    options: &Options,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    access::may_filter_by_current_user(identity)?;
+    let mut query = StoreQuery {
+        statuses: options.filter.statuses.clone(),
+        request_type: options.filter.request_type,
+        ..StoreQuery::default()
+    };
+    let me = identity.id;
+    let shared = state.clone();
+    let keep: Box<dyn Fn(&AssignmentRequest) -> bool + Send + Sync> = match on {
+        "target" => {
+            query.target = Some(me);
+            Box::new(|_| true)
+        }
+        "createdBy" => {
+            query.requestor = Some(me);
+            Box::new(|_| true)
+        }
+        _ => {
+            let pending = [
+                RequestStatus::PendingApproval,
+                RequestStatus::PendingApprovalEscalated,
+            ];
+            query.statuses = Some(query.statuses.map_or(pending.to_vec(), |s| {
+                s.into_iter().filter(|s| pending.contains(s)).collect()
+            }));
+            Box::new(move |record: &AssignmentRequest| {
+                let request = &record.request;
+                shared.directory.is_approver(
+                    &record.assignment_policy_id,
+                    request.approval_stage,
+                    request.status == RequestStatus::PendingApprovalEscalated,
+                    me,
+                )
+            })
+        }
+    };
+    let function = format!("/filterByCurrentUser(on='{on}')");
+    page(state, api, policy, query, options, headers, keep, &function).await
+}
+
+/// One page of `query` (after the `$skiptoken`), keeping records `keep` accepts.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of one collection request"
+)]
+async fn page(
+    state: &AppState,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    mut query: StoreQuery,
+    options: &Options,
+    headers: &HeaderMap,
+    keep: impl Fn(&AssignmentRequest) -> bool + Send + Sync,
+    function: &str,
+) -> Result<Response, ApiError> {
+    let top = usize::try_from(options.top).unwrap_or(usize::MAX);
+    query.after_seq = options.after;
+    query.limit = options.top.saturating_add(1);
+    let mut found: Vec<Stored> = Vec::new();
+    let more = loop {
+        let batch_query = query.clone();
+        let batch = state
+            .blocking(move |store| store.list(&batch_query))
+            .await?;
+        let exhausted = batch.len() < usize::try_from(query.limit).unwrap_or(usize::MAX);
+        for stored in batch {
+            query.after_seq = Some(stored.seq);
+            if keep(&stored.record) {
+                found.push(stored);
+            }
+        }
+        if found.len() > top {
+            found.truncate(top);
+            break true;
+        }
+        if exhausted {
+            break false;
+        }
+    };
+    let value: Vec<Value> = found
+        .iter()
+        .map(|stored| render(state, api, policy, &stored.record, options))
+        .collect();
+    let mut body = json!({ "value": value });
+    if more && let Some(last) = found.last() {
+        let mut link = format!(
+            "{}{}{COLLECTION}{function}?$top={}&$skiptoken={}",
+            wire::base_url(headers),
+            wire::prefix(api),
+            options.top,
+            last.seq
+        );
+        if let Some(filter) = &options.filter_text {
+            link.push_str("&$filter=");
+            link.push_str(&odata::encode(filter));
+        }
+        // The next page is shaped like this one: `$select` and `$expand` go into the link too.
+        if let Some(select) = &options.select {
+            link.push_str("&$select=");
+            link.push_str(&odata::encode(&select.join(",")));
+        }
+        if !options.expand.is_empty() {
+            let names: Vec<&str> = options
+                .expand
+                .iter()
+                .map(|expand| expand_name(*expand, api))
+                .collect();
+            link.push_str("&$expand=");
+            link.push_str(&odata::encode(&names.join(",")));
+        }
+        if let Value::Object(map) = &mut body {
+            map.insert("@odata.nextLink".into(), Value::String(link));
+        }
+    }
+    Ok(wire::json(StatusCode::OK, policy, &body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete
+
+/// How often a delete is retried when the request changes between read and delete.
+const DELETE_ATTEMPTS: usize = 3;
+
+/// `DELETE …/{id}`: `204 No Content` for a denied or completed request without an assignment.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    access::may_delete(&identity)?;
+    let id = wire::request_id(&id)?;
+    for _ in 0..DELETE_ATTEMPTS {
+        let stored = state
+            .blocking(move |store| store.get(id))
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let status = stored.record.request.status;
+        if !status.is_deletable() {
+            return Err(ApiError::new(
+                ErrorCode::ActionNotAllowed,
+                format!("cannot `delete` a request whose status is `{status}`"),
+            ));
+        }
+        let entry = HistoryEntry {
+            seq: 0,
+            request_id: id,
+            at: state.clock.now(),
+            by: identity.id,
+            principal: identity.principal,
+            stage: stored.record.request.approval_stage,
+            event: Event::Deleted { status },
+            justification: None,
+        };
+        let version = stored.version;
+        if state
+            .blocking(move |store| store.delete(id, version, &entry))
+            .await?
+        {
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+    }
+    Err(ApiError::new(
+        ErrorCode::ResourceModified,
+        format!("request `{id}` kept changing; nothing was deleted"),
+    ))
+}

@@ -1,0 +1,74 @@
+//! What every handler shares: the store, the directory, the token verifier, the clock and the metrics.
+
+use std::sync::Arc;
+
+use entitle_auth::Verifier;
+use entitle_store::{Directory, Store};
+
+use crate::clock::Clock;
+use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Metrics;
+
+/// The server's shared state.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
+    /// Where requests and their history live.
+    pub store: Arc<dyn Store>,
+    /// The tenant directory, read once at start.
+    pub directory: Directory,
+    /// Checks bearer tokens.
+    pub verifier: Verifier,
+    /// The (possibly virtual) time.
+    pub clock: Clock,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    /// Whether `/_entitle/` answers.
+    pub control_api: bool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}
+
+impl AppState {
+    /// Shares `shared` between handlers.
+    pub fn new(shared: Shared) -> Self {
+        Self {
+            inner: Arc::new(shared),
+        }
+    }
+
+    /// Runs a blocking store operation off the async workers.
+    ///
+    /// # Errors
+    /// The operation's error, or a general exception if it panicked.
+    pub async fn blocking<T, E>(
+        &self,
+        operation: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        match tokio::task::spawn_blocking(move || operation(store.as_ref())).await {
+            Ok(result) => result.map_err(Into::into),
+            Err(error) => {
+                tracing::error!(%error, "store operation failed");
+                Err(ApiError::new(
+                    ErrorCode::GeneralException,
+                    "the operation failed unexpectedly",
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Request-level HTTP plumbing shared by the handlers: the API version, the `Prefer` header, ids in
+//! paths, JSON bodies and collection pages.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entitle_core::{ApiVersion, RequestId};
+use entitle_graph::{EnumPolicy, INCLUDE_UNKNOWN_ENUM_MEMBERS};
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The API version a route is served under (`/v1.0` or `/beta`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Api(pub ApiVersion);
+
+/// The path prefix of an API version.
+pub const fn prefix(api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V1 => "/v1.0",
+        ApiVersion::Beta => "/beta",
+    }
+}
+
+/// The client's evolvable-enum policy, from its `Prefer` headers.
+pub fn enum_policy(headers: &HeaderMap) -> EnumPolicy {
+    EnumPolicy::from_prefer(
+        headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|value| value.to_str().ok()),
+    )
+}
+
+/// A path id that must be a GUID.
+///
+/// # Errors
+/// `400 invalidRequest` naming the id.
+pub fn request_id(text: &str) -> Result<RequestId, ApiError> {
+    RequestId::parse(text)
+        .map_err(|error| ApiError::new(ErrorCode::InvalidRequest, error.to_string()))
+}
+
+/// Whether a request's `Content-Type` is JSON.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Requires a JSON `Content-Type` for a non-empty body.
+///
+/// # Errors
+/// `415 unsupportedMediaType`.
+pub fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) || is_json(headers) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "the body must be `application/json`",
+        ))
+    }
+}
+
+/// A JSON response, acknowledging `Prefer: include-unknown-enum-members` when it was applied.
+pub fn json(status: StatusCode, policy: EnumPolicy, body: &Value) -> Response {
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    if policy.include_unknown_members {
+        response.headers_mut().insert(
+            "preference-applied",
+            HeaderValue::from_static(INCLUDE_UNKNOWN_ENUM_MEMBERS),
+        );
+    }
+    response
+}
+
+/// The absolute base URL of this server as the client addressed it.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}

@@ -1,0 +1,284 @@
+//! The demo tenant over HTTP, as `docs/demo.md` walks through it: `entitle serve --demo` on a frozen
+//! clock, demo tokens, the seeded requests, the control API.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use entitle_auth::{IDENTITY_GOVERNANCE_ADMINISTRATOR, TokenRequest, mint_demo};
+use entitle_core::{RequestStatus, SubjectId, Timestamp};
+use entitle_server::demo::{
+    self, ADELE, BIANCA, ISAIAH, MEGAN, NESTOR, REQUEST_DELIVERED, REQUEST_DELIVERING,
+    REQUEST_PENDING_APPROVAL, REQUEST_PENDING_APPROVAL_ESCALATED, REQUEST_PENDING_NOT_BEFORE,
+};
+use entitle_server::serve::prepare;
+use entitle_server::{ServeOptions, serve};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// 2026-03-02T09:30:00Z.
+const NOW: Timestamp = Timestamp(1_772_443_800_000);
+
+const REQUESTS: &str = "/v1.0/identityGovernance/entitlementManagement/assignmentRequests";
+
+/// The scopes `docs/demo.md` mints for requestors.
+const REQUESTOR_SCOPES: &str =
+    "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All";
+
+/// A demo server on a free port, with its database in a temporary directory.
+struct Demo {
+    base: String,
+    client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl Demo {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let options = ServeOptions {
+            db: dir.path().join("entitle.db"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            config: None,
+            demo: true,
+            jwks: None,
+            issuer: None,
+            audience: None,
+            frozen_clock: Some(NOW),
+            control_api: false,
+            sweep_every: Duration::from_secs(3600),
+        };
+        let state = prepare(&options).unwrap();
+        let listener = TcpListener::bind(options.listen).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(listener, state, options.sweep_every, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn cancel(&self, token: &str, id: impl std::fmt::Display) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("{REQUESTS}/{id}/cancel")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+
+    async fn control(&self, path: &str, body: &Value) -> Value {
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn token(oid: SubjectId, scopes: &str, wids: &[&str]) -> String {
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    mint_demo(&TokenRequest {
+        oid,
+        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+        wids: wids.iter().map(|w| (*w).to_owned()).collect(),
+        app: false,
+        tenant: None,
+        issued_at,
+        lifetime_seconds: 600,
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_session() {
+    let demo = Demo::start().await;
+    let adele = token(ADELE, REQUESTOR_SCOPES, &[]);
+
+    // The list filtered on `PendingApproval` holds Adele's two-stage request.
+    let list = demo
+        .get_json(
+            &adele,
+            &format!("{REQUESTS}?$filter=status%20eq%20%27PendingApproval%27"),
+        )
+        .await;
+    let ids: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [REQUEST_PENDING_APPROVAL.to_string()]);
+
+    // Adele cancels it: 200, and it reads `Canceled`.
+    let canceled = demo.cancel(&adele, REQUEST_PENDING_APPROVAL).await;
+    assert_eq!(canceled.status(), 200);
+    let got = demo
+        .get_json(&adele, &format!("{REQUESTS}/{REQUEST_PENDING_APPROVAL}"))
+        .await;
+    assert_eq!(got["status"], "Canceled");
+    assert_eq!(got["state"], "canceled");
+
+    // Her delivered request is not cancelable: 409 with Graph's envelope.
+    let refused = demo.cancel(&adele, REQUEST_DELIVERED).await;
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "requestNotCancelable");
+    assert_eq!(
+        body["error"]["message"],
+        "cannot `cancel` a request whose status is `Delivered`"
+    );
+
+    // The control API finishes the delivery Megan started for Bianca.
+    let delivered = demo
+        .control(
+            &format!("/_entitle/requests/{REQUEST_DELIVERING}/events"),
+            &json!({"action": "deliver"}),
+        )
+        .await;
+    assert_eq!(delivered["status"], "Delivered");
+
+    // Fifteen days later: the scheduled start is reached, the escalated request expires.
+    let clock = demo.control("/_entitle/clock", &json!({"days": 15})).await;
+    let fired: Vec<(String, String, String)> = clock["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["action"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (
+                REQUEST_PENDING_NOT_BEFORE.to_string(),
+                "reachStart".to_owned(),
+                "Delivering".to_owned()
+            ),
+            (
+                REQUEST_PENDING_APPROVAL_ESCALATED.to_string(),
+                "expire".to_owned(),
+                "Expired".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(clock["now"], "2026-03-17T09:30:00.000Z");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_requestor_cancels_exactly_the_documented_cancelable_requests() {
+    let demo = Demo::start().await;
+    let directory = demo::directory();
+    for (status, id) in demo::seeded() {
+        let got = demo
+            .get_json(
+                &token(ISAIAH, "EntitlementManagement.Read.All", &[]),
+                &format!("{REQUESTS}/{id}?$expand=requestor"),
+            )
+            .await;
+        assert_eq!(got["status"], status.as_str(), "{id}");
+        let requestor = SubjectId::parse(got["requestor"]["id"].as_str().unwrap()).unwrap();
+        assert!(directory.user(requestor).is_some(), "{id}");
+        let response = demo
+            .cancel(&token(requestor, REQUESTOR_SCOPES, &[]), id)
+            .await;
+        let expected = if RequestStatus::DOCUMENTED_CANCELABLE.contains(&status) {
+            assert!([ADELE, BIANCA].contains(&requestor), "{id}");
+            200
+        } else {
+            409
+        };
+        assert_eq!(response.status(), expected, "{status}: {id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn administrators_hold_their_documented_roles() {
+    let demo = Demo::start().await;
+    let write = "EntitlementManagement.ReadWrite.All";
+    // Bianca cannot cancel Adele's request; Isaiah can only with his `wids`; Megan and Nestor can
+    // by their catalog roles.
+    let bianca = token(BIANCA, REQUESTOR_SCOPES, &[]);
+    assert_eq!(
+        demo.cancel(&bianca, demo::REQUEST_PENDING_NOT_BEFORE)
+            .await
+            .status(),
+        403
+    );
+    let isaiah_without_role = token(ISAIAH, write, &[]);
+    assert_eq!(
+        demo.cancel(&isaiah_without_role, demo::REQUEST_PENDING_NOT_BEFORE)
+            .await
+            .status(),
+        403
+    );
+    let isaiah = token(ISAIAH, write, &[IDENTITY_GOVERNANCE_ADMINISTRATOR]);
+    assert_eq!(
+        demo.cancel(&isaiah, demo::REQUEST_PENDING_NOT_BEFORE)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        demo.cancel(&token(MEGAN, write, &[]), demo::REQUEST_ACCEPTED)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        demo.cancel(&token(NESTOR, write, &[]), REQUEST_PENDING_APPROVAL)
+            .await
+            .status(),
+        200
+    );
+}
