@@ -125,7 +125,7 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Write the generated documents (transitions.md, authority.md, lifecycle.dot) into a folder.
+    /// Write the generated documents (transitions.md, authority.md, lifecycle.dot, errors.md) into a folder.
     #[command(after_help = EXIT_CODES)]
     Docs {
         /// The folder to write into.
@@ -135,6 +135,12 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Serve the Microsoft Graph assignment-request API on HTTP, deciding with entitle-core.
+    #[command(after_help = EXIT_CODES)]
+    Serve(ServeArgs),
+    /// Mint a bearer token signed with the public, well-known demo key (insecure: for `serve --demo`).
+    #[command(after_help = EXIT_CODES)]
+    Token(TokenArgs),
     /// Print a shell completion script.
     #[command(after_help = EXIT_CODES)]
     Completions {
@@ -144,6 +150,61 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
+}
+
+/// How `entitle serve` runs.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The SQLite database file (created if missing).
+    #[arg(long, default_value = "entitle.db", value_name = "FILE")]
+    pub db: PathBuf,
+    /// A tenant directory (users, catalogs, packages, policies, role assignments) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Load the built-in demo tenant and accept tokens signed with the public demo key. INSECURE.
+    #[arg(long)]
+    pub demo: bool,
+    /// Accept tokens signed by the keys of this JWKS file (production mode).
+    #[arg(long, value_name = "FILE", requires_all = ["issuer", "audience"])]
+    pub jwks: Option<PathBuf>,
+    /// The token issuer (`iss`) accepted with `--jwks`.
+    #[arg(long, value_name = "ISS")]
+    pub issuer: Option<String>,
+    /// The token audience (`aud`) accepted with `--jwks`.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// Start the clock at this instant (RFC 3339) and move it only through `POST /_entitle/clock`.
+    #[arg(long, value_name = "DATETIME")]
+    pub frozen_clock: Option<String>,
+    /// Serve the control API under `/_entitle/` (always on with `--demo`).
+    #[arg(long)]
+    pub control_api: bool,
+}
+
+/// What `entitle token` puts in the token.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The caller's object id (`oid`).
+    #[arg(long, value_name = "GUID")]
+    pub oid: String,
+    /// Permissions, space- or comma-separated: `scp` of a user token, `roles` of an app token.
+    #[arg(long, value_name = "PERMISSIONS", default_value = "")]
+    pub scp: String,
+    /// Directory role template ids (`wids`), comma-separated.
+    #[arg(long, value_name = "IDS", default_value = "")]
+    pub wids: String,
+    /// An app-only token (`idtyp` `app`).
+    #[arg(long)]
+    pub app: bool,
+    /// The tenant (`tid`); the demo tenant by default.
+    #[arg(long, value_name = "GUID")]
+    pub tenant: Option<String>,
+    /// How long the token lasts, in seconds.
+    #[arg(long, default_value_t = 86_400, value_name = "SECONDS")]
+    pub lifetime: u64,
 }
 
 /// Formats of `table` and `matrix`.
@@ -171,7 +232,7 @@ impl Command {
             | Self::Verify { output, .. }
             | Self::Diff { output, .. }
             | Self::Completions { output, .. } => output.output.as_ref(),
-            Self::Docs { .. } => None,
+            Self::Docs { .. } | Self::Serve(_) | Self::Token(_) => None,
         }
     }
 }

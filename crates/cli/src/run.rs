@@ -11,7 +11,11 @@ use entitle_audit::{Actor, Export, Header, LifecycleTable, LoadError, diff::diff
 use entitle_core::{ActionKind, InvalidInput, RequestStatus, VariantArray};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::args::{Cli, Command, FailOn, ReportFormat, TableSource};
+use entitle_auth::{TokenRequest, mint_demo};
+use entitle_core::SubjectId;
+use entitle_server::ServeOptions;
+
+use crate::args::{Cli, Command, FailOn, ReportFormat, ServeArgs, TableSource, TokenArgs};
 use crate::check::check;
 use crate::{SOURCE_COMMIT, VERSION};
 
@@ -73,6 +77,15 @@ pub enum CliError {
     /// Rendering into a string failed.
     #[error("cannot render: {0}")]
     Render(#[from] std::fmt::Error),
+    /// The server could not start or stopped with an error.
+    #[error(transparent)]
+    Serve(#[from] entitle_server::ServeError),
+    /// A token could not be minted.
+    #[error(transparent)]
+    Token(#[from] entitle_auth::AuthError),
+    /// A date-time on the command line is not RFC 3339.
+    #[error("`--frozen-clock`: {0}")]
+    DateTime(#[from] entitle_graph::datetime::InvalidDateTime),
 }
 
 fn actor_names() -> String {
@@ -193,6 +206,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             Ok(Outcome::judged(text, !fails))
         }
         Command::Docs { dir, check } => docs(dir, *check),
+        Command::Serve(args) => serve(args),
+        Command::Token(args) => token(args),
         Command::Completions { shell, .. } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "entitle", &mut script);
@@ -203,17 +218,84 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
     }
 }
 
+/// Runs the server until SIGTERM or SIGINT.
+fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
+    let frozen_clock = args
+        .frozen_clock
+        .as_deref()
+        .map(entitle_graph::datetime::parse)
+        .transpose()?;
+    let options = ServeOptions {
+        db: args.db.clone(),
+        listen: args.listen,
+        config: args.config.clone(),
+        demo: args.demo,
+        jwks: args.jwks.clone(),
+        issuer: args.issuer.clone(),
+        audience: args.audience.clone(),
+        frozen_clock,
+        control_api: args.control_api,
+        sweep_every: std::time::Duration::from_secs(1),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+    entitle_server::run(&options)?;
+    Ok(Outcome::success(String::new()))
+}
+
+/// Splits a list given with spaces or commas.
+fn words(text: &str) -> Vec<String> {
+    text.split([' ', ','])
+        .filter(|word| !word.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Mints a demo token.
+fn token(args: &TokenArgs) -> Result<Outcome, CliError> {
+    let issued_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or_default();
+    let request = TokenRequest {
+        oid: SubjectId::parse(&args.oid)?,
+        scopes: words(&args.scp),
+        wids: words(&args.wids),
+        app: args.app,
+        tenant: args.tenant.clone(),
+        issued_at,
+        lifetime_seconds: args.lifetime,
+    };
+    Ok(Outcome::success(format!("{}\n", mint_demo(&request)?)))
+}
+
+/// Every generated document: the lifecycle documents and the error catalogue.
+fn all_docs() -> Result<Vec<(&'static str, String)>, CliError> {
+    let mut docs: Vec<(&'static str, String)> =
+        generated_docs(&LifecycleTable::builtin(), VERSION)?
+            .into_iter()
+            .map(|doc| (doc.name, doc.text))
+            .collect();
+    docs.push(("errors.md", entitle_server::catalogue::errors_markdown()?));
+    Ok(docs)
+}
+
 /// Writes (or with `check`, compares) the generated documents in `dir`.
 fn docs(dir: &Path, check: bool) -> Result<Outcome, CliError> {
     let mut stale = Vec::new();
-    for doc in generated_docs(&LifecycleTable::builtin(), VERSION)? {
-        let path = dir.join(doc.name);
+    for (name, text) in all_docs()? {
+        let path = dir.join(name);
         if check {
-            if fs::read_to_string(&path).ok().as_deref() != Some(doc.text.as_str()) {
+            if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
                 stale.push(path.display().to_string());
             }
         } else {
-            fs::write(&path, &doc.text).map_err(|source| CliError::Write {
+            fs::write(&path, &text).map_err(|source| CliError::Write {
                 path: path.clone(),
                 source,
             })?;

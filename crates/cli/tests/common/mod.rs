@@ -1,0 +1,137 @@
+//! A real `entitle serve` process for tests: started on a free loopback port with a SQLite file and a
+//! small tenant, killed when dropped.
+
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The requestor of the test tenant.
+pub(crate) const ADELE: &str = "00000000-0000-4000-8000-00000000a001";
+/// The approver of the test tenant's approval policy.
+pub(crate) const ALEX: &str = "00000000-0000-4000-8000-00000000a003";
+/// The test tenant's access package.
+pub(crate) const PACKAGE: &str = "00000000-0000-4000-8000-0000000000b1";
+/// A one-stage approval policy (requests wait in `PendingApproval`).
+pub(crate) const APPROVAL_POLICY: &str = "00000000-0000-4000-8000-0000000000d1";
+/// The frozen start of the clock.
+pub(crate) const START: &str = "2026-01-01T00:00:00Z";
+/// The requestor's delegated permissions.
+pub(crate) const REQUESTOR_SCOPES: &str =
+    "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All";
+
+/// The tenant directory, as `entitle serve --config` reads it.
+pub(crate) fn directory_json() -> String {
+    serde_json::json!({
+        "users": [
+            {"id": ADELE, "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.test"},
+            {"id": ALEX, "displayName": "Alex Wilber", "userPrincipalName": "alex@contoso.test"}
+        ],
+        "catalogs": [{"id": "00000000-0000-4000-8000-0000000000c1", "displayName": "General"}],
+        "accessPackages": [{
+            "id": PACKAGE,
+            "catalogId": "00000000-0000-4000-8000-0000000000c1",
+            "displayName": "Sales tools"
+        }],
+        "policies": [{
+            "id": APPROVAL_POLICY,
+            "accessPackageId": PACKAGE,
+            "displayName": "Manager approval",
+            "rules": {
+                "approval": {"stages": 1, "decisionTimeout": 1_209_600_000_u64, "escalateAfter": null},
+                "calloutOnCreated": false
+            },
+            "stages": [{"approvers": [ALEX]}]
+        }]
+    })
+    .to_string()
+}
+
+/// A running `entitle serve`.
+pub(crate) struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) base: String,
+}
+
+/// The `entitle` binary under test.
+pub(crate) fn entitle() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_entitle"))
+}
+
+impl Server {
+    /// Starts `entitle serve` on `db` with the test tenant written to `config`.
+    pub(crate) fn start(db: &Path, config: &Path) -> Self {
+        if !config.exists() {
+            std::fs::write(config, directory_json()).unwrap();
+        }
+        let mut child = entitle()
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--frozen-clock",
+                START,
+            ])
+            .arg("--db")
+            .arg(db)
+            .arg("--config")
+            .arg(config)
+            .env("ENTITLE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    /// Kills the process with SIGKILL and waits for it.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// The Graph base URL of an API version (`v1.0` or `beta`).
+    pub(crate) fn graph(&self, api: &str) -> String {
+        format!("{}/{api}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A demo token from `entitle token`.
+pub(crate) fn token(oid: &str, scopes: &str) -> String {
+    let output = entitle()
+        .args(["token", "--oid", oid, "--scp", scopes])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// A fresh temporary directory and the database and config paths in it.
+pub(crate) fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("entitle.db");
+    let config = dir.path().join("tenant.json");
+    (dir, db, config)
+}

@@ -1,0 +1,118 @@
+//! `entitle serve` as a process: acknowledged cancels survive SIGKILL, and a restart sees them all.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use common::{ADELE, APPROVAL_POLICY, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace};
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
+
+fn create(client: &Client, server: &Server, token: &str) -> String {
+    let response = client
+        .post(format!("{}/{REQUESTS}", server.graph("v1.0")))
+        .bearer_auth(token)
+        .json(&json!({
+            "requestType": "userAdd",
+            "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn status(client: &Client, server: &Server, token: &str, id: &str) -> String {
+    let body: Value = client
+        .get(format!("{}/{REQUESTS}/{id}", server.graph("v1.0")))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    body["status"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn acknowledged_cancels_survive_sigkill() {
+    let (_dir, db, config) = workspace();
+    let adele = token(ADELE, REQUESTOR_SCOPES);
+    let client = Client::new();
+    let server = Server::start(&db, &config);
+    let ids: Vec<String> = (0..40).map(|_| create(&client, &server, &adele)).collect();
+    let mut acknowledged = Vec::new();
+    for id in &ids {
+        let response = client
+            .post(format!("{}/{REQUESTS}/{id}/cancel", server.graph("v1.0")))
+            .bearer_auth(&adele)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        acknowledged.push(id.clone());
+        if acknowledged.len() == 25 {
+            break;
+        }
+    }
+    // Killed right after the last acknowledgement: no graceful shutdown, no flush.
+    server.kill();
+
+    let server = Server::start(&db, &config);
+    for id in &ids {
+        let expected = if acknowledged.contains(id) {
+            "Canceled"
+        } else {
+            "PendingApproval"
+        };
+        assert_eq!(status(&client, &server, &adele, id), expected, "{id}");
+    }
+    for id in &acknowledged {
+        let history: Value = client
+            .get(format!("{}/_entitle/requests/{id}/history", server.base))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let cancels = history["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["rule"]["action"] == "cancel")
+            .count();
+        assert_eq!(cancels, 1, "{id}: {history}");
+    }
+}
+
+#[test]
+fn a_restart_keeps_the_virtual_clock() {
+    let (_dir, db, config) = workspace();
+    let client = Client::new();
+    let server = Server::start(&db, &config);
+    let advanced: Value = client
+        .post(format!("{}/_entitle/clock", server.base))
+        .json(&json!({"days": 3}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(advanced["now"], "2026-01-04T00:00:00.000Z");
+    server.kill();
+    let server = Server::start(&db, &config);
+    let clock: Value = client
+        .get(format!("{}/_entitle/clock", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(clock["now"], "2026-01-04T00:00:00.000Z");
+}
