@@ -1,0 +1,322 @@
+"""Drive an entitle server with the Microsoft Graph Python SDKs (v1.0 and beta).
+
+Configuration comes from the environment:
+
+    ENTITLE_BASE               server root, e.g. http://127.0.0.1:8080 (no trailing slash)
+    ENTITLE_TOKEN              bearer token of the requestor
+    ENTITLE_ACCESS_PACKAGE_ID  access package to request
+    ENTITLE_POLICY_ID          assignment policy of that package; it must require approval
+    ENTITLE_TARGET_ID          object id of the requestor
+
+For each SDK the script creates an assignment request, reads it back, cancels it,
+checks that a second cancel is refused with 409 requestNotCancelable, reads the
+canceled request and finds it again through a filtered list. It prints one line per
+step and exits 0 only if every step passed (1 on a failed step, 2 on bad configuration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from azure.core.credentials import AccessToken
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+
+import msgraph
+import msgraph.graph_request_adapter
+from msgraph.generated.identity_governance.entitlement_management.assignment_requests.assignment_requests_request_builder import (
+    AssignmentRequestsRequestBuilder as V1AssignmentRequestsRequestBuilder,
+)
+from msgraph.generated.models.access_package_assignment import (
+    AccessPackageAssignment as V1AccessPackageAssignment,
+)
+from msgraph.generated.models.access_package_assignment_request import (
+    AccessPackageAssignmentRequest as V1AccessPackageAssignmentRequest,
+)
+from msgraph.generated.models.access_package_request_type import AccessPackageRequestType
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError as V1ODataError
+
+import msgraph_beta
+import msgraph_beta.graph_request_adapter
+from msgraph_beta.generated.identity_governance.entitlement_management.assignment_requests.assignment_requests_request_builder import (
+    AssignmentRequestsRequestBuilder as BetaAssignmentRequestsRequestBuilder,
+)
+from msgraph_beta.generated.models.access_package_assignment import (
+    AccessPackageAssignment as BetaAccessPackageAssignment,
+)
+from msgraph_beta.generated.models.access_package_assignment_request import (
+    AccessPackageAssignmentRequest as BetaAccessPackageAssignmentRequest,
+)
+from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
+
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"msgraph_beta\.")
+
+PENDING_STATUSES = ("Accepted", "PendingApproval")
+NOT_CANCELABLE = "requestNotCancelable"
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    base: str
+    token: str
+    access_package_id: str
+    policy_id: str
+    target_id: str
+
+    @staticmethod
+    def from_env() -> Config:
+        names = {
+            "base": "ENTITLE_BASE",
+            "token": "ENTITLE_TOKEN",
+            "access_package_id": "ENTITLE_ACCESS_PACKAGE_ID",
+            "policy_id": "ENTITLE_POLICY_ID",
+            "target_id": "ENTITLE_TARGET_ID",
+        }
+        values = {field: os.environ.get(var, "").strip() for field, var in names.items()}
+        missing = [names[field] for field, value in values.items() if not value]
+        if missing:
+            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+        values["base"] = values["base"].rstrip("/")
+        return Config(**values)
+
+
+class StaticTokenCredential:
+    """A TokenCredential that always hands out the same bearer token."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+class StepFailed(Exception):
+    pass
+
+
+def expect(condition: bool, expected: str, received: Any) -> None:
+    if not condition:
+        raise StepFailed(f"expected {expected}, received {received!r}")
+
+
+def describe_error(error: APIError) -> str:
+    main_error = getattr(error, "error", None)
+    if main_error is not None:
+        return f"HTTP {error.response_status_code} code={main_error.code!r} message={main_error.message!r}"
+    return f"HTTP {error.response_status_code} without a Graph error body: {error.message}"
+
+
+async def expect_not_cancelable(cancel: Callable[[], Awaitable[None]], odata_error: type) -> str:
+    try:
+        await cancel()
+    except odata_error as error:
+        code = error.error.code if error.error else None
+        expect(
+            error.response_status_code == 409 and code == NOT_CANCELABLE,
+            f"ODataError 409 {NOT_CANCELABLE}",
+            f"ODataError {error.response_status_code} {code}",
+        )
+        return code
+    raise StepFailed(f"expected ODataError 409 {NOT_CANCELABLE}, received success")
+
+
+def same_text(left: str | None, right: str) -> bool:
+    return left is not None and left.casefold() == right.casefold()
+
+
+class Run:
+    """Runs named steps for one SDK and stops at the first failure."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    async def step(self, name: str, action: Callable[[], Awaitable[str]]) -> None:
+        try:
+            detail = await action()
+        except StepFailed as failure:
+            print(f"{self.label} {name} FAILED: {failure}")
+            raise
+        except APIError as error:
+            print(f"{self.label} {name} FAILED: unexpected error {describe_error(error)}")
+            raise StepFailed(str(error)) from error
+        except Exception as error:
+            print(f"{self.label} {name} FAILED: {type(error).__name__}: {error}")
+            raise StepFailed(str(error)) from error
+        print(f"{self.label} {name} ok {detail}".rstrip())
+
+
+def graph_service_client(sdk: Any, base_url: str, token: str) -> Any:
+    """A GraphServiceClient of `sdk` (msgraph or msgraph_beta) aimed at `base_url`."""
+    auth = AzureIdentityAuthenticationProvider(StaticTokenCredential(token))
+    adapter = sdk.graph_request_adapter.GraphRequestAdapter(auth)
+    adapter.base_url = base_url
+    return sdk.GraphServiceClient(request_adapter=adapter)
+
+
+async def run_v1(config: Config) -> None:
+    client = graph_service_client(msgraph, f"{config.base}/v1.0", config.token)
+    requests = client.identity_governance.entitlement_management.assignment_requests
+    run = Run("v1.0")
+    rid = ""
+
+    async def create() -> str:
+        nonlocal rid
+        # The v1.0 accessPackageAssignment model has no targetId, assignmentPolicyId or
+        # accessPackageId properties, so they travel as additional data (sent verbatim).
+        body = V1AccessPackageAssignmentRequest(
+            request_type=AccessPackageRequestType.UserAdd,
+            assignment=V1AccessPackageAssignment(
+                additional_data={
+                    "targetId": config.target_id,
+                    "assignmentPolicyId": config.policy_id,
+                    "accessPackageId": config.access_package_id,
+                },
+            ),
+        )
+        created = await requests.post(body)
+        expect(created is not None and bool(created.id), "a created request with an id", created)
+        rid = created.id
+        return f"id={rid}"
+
+    async def get_pending() -> str:
+        got = await requests.by_access_package_assignment_request_id(rid).get()
+        expect(got is not None and got.id == rid, f"id {rid}", got and got.id)
+        expect(got.status in PENDING_STATUSES, f"status in {PENDING_STATUSES}", got.status)
+        return f"id={rid} status={got.status} state={got.state and got.state.value}"
+
+    async def cancel() -> str:
+        await requests.by_access_package_assignment_request_id(rid).cancel.post()
+        return f"id={rid}"
+
+    async def cancel_again() -> str:
+        code = await expect_not_cancelable(
+            requests.by_access_package_assignment_request_id(rid).cancel.post, V1ODataError
+        )
+        return f"status=409 code={code}"
+
+    async def get_canceled() -> str:
+        got = await requests.by_access_package_assignment_request_id(rid).get()
+        expect(got is not None and got.id == rid, f"id {rid}", got and got.id)
+        expect(same_text(got.status, "Canceled"), "status Canceled", got.status)
+        state = got.state.value if got.state else None
+        expect(same_text(state, "canceled"), "state canceled", state)
+        return f"status={got.status} state={state}"
+
+    async def list_canceled() -> str:
+        query = V1AssignmentRequestsRequestBuilder.AssignmentRequestsRequestBuilderGetQueryParameters(
+            filter="status eq 'Canceled'"
+        )
+        page = await requests.get(RequestConfiguration(query_parameters=query))
+        ids = [item.id for item in (page.value or [])] if page else []
+        expect(rid in ids, f"{rid} among the canceled requests", ids)
+        return f"count={len(ids)}"
+
+    await run.step("create", create)
+    await run.step("get", get_pending)
+    await run.step("cancel", cancel)
+    await run.step("cancel-again", cancel_again)
+    await run.step("get-canceled", get_canceled)
+    await run.step("list-filter", list_canceled)
+
+
+async def run_beta(config: Config) -> None:
+    client = graph_service_client(msgraph_beta, f"{config.base}/beta", config.token)
+    management = client.identity_governance.entitlement_management
+    requests = management.assignment_requests
+    retiring_requests = management.access_package_assignment_requests
+    run = Run("beta")
+    rid = ""
+
+    async def create() -> str:
+        nonlocal rid
+        body = BetaAccessPackageAssignmentRequest(
+            request_type="UserAdd",
+            access_package_assignment=BetaAccessPackageAssignment(
+                target_id=config.target_id,
+                assignment_policy_id=config.policy_id,
+                access_package_id=config.access_package_id,
+            ),
+        )
+        created = await requests.post(body)
+        expect(created is not None and bool(created.id), "a created request with an id", created)
+        rid = created.id
+        return f"id={rid}"
+
+    async def get_pending() -> str:
+        got = await requests.by_access_package_assignment_request_id(rid).get()
+        expect(got is not None and got.id == rid, f"id {rid}", got and got.id)
+        expect(
+            got.request_status in PENDING_STATUSES,
+            f"requestStatus in {PENDING_STATUSES}",
+            got.request_status,
+        )
+        return f"id={rid} status={got.request_status} state={got.request_state}"
+
+    async def cancel() -> str:
+        await retiring_requests.by_access_package_assignment_request_id(rid).cancel.post()
+        return f"id={rid} path=accessPackageAssignmentRequests"
+
+    async def cancel_again() -> str:
+        code = await expect_not_cancelable(
+            requests.by_access_package_assignment_request_id(rid).cancel.post, BetaODataError
+        )
+        return f"status=409 code={code}"
+
+    async def get_canceled() -> str:
+        got = await requests.by_access_package_assignment_request_id(rid).get()
+        expect(got is not None and got.id == rid, f"id {rid}", got and got.id)
+        expect(same_text(got.request_status, "Canceled"), "requestStatus Canceled", got.request_status)
+        expect(same_text(got.request_state, "canceled"), "requestState canceled", got.request_state)
+        return f"status={got.request_status} state={got.request_state}"
+
+    async def list_canceled() -> str:
+        query = BetaAssignmentRequestsRequestBuilder.AssignmentRequestsRequestBuilderGetQueryParameters(
+            filter="requestStatus eq 'Canceled'"
+        )
+        page = await requests.get(RequestConfiguration(query_parameters=query))
+        ids = [item.id for item in (page.value or [])] if page else []
+        expect(rid in ids, f"{rid} among the canceled requests", ids)
+        return f"count={len(ids)}"
+
+    await run.step("create", create)
+    await run.step("get", get_pending)
+    await run.step("cancel", cancel)
+    await run.step("cancel-again", cancel_again)
+    await run.step("get-canceled", get_canceled)
+    await run.step("list-filter", list_canceled)
+
+
+async def main() -> int:
+    try:
+        config = Config.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    failed = []
+    for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
+        try:
+            await scenario(config)
+        except StepFailed:
+            failed.append(label)
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
+    print("all steps passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
