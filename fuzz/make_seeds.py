@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus under fuzz/seeds/ (run from anywhere; needs the built `entitle` CLI
-for the table_json seeds: `cargo build -p entitle-cli` first, or pass its path as the first argument).
+for the table_json and jwt seeds: `cargo build -p entitle-cli` first, or pass its path as the first
+argument).
 
-The lifecycle seeds follow the input format documented at the top of fuzz_targets/lifecycle.rs."""
+The lifecycle, cancel_body, graph_wire and jwt seeds follow the input formats documented at the top of
+their targets in fuzz_targets/. The jwt seeds hold demo tokens minted when this script runs, valid for
+100 years: rerunning it rewrites them (with a new `iat`)."""
 
 import hashlib
 import json
@@ -148,11 +151,166 @@ def table_json(cli):
         write("table_json", name + ".json", compact({"table": broken}))
 
 
+# cancel_body: the path id of selector 0 (PATH_ID in fuzz_targets/cancel_body.rs).
+PATH_ID = "1f3a5c7e-9b2d-4e6f-8a01-0000cafef00d"
+PATH_ID_SELECTOR, OTHER_ID_SELECTOR, ID_IN_BODY_SELECTOR, HASHED_ID_SELECTOR = range(4)
+
+
+def cancel_body():
+    def body(name, text, selector=PATH_ID_SELECTOR):
+        data = text if isinstance(text, bytes) else text.encode()
+        write("cancel_body", name, bytes([selector]) + data)
+
+    body("empty", b"")
+    body("whitespace", b" \r\n\t\x0c")
+    body("empty-object", "{}")
+    body("documented", f'{{"id":"{PATH_ID}","requestStatus":"cancelled"}}')
+    body("shouting-extra", f'{{"id":"{PATH_ID.upper()}","requestStatus":"CANCELED","extra":[1,{{}}]}}')
+    body("nulls", '{"id":null,"requestStatus":null}')
+    body("status-only", ' {"requestStatus":"Canceled"} \n')
+    body("other-id", '{"id":"00000000-0000-0000-0000-000000000def","requestStatus":"cancelled"}')
+    body("not-a-guid", '{"id":"request-id"}')
+    body("wrong-status", f'{{"id":"{PATH_ID}","requestStatus":"Delivered"}}')
+    body("both-wrong", '{"requestStatus":"Denied","id":"x"}')
+    body("id-number", '{"id":5}')
+    body("array", f'["{PATH_ID}","cancelled"]')
+    body("array-nulls", "[null,null]")
+    body("duplicate-id", f'{{"id":"{PATH_ID}","\\u0069d":"{PATH_ID}"}}')
+    body("deep-unknown", '{"x":' + "[" * 200 + "]" * 200 + "}")
+    body("invalid-utf8-unknown", b'{"x":"\xff","id":"' + PATH_ID.encode() + b'"}')
+    body("scalar", '"cancelled"')
+    body("trailing", "{} {}")
+    body("id-in-body", '{"id":"ABCDEF01-2345-6789-abcd-ef0123456789"}', ID_IN_BODY_SELECTOR)
+    body("other-path", f'{{"id":"{PATH_ID}"}}', OTHER_ID_SELECTOR)
+    body("hashed-path", f'{{"id":"{PATH_ID}","requestStatus":"cancelled"}}', HASHED_ID_SELECTOR)
+
+
+def graph_wire():
+    def seed(name, data):
+        write("graph_wire", name, data if isinstance(data, bytes) else data.encode())
+
+    # Text: date-times, requestType names, Prefer values (one per line), envelope strings (NUL-separated).
+    seed("datetime-graph", "2026-01-31T09:30:00Z")
+    seed("datetime-fraction-offset", "2026-01-01T01:00:00.1234567+01:00")
+    seed("datetime-past-9999", "9999-12-31T23:59:59.999-00:01")
+    seed("datetime-before-1970", "1970-01-01T00:00:00+00:01")
+    seed("datetime-leap-lowercase", "2000-02-29t00:00:00z")
+    seed("type-past-sentinel", "approverRemove")
+    seed("type-sentinel", "unknownFutureValue")
+    seed("prefer", "return=minimal, Include-Unknown-Enum-Members\nodata.maxpagesize=5")
+    seed("prefer-near-miss", " include-unknown-enum-members-please ,\tinclude-unknown-enum-member")
+    seed("envelope", "requestNotCancelable\0cannot `cancel` \"now\"\0r-1\0c-1")
+    # Stored records (serde JSON of AssignmentRequest).
+    request = {
+        "id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+        "requestor": "0d0e0f10-1112-4314-9516-171819202122",
+        "policy": {"approval": {"stages": 2, "decisionTimeout": 1209600000, "escalateAfter": None},
+                   "calloutOnCreated": False},
+        "startsAt": None,
+        "status": "PendingApproval",
+        "createdAt": 1767225600000,
+        "approvalStage": 1,
+        "stageStartedAt": 1767312000000,
+        "completedAt": None,
+        "firstCompletedAt": None,
+    }
+    record = {
+        "request": request,
+        "requestType": "userAdd",
+        "accessPackageId": "ap-1",
+        "assignmentPolicyId": "pol-1",
+        "targetId": "0d0e0f10-1112-4314-9516-171819202122",
+        "justification": "need \"access\"\n",
+        "expiresAt": 1798761600000,
+    }
+    seed("record-pending.json", compact(record))
+    delivered = dict(request, policy={"approval": None, "calloutOnCreated": True}, status="Fulfilled",
+                     completedAt=253402300799999, firstCompletedAt=18446744073709551615,
+                     startsAt=18446744073709551615)
+    seed("record-fulfilled-far.json", compact(dict(record, request=delivered,
+                                                   requestType="approverRemove",
+                                                   justification=None, expiresAt=None)))
+    canceled = dict(request, status="cancelled", completedAt=1767225600001,
+                    firstCompletedAt=1767225600001)
+    seed("record-cancelled.json", compact(dict(record, request=canceled, requestType="adminAdd")))
+    inconsistent = dict(request, status="Delivered")
+    seed("record-inconsistent.json", compact(dict(record, request=inconsistent)))
+    # Programs (first byte not JSON): a date-time, an instant, a requestType name, the envelope's
+    # date, then a built record with the repair flag (0x80) set.
+    seed("program-repaired", bytes([6, 0x39, 0x05, 2, 29, 0x4a, 23, 59, 59, 3, 9, 9, 9,
+                                    3, 0xff, 0xff, 23, 0xaa, 5,
+                                    0x87, 0x3f, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 6, 1]
+                                   + [0x5a] * 40))
+    seed("program-raw", bytes([7, 0x10, 0x27, 13, 0, 0xff] + [0xff] * 60))
+
+
+def jwt(cli):
+    def seed(name, data):
+        write("jwt", name, data if isinstance(data, bytes) else data.encode())
+
+    def token(*args):
+        return subprocess.check_output([cli, "token", "--lifetime", str(100 * 365 * 86400)]
+                                       + list(args)).decode().strip()
+
+    oid = "0d0e0f10-1112-4314-9516-171819202122"
+    iga = "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"
+    user = token("--oid", oid, "--wids", iga.upper() + ",b79fbf4d-3ef9-4689-8143-76b194e85509",
+                 "--scp", "User.Read EntitlementManagement.Read.All "
+                 "EntitlementMgmt-SubjectAccess.ReadWrite")
+    app = token("--oid", oid, "--app", "--scp", "EntitlementManagement.ReadWrite.All,Unknown.Permission")
+    personal = token("--oid", oid, "--tenant", "9188040d-6c67-4c5b-b112-36a304b66dad")
+    seed("user-token", "Bearer " + user)
+    seed("app-token-tabs", " bearer\t" + app + " \t")
+    seed("personal-token", "BEARER " + personal)
+    seed("bare-token", user)
+    seed("basic", "Basic dXNlcjpwYXNz")
+    seed("not-a-jwt", "Bearer a.b.c")
+    header, payload, signature = user.split(".")
+    seed("alg-none", "Bearer eyJhbGciOiJub25lIiwia2lkIjoiZW50aXRsZS1kZW1vIn0." + payload + ".")
+    seed("hs256-demo-kid", "Bearer eyJhbGciOiJIUzI1NiIsImtpZCI6ImVudGl0bGUtZGVtbyJ9." + payload + "."
+         + signature)
+    seed("swapped-payload", "Bearer " + ".".join([header, app.split(".")[1], signature]))
+    # Mint programs: 'J', flags, oid (16 bytes), scopes, wids, lifetime, tampering; then zeros (what
+    # the program reads past its end anyway) up to a last byte that makes the input's hash mint.
+    def mint(name, program):
+        padded = b"J" + program + bytes(96 - 2 - len(program))
+        for last in range(256):
+            data = padded + bytes([last])
+            if fnv1a(data) % MINT_EVERY == 0:
+                seed(name, data)
+                return
+        raise AssertionError("no last byte mints")
+
+    known = [0, 4, 8]  # scope bytes picking the three known permission names
+    mint("mint-user-all", bytes([0x00]) + bytes(range(16)) + bytes([3] + known)
+         + bytes([1, 0, 0x55]) + bytes([1]) + bytes([0, 10, 0, 1]))
+    mint("mint-app-near-miss", bytes([0x41]) + bytes(16) + bytes([4, 0, 2, 6, 10])
+         + bytes([2, 1, 7, 0, 0, 0, 0, 0, 0, 0, 2]) + bytes([3, 1]) + bytes([3, 0xff, 0x01, 0x20]))
+    mint("mint-personal-truncate", bytes([0x86, 0xaa]) + bytes([0x11] * 16)
+         + bytes([1, 2]) + bytes([0]) + bytes([2, 9, 0, 0, 0]) + bytes([1, 0x80, 0, 0]))
+    mint("mint-expired", bytes([0x20]) + bytes(16) + bytes([0, 0, 1]))
+    mint("mint-not-yet-valid", bytes([0x31]) + bytes(16) + bytes([1, 4, 0, 0]))
+
+
+MINT_EVERY = 8  # as in fuzz_targets/jwt.rs
+
+
+def fnv1a(data):
+    """The 32-bit FNV-1a hash, as fuzz_targets/jwt.rs computes it."""
+    value = 0x811C9DC5
+    for byte in data:
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
 def main():
     cli = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "target", "debug", "entitle")
     lifecycle()
     status_parse()
     table_json(cli)
+    cancel_body()
+    graph_wire()
+    jwt(cli)
 
 
 if __name__ == "__main__":

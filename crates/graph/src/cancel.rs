@@ -45,6 +45,13 @@ pub fn check_cancel_body(body: &[u8], path_id: RequestId) -> Result<(), CancelBo
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
+    // serde would also fill the struct from a JSON array, field by field: only an object is a body.
+    if body.trim_ascii_start().first() == Some(&b'[') {
+        return Err(CancelBodyError::Malformed(serde::de::Error::invalid_type(
+            serde::de::Unexpected::Seq,
+            &"a JSON object",
+        )));
+    }
     let body: CancelBody = serde_json::from_slice(body)?;
     if let Some(id) = body.id
         && RequestId::parse(&id).ok() != Some(path_id)
@@ -108,6 +115,8 @@ mod tests {
         for body in [
             &b"{"[..],
             b"[]",
+            b"[null, null]",
+            b" [\"00000000-0000-0000-0000-000000000abc\", \"cancelled\"]",
             b"\"cancelled\"",
             b"null",
             b"{\"id\": 5}",

@@ -5,6 +5,9 @@ use entitle_core::Timestamp;
 /// Milliseconds in a day.
 const DAY_MS: u64 = 86_400_000;
 
+/// 10000-01-01T00:00:00Z: from here on [`format`] writes five-digit years, which RFC 3339 has not.
+const END_MS: u64 = 253_402_300_800_000;
+
 /// Days from 0000-03-01 to 1970-01-01 in the proleptic Gregorian calendar.
 const EPOCH_SHIFT_DAYS: i64 = 719_468;
 
@@ -32,7 +35,8 @@ pub fn format(at: Timestamp) -> String {
 
 /// Parses RFC 3339 (`Z` or a `±hh:mm` offset, optional fraction) into a timestamp.
 ///
-/// Fractions beyond milliseconds are truncated; instants before 1970 are refused.
+/// Fractions beyond milliseconds are truncated; instants before 1970, or from the year 10000 on in UTC
+/// (which [`format()`] could not write as RFC 3339), are refused.
 ///
 /// # Errors
 /// [`InvalidDateTime`] for anything else.
@@ -106,7 +110,10 @@ fn parse_parts(text: &str) -> Option<Timestamp> {
     let ms = seconds
         .checked_mul(1_000)?
         .checked_add(i64::try_from(millis).ok()?)?;
-    u64::try_from(ms).ok().map(Timestamp)
+    u64::try_from(ms)
+        .ok()
+        .filter(|ms| *ms < END_MS)
+        .map(Timestamp)
 }
 
 /// The value of a run of ASCII digits.
@@ -219,6 +226,7 @@ mod tests {
             "2026-01-01T00:00:00.Z",
             "2026-01-01T00:00:00+1:00",
             "1969-12-31T23:59:59Z",
+            "9999-12-31T23:59:59.999-00:01",
             "２026-01-01T00:00:00Z",
             "2026-01-01T00:00:00Zjunk",
         ] {
