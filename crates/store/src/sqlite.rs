@@ -7,11 +7,12 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use entitle_core::{Action, ActionKind, Deadline, RequestId, Timestamp};
+use entitle_core::{ActionKind, Deadline, RequestId, Timestamp};
 use entitle_graph::AssignmentRequest;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::codec::{self, deadline_column, to_i64, to_json, to_u64, type_name, type_text};
 use crate::directory::Directory;
 use crate::history::HistoryEntry;
 use crate::store::{CallerFor, Query, Store, StoreError, Stored, TransitionError, Transitioned};
@@ -61,37 +62,6 @@ pub struct SqliteStore {
     connection: Mutex<Connection>,
 }
 
-fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
-    move |error| StoreError::Corrupt {
-        what,
-        reason: error.to_string(),
-    }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|error| StoreError::Database(error.to_string()))
-}
-
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn to_u64(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or_default()
-}
-
-/// The text a request type is stored and filtered as.
-fn type_text(record: &AssignmentRequest) -> Result<String, StoreError> {
-    Ok(to_json(&record.request_type)?.trim_matches('"').to_owned())
-}
-
-fn deadline_column(record: &AssignmentRequest) -> Option<i64> {
-    record
-        .request
-        .next_deadline()
-        .map(|deadline| to_i64(deadline.at.0))
-}
-
 /// Column `index` of `row` as text; anything else (a blob, a number, invalid UTF-8) is a corrupt
 /// `what`, not a database failure.
 fn text(
@@ -118,11 +88,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 }
 
 fn stored((seq, version, body): Row) -> Result<Stored, StoreError> {
-    Ok(Stored {
-        record: serde_json::from_str(&body?).map_err(corrupt("request"))?,
-        version: to_u64(version),
-        seq: to_u64(seq),
-    })
+    codec::stored(seq, version, &body?)
 }
 
 fn read(connection: &Connection, id: RequestId) -> Result<Option<Stored>, StoreError> {
@@ -209,10 +175,7 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn directory(&self) -> Result<Directory, StoreError> {
-        self.meta("directory")?.map_or_else(
-            || Ok(Directory::default()),
-            |text| serde_json::from_str(&text).map_err(corrupt("directory")),
-        )
+        codec::directory(self.meta("directory")?.as_deref())
     }
 
     fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
@@ -221,12 +184,7 @@ impl Store for SqliteStore {
     }
 
     fn clock_offset(&self) -> Result<u64, StoreError> {
-        self.meta("clock_offset_ms")?.map_or(Ok(0), |text| {
-            text.parse().map_err(|_| StoreError::Corrupt {
-                what: "clock offset",
-                reason: format!("`{text}` is not a number"),
-            })
-        })
+        codec::clock_offset(self.meta("clock_offset_ms")?.as_deref())
     }
 
     fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError> {
@@ -283,7 +241,7 @@ impl Store for SqliteStore {
         }
         if let Some(request_type) = query.request_type {
             sql.push_str(" AND request_type = ?");
-            values.push(to_json(&request_type)?.trim_matches('"').to_owned().into());
+            values.push(type_name(request_type)?.into());
         }
         if let Some(requestor) = query.requestor {
             sql.push_str(" AND requestor = ?");
@@ -315,10 +273,8 @@ impl Store for SqliteStore {
             let Some(current) = read(&tx, id)? else {
                 return Err(TransitionError::NotFound(id));
             };
-            let by = caller(&current.record).map_err(TransitionError::Stale)?;
-            let step = current.record.request.apply(&Action::new(kind, by), now)?;
-            let mut record = current.record.clone();
-            record.request = step.request;
+            let codec::Decision { record, entry } =
+                codec::decide(&current, kind, caller, now, justification)?;
             let updated = tx.execute(
                 "UPDATE requests SET version = version + 1, status = ?1, next_deadline = ?2, body = ?3
                  WHERE id = ?4 AND version = ?5",
@@ -333,16 +289,7 @@ impl Store for SqliteStore {
             if updated == 0 {
                 continue;
             }
-            let entry = append(
-                &tx,
-                &HistoryEntry::of_step(
-                    &step,
-                    by.id,
-                    by.principal,
-                    current.record.request.approval_stage,
-                    justification.map(str::to_owned),
-                ),
-            )?;
+            let entry = append(&tx, &entry)?;
             tx.commit()?;
             return Ok(Transitioned {
                 stored: Stored {
@@ -385,10 +332,7 @@ impl Store for SqliteStore {
         })?;
         rows.map(|row| {
             let (seq, body) = row?;
-            let mut entry: HistoryEntry =
-                serde_json::from_str(&body?).map_err(corrupt("history entry"))?;
-            entry.seq = to_u64(seq);
-            Ok(entry)
+            codec::history_entry(seq, &body?)
         })
         .collect()
     }
@@ -403,10 +347,7 @@ impl Store for SqliteStore {
         let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], read_row)?;
         let mut due = Vec::new();
         for row in rows {
-            let record = stored(row?)?.record;
-            if let Some(deadline) = record.request.next_deadline() {
-                due.push((record.request.id, deadline));
-            }
+            due.extend(codec::due(&stored(row?)?));
         }
         Ok(due)
     }

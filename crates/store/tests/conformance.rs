@@ -5,7 +5,14 @@
 //! end of the file run every check against a fresh database of each backend, one `#[test]` per check
 //! per backend, so another backend (PostgreSQL) runs the very same checks by adding one line there.
 //! Checks that need to reach around the contract (writing garbage into the SQLite file) are in
-//! `sqlite_only`.
+//! `sqlite_only`, their PostgreSQL counterparts (and the pool, migrations and retries) in
+//! `postgres_only`.
+//!
+//! PostgreSQL: one throwaway cluster per test binary ([`PgCluster::shared`]), started by the first
+//! check that needs it, and a fresh database per check. The cluster lives in a `static` whose
+//! destructor never runs; its watchdog stops it when this process exits, however it exits (so the
+//! checks stay one `#[test]` each, run in parallel, and a killed run leaves no server behind). Without
+//! PostgreSQL the checks print `NOT RUN` and pass, unless `ENTITLE_REQUIRE_POSTGRES=1` (CI).
 
 #![allow(
     clippy::unwrap_used,
@@ -26,9 +33,10 @@ use entitle_core::{
 use entitle_graph::{AssignmentRequest, RequestType};
 use entitle_store::{
     AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, Event, HistoryEntry,
-    Query, SqliteStore, StageApprovers, Store, StoreError, Stored, TransitionError, Transitioned,
-    User,
+    PostgresStore, Query, SqliteStore, StageApprovers, Store, StoreError, Stored, TransitionError,
+    Transitioned, User,
 };
+use entitle_testkit::PgCluster;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------------------
@@ -78,7 +86,49 @@ impl Database for SqliteDatabase {
     }
 }
 
-/// `conformance!(backend, || fresh database)`: a module `backend` with one `#[test]` per check.
+/// A fresh database on the shared PostgreSQL cluster; each handle is its own pool, as another
+/// process would have.
+struct PostgresDatabase {
+    url: String,
+}
+
+/// The pool size of each handle: the racing checks run 16 threads over one or two handles.
+const POOL: u32 = 8;
+
+impl PostgresDatabase {
+    /// `None` (the check does not run) when PostgreSQL is not available and not required.
+    fn fresh() -> Option<Self> {
+        let Some(cluster) = PgCluster::shared() else {
+            eprintln!("NOT RUN: no PostgreSQL");
+            return None;
+        };
+        let url = cluster
+            .fresh_database("conformance")
+            .expect("a fresh database");
+        Some(Self { url })
+    }
+
+    fn open_postgres(&self) -> PostgresStore {
+        PostgresStore::connect(&self.url, POOL).expect("the database opens")
+    }
+}
+
+impl Database for PostgresDatabase {
+    fn open(&self) -> Box<dyn Store> {
+        Box::new(self.open_postgres())
+    }
+
+    fn integrity_check(&self) -> Option<String> {
+        Some(
+            self.open_postgres()
+                .integrity_check()
+                .expect("integrity check runs"),
+        )
+    }
+}
+
+/// `conformance!(backend, || fresh database, if available)`: a module `backend` with one `#[test]`
+/// per check.
 macro_rules! conformance {
     ($backend:ident, $fresh:expr) => {
         mod $backend {
@@ -101,6 +151,7 @@ macro_rules! conformance {
                 delete_needs_the_current_version_and_keeps_the_history,
                 the_directory_round_trips_and_refuses_inconsistency,
                 the_clock_offset_defaults_to_zero_and_round_trips,
+                any_text_round_trips,
             );
             conformance!(@database $fresh;
                 everything_survives_reopening,
@@ -115,7 +166,7 @@ macro_rules! conformance {
         $(
             #[test]
             fn $check() {
-                let database = ($fresh)();
+                let Some(database) = ($fresh)() else { return };
                 let store = crate::Database::open(&database);
                 crate::$check(&*store);
             }
@@ -125,14 +176,15 @@ macro_rules! conformance {
         $(
             #[test]
             fn $check() {
-                let database = ($fresh)();
+                let Some(database) = ($fresh)() else { return };
                 crate::$check(&database);
             }
         )*
     };
 }
 
-conformance!(sqlite, SqliteDatabase::fresh);
+conformance!(sqlite, || Some(SqliteDatabase::fresh()));
+conformance!(postgresql, PostgresDatabase::fresh);
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -1245,6 +1297,40 @@ fn the_clock_offset_defaults_to_zero_and_round_trips(store: &dyn Store) {
     }
 }
 
+fn any_text_round_trips(store: &dyn Store) {
+    let texts = [
+        "nul \u{0} inside".to_owned(),
+        "quotes \" ' and \\ backslashes, $1 ? %s".to_owned(),
+        "emoji 🦀, ünïcödé, 中文, \u{200b}zero width".to_owned(),
+        "line\nbreaks\r\n\ttabs".to_owned(),
+        "x".repeat(100_000),
+    ];
+    for (n, text) in (1..).zip(texts) {
+        let mut record = draft(n, approval(1, None));
+        record.justification = Some(text.clone());
+        let created = create(store, &record);
+        assert_eq!(store.get(record.request.id).unwrap(), Some(created));
+        let moved = store
+            .transition(
+                record.request.id,
+                ActionKind::Process,
+                &|_: &AssignmentRequest| Ok(system()),
+                T0,
+                Some(&text),
+            )
+            .unwrap();
+        assert_eq!(moved.entry.justification.as_deref(), Some(text.as_str()));
+        let history = store.history(record.request.id).unwrap();
+        assert_eq!(history[0].justification.as_deref(), Some(text.as_str()));
+        assert_eq!(history[1], moved.entry);
+        assert_eq!(store.get(record.request.id).unwrap(), Some(moved.stored));
+    }
+    let mut directory = tenant();
+    directory.users[0].display_name = "nul \u{0} and 🦀".into();
+    store.set_directory(&directory).unwrap();
+    assert_eq!(store.directory().unwrap(), directory);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Checks on a database: reopening, several handles
 // ---------------------------------------------------------------------------------------------------
@@ -1717,5 +1803,619 @@ mod sqlite_only {
             .query_row("PRAGMA journal_mode", [], |row| row.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PostgreSQL only: what the database holds when someone else wrote it; the pool, migrations, retries
+// ---------------------------------------------------------------------------------------------------
+
+mod postgres_only {
+    use std::time::{Duration as StdDuration, Instant};
+
+    use postgres::{Client, NoTls};
+
+    use super::*;
+
+    fn raw(database: &PostgresDatabase) -> Client {
+        Client::connect(&database.url, NoTls).unwrap()
+    }
+
+    /// A fresh PostgreSQL store, its database, and request 1 pending approval (it has a deadline) and
+    /// request 2 accepted.
+    fn seeded() -> Option<(PostgresDatabase, PostgresStore)> {
+        let database = PostgresDatabase::fresh()?;
+        let store = database.open_postgres();
+        create(&store, &draft(1, approval(1, None)));
+        act(&store, request_id(1), ActionKind::Process, system(), T0).unwrap();
+        create(&store, &draft(2, Policy::default()));
+        Some((database, store))
+    }
+
+    fn set_body(database: &PostgresDatabase, id: RequestId, body: &str) {
+        let changed = raw(database)
+            .execute(
+                "UPDATE requests SET body = $1 WHERE id = $2",
+                &[&body, &id.to_string()],
+            )
+            .unwrap();
+        assert_eq!(changed, 1);
+    }
+
+    /// The stored row, whatever it holds.
+    fn row(database: &PostgresDatabase, id: RequestId) -> (i64, String, String) {
+        let row = raw(database)
+            .query_one(
+                "SELECT version, status, body FROM requests WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2))
+    }
+
+    fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) -> String {
+        match result {
+            Err(StoreError::Corrupt {
+                what: found,
+                reason,
+            }) => {
+                assert_eq!(found, what);
+                reason
+            }
+            other => panic!("expected a corrupt {what}, got {other:?}"),
+        }
+    }
+
+    /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected.
+    fn assert_refused(database: &PostgresDatabase, store: &PostgresStore) -> String {
+        let id = request_id(1);
+        let reason = assert_corrupt(store.get(id), "request");
+        assert_corrupt(store.list(&everything()), "request");
+        assert_corrupt(store.due(FAR_FUTURE, 10), "request");
+        let written = row(database, id);
+        match act(store, id, ActionKind::Cancel, requestor(), T0) {
+            Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
+                assert_eq!(what, "request");
+            }
+            other => panic!("expected a corrupt request, got {other:?}"),
+        }
+        assert_eq!(
+            row(database, id),
+            written,
+            "a transition wrote over a corrupt row"
+        );
+        assert_eq!(store.history(id).unwrap().len(), 2);
+        let second = store.get(request_id(2)).unwrap().unwrap();
+        assert_eq!(
+            ids(
+                store,
+                &Query {
+                    after_seq: Some(second.seq - 1),
+                    limit: 10,
+                    ..Query::default()
+                }
+            ),
+            [request_id(2)]
+        );
+        assert_ne!(store.integrity_check().unwrap(), "ok");
+        reason
+    }
+
+    #[test]
+    fn a_garbage_body_is_corrupt_not_a_panic() {
+        let Some((database, store)) = seeded() else {
+            return;
+        };
+        set_body(&database, request_id(1), "{\"request\": garbage");
+        assert_refused(&database, &store);
+        set_body(&database, request_id(1), "");
+        assert_refused(&database, &store);
+        set_body(&database, request_id(1), "{\"request\": 1}");
+        assert_refused(&database, &store);
+    }
+
+    /// Breaks a stored body.
+    type Breaks = fn(&mut serde_json::Value);
+
+    #[test]
+    fn a_body_breaking_the_core_invariants_is_corrupt() {
+        let cases: [(&str, Breaks); 4] = [
+            (
+                "a completion time is set exactly when the status is completed",
+                |body| {
+                    body["request"]["status"] = "Delivered".into();
+                    body["request"]["completedAt"] = serde_json::Value::Null;
+                },
+            ),
+            ("past the policy's last stage", |body| {
+                body["request"]["approvalStage"] = 1.into();
+            }),
+            ("needs a start date", |body| {
+                body["request"]["status"] = "PendingNotBefore".into();
+            }),
+            ("unknown request status", |body| {
+                body["request"]["status"] = "Approved".into();
+            }),
+        ];
+        for (expected, breaks) in cases {
+            let Some((database, store)) = seeded() else {
+                return;
+            };
+            let (_, _, text) = row(&database, request_id(1));
+            let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            breaks(&mut json);
+            set_body(&database, request_id(1), &json.to_string());
+            let reason = assert_refused(&database, &store);
+            assert!(
+                reason.contains(expected),
+                "{reason:?} should say {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_garbage_history_entry_is_corrupt() {
+        let Some((database, store)) = seeded() else {
+            return;
+        };
+        raw(&database)
+            .execute(
+                "UPDATE history SET body = 'nope' WHERE request_id = $1",
+                &[&request_id(1).to_string()],
+            )
+            .unwrap();
+        assert_corrupt(store.history(request_id(1)), "history entry");
+        assert_eq!(store.history(request_id(2)).unwrap().len(), 1);
+        assert!(store.integrity_check().unwrap().contains("history entry"));
+    }
+
+    #[test]
+    fn a_history_entry_with_an_unknown_field_is_corrupt() {
+        let Some((database, store)) = seeded() else {
+            return;
+        };
+        let mut connection = raw(&database);
+        let last = connection
+            .query_one(
+                "SELECT seq, body FROM history WHERE request_id = $1 ORDER BY seq DESC LIMIT 1",
+                &[&request_id(1).to_string()],
+            )
+            .unwrap();
+        let (seq, text): (i64, String) = (last.get(0), last.get(1));
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["approvedBy"] = "someone".into();
+        connection
+            .execute(
+                "UPDATE history SET body = $1 WHERE seq = $2",
+                &[&json.to_string(), &seq],
+            )
+            .unwrap();
+        let reason = assert_corrupt(store.history(request_id(1)), "history entry");
+        assert!(reason.contains("approvedBy"), "{reason}");
+    }
+
+    #[test]
+    fn garbage_settings_are_corrupt() {
+        let Some((database, store)) = seeded() else {
+            return;
+        };
+        store.set_directory(&tenant()).unwrap();
+        store.set_clock_offset(5).unwrap();
+        raw(&database)
+            .batch_execute(
+                "UPDATE meta SET value = '{\"users\": 3}' WHERE key = 'directory';
+                 UPDATE meta SET value = 'soon' WHERE key = 'clock_offset_ms';",
+            )
+            .unwrap();
+        assert_corrupt(store.directory(), "directory");
+        assert_corrupt(store.clock_offset(), "clock offset");
+        // Setting them again repairs them.
+        store.set_directory(&tenant()).unwrap();
+        store.set_clock_offset(6).unwrap();
+        assert_eq!(store.directory().unwrap(), tenant());
+        assert_eq!(store.clock_offset().unwrap(), 6);
+    }
+
+    #[test]
+    fn the_integrity_check_finds_rows_that_disagree() {
+        let Some((database, store)) = seeded() else {
+            return;
+        };
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+        let mut connection = raw(&database);
+        let id = request_id(1).to_string();
+
+        connection
+            .execute(
+                "UPDATE requests SET status = 'Delivered' WHERE id = $1",
+                &[&id],
+            )
+            .unwrap();
+        let report = store.integrity_check().unwrap();
+        assert!(report.contains("status column differs"), "{report}");
+        connection
+            .execute(
+                "UPDATE requests SET status = 'PendingApproval' WHERE id = $1",
+                &[&id],
+            )
+            .unwrap();
+        assert_eq!(store.integrity_check().unwrap(), "ok");
+
+        // Its transition's entry lost: the last entry says Accepted, the request is pending.
+        connection
+            .execute(
+                "DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history WHERE request_id = $1)",
+                &[&id],
+            )
+            .unwrap();
+        let report = store.integrity_check().unwrap();
+        assert!(report.contains("last history entry leads to"), "{report}");
+
+        // Gone without a deletion entry; and a request without any history.
+        connection
+            .execute("DELETE FROM requests WHERE id = $1", &[&id])
+            .unwrap();
+        connection
+            .execute(
+                "DELETE FROM history WHERE request_id = $1",
+                &[&request_id(2).to_string()],
+            )
+            .unwrap();
+        let report = store.integrity_check().unwrap();
+        assert!(
+            report.contains("its last entry is not its deletion"),
+            "{report}"
+        );
+        assert!(report.contains("it has no history"), "{report}");
+        assert_eq!(report.lines().count(), 2, "{report}");
+    }
+
+    #[test]
+    fn migrations_are_recorded_and_safe_when_processes_start_at_once() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let barrier = Arc::new(Barrier::new(8));
+        let starts: Vec<_> = (0..8)
+            .map(|_| {
+                let url = database.url.clone();
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    PostgresStore::connect(&url, 2).map(drop)
+                })
+            })
+            .collect();
+        for start in starts {
+            start.join().unwrap().unwrap();
+        }
+        let store = database.open_postgres();
+        create(&store, &draft(1, Policy::default()));
+        drop(store);
+        let _again = database.open_postgres();
+        let versions: Vec<i32> = raw(&database)
+            .query("SELECT version FROM entitle_schema ORDER BY version", &[])
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        assert_eq!(versions, [1]);
+        assert!(
+            database
+                .open_postgres()
+                .get(request_id(1))
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        drop(database.open_postgres());
+        raw(&database)
+            .execute("INSERT INTO entitle_schema (version) VALUES (2)", &[])
+            .unwrap();
+        match PostgresStore::connect(&database.url, 2) {
+            Err(StoreError::Database(reason)) => {
+                assert!(reason.contains("schema version 2"), "{reason}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_settings_and_an_unreachable_server_are_database_errors() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = Instant::now();
+        for (url, max) in [
+            (format!("postgres://postgres@127.0.0.1:{free}/nothing"), 4),
+            ("not a url at all".to_owned(), 4),
+            ("postgres://postgres@127.0.0.1:1:2/x".to_owned(), 4),
+            (database.url.clone(), 0),
+        ] {
+            assert!(
+                matches!(
+                    PostgresStore::connect(&url, max),
+                    Err(StoreError::Database(_))
+                ),
+                "{url} with {max} connections"
+            );
+        }
+        let missing = database.url.rsplit_once('/').unwrap().0.to_owned() + "/missing";
+        match PostgresStore::connect(&missing, 2) {
+            Err(StoreError::Database(reason)) => {
+                assert!(reason.contains("does not exist"), "{reason}");
+            }
+            other => panic!("expected a missing database, got {other:?}"),
+        }
+        assert!(
+            started.elapsed() < StdDuration::from_secs(5),
+            "refusals are prompt"
+        );
+    }
+
+    #[test]
+    fn a_small_pool_serves_many_threads() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let store = Arc::new(PostgresStore::connect(&database.url, 2).unwrap());
+        let threads: Vec<_> = (0..12_u128)
+            .map(|n| {
+                let store = Arc::clone(&store);
+                std::thread::spawn(move || {
+                    create(&*store, &draft(n + 1, Policy::default()));
+                    act(
+                        &*store,
+                        request_id(n + 1),
+                        ActionKind::Process,
+                        system(),
+                        T0,
+                    )
+                    .unwrap();
+                    store.pool_status()
+                })
+            })
+            .collect();
+        for thread in threads {
+            let status = thread.join().unwrap();
+            assert!(status.connections <= 2, "{status:?}");
+            assert_eq!(status.max, 2);
+        }
+        assert_eq!(store.list(&everything()).unwrap().len(), 12);
+        assert!(format!("{store:?}").contains("PostgresStore"));
+    }
+
+    #[test]
+    fn a_panicking_caller_leaves_its_connection_clean() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        // One connection: the one the panic unwound through is the one used next.
+        let store = PostgresStore::connect(&database.url, 1).unwrap();
+        a_panicking_caller_writes_nothing_and_the_store_stays_usable(&store);
+        assert_eq!(store.pool_status().connections, 1);
+    }
+
+    /// As the server uses it: connected and called from `spawn_blocking`, dropped on an async task.
+    #[test]
+    fn the_store_serves_a_tokio_runtime_from_blocking_threads() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let url = database.url.clone();
+            let store: Arc<dyn Store> = Arc::new(
+                tokio::task::spawn_blocking(move || PostgresStore::connect(&url, 4))
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
+            let tasks: Vec<_> = (1..=16_u128)
+                .map(|n| {
+                    let store = Arc::clone(&store);
+                    tokio::task::spawn_blocking(move || {
+                        create(&*store, &draft(n, Policy::default()));
+                        act(&*store, request_id(n), ActionKind::Process, system(), T0)
+                    })
+                })
+                .collect();
+            for task in tasks {
+                assert_eq!(task.await.unwrap().unwrap().stored.version, 2);
+            }
+            let listing = Arc::clone(&store);
+            let listed = tokio::task::spawn_blocking(move || listing.list(&everything()))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(listed.len(), 16);
+            // The last handle dropped on an async task: the connections close elsewhere.
+            drop(store);
+            drop(database);
+        });
+    }
+
+    #[test]
+    fn a_serializable_default_still_has_one_winner() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let name = database.url.rsplit_once('/').unwrap().1.to_owned();
+        raw(&database)
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} SET default_transaction_isolation = 'serializable'"
+            ))
+            .unwrap();
+        let isolation: String = raw(&database)
+            .query_one("SHOW default_transaction_isolation", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(isolation, "serializable", "the database default applies");
+        concurrent_cancels_on_two_handles_have_one_winner(&database);
+    }
+
+    /// Makes updates of `requests` fail with SQLSTATE `code` for their first `failures` attempts
+    /// (counted by a sequence, which a rollback does not undo).
+    fn inject_failures(database: &PostgresDatabase, code: &str, failures: i64) {
+        raw(database)
+            .batch_execute(&format!(
+                "CREATE SEQUENCE attempts;
+                 CREATE FUNCTION fail_update() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN
+                     IF nextval('attempts') <= {failures} THEN
+                         RAISE EXCEPTION 'injected failure' USING ERRCODE = '{code}';
+                     END IF;
+                     RETURN NEW;
+                 END $$;
+                 CREATE TRIGGER fail_update BEFORE UPDATE ON requests
+                     FOR EACH ROW EXECUTE FUNCTION fail_update();"
+            ))
+            .unwrap();
+    }
+
+    fn attempts(database: &PostgresDatabase) -> i64 {
+        raw(database)
+            .query_one("SELECT last_value FROM attempts", &[])
+            .unwrap()
+            .get(0)
+    }
+
+    #[test]
+    fn serialization_failures_and_deadlocks_are_retried() {
+        for code in ["40001", "40P01"] {
+            let Some(database) = PostgresDatabase::fresh() else {
+                return;
+            };
+            let store = database.open_postgres();
+            let record = draft(1, approval(1, None));
+            create(&store, &record);
+            inject_failures(&database, code, 4);
+            let calls = AtomicUsize::new(0);
+            let moved = store
+                .transition(
+                    record.request.id,
+                    ActionKind::Process,
+                    &|_: &AssignmentRequest| {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        Ok(system())
+                    },
+                    T0,
+                    None,
+                )
+                .unwrap();
+            assert_eq!(moved.stored.version, 2, "{code}");
+            assert_eq!(calls.load(Ordering::SeqCst), 5, "each attempt decides anew");
+            assert_eq!(attempts(&database), 5);
+            assert_eq!(store.history(record.request.id).unwrap().len(), 2);
+            assert_eq!(store.integrity_check().unwrap(), "ok");
+        }
+    }
+
+    #[test]
+    fn a_transition_failing_every_attempt_is_contended_and_writes_nothing() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let store = database.open_postgres();
+        let record = draft(1, approval(1, None));
+        let id = record.request.id;
+        create(&store, &record);
+        inject_failures(&database, "40001", 1000);
+        let before = snapshot(&store, id);
+        match act(&store, id, ActionKind::Process, system(), T0) {
+            Err(TransitionError::Store(StoreError::Contended(contended))) => {
+                assert_eq!(contended, id);
+            }
+            other => panic!("expected Contended, got {other:?}"),
+        }
+        assert_eq!(
+            attempts(&database),
+            i64::from(entitle_store::postgres::ATTEMPTS)
+        );
+        assert_eq!(snapshot(&store, id), before);
+    }
+
+    #[test]
+    fn other_database_errors_are_not_retried() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let store = database.open_postgres();
+        let record = draft(1, approval(1, None));
+        let id = record.request.id;
+        create(&store, &record);
+        inject_failures(&database, "23514", 1000);
+        let before = snapshot(&store, id);
+        match act(&store, id, ActionKind::Process, system(), T0) {
+            Err(TransitionError::Store(StoreError::Database(reason))) => {
+                assert!(reason.contains("injected failure"), "{reason}");
+            }
+            other => panic!("expected a database error, got {other:?}"),
+        }
+        assert_eq!(attempts(&database), 1);
+        assert_eq!(snapshot(&store, id), before);
+    }
+
+    #[test]
+    fn a_cursor_never_skips_a_request_committed_after_its_page() {
+        let Some(database) = PostgresDatabase::fresh() else {
+            return;
+        };
+        let handles: [Arc<PostgresStore>; 2] = [
+            Arc::new(database.open_postgres()),
+            Arc::new(database.open_postgres()),
+        ];
+        let writers: Vec<_> = (0..4_u128)
+            .map(|thread| {
+                let store = Arc::clone(&handles[usize::from(thread % 2 == 1)]);
+                std::thread::spawn(move || {
+                    for k in 0..25 {
+                        create(&*store, &draft(thread * 25 + k + 1, Policy::default()));
+                    }
+                })
+            })
+            .collect();
+        // Page while they write, then to the end: every request is seen exactly once.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let writing = writers.iter().any(|writer| !writer.is_finished());
+            let page = handles[0]
+                .list(&Query {
+                    after_seq: after,
+                    limit: 3,
+                    ..Query::default()
+                })
+                .unwrap();
+            if let Some(last) = page.last() {
+                after = Some(last.seq);
+            } else if !writing {
+                break;
+            }
+            seen.extend(page.into_iter().map(|stored| stored.record.request.id));
+        }
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "a request listed twice");
+        assert_eq!(seen.len(), 100, "a request skipped");
     }
 }

@@ -1,9 +1,13 @@
-//! A model-based property test of the SQLite store.
+//! A model-based property test of the stores, SQLite and PostgreSQL.
 //!
 //! Random sequences of (action, caller, wait) on a few requests with random policies are applied both
 //! through the store and, on an in-memory copy, directly through entitle-core's `Request::apply`. After
 //! every step the store must hold exactly what the model holds: the same records, versions and history
 //! (entry by entry), the same list, and the same due deadlines.
+//!
+//! PostgreSQL runs on one database of the test binary's throwaway cluster ([`PgCluster::shared`]),
+//! emptied before each case; without PostgreSQL those tests print `NOT RUN` and pass, unless
+//! `ENTITLE_REQUIRE_POSTGRES=1`.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,9 +23,13 @@ use entitle_core::{
     Timestamp, VariantArray,
 };
 use entitle_graph::{AssignmentRequest, RequestType};
-use entitle_store::{Event, HistoryEntry, Query, SqliteStore, Store, Stored, TransitionError};
+use entitle_store::{
+    Event, HistoryEntry, PostgresStore, Query, SqliteStore, Store, Stored, TransitionError,
+};
+use entitle_testkit::PgCluster;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
+use proptest::test_runner::TestRunner;
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
 const REQUESTS: usize = 3;
@@ -428,16 +436,21 @@ fn check(store: &dyn Store, models: &[Model], now: Timestamp) {
     assert_eq!(due_sorted, expected, "due at {now}");
 }
 
-fn run(setups: &[(Policy, Option<u64>)], ops: &[Op]) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("model.db")).unwrap();
+/// Runs `ops` on an empty `store`, checking it against the model after every step, then runs the
+/// backend's own consistency check (`"ok"` when sound).
+fn run(
+    store: &dyn Store,
+    integrity_check: &dyn Fn() -> String,
+    setups: &[(Policy, Option<u64>)],
+    ops: &[Op],
+) {
     let mut models: Vec<Model> = setups
         .iter()
         .enumerate()
-        .map(|(index, (policy, start))| create(&store, index, *policy, *start))
+        .map(|(index, (policy, start))| create(store, index, *policy, *start))
         .collect();
     let mut now = T0;
-    check(&store, &models, now);
+    check(store, &models, now);
     for (index, op) in ops.iter().enumerate() {
         match *op {
             Op::Act {
@@ -449,7 +462,7 @@ fn run(setups: &[(Policy, Option<u64>)], ops: &[Op]) {
                 now = now.after(wait);
                 let justification = format!("step {index}");
                 let justification = (index % 2 == 0).then_some(justification.as_str());
-                act(&store, &mut models[request], kind, who, now, justification);
+                act(store, &mut models[request], kind, who, now, justification);
             }
             Op::Guided {
                 request,
@@ -463,24 +476,76 @@ fn run(setups: &[(Policy, Option<u64>)], ops: &[Op]) {
                     (request.status, request.approval_stage)
                 });
                 let (kind, who) = guided(status, pick);
-                act(&store, model, kind, who, now, None);
+                act(store, model, kind, who, now, None);
             }
-            Op::Delete { request, stale } => delete(&store, &mut models[request], stale, now),
+            Op::Delete { request, stale } => delete(store, &mut models[request], stale, now),
         }
-        check(&store, &models, now);
+        check(store, &models, now);
     }
-    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(integrity_check(), "ok");
+}
+
+/// [`run`] on a fresh SQLite file.
+fn run_sqlite(setups: &[(Policy, Option<u64>)], ops: &[Op]) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("model.db")).unwrap();
+    run(&store, &|| store.integrity_check().unwrap(), setups, ops);
+}
+
+/// A store on a fresh PostgreSQL database, and a way to empty it; `None` when PostgreSQL is not
+/// available and not required.
+fn postgres() -> Option<(PostgresStore, impl Fn())> {
+    let Some(cluster) = PgCluster::shared() else {
+        eprintln!("NOT RUN: no PostgreSQL");
+        return None;
+    };
+    let url = cluster.fresh_database("model").unwrap();
+    let store = PostgresStore::connect(&url, 2).unwrap();
+    let raw = std::sync::Mutex::new(postgres::Client::connect(&url, postgres::NoTls).unwrap());
+    let empty = move || {
+        raw.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .batch_execute("DELETE FROM requests; DELETE FROM history; DELETE FROM meta;")
+            .unwrap();
+    };
+    Some((store, empty))
+}
+
+fn ops() -> impl Strategy<Value = (Vec<(Policy, Option<u64>)>, Vec<Op>)> {
+    (
+        proptest::collection::vec(setup(), REQUESTS),
+        proptest::collection::vec(op(), 0..=20),
+    )
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn the_store_agrees_with_the_core_step_by_step(
-        setups in proptest::collection::vec(setup(), REQUESTS),
-        ops in proptest::collection::vec(op(), 0..=20),
-    ) {
-        run(&setups, &ops);
+    fn the_store_agrees_with_the_core_step_by_step((setups, ops) in ops()) {
+        run_sqlite(&setups, &ops);
+    }
+}
+
+/// The same on PostgreSQL: one database, emptied before each case (a database per case would cost
+/// ~0.2 s each).
+#[test]
+fn the_postgres_store_agrees_with_the_core_step_by_step() {
+    let Some((store, empty)) = postgres() else {
+        return;
+    };
+    let config = ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let result = TestRunner::new(config).run(&ops(), |(setups, ops)| {
+        empty();
+        run(&store, &|| store.integrity_check().unwrap(), &setups, &ops);
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
 }
 
@@ -534,12 +599,13 @@ fn a_full_lifecycle_agrees_with_the_core() {
         },
         act(1, ActionKind::Cancel, Who::Requestor, hour),
     ];
-    run(
-        &[
-            (two_stages, Some(5)),
-            (Policy::default(), None),
-            (Policy::default(), Some(1)),
-        ],
-        &ops,
-    );
+    let setups = [
+        (two_stages, Some(5)),
+        (Policy::default(), None),
+        (Policy::default(), Some(1)),
+    ];
+    run_sqlite(&setups, &ops);
+    if let Some((store, _)) = postgres() {
+        run(&store, &|| store.integrity_check().unwrap(), &setups, &ops);
+    }
 }
