@@ -377,7 +377,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 
 /// The action and justification of a review body.
 fn parse_review(body: &[u8]) -> Result<(ActionKind, Option<String>), ApiError> {
-    let input: ReviewBody = serde_json::from_slice(body)
+    let input: ReviewBody = wire::json_object(body)
         .map_err(|error| invalid(format!("malformed request body: {error}")))?;
     let result = input
         .review_result

@@ -50,6 +50,19 @@ impl Clock {
         self.offset_ms.load(Ordering::SeqCst)
     }
 
+    /// Advances the clock by `ms` unless that would move it past `latest`, returning the new offset
+    /// (`None`, and the clock unchanged, when it would).
+    pub fn advance_until(&self, ms: u64, latest: Timestamp) -> Option<u64> {
+        let base = self.now().0.saturating_sub(self.offset());
+        self.offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
+                let next = offset.checked_add(ms)?;
+                (base.checked_add(next)? <= latest.0).then_some(next)
+            })
+            .ok()
+            .map(|previous| previous.saturating_add(ms))
+    }
+
     /// Advances the clock by `ms`, returning the new offset.
     pub fn advance(&self, ms: u64) -> u64 {
         let previous = self
@@ -73,5 +86,9 @@ mod tests {
         assert_eq!(clock.advance(10), 15);
         assert_eq!(clock.now(), Timestamp(1_015));
         assert!(Clock::new(ClockBase::System, 0).now().0 > 1_700_000_000_000);
+        assert_eq!(clock.advance_until(5, Timestamp(1_020)), Some(20));
+        assert_eq!(clock.advance_until(1, Timestamp(1_020)), None);
+        assert_eq!(clock.advance_until(u64::MAX, Timestamp(u64::MAX)), None);
+        assert_eq!(clock.now(), Timestamp(1_020));
     }
 }

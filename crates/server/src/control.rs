@@ -22,6 +22,10 @@ use crate::wire;
 pub const EXTENSION_APP_ID: SubjectId =
     SubjectId::new(Guid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_e11e));
 
+/// The latest instant the virtual clock may reach: 9999-12-31T23:59:59.999Z, the last one Graph's
+/// `DateTimeOffset` text (and [`datetime::parse`]) can write.
+const LATEST: Timestamp = Timestamp(253_402_300_799_999);
+
 /// The most timed actions one sweep fires (a guard against a request that never settles).
 const MAX_FIRED: usize = 10_000;
 
@@ -29,15 +33,17 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidRequest, message)
 }
 
-fn parse_json<'a, T: Deserialize<'a>>(headers: &HeaderMap, body: &'a [u8]) -> Result<T, ApiError> {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, ApiError> {
     if !wire::is_json(headers) {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "the body must be `application/json`",
         ));
     }
-    serde_json::from_slice(body)
-        .map_err(|error| invalid(format!("malformed request body: {error}")))
+    wire::json_object(body).map_err(|error| invalid(format!("malformed request body: {error}")))
 }
 
 #[derive(Deserialize)]
@@ -158,7 +164,15 @@ pub async fn advance_clock(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let advance: Advance = parse_json(&headers, &body)?;
-    let offset = state.clock.advance(advance.millis());
+    let offset = state
+        .clock
+        .advance_until(advance.millis(), LATEST)
+        .ok_or_else(|| {
+            invalid(format!(
+                "the clock cannot pass `{}`",
+                datetime::format(LATEST)
+            ))
+        })?;
     state
         .blocking(move |store| store.set_clock_offset(offset))
         .await?;

@@ -35,7 +35,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The client sent too many requests; wait for `Retry-After`.
     ActivityLimitReached,
-    /// The server could not reach its storage.
+    /// The server could not reach its storage, or is handling too many requests at once.
     ServiceNotAvailable,
     /// An unexpected server failure.
     GeneralException,
@@ -102,7 +102,7 @@ impl ErrorCode {
     pub const fn when(self) -> &'static str {
         match self {
             Self::InvalidRequest => {
-                "Malformed input: an id that is not a GUID, malformed JSON, an unknown `$filter`, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`."
+                "Malformed input: an id that is not a GUID, malformed JSON (or an array where an object belongs), an unknown `$filter`, an empty `$select` or `$expand` item, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`. Also the code of a `408`: a request, its body included, not complete within the request timeout."
             }
             Self::Unauthenticated => {
                 "No bearer token, or one whose signature, issuer, audience or lifetime is invalid."
@@ -127,9 +127,11 @@ impl ErrorCode {
             Self::PayloadTooLarge => "A request body over the server's limit.",
             Self::UnsupportedMediaType => "A non-empty body that is not `application/json`.",
             Self::ActivityLimitReached => {
-                "Too many requests from one client; `Retry-After` says when to retry."
+                "Too many requests from one client (its token's `oid`, else its address); `Retry-After` says when to retry."
             }
-            Self::ServiceNotAvailable => "The store cannot be reached; retry later.",
+            Self::ServiceNotAvailable => {
+                "The store cannot be reached, or the server is handling too many requests at once (then with `Retry-After`); retry later."
+            }
             Self::GeneralException => "An unexpected failure; the server's log has the details.",
         }
     }

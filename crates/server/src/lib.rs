@@ -23,6 +23,7 @@ pub mod control;
 pub mod demo;
 pub mod envelope;
 pub mod error;
+pub mod limits;
 pub mod metrics;
 pub mod odata;
 pub mod requests;
@@ -33,6 +34,7 @@ pub mod wire;
 
 pub use clock::{Clock, ClockBase};
 pub use error::{ApiError, ErrorCode};
+pub use limits::{Limits, ManualTime, TimeSource};
 pub use routes::router;
 pub use serve::{ServeError, ServeOptions, run, serve};
 pub use state::{AppState, Shared};

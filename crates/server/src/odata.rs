@@ -226,15 +226,31 @@ pub fn parse(
     Ok(options)
 }
 
+/// The comma-separated names of a `$select` or `$expand` (`option`), each trimmed; an empty name
+/// (an empty option, `a,,b`, a trailing comma) is malformed, as in `OData`'s grammar.
+fn names<'a>(value: &'a str, option: &str) -> Result<Vec<&'a str>, ApiError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .map(|name| {
+            if name.is_empty() {
+                Err(invalid(format!(
+                    "`{option}` has an empty property name in `{value}`"
+                )))
+            } else {
+                Ok(name)
+            }
+        })
+        .collect()
+}
+
 fn parse_select(value: &str, api: ApiVersion) -> Result<Vec<String>, ApiError> {
     let known: &[&str] = match api {
         ApiVersion::V1 => &SELECTABLE_V1,
         ApiVersion::Beta => &SELECTABLE_BETA,
     };
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
+    names(value, "$select")?
+        .into_iter()
         .map(|name| {
             if known.contains(&name) {
                 Ok(name.to_owned())
@@ -246,10 +262,8 @@ fn parse_select(value: &str, api: ApiVersion) -> Result<Vec<String>, ApiError> {
 }
 
 fn parse_expand(value: &str, api: ApiVersion) -> Result<Vec<Expand>, ApiError> {
-    let mut expand: Vec<Expand> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
+    let mut expand: Vec<Expand> = names(value, "$expand")?
+        .into_iter()
         .map(|name| match (name, api) {
             ("requestor", _) => Ok(Expand::Requestor),
             ("accessPackage", _) => Ok(Expand::AccessPackage),
@@ -351,6 +365,11 @@ mod tests {
             ("$top", "1000"),
             ("$skiptoken", "x"),
             ("$select", "secret"),
+            ("$select", ""),
+            ("$select", "id,,status"),
+            ("$select", "id,"),
+            ("$expand", ""),
+            ("$expand", "requestor,"),
             ("$expand", "history"),
             ("$orderby", "id"),
         ] {

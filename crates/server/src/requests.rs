@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
 use entitle_core::{ActionKind, ApiVersion, Caller, RequestId, RequestStatus, SubjectId};
@@ -121,6 +121,7 @@ struct ExpirationIn {
 #[serde(rename_all = "camelCase")]
 struct ScheduleIn {
     start_date_time: Option<String>,
+    #[serde(default, deserialize_with = "wire::object")]
     expiration: Option<ExpirationIn>,
 }
 
@@ -128,10 +129,14 @@ struct ScheduleIn {
 #[serde(rename_all = "camelCase")]
 struct CreateBody {
     request_type: Option<String>,
+    #[serde(default, deserialize_with = "wire::object")]
     assignment: Option<AssignmentIn>,
+    #[serde(default, deserialize_with = "wire::object")]
     access_package_assignment: Option<AssignmentIn>,
+    #[serde(default, deserialize_with = "wire::object")]
     access_package: Option<IdIn>,
     justification: Option<String>,
+    #[serde(default, deserialize_with = "wire::object")]
     schedule: Option<ScheduleIn>,
 }
 
@@ -231,7 +236,7 @@ pub async fn create(
             "the body must be `application/json`",
         ));
     }
-    let input: CreateBody = serde_json::from_slice(&body)
+    let input: CreateBody = wire::json_object(&body)
         .map_err(|error| invalid(format!("malformed request body: {error}")))?;
     let now = state.clock.now();
     let record = submission(&state, &identity, api, policy, input, now)?;
@@ -431,6 +436,30 @@ fn filter_by_current_user(segment: &str) -> Option<Result<String, ApiError>> {
     }))
 }
 
+/// `405 notSupported` for `method` on the `filterByCurrentUser` function, which answers `GET` only.
+fn function_not_allowed(method: &Method) -> Response {
+    let mut response = ApiError::new(
+        ErrorCode::NotSupported,
+        format!("`{method}` is not supported on the `filterByCurrentUser` function"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
+    response
+}
+
+/// The answer to a method `…/{id}` does not serve: `405`, whose `Allow` names what the segment is
+/// (a request, or the `filterByCurrentUser` function sharing its path shape).
+pub async fn item_not_allowed(Path(id): Path<String>, method: Method) -> Response {
+    if filter_by_current_user(&id).is_some() {
+        function_not_allowed(&method)
+    } else {
+        // The router adds `Allow` for the request's methods.
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
 /// `GET …/assignmentRequests`: a page of requests, with `@odata.nextLink` when more remain.
 pub async fn list(
     State(state): State<AppState>,
@@ -598,6 +627,9 @@ pub async fn delete(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    if filter_by_current_user(&id).is_some() {
+        return Ok(function_not_allowed(&Method::DELETE));
+    }
     let identity = identify(&state, &headers)?;
     access::may_delete(&identity)?;
     let id = wire::request_id(&id)?;

@@ -1,24 +1,33 @@
-//! The router: the Graph paths under `/v1.0` and `/beta`, the control API, health and metrics, and the
-//! layers every request passes (envelope, body limit, timeout, panic guard, tracing).
+//! The router: the Graph paths under `/v1.0` and `/beta`, the control API, health, metrics and the
+//! `OpenAPI` description, and the layers every request passes, outermost first: the Graph envelope,
+//! tracing, the panic guard, the rate limit, the request timeout, the body limit (the whole body is
+//! read here), the in-flight limit.
+//!
+//! Every route is one row of a single table: the router is built from it and [`routes`] lists it,
+//! so the list of served paths and methods (which `tests/openapi.rs` checks against
+//! `docs/openapi.yaml`) cannot drift from what is served.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::to_bytes;
+use axum::body::{Body, to_bytes};
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header;
+use axum::handler::Handler;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use axum::{Extension, Router, middleware};
 use entitle_core::ApiVersion;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::limits::{self, Guards};
 use crate::state::AppState;
-use crate::wire::Api;
+use crate::wire::{self, Api};
 use crate::{approvals, control, envelope, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
@@ -26,58 +35,167 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Bodies declared over the limit but no larger than this are read and discarded before the `413`, so
 /// the client reads the answer instead of a connection reset.
 const DRAIN_LIMIT: usize = 1024 * 1024;
-/// How long one request may take before it is answered `408`.
+/// How long one request may take before it is answered `408` (the default of
+/// [`Limits::request_timeout`](crate::limits::Limits::request_timeout)).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 const MANAGEMENT: &str = "/identityGovernance/entitlementManagement";
 
-/// The request routes under one collection name.
-fn request_routes(collection: &str) -> Router<AppState> {
-    let base = format!("{MANAGEMENT}/{collection}");
-    Router::new()
-        .route(&base, get(requests::list).post(requests::create))
-        .route(
-            &format!("{base}/{{id}}"),
-            get(requests::get).delete(requests::delete),
-        )
-        .route(&format!("{base}/{{id}}/cancel"), post(requests::cancel))
-        .route(
-            &format!("{base}/{{id}}/reprocess"),
-            post(requests::reprocess),
-        )
+/// The `OpenAPI` description of everything served, at `GET /openapi.yaml`.
+pub const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
+
+/// A method a route answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    /// `GET` (axum also answers `HEAD` with it).
+    Get,
+    /// `POST`.
+    Post,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
 }
 
-/// The approval routes under one name for stages (`stages`, beta also `steps`).
-fn approval_routes(stages: &str) -> Router<AppState> {
-    let base = format!("{MANAGEMENT}/accessPackageAssignmentApprovals/{{id}}/{stages}");
-    Router::new()
-        .route(&base, get(approvals::list_stages))
-        .route(
-            &format!("{base}/{{stage}}"),
-            get(approvals::get_stage).patch(approvals::review_stage),
-        )
+impl Verb {
+    /// The HTTP method.
+    pub const fn method(self) -> Method {
+        match self {
+            Self::Get => Method::GET,
+            Self::Post => Method::POST,
+            Self::Patch => Method::PATCH,
+            Self::Delete => Method::DELETE,
+        }
+    }
+
+    const fn filter(self) -> MethodFilter {
+        match self {
+            Self::Get => MethodFilter::GET,
+            Self::Post => MethodFilter::POST,
+            Self::Patch => MethodFilter::PATCH,
+            Self::Delete => MethodFilter::DELETE,
+        }
+    }
 }
 
-/// Everything one API version serves.
-fn graph_routes(api: ApiVersion) -> Router<AppState> {
-    let routes = request_routes("assignmentRequests").merge(approval_routes("stages"));
-    let routes = match api {
-        ApiVersion::V1 => routes,
-        ApiVersion::Beta => routes
-            .merge(request_routes("accessPackageAssignmentRequests"))
-            .merge(approval_routes("steps")),
-    };
-    routes.layer(Extension(Api(api)))
+/// A served route: its path (axum syntax, parameters as `{name}`) and the methods it answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The path.
+    pub path: String,
+    /// The methods, in the order the table gives them.
+    pub methods: Vec<Verb>,
 }
 
-fn control_routes() -> Router<AppState> {
-    Router::new()
-        .route("/_entitle/requests/{id}/events", post(control::post_event))
-        .route("/_entitle/requests/{id}/history", get(control::history))
-        .route(
-            "/_entitle/clock",
-            get(control::get_clock).post(control::advance_clock),
-        )
+/// One row of the table: a path, the API version its handlers serve (Graph paths only), and a
+/// handler per method.
+struct Row {
+    path: String,
+    api: Option<ApiVersion>,
+    handlers: Vec<(Verb, MethodRouter<AppState>)>,
+    /// What answers the other methods (the router's `405` when `None`).
+    not_allowed: Option<fn(MethodRouter<AppState>) -> MethodRouter<AppState>>,
+}
+
+impl Row {
+    fn new(path: impl Into<String>, api: Option<ApiVersion>) -> Self {
+        Self {
+            path: path.into(),
+            api,
+            handlers: Vec::new(),
+            not_allowed: None,
+        }
+    }
+
+    fn on<H, T>(mut self, verb: Verb, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.handlers.push((verb, on(verb.filter(), handler)));
+        self
+    }
+}
+
+/// The request rows under one collection name.
+fn request_rows(rows: &mut Vec<Row>, api: ApiVersion, collection: &str) {
+    let base = format!("{}{MANAGEMENT}/{collection}", wire::prefix(api));
+    let api = Some(api);
+    rows.push(
+        Row::new(&base, api)
+            .on(Verb::Get, requests::list)
+            .on(Verb::Post, requests::create),
+    );
+    let mut item = Row::new(format!("{base}/{{id}}"), api)
+        .on(Verb::Get, requests::get)
+        .on(Verb::Delete, requests::delete);
+    item.not_allowed = Some(|methods| methods.fallback(requests::item_not_allowed));
+    rows.push(item);
+    rows.push(Row::new(format!("{base}/{{id}}/cancel"), api).on(Verb::Post, requests::cancel));
+    rows.push(
+        Row::new(format!("{base}/{{id}}/reprocess"), api).on(Verb::Post, requests::reprocess),
+    );
+}
+
+/// The approval rows under one name for stages (`stages`, beta also `steps`).
+fn approval_rows(rows: &mut Vec<Row>, api: ApiVersion, stages: &str) {
+    let base = format!(
+        "{}{MANAGEMENT}/accessPackageAssignmentApprovals/{{id}}/{stages}",
+        wire::prefix(api)
+    );
+    let api = Some(api);
+    rows.push(Row::new(&base, api).on(Verb::Get, approvals::list_stages));
+    rows.push(
+        Row::new(format!("{base}/{{stage}}"), api)
+            .on(Verb::Get, approvals::get_stage)
+            .on(Verb::Patch, approvals::review_stage),
+    );
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML).into_response()
+}
+
+/// Every route, with its handlers; the control API's only when it is on.
+fn table(control_api: bool) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for api in [ApiVersion::V1, ApiVersion::Beta] {
+        request_rows(&mut rows, api, "assignmentRequests");
+        approval_rows(&mut rows, api, "stages");
+        if api == ApiVersion::Beta {
+            request_rows(&mut rows, api, "accessPackageAssignmentRequests");
+            approval_rows(&mut rows, api, "steps");
+        }
+    }
+    if control_api {
+        rows.push(
+            Row::new("/_entitle/requests/{id}/events", None).on(Verb::Post, control::post_event),
+        );
+        rows.push(
+            Row::new("/_entitle/requests/{id}/history", None).on(Verb::Get, control::history),
+        );
+        rows.push(
+            Row::new("/_entitle/clock", None)
+                .on(Verb::Get, control::get_clock)
+                .on(Verb::Post, control::advance_clock),
+        );
+    }
+    rows.push(Row::new("/healthz", None).on(Verb::Get, control::healthz));
+    rows.push(Row::new("/readyz", None).on(Verb::Get, control::readyz));
+    rows.push(Row::new("/metrics", None).on(Verb::Get, control::metrics));
+    rows.push(Row::new("/openapi.yaml", None).on(Verb::Get, openapi));
+    rows
+}
+
+/// Every path the router serves and its methods (with the control API when `control_api`).
+pub fn routes(control_api: bool) -> Vec<Route> {
+    table(control_api)
+        .into_iter()
+        .map(|row| Route {
+            path: row.path,
+            methods: row.handlers.iter().map(|(verb, _)| *verb).collect(),
+        })
+        .collect()
 }
 
 /// Answers `413 payloadTooLarge` to a body whose `Content-Length` is over [`BODY_LIMIT`], after
@@ -103,24 +221,58 @@ async fn refuse_oversized(request: Request, next: Next) -> Response {
     }
 }
 
+/// Reads the whole body (at most [`BODY_LIMIT`], else `413 payloadTooLarge`) before the request
+/// takes one of the slots in flight, so a client sending its body slowly holds only its connection,
+/// and only until the request timeout answers `408`.
+async fn read_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(collected) => {
+            let request = Request::from_parts(parts, Body::from(collected.to_bytes()));
+            next.run(request).await
+        }
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is over the limit of {BODY_LIMIT} bytes"),
+        )
+        .into_response(),
+        Err(error) => ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("the body could not be read: {error}"),
+        )
+        .into_response(),
+    }
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new()
-        .nest("/v1.0", graph_routes(ApiVersion::V1))
-        .nest("/beta", graph_routes(ApiVersion::Beta))
-        .route("/healthz", get(control::healthz))
-        .route("/readyz", get(control::readyz))
-        .route("/metrics", get(control::metrics));
-    if state.control_api {
-        app = app.merge(control_routes());
+    let mut app = Router::new();
+    for row in table(state.control_api) {
+        let mut methods = MethodRouter::new();
+        for (_, handler) in row.handlers {
+            methods = methods.merge(handler);
+        }
+        if let Some(not_allowed) = row.not_allowed {
+            methods = not_allowed(methods);
+        }
+        if let Some(api) = row.api {
+            methods = methods.layer(Extension(Api(api)));
+        }
+        app = app.route(&row.path, methods);
     }
+    let guards = Arc::new(Guards::new(&state.limits));
     app.layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&guards),
+            limits::shed_load,
+        ))
+        .layer(middleware::from_fn(read_body))
         .layer(middleware::from_fn(refuse_oversized))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            state.limits.request_timeout,
         ))
+        .layer(middleware::from_fn_with_state(guards, limits::rate_limit))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(

@@ -1,19 +1,36 @@
 //! Starting the server: open the store, load the directory (or the demo tenant), choose the token
 //! verifier, listen, fire timed actions in the background, and shut down gracefully on SIGTERM/SIGINT.
+//!
+//! Connections are accepted by hyper directly rather than through `axum::serve`, which cannot bound
+//! how long a client takes to send its headers: here each connection gets
+//! [`Limits::header_read_timeout`] for every request's headers (and for idling between requests), at
+//! most [`Limits::max_connections`] are open at once (the rest wait in the listen backlog) and at most
+//! [`Limits::max_connections_per_ip`] from one address (its others are closed at once). Slow bodies
+//! are bounded by the request timeout (`408`). Handlers see the peer address as
+//! `ConnectInfo<SocketAddr>`, as with axum's `into_make_service_with_connect_info`.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use entitle_auth::Verifier;
 use entitle_core::Timestamp;
-use entitle_store::{Directory, SqliteStore, Store, StoreError};
+use entitle_store::{Directory, PostgresStore, SqliteStore, Store, StoreError};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower::ServiceExt;
 
 use crate::clock::{Clock, ClockBase};
 use crate::control::fire_due;
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::routes::router;
 use crate::state::{AppState, Shared};
@@ -21,8 +38,12 @@ use crate::state::{AppState, Shared};
 /// How `entitle serve` was asked to run.
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
-    /// The SQLite file.
+    /// The SQLite file (the default store).
     pub db: PathBuf,
+    /// A PostgreSQL URL; when given, requests are kept there instead of in `db`.
+    pub database_url: Option<String>,
+    /// The most PostgreSQL connections this process opens.
+    pub pool_size: u32,
     /// The address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
     /// A directory (tenant configuration) JSON file to load.
@@ -41,6 +62,37 @@ pub struct ServeOptions {
     pub control_api: bool,
     /// How often timed actions are fired in the background.
     pub sweep_every: Duration,
+    /// Requests a second each client may sustain (`0` turns the rate limit off); `None`: the default
+    /// of [`Limits`].
+    pub rate_limit_per_second: Option<u32>,
+    /// Requests a client may send at once before the rate applies; `None`: the default.
+    pub rate_limit_burst: Option<u32>,
+    /// Requests handled at once before `503`; `None`: the default.
+    pub max_in_flight: Option<usize>,
+    /// Seconds one request may take before `408`; `None`: the default.
+    pub request_timeout_seconds: Option<u64>,
+    /// Connections open at once; `None`: the default.
+    pub max_connections: Option<usize>,
+}
+
+impl ServeOptions {
+    /// The limits these options ask for: [`Limits::default`] with each option given replacing its
+    /// field.
+    pub fn limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            rate_per_second: self
+                .rate_limit_per_second
+                .unwrap_or(defaults.rate_per_second),
+            burst: self.rate_limit_burst.unwrap_or(defaults.burst),
+            max_in_flight: self.max_in_flight.unwrap_or(defaults.max_in_flight),
+            request_timeout: self
+                .request_timeout_seconds
+                .map_or(defaults.request_timeout, Duration::from_secs),
+            max_connections: self.max_connections.unwrap_or(defaults.max_connections),
+            ..defaults
+        }
+    }
 }
 
 /// Why the server could not start or stopped with an error.
@@ -96,12 +148,16 @@ fn verifier(options: &ServeOptions) -> Result<Verifier, ServeError> {
 }
 
 /// Builds the shared state: opens the store, loads the directory (and seeds the demo tenant once).
+/// Blocking: call it outside the async runtime.
 ///
 /// # Errors
 /// A store, file or verifier failure.
 pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
     let verifier = verifier(options)?;
-    let store = SqliteStore::open(&options.db)?;
+    let store: Arc<dyn Store> = match &options.database_url {
+        Some(url) => Arc::new(PostgresStore::connect(url, options.pool_size)?),
+        None => Arc::new(SqliteStore::open(&options.db)?),
+    };
     if let Some(path) = &options.config {
         let directory: Directory =
             serde_json::from_str(&read(path)?).map_err(|error| ServeError::Config {
@@ -117,16 +173,82 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
         .map_or(ClockBase::System, ClockBase::Frozen);
     let clock = Clock::new(base, store.clock_offset()?);
     if options.demo && options.config.is_none() {
-        crate::demo::seed(&store, clock.now())?;
+        crate::demo::seed(store.as_ref(), clock.now())?;
     }
     Ok(AppState::new(Shared {
         directory: store.directory()?,
-        store: Arc::new(store),
+        store,
         verifier,
         clock,
         metrics: Metrics::default(),
         control_api: options.control_api || options.demo,
+        limits: options.limits(),
     }))
+}
+
+/// The connections open, overall and per peer address.
+#[derive(Debug)]
+struct Connections {
+    total: Arc<Semaphore>,
+    per_ip: Mutex<HashMap<IpAddr, usize>>,
+    max_per_ip: usize,
+}
+
+/// One open connection's place, given back when the connection ends.
+struct Slot {
+    connections: Arc<Connections>,
+    ip: IpAddr,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Connections {
+    fn new(limits: &Limits) -> Arc<Self> {
+        Arc::new(Self {
+            total: Arc::new(Semaphore::new(limits.max_connections.max(1))),
+            per_ip: Mutex::new(HashMap::new()),
+            max_per_ip: limits.max_connections_per_ip.max(1),
+        })
+    }
+
+    /// A place for a connection from `ip`, holding `permit`; `None` when `ip` has too many.
+    fn admit(self: &Arc<Self>, ip: IpAddr, permit: OwnedSemaphorePermit) -> Option<Slot> {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = per_ip.entry(ip).or_default();
+        if *open >= self.max_per_ip {
+            return None;
+        }
+        *open += 1;
+        Some(Slot {
+            connections: Arc::clone(self),
+            ip,
+            _permit: permit,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut per_ip = self
+            .connections
+            .per_ip
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(open) = per_ip.get_mut(&self.ip) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Whether an accept error concerns only the connection being accepted.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        error.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
@@ -151,12 +273,61 @@ pub async fn serve(
             }
         })
     };
+    let limits = state.limits.clone();
     let app = router(state);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let connections = Connections::new(&limits);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            () = &mut shutdown => break,
+            permit = Arc::clone(&connections.total).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) if is_connection_error(&error) => continue,
+                Err(error) => {
+                    // Out of file descriptors or similar: wait instead of spinning.
+                    tracing::error!(%error, "accepting a connection failed");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            },
+        };
+        let Some(slot) = connections.admit(peer.ip(), permit) else {
+            tracing::debug!(%peer, "too many connections from one address; closed");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     sweeper.abort();
-    served.map_err(ServeError::from)
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -190,8 +361,9 @@ pub fn run(options: &ServeOptions) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // The stores block: open them before the runtime runs.
+    let state = prepare(options)?;
     runtime.block_on(async {
-        let state = prepare(options)?;
         let listener = TcpListener::bind(options.listen).await?;
         let address = listener.local_addr()?;
         if options.demo {

@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the directory, the token verifier, the clock and the metrics.
+//! What every handler shares: the store, the directory, the token verifier, the clock, the metrics
+//! and the resource limits.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use entitle_store::{Directory, Store};
 
 use crate::clock::Clock;
 use crate::error::{ApiError, ErrorCode};
+use crate::limits::Limits;
 use crate::metrics::Metrics;
 
 /// The server's shared state.
@@ -29,6 +31,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// Whether `/_entitle/` answers.
     pub control_api: bool,
+    /// The rate, in-flight, timeout and connection limits.
+    pub limits: Limits,
 }
 
 impl std::ops::Deref for AppState {

@@ -5,7 +5,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_core::{ApiVersion, RequestId};
 use entitle_graph::{EnumPolicy, INCLUDE_UNKNOWN_ENUM_MEMBERS};
-use serde_json::Value;
+use serde::de::{DeserializeOwned, Error as _};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
 
@@ -62,6 +64,33 @@ pub fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
             "the body must be `application/json`",
         ))
     }
+}
+
+/// A JSON body that must be an object, as `T`.
+///
+/// serde's derived structs also accept a JSON array, filling the fields by position; a Graph body is
+/// an object, so an array (or any other JSON value) is refused here. Fields holding objects use
+/// [`object`] for the same reason.
+///
+/// # Errors
+/// The JSON is malformed, not an object, or not a `T`.
+pub fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    let object: Map<String, Value> = serde_json::from_slice(body)?;
+    T::deserialize(Value::Object(object))
+}
+
+/// `deserialize_with` for an optional field that holds an object (or `null`), never an array.
+///
+/// # Errors
+/// The value is neither an object nor `null`, or not a `T`.
+pub fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Option::<Map<String, Value>>::deserialize(deserializer)?
+        .map(|object| T::deserialize(Value::Object(object)).map_err(D::Error::custom))
+        .transpose()
 }
 
 /// A JSON response, acknowledging `Prefer: include-unknown-enum-members` when it was applied.

@@ -198,6 +198,7 @@ async fn start() -> Server {
         clock: Clock::new(ClockBase::Frozen(START), 0),
         metrics: Metrics::default(),
         control_api: true,
+        limits: entitle_server::Limits::default(),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

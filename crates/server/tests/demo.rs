@@ -47,6 +47,8 @@ impl Demo {
         let dir = tempfile::tempdir().unwrap();
         let options = ServeOptions {
             db: dir.path().join("entitle.db"),
+            database_url: None,
+            pool_size: 4,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             config: None,
             demo: true,
@@ -56,6 +58,11 @@ impl Demo {
             frozen_clock: Some(NOW),
             control_api: false,
             sweep_every: Duration::from_secs(3600),
+            rate_limit_per_second: None,
+            rate_limit_burst: None,
+            max_in_flight: None,
+            request_timeout_seconds: None,
+            max_connections: None,
         };
         let state = prepare(&options).unwrap();
         let listener = TcpListener::bind(options.listen).await.unwrap();

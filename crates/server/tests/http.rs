@@ -210,6 +210,19 @@ async fn create_refuses_malformed_or_unknown_input() {
                 assignment: { "assignmentPolicyId": DIRECT },
                 "schedule": { "startDateTime": "tomorrow" },
             }),
+            // Objects given as arrays are not read by position.
+            json!(["userAdd", { "assignmentPolicyId": DIRECT }]),
+            json!({ "requestType": "userAdd", assignment: [null, DIRECT] }),
+            json!({
+                "requestType": "userAdd",
+                assignment: { "assignmentPolicyId": DIRECT },
+                "schedule": [null, null],
+            }),
+            json!({
+                "requestType": "userAdd",
+                assignment: { "assignmentPolicyId": DIRECT },
+                "schedule": { "expiration": ["2026-02-01T00:00:00Z"] },
+            }),
         ];
         for body in invalid {
             let response = server.post_request(api, &alice(), &body).await;
@@ -254,6 +267,94 @@ async fn create_refuses_malformed_or_unknown_input() {
     // Nothing was created.
     let all = server.get_json(&requests(ApiVersion::V1), &reader()).await;
     assert_eq!(ids(&all), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_given_as_arrays_are_refused() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), APPROVAL).await;
+    let approvals =
+        "/v1.0/identityGovernance/entitlementManagement/accessPackageAssignmentApprovals";
+    let stages = server
+        .get_json(&format!("{approvals}/{id}/stages"), &approver())
+        .await;
+    let stage = stages["value"][0]["id"].as_str().unwrap().to_owned();
+    for (method, path, token, body) in [
+        (
+            Method::POST,
+            format!("{}/{id}/cancel", requests(ApiVersion::Beta)),
+            Some(alice()),
+            json!([id, "cancelled"]),
+        ),
+        (
+            Method::PATCH,
+            format!("{approvals}/{id}/stages/{stage}"),
+            Some(approver()),
+            json!(["Approve", "fine"]),
+        ),
+        (
+            Method::POST,
+            format!("/_entitle/requests/{id}/events"),
+            None,
+            json!(["escalate"]),
+        ),
+        (
+            Method::POST,
+            "/_entitle/clock".to_owned(),
+            None,
+            json!([30]),
+        ),
+    ] {
+        let response = server
+            .call(method.clone(), &path, token.as_deref())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, StatusCode::BAD_REQUEST, "invalidRequest").await;
+    }
+    assert_eq!(server.status(&id).await, "PendingApproval");
+    let clock = server.get_json("/_entitle/clock", "").await;
+    assert_eq!(clock["now"], START_TEXT);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_filter_by_current_user_function_answers_get_only() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), APPROVAL).await;
+    for collection in collections(ApiVersion::Beta)
+        .into_iter()
+        .chain(collections(ApiVersion::V1))
+    {
+        for method in [Method::DELETE, Method::PUT, Method::OPTIONS, Method::TRACE] {
+            let response = server
+                .call(
+                    method.clone(),
+                    &format!("{collection}/filterByCurrentUser(on='target')"),
+                    Some(&manager()),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                header(&response, "allow").as_deref(),
+                Some("GET,HEAD"),
+                "{method}"
+            );
+            expect_error(response, StatusCode::METHOD_NOT_ALLOWED, "notSupported").await;
+        }
+        // A request at the same path shape still allows its own methods.
+        let response = server
+            .call(Method::PUT, &format!("{collection}/{id}"), Some(&manager()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&response, "allow").as_deref(),
+            Some("GET,HEAD,DELETE")
+        );
+        expect_error(response, StatusCode::METHOD_NOT_ALLOWED, "notSupported").await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1398,6 +1499,41 @@ async fn one_advance_fires_every_deadline_it_passes_in_order() {
         ])
     );
     assert_eq!(advanced["now"], "2026-01-21T00:00:00.000Z");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clock_cannot_pass_the_year_9999() {
+    let server = TestServer::start().await;
+    for body in [
+        json!({ "days": u64::MAX }),
+        json!({ "days": 2_932_897 - 20_454 }),
+    ] {
+        let response = server
+            .call(Method::POST, "/_entitle/clock", None)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let error = expect_error(response, StatusCode::BAD_REQUEST, "invalidRequest").await;
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("9999-12-31T23:59:59.999Z"),
+            "{error}"
+        );
+    }
+    // Nothing moved; the last millisecond of 9999 is reachable.
+    let clock = server.get_json("/_entitle/clock", "").await;
+    assert_eq!(clock["now"], START_TEXT);
+    let response = server
+        .call(Method::POST, "/_entitle/clock", None)
+        .json(&json!({ "days": 2_932_896 - 20_454, "hours": 23, "minutes": 59, "seconds": 59 }))
+        .send()
+        .await
+        .unwrap();
+    let clock = expect_json(response, StatusCode::OK).await;
+    assert_eq!(clock["now"], "9999-12-31T23:59:59.000Z");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -13,7 +13,7 @@ use entitle_auth::{TokenRequest, Verifier, mint_demo};
 use entitle_core::{
     ApiVersion, ApprovalPolicy, Duration as Span, Guid, Policy, Role, SubjectId, Timestamp,
 };
-use entitle_server::{AppState, Clock, ClockBase, Shared};
+use entitle_server::{AppState, Clock, ClockBase, Limits, Shared};
 use entitle_store::{
     AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore,
     StageApprovers, Store, User,
@@ -343,6 +343,11 @@ impl TestServer {
 
     /// As [`start`](Self::start), with the control API on or off.
     pub(crate) async fn start_with(control_api: bool) -> Self {
+        Self::start_limited(control_api, Limits::default()).await
+    }
+
+    /// As [`start_with`](Self::start_with), with these resource limits.
+    pub(crate) async fn start_limited(control_api: bool, limits: Limits) -> Self {
         let files = tempfile::tempdir().expect("a temporary directory");
         let store = SqliteStore::open(&files.path().join("entitle.db")).expect("the store opens");
         let directory = directory();
@@ -356,6 +361,7 @@ impl TestServer {
             clock: Clock::new(ClockBase::Frozen(START), 0),
             metrics: entitle_server::metrics::Metrics::default(),
             control_api,
+            limits,
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("a bound address");
