@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
-"""Loopback HTTP figures for `entitle serve` on SQLite, next to a bare axum `200 OK` handler measured in
-the same run (`just bench-http`).
+"""Loopback HTTP figures for `entitle serve` (`just bench-http`).
 
-Starts the release builds of `entitle serve` (a fresh SQLite file, the tenant in
-scripts/bench-tenant.json, a frozen clock) and `bare-axum` on 127.0.0.1, drives them with oha, and
-prints throughput and p50/p99 latency per operation, with ratios against the bare handler.
+For SQLite and PostgreSQL, with one and with two server processes on the same database, measures
+create, get and cancel throughput and p50/p99 latency with oha. In the same run it measures the
+baselines: a bare axum `200 OK` handler, SQLite's own single-row update rate (a raw rusqlite loop with
+the server's settings) and PostgreSQL's (pgbench's built-in simple-update script). Prints a Markdown
+table with ratios against the baselines.
 
-Environment: BENCH_REQUESTS (default 20000) requests per operation, BENCH_CONNECTIONS (default 32).
+Environment: BENCH_REQUESTS (default 10000) requests per operation and configuration,
+BENCH_CONNECTIONS (default 32) connections per oha run, BENCH_BACKENDS (default "sqlite postgres").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,15 +33,14 @@ PACKAGE = "00000000-0000-4000-8000-0000000000b1"
 POLICY = "00000000-0000-4000-8000-0000000000d1"
 REQUESTS = "identityGovernance/entitlementManagement/assignmentRequests"
 SCOPES = "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All"
-COUNT = int(os.environ.get("BENCH_REQUESTS", "20000"))
+COUNT = int(os.environ.get("BENCH_REQUESTS", "10000"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite postgres").split()
 
 
 def start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     """Starts a server that prints `listening on http://ADDR` first; returns it and its base URL."""
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     prefix = "listening on "
@@ -45,26 +50,33 @@ def start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     return process, line[len(prefix):]
 
 
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait()
+
+
 def oha(args: list[str]) -> dict:
     """Runs oha and returns its JSON summary."""
     output = subprocess.run(
         ["oha", "--no-tui", "--output-format", "json", "-c", str(CONNECTIONS), *args],
-        check=True,
-        capture_output=True,
-        text=True,
+        check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(output)
 
 
-def figures(name: str, result: dict) -> dict:
-    summary = result["summary"]
-    percentiles = result["latencyPercentiles"]
+def oha_parallel(runs: list[list[str]]) -> dict:
+    """Runs one oha per server at once; sums throughput, keeps the worse latency."""
+    with ThreadPoolExecutor(len(runs)) as pool:
+        results = list(pool.map(oha, runs))
+    codes: dict[str, int] = {}
+    for result in results:
+        for code, n in result.get("statusCodeDistribution", {}).items():
+            codes[code] = codes.get(code, 0) + n
     return {
-        "name": name,
-        "rps": summary["requestsPerSec"],
-        "p50": percentiles["p50"] * 1000,
-        "p99": percentiles["p99"] * 1000,
-        "codes": result.get("statusCodeDistribution", {}),
+        "rps": sum(r["summary"]["requestsPerSec"] for r in results),
+        "p50": max(r["latencyPercentiles"]["p50"] for r in results) * 1000,
+        "p99": max(r["latencyPercentiles"]["p99"] for r in results) * 1000,
+        "codes": codes,
     }
 
 
@@ -74,64 +86,151 @@ def get_json(url: str, token: str) -> dict:
         return json.load(response)
 
 
-def main() -> None:
-    subprocess.run(
-        ["cargo", "build", "--release", "--quiet", "-p", "entitle-cli", "-p", "entitle-bench", "--bin", "entitle", "--bin", "bare-axum"],
-        check=True,
-        cwd=ROOT,
-    )
-    token = subprocess.run(
-        [str(RELEASE / "entitle"), "token", "--oid", ADELE, "--scp", SCOPES],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster in a temporary directory, as the tests start one."""
+
+    def __init__(self, scratch: str) -> None:
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        if not versions:
+            sys.exit("bench-http: PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin = versions[-1]
+        self.dir = Path(scratch) / "pg"
+        self.dir.mkdir()
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            os.chmod(scratch, 0o755)
+        self.run("initdb", "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.run("pg_ctl", "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"), "-o",
+                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200", "start")
+
+    def run(self, tool: str, *args: str) -> str:
+        return subprocess.run([*self.as_postgres, str(self.bin / tool), *args],
+                              check=True, capture_output=True, text=True).stdout
+
+    def create(self, name: str) -> str:
+        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def pgbench_simple_update(self) -> float:
+        self.create("pgbench")
+        common = ["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        self.run("pgbench", *common, "-i", "-s", "1", "pgbench")
+        output = self.run("pgbench", *common, "-b", "simple-update", "-c", "8", "-j", "2",
+                          "-T", "10", "pgbench")
+        match = re.search(r"tps = ([0-9.]+)", output)
+        return float(match.group(1)) if match else 0.0
+
+    def stop(self) -> None:
+        self.run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+
+
+def measure(label: str, servers: list[str], token: str) -> list[dict]:
+    """Create, get and cancel figures against `servers` (one or two processes on one database)."""
     auth = ["-H", f"Authorization: Bearer {token}"]
-    results = []
+    per_server = COUNT // len(servers)
+    body = json.dumps({
+        "requestType": "userAdd",
+        "assignment": {"targetId": ADELE, "assignmentPolicyId": POLICY, "accessPackageId": PACKAGE},
+    })
+    rows = []
+    collections = [f"{base}/v1.0/{REQUESTS}" for base in servers]
+    created = oha_parallel([["-n", str(per_server), "-m", "POST", "-T", "application/json", "-d", body,
+                             *auth, c] for c in collections])
+    rows.append({"name": f"{label}: create (201)", **created})
+    ids: list[str] = []
+    url: str | None = f"{collections[0]}?$top=999&$filter=status%20eq%20%27PendingApproval%27"
+    while url:
+        page = get_json(url, token)
+        ids.extend(item["id"] for item in page["value"])
+        url = page.get("@odata.nextLink")
+    rows.append({"name": f"{label}: get (200)", **oha_parallel(
+        [["-n", str(per_server), *auth, f"{c}/{ids[0]}"] for c in collections])})
+    runs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        share = len(ids) // len(servers)
+        for index, collection in enumerate(collections):
+            part = ids[index * share:(index + 1) * share]
+            urls = Path(scratch) / f"cancel-{index}.txt"
+            urls.write_text("".join(f"{collection}/{i}/cancel\n" for i in part))
+            runs.append(["-n", str(len(part)), "-m", "POST", *auth, "--urls-from-file", str(urls)])
+        rows.append({"name": f"{label}: cancel (200)", **oha_parallel(runs)})
+    rows.append({"name": f"{label}: cancel refused (409)", **oha_parallel(
+        [["-n", str(per_server), "-m", "POST", *auth, f"{c}/{ids[0]}/cancel"] for c in collections])})
+    return rows
+
+
+def serve(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    return start([str(RELEASE / "entitle"), "serve", "--demo", "--listen", "127.0.0.1:0",
+                  "--config", str(TENANT), "--frozen-clock", "2026-01-01T00:00:00Z",
+                  "--rate-limit", "0", *args])
+
+
+def main() -> None:
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "entitle-cli", "-p", "entitle-bench",
+                    "--bin", "entitle", "--bin", "bare-axum", "--bin", "sqlite-update-loop"],
+                   check=True, cwd=ROOT)
+    token = subprocess.run([str(RELEASE / "entitle"), "token", "--oid", ADELE, "--scp", SCOPES],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    rows: list[dict] = []
+    baselines: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         bare, bare_base = start([str(RELEASE / "bare-axum"), "127.0.0.1:0"])
-        server, base = start([
-            str(RELEASE / "entitle"), "serve", "--demo", "--listen", "127.0.0.1:0",
-            "--db", f"{scratch}/bench.db", "--config", str(TENANT),
-            "--frozen-clock", "2026-01-01T00:00:00Z",
-        ])
         try:
-            collection = f"{base}/v1.0/{REQUESTS}"
-            results.append(figures("bare axum `GET /` (200)", oha(["-n", str(COUNT), f"{bare_base}/"])))
-            body = json.dumps({
-                "requestType": "userAdd",
-                "assignment": {"targetId": ADELE, "assignmentPolicyId": POLICY, "accessPackageId": PACKAGE},
-            })
-            results.append(figures("create (201)", oha([
-                "-n", str(COUNT), "-m", "POST", "-T", "application/json", "-d", body, *auth, collection,
-            ])))
-            ids = []
-            url = f"{collection}?$top=999"
-            while url:
-                page = get_json(url, token)
-                ids.extend(item["id"] for item in page["value"])
-                url = page.get("@odata.nextLink")
-            one = ids[0]
-            results.append(figures("get (200)", oha(["-n", str(COUNT), *auth, f"{collection}/{one}"])))
-            urls = Path(scratch) / "cancel-urls.txt"
-            urls.write_text("".join(f"{collection}/{i}/cancel\n" for i in ids))
-            results.append(figures("cancel (200)", oha([
-                "-n", str(len(ids)), "-m", "POST", *auth, "--urls-from-file", str(urls),
-            ])))
-            results.append(figures("cancel refused (409)", oha([
-                "-n", str(COUNT), "-m", "POST", *auth, f"{collection}/{one}/cancel",
-            ])))
+            result = oha_parallel([["-n", str(COUNT), f"{bare_base}/"]])
+            baselines["axum"] = result["rps"]
+            rows.append({"name": "bare axum `GET /` (200)", **result})
         finally:
-            server.terminate()
-            bare.terminate()
-            server.wait()
-            bare.wait()
-    baseline = results[0]
-    print(f"\n{COUNT} requests per operation, {CONNECTIONS} connections, loopback; SQLite file, WAL\n")
-    print("| operation | requests/s | p50 ms | p99 ms | throughput vs bare axum | status codes |")
-    print("|---|---:|---:|---:|---:|---|")
-    for row in results:
-        ratio = row["rps"] / baseline["rps"]
+            stop(bare)
+        loop = subprocess.run([str(RELEASE / "sqlite-update-loop"), f"{scratch}/loop.db", "50000"],
+                              check=True, capture_output=True, text=True).stdout
+        baselines["sqlite"] = json.loads(loop)["perSecond"]
+        if "sqlite" in BACKENDS:
+            for processes in (1, 2):
+                db = f"{scratch}/sqlite-{processes}.db"
+                servers = [serve(["--db", db]) for _ in range(processes)]
+                try:
+                    rows += measure(f"SQLite, {processes} process{'es' if processes > 1 else ''}",
+                                    [base for _, base in servers], token)
+                finally:
+                    for process, _ in servers:
+                        stop(process)
+        if "postgres" in BACKENDS:
+            postgres = Postgres(scratch)
+            try:
+                baselines["postgres"] = postgres.pgbench_simple_update()
+                for processes in (1, 2):
+                    url = postgres.create(f"entitle{processes}")
+                    servers = [serve(["--database-url", url]) for _ in range(processes)]
+                    try:
+                        rows += measure(f"PostgreSQL, {processes} process{'es' if processes > 1 else ''}",
+                                        [base for _, base in servers], token)
+                    finally:
+                        for process, _ in servers:
+                            stop(process)
+            finally:
+                postgres.stop()
+    print(f"\n{COUNT} requests per operation, {CONNECTIONS} connections per server process, loopback\n")
+    print(f"Baselines measured in this run: bare axum {baselines['axum']:.0f} requests/s; "
+          f"raw rusqlite update loop {baselines['sqlite']:.0f} transactions/s"
+          + (f"; pgbench simple-update {baselines['postgres']:.0f} tps" if "postgres" in baselines else "")
+          + "\n")
+    print("| operation | requests/s | p50 ms | p99 ms | vs bare axum | vs engine | status codes |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for row in rows:
+        engine = baselines.get("postgres" if row["name"].startswith("PostgreSQL") else
+                               "sqlite" if row["name"].startswith("SQLite") else "", 0.0)
+        versus_engine = f"{row['rps'] / engine:.3f}" if engine else ""
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(row["codes"].items()))
-        print(f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {ratio:.3f} | {codes} |")
+        print(f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
+              f"{row['rps'] / baselines['axum']:.3f} | {versus_engine} | {codes} |")
 
 
 if __name__ == "__main__":

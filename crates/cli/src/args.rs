@@ -182,6 +182,28 @@ pub struct ServeArgs {
     /// Serve the control API under `/_entitle/` (always on with `--demo`).
     #[arg(long)]
     pub control_api: bool,
+    /// Keep requests in this PostgreSQL database instead of the SQLite file (`postgres://…`).
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    pub database_url: Option<String>,
+    /// The most PostgreSQL connections this process opens (with `--database-url`).
+    #[arg(long, default_value_t = 16, value_name = "CONNECTIONS")]
+    pub pool_size: u32,
+    /// Requests a second each client (token `oid`, else IP address) may sustain; 0 turns the rate
+    /// limit off [default: 500].
+    #[arg(long, value_name = "PER_SECOND")]
+    pub rate_limit: Option<u32>,
+    /// Requests a client may send at once before the rate applies [default: 1000].
+    #[arg(long, value_name = "REQUESTS")]
+    pub rate_limit_burst: Option<u32>,
+    /// Requests handled at once; past it `503` with `Retry-After` [default: 256].
+    #[arg(long, value_name = "REQUESTS")]
+    pub max_in_flight: Option<usize>,
+    /// Seconds one request may take, its body included, before `408` [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub request_timeout: Option<u64>,
+    /// Connections open at once; past it new ones wait in the backlog [default: 512].
+    #[arg(long, value_name = "CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 /// What `entitle token` puts in the token.

@@ -227,6 +227,8 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         .transpose()?;
     let options = ServeOptions {
         db: args.db.clone(),
+        database_url: args.database_url.clone(),
+        pool_size: args.pool_size,
         listen: args.listen,
         config: args.config.clone(),
         demo: args.demo,
@@ -236,6 +238,11 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         frozen_clock,
         control_api: args.control_api,
         sweep_every: std::time::Duration::from_secs(1),
+        rate_limit_per_second: args.rate_limit,
+        rate_limit_burst: args.rate_limit_burst,
+        max_in_flight: args.max_in_flight,
+        request_timeout_seconds: args.request_timeout,
+        max_connections: args.max_connections,
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

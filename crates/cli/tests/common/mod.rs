@@ -48,6 +48,15 @@ pub(crate) fn directory_json() -> String {
     .to_string()
 }
 
+/// Where a server keeps its state.
+#[derive(Clone, Debug)]
+pub(crate) enum Backend {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database URL.
+    Postgres(String),
+}
+
 /// A running `entitle serve`.
 pub(crate) struct Server {
     child: Child,
@@ -63,20 +72,28 @@ pub(crate) fn entitle() -> Command {
 impl Server {
     /// Starts `entitle serve` on `db` with the test tenant written to `config`.
     pub(crate) fn start(db: &Path, config: &Path) -> Self {
+        Self::start_on(&Backend::Sqlite(db.to_path_buf()), config)
+    }
+
+    /// Starts `entitle serve` on `backend` with the test tenant written to `config`.
+    pub(crate) fn start_on(backend: &Backend, config: &Path) -> Self {
         if !config.exists() {
             std::fs::write(config, directory_json()).unwrap();
         }
-        let mut child = entitle()
-            .args([
-                "serve",
-                "--demo",
-                "--listen",
-                "127.0.0.1:0",
-                "--frozen-clock",
-                START,
-            ])
-            .arg("--db")
-            .arg(db)
+        let mut command = entitle();
+        command.args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--frozen-clock",
+            START,
+        ]);
+        match backend {
+            Backend::Sqlite(db) => command.arg("--db").arg(db),
+            Backend::Postgres(url) => command.arg("--database-url").arg(url),
+        };
+        let mut child = command
             .arg("--config")
             .arg(config)
             .env("ENTITLE_LOG", "warn")

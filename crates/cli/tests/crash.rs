@@ -1,0 +1,179 @@
+//! Crash proof: `entitle serve` is killed with SIGKILL twenty times while clients cancel requests;
+//! after every restart each acknowledged cancel is there exactly once, every history is consistent,
+//! and the store passes its integrity check (`PRAGMA integrity_check` for SQLite). Runs on SQLite and
+//! on a throwaway PostgreSQL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use common::{
+    ADELE, APPROVAL_POLICY, Backend, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace,
+};
+use entitle_store::SqliteStore;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
+/// How often the server is killed.
+const KILLS: usize = 20;
+/// Cancels acknowledged in a round before the kill.
+const ACKS_PER_ROUND: usize = 8;
+/// Concurrent clients.
+const CLIENTS: usize = 4;
+
+fn create(client: &Client, server: &Server, token: &str) -> String {
+    let response = client
+        .post(format!("{}/v1.0/{REQUESTS}", server.base))
+        .bearer_auth(token)
+        .json(&json!({
+            "requestType": "userAdd",
+            "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The request's status and the number of cancel entries in its history.
+fn inspect(client: &Client, server: &Server, token: &str, id: &str) -> (String, usize) {
+    let request: Value = client
+        .get(format!("{}/v1.0/{REQUESTS}/{id}", server.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let history: Value = client
+        .get(format!("{}/_entitle/requests/{id}/history", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let entries = history["value"].as_array().unwrap();
+    let cancels = entries
+        .iter()
+        .filter(|entry| entry["rule"]["action"] == "cancel")
+        .count();
+    let last = entries.last().unwrap();
+    let last_status = last["rule"]["to"]
+        .as_str()
+        .or_else(|| last["status"].as_str())
+        .unwrap();
+    let status = request["status"].as_str().unwrap().to_owned();
+    assert_eq!(
+        last_status, status,
+        "{id}: history ends elsewhere: {history}"
+    );
+    (status, cancels)
+}
+
+/// Runs the kill-and-restart rounds on `backend`.
+pub(crate) fn crash_proof(backend: &Backend, config: &Path) {
+    let adele = token(ADELE, REQUESTOR_SCOPES);
+    let client = Client::new();
+    let mut server = Server::start_on(backend, config);
+    let pending: Vec<String> = (0..KILLS * ACKS_PER_ROUND * 3)
+        .map(|_| create(&client, &server, &adele))
+        .collect();
+    let queue = Arc::new(Mutex::new(pending.clone()));
+    let mut acknowledged: BTreeSet<String> = BTreeSet::new();
+    for round in 0..KILLS {
+        let (acks, acked) = mpsc::channel::<String>();
+        let workers: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                let acks = acks.clone();
+                let url = format!("{}/v1.0/{REQUESTS}", server.base);
+                let adele = adele.clone();
+                std::thread::spawn(move || {
+                    let client = Client::new();
+                    loop {
+                        let Some(id) = queue.lock().unwrap().pop() else {
+                            return;
+                        };
+                        match client
+                            .post(format!("{url}/{id}/cancel"))
+                            .bearer_auth(&adele)
+                            .send()
+                        {
+                            Ok(response) if response.status() == 200 => {
+                                if acks.send(id).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(response) => panic!("cancel of {id}: {}", response.status()),
+                            // The server was killed mid-request: the outcome is unknown.
+                            Err(_) => return,
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(acks);
+        for _ in 0..ACKS_PER_ROUND {
+            acknowledged.insert(acked.recv().unwrap());
+        }
+        server.kill();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        acknowledged.extend(acked.try_iter());
+        server = Server::start_on(backend, config);
+        for id in &acknowledged {
+            assert_eq!(
+                inspect(&client, &server, &adele, id),
+                ("Canceled".to_owned(), 1),
+                "round {round}: acknowledged cancel of {id}"
+            );
+        }
+    }
+    // Requests whose cancel was in flight at a kill are either canceled once or still pending.
+    for id in &pending {
+        let (status, cancels) = inspect(&client, &server, &adele, id);
+        match status.as_str() {
+            "Canceled" => assert_eq!(cancels, 1, "{id}"),
+            "PendingApproval" => assert_eq!(cancels, 0, "{id}"),
+            other => panic!("{id}: unexpected status {other}"),
+        }
+    }
+    server.kill();
+    assert!(acknowledged.len() >= KILLS * ACKS_PER_ROUND);
+}
+
+#[test]
+fn sqlite_keeps_every_acknowledged_cancel_across_twenty_kills() {
+    let (_dir, db, config) = workspace();
+    crash_proof(&Backend::Sqlite(db.clone()), &config);
+    assert_eq!(
+        SqliteStore::open(&db).unwrap().integrity_check().unwrap(),
+        "ok"
+    );
+}
+
+#[test]
+fn postgresql_keeps_every_acknowledged_cancel_across_twenty_kills() {
+    let Some(cluster) = entitle_testkit::PgCluster::for_tests() else {
+        return;
+    };
+    let url = cluster.create_database("crash").unwrap();
+    let (_dir, _db, config) = workspace();
+    crash_proof(&Backend::Postgres(url.clone()), &config);
+    let store = entitle_store::PostgresStore::connect(&url, 1).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+}
