@@ -11,6 +11,7 @@ setup:
     rustup component add rustfmt clippy
     command -v just >/dev/null || cargo install just --locked
     command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz)
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
     command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
     command -v oha >/dev/null || cargo install oha --locked
@@ -71,10 +72,11 @@ bench:
 snap:
     cargo insta review
 
-# Everything CI checks (the Graph SDK test is required to run)
+# Everything CI checks (the Graph SDK and PostgreSQL tests are required to run), then schemathesis
 ci: lint core-purity doc-api sdk-env
-    ENTITLE_REQUIRE_SDK=1 {{just_executable()}} test
+    ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 {{just_executable()}} test
     {{just_executable()}} docs-check
+    {{just_executable()}} schemathesis
 
 # Build every fuzz target, then run each for FUZZ_SECONDS (default 20) from its seeds; fails on any crash
 fuzz-smoke:
@@ -94,7 +96,7 @@ fuzz-smoke:
       fi
     done
 
-# Fuzz one target (lifecycle, status_parse, table_json) for SECONDS, from fuzz/seeds into fuzz/corpus
+# Fuzz one target (lifecycle, status_parse, table_json, cancel_body, graph_wire, jwt) for SECONDS, from fuzz/seeds into fuzz/corpus
 fuzz TARGET SECONDS="600":
     #!/usr/bin/env bash
     set -euo pipefail
@@ -109,6 +111,12 @@ fuzz TARGET SECONDS="600":
 # Mutation testing of entitle-core and entitle-audit (config: .cargo/mutants.toml; extra args such as --iterate pass through)
 mutants *args:
     cargo mutants -p entitle-core -p entitle-audit {{args}}
+
+# Check `entitle serve --demo` against docs/openapi.yaml with schemathesis (pinned, in .venv-st); at least 1,000 requests
+schemathesis:
+    test -x .venv-st/bin/python || python3 -m venv .venv-st
+    .venv-st/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
+    python3 scripts/schemathesis.py
 
 # Loopback HTTP figures: entitle serve (create, get, cancel) next to a bare axum handler, with oha
 bench-http:
