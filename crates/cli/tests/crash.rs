@@ -19,36 +19,18 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use common::{
-    ADELE, APPROVAL_POLICY, Backend, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace,
+    ADELE, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace,
 };
 use entitle_store::SqliteStore;
 use reqwest::blocking::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
 /// How often the server is killed.
 const KILLS: usize = 20;
 /// Cancels acknowledged in a round before the kill.
 const ACKS_PER_ROUND: usize = 8;
 /// Concurrent clients.
 const CLIENTS: usize = 4;
-
-fn create(client: &Client, server: &Server, token: &str) -> String {
-    let response = client
-        .post(format!("{}/v1.0/{REQUESTS}", server.base))
-        .bearer_auth(token)
-        .json(&json!({
-            "requestType": "userAdd",
-            "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
-        }))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 /// The request's status and the number of cancel entries in its history.
 fn inspect(client: &Client, server: &Server, token: &str, id: &str) -> (String, usize) {
@@ -89,7 +71,7 @@ pub(crate) fn crash_proof(backend: &Backend, config: &Path) {
     let client = Client::new();
     let mut server = Server::start_on(backend, config);
     let pending: Vec<String> = (0..KILLS * ACKS_PER_ROUND * 3)
-        .map(|_| create(&client, &server, &adele))
+        .map(|_| create_pending(&client, &server.base, &adele))
         .collect();
     let queue = Arc::new(Mutex::new(pending.clone()));
     let mut acknowledged: BTreeSet<String> = BTreeSet::new();

@@ -17,14 +17,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use common::{
-    ADELE, ALEX, APPROVAL_POLICY, Backend, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace,
+    ADELE, ALEX, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace,
 };
 use entitle_core::{RequestStatus, TRANSITIONS, Transition};
 use entitle_testkit::PgCluster;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
 const APPROVALS: &str = "identityGovernance/entitlementManagement/accessPackageAssignmentApprovals";
 const REQUEST_COUNT: usize = 1_000;
 const CLIENTS: usize = 16;
@@ -146,18 +145,7 @@ fn create_targets(client: &Client, bases: &[String], tokens: &Tokens) -> Vec<Tar
     (0..REQUEST_COUNT)
         .map(|n| {
             let base = &bases[n % bases.len()];
-            let created: Value = client
-                .post(format!("{base}/v1.0/{REQUESTS}"))
-                .bearer_auth(&tokens.adele)
-                .json(&json!({
-                    "requestType": "userAdd",
-                    "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
-                }))
-                .send()
-                .unwrap()
-                .json()
-                .unwrap();
-            let id = created["id"].as_str().unwrap().to_owned();
+            let id = create_pending(client, base, &tokens.adele);
             let stages: Value = client
                 .get(format!("{base}/v1.0/{APPROVALS}/{id}/stages"))
                 .bearer_auth(&tokens.alex)

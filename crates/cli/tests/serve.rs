@@ -10,28 +10,9 @@
 
 mod common;
 
-use common::{ADELE, APPROVAL_POLICY, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace};
+use common::{ADELE, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
-
-const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
-
-fn create(client: &Client, server: &Server, token: &str) -> String {
-    let response = client
-        .post(format!("{}/{REQUESTS}", server.graph("v1.0")))
-        .bearer_auth(token)
-        .json(&json!({
-            "requestType": "userAdd",
-            "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
-        }))
-        .send()
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json::<Value>().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn status(client: &Client, server: &Server, token: &str, id: &str) -> String {
     let body: Value = client
@@ -50,7 +31,9 @@ fn acknowledged_cancels_survive_sigkill() {
     let adele = token(ADELE, REQUESTOR_SCOPES);
     let client = Client::new();
     let server = Server::start(&db, &config);
-    let ids: Vec<String> = (0..40).map(|_| create(&client, &server, &adele)).collect();
+    let ids: Vec<String> = (0..40)
+        .map(|_| create_pending(&client, &server.base, &adele))
+        .collect();
     let mut acknowledged = Vec::new();
     for id in &ids {
         let response = client

@@ -34,7 +34,6 @@ use postgres::{Client, Config, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::codec::{self, deadline_column, to_i64, to_json, to_u64, type_name, type_text};
-use crate::directory::Directory;
 use crate::history::HistoryEntry;
 use crate::store::{CallerFor, Query, Store, StoreError, Stored, TransitionError, Transitioned};
 
@@ -387,25 +386,6 @@ impl PostgresStore {
         Ok(problems.join("\n"))
     }
 
-    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let mut client = self.client()?;
-        let row = client.query_typed_opt(
-            "SELECT value FROM meta WHERE key = $1",
-            &[(&key, Type::TEXT)],
-        )?;
-        row.map(|row| column(&row, 0, "setting")).transpose()
-    }
-
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let mut client = self.client()?;
-        client.execute_typed(
-            "INSERT INTO meta (key, value) VALUES ($1, $2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[(&key, Type::TEXT), (&value, Type::TEXT)],
-        )?;
-        Ok(())
-    }
-
     /// One attempt at a transition: `Ok(None)` when the version changed between read and write.
     fn try_transition(
         client: &mut Client,
@@ -516,21 +496,23 @@ fn check_entry(row: &Row) -> Result<(), String> {
 }
 
 impl Store for PostgresStore {
-    fn directory(&self) -> Result<Directory, StoreError> {
-        codec::directory(self.meta("directory")?.as_deref())
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let mut client = self.client()?;
+        let row = client.query_typed_opt(
+            "SELECT value FROM meta WHERE key = $1",
+            &[(&key, Type::TEXT)],
+        )?;
+        row.map(|row| column(&row, 0, "setting")).transpose()
     }
 
-    fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
-        directory.check()?;
-        self.set_meta("directory", &to_json(directory)?)
-    }
-
-    fn clock_offset(&self) -> Result<u64, StoreError> {
-        codec::clock_offset(self.meta("clock_offset_ms")?.as_deref())
-    }
-
-    fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError> {
-        self.set_meta("clock_offset_ms", &offset_ms.to_string())
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let mut client = self.client()?;
+        client.execute_typed(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[(&key, Type::TEXT), (&value, Type::TEXT)],
+        )?;
+        Ok(())
     }
 
     fn create(

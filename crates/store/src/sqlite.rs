@@ -13,7 +13,6 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::codec::{self, deadline_column, to_i64, to_json, to_u64, type_name, type_text};
-use crate::directory::Directory;
 use crate::history::HistoryEntry;
 use crate::store::{CallerFor, Query, Store, StoreError, Stored, TransitionError, Transitioned};
 
@@ -152,8 +151,10 @@ impl SqliteStore {
         let connection = self.lock();
         Ok(connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
+}
 
-    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+impl Store for SqliteStore {
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let connection = self.lock();
         Ok(connection
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
@@ -162,7 +163,7 @@ impl SqliteStore {
             .optional()?)
     }
 
-    fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let connection = self.lock();
         connection.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -170,25 +171,6 @@ impl SqliteStore {
             [key, value],
         )?;
         Ok(())
-    }
-}
-
-impl Store for SqliteStore {
-    fn directory(&self) -> Result<Directory, StoreError> {
-        codec::directory(self.meta("directory")?.as_deref())
-    }
-
-    fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
-        directory.check()?;
-        self.set_meta("directory", &to_json(directory)?)
-    }
-
-    fn clock_offset(&self) -> Result<u64, StoreError> {
-        codec::clock_offset(self.meta("clock_offset_ms")?.as_deref())
-    }
-
-    fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError> {
-        self.set_meta("clock_offset_ms", &offset_ms.to_string())
     }
 
     fn create(

@@ -5,6 +5,7 @@ use entitle_core::{
 };
 use entitle_graph::{AssignmentRequest, RequestType};
 
+use crate::codec;
 use crate::directory::{Directory, DirectoryError};
 use crate::history::HistoryEntry;
 
@@ -92,32 +93,58 @@ pub enum TransitionError {
 /// the request's current stage), or says why the caller's expectation about it no longer holds.
 pub type CallerFor<'a> = &'a (dyn Fn(&AssignmentRequest) -> Result<Caller, String> + Sync);
 
+/// The setting holding the tenant directory.
+const DIRECTORY: &str = "directory";
+/// The setting holding the virtual clock's offset.
+const CLOCK_OFFSET: &str = "clock_offset_ms";
+
 /// Where entitle's server keeps its state. Implementations are safe to share between threads; every
 /// method is one atomic operation.
 pub trait Store: Send + Sync {
-    /// The tenant directory (empty until one is set).
+    /// A stored setting (the directory, the clock offset), if set.
     ///
     /// # Errors
     /// A storage failure.
-    fn directory(&self) -> Result<Directory, StoreError>;
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Writes a stored setting.
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+
+    /// The tenant directory (empty until one is set).
+    ///
+    /// # Errors
+    /// A storage failure, or a stored directory that cannot be read.
+    fn directory(&self) -> Result<Directory, StoreError> {
+        codec::directory(self.setting(DIRECTORY)?.as_deref())
+    }
 
     /// Replaces the tenant directory after checking it.
     ///
     /// # Errors
     /// An inconsistent directory, or a storage failure.
-    fn set_directory(&self, directory: &Directory) -> Result<(), StoreError>;
+    fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
+        directory.check()?;
+        self.set_setting(DIRECTORY, &codec::to_json(directory)?)
+    }
 
     /// How far the virtual clock has been advanced, in milliseconds.
     ///
     /// # Errors
-    /// A storage failure.
-    fn clock_offset(&self) -> Result<u64, StoreError>;
+    /// A storage failure, or a stored offset that is not a number.
+    fn clock_offset(&self) -> Result<u64, StoreError> {
+        codec::clock_offset(self.setting(CLOCK_OFFSET)?.as_deref())
+    }
 
     /// Sets how far the virtual clock has been advanced.
     ///
     /// # Errors
     /// A storage failure.
-    fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError>;
+    fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError> {
+        self.set_setting(CLOCK_OFFSET, &offset_ms.to_string())
+    }
 
     /// Inserts a new request with its `Submitted` history entry.
     ///

@@ -152,3 +152,29 @@ pub(crate) fn workspace() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let config = dir.path().join("tenant.json");
     (dir, db, config)
 }
+
+/// The v1.0 collection path of assignment requests, under a server's base URL.
+pub(crate) const REQUESTS: &str = "identityGovernance/entitlementManagement/assignmentRequests";
+
+/// Creates a `userAdd` request for Adele under the approval policy through `base` (it waits in
+/// `PendingApproval`), returning its id.
+pub(crate) fn create_pending(
+    client: &reqwest::blocking::Client,
+    base: &str,
+    token: &str,
+) -> String {
+    let response = client
+        .post(format!("{base}/v1.0/{REQUESTS}"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "requestType": "userAdd",
+            "assignment": {"targetId": ADELE, "assignmentPolicyId": APPROVAL_POLICY, "accessPackageId": PACKAGE}
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<serde_json::Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
