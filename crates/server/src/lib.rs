@@ -19,6 +19,7 @@ pub mod access;
 pub mod approvals;
 pub mod catalogue;
 pub mod clock;
+mod connections;
 pub mod control;
 pub mod demo;
 pub mod envelope;

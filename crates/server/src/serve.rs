@@ -9,11 +9,10 @@
 //! are bounded by the request timeout (`408`). Handlers see the peer address as
 //! `ConnectInfo<SocketAddr>`, as with axum's `into_make_service_with_connect_info`.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -25,10 +24,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
 use crate::clock::{Clock, ClockBase};
+use crate::connections::{Connections, is_connection_error};
 use crate::control::fire_due;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
@@ -184,71 +183,6 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
         control_api: options.control_api || options.demo,
         limits: options.limits(),
     }))
-}
-
-/// The connections open, overall and per peer address.
-#[derive(Debug)]
-struct Connections {
-    total: Arc<Semaphore>,
-    per_ip: Mutex<HashMap<IpAddr, usize>>,
-    max_per_ip: usize,
-}
-
-/// One open connection's place, given back when the connection ends.
-struct Slot {
-    connections: Arc<Connections>,
-    ip: IpAddr,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Connections {
-    fn new(limits: &Limits) -> Arc<Self> {
-        Arc::new(Self {
-            total: Arc::new(Semaphore::new(limits.max_connections.max(1))),
-            per_ip: Mutex::new(HashMap::new()),
-            max_per_ip: limits.max_connections_per_ip.max(1),
-        })
-    }
-
-    /// A place for a connection from `ip`, holding `permit`; `None` when `ip` has too many.
-    fn admit(self: &Arc<Self>, ip: IpAddr, permit: OwnedSemaphorePermit) -> Option<Slot> {
-        let mut per_ip = self.per_ip.lock().unwrap_or_else(PoisonError::into_inner);
-        let open = per_ip.entry(ip).or_default();
-        if *open >= self.max_per_ip {
-            return None;
-        }
-        *open += 1;
-        Some(Slot {
-            connections: Arc::clone(self),
-            ip,
-            _permit: permit,
-        })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut per_ip = self
-            .connections
-            .per_ip
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(open) = per_ip.get_mut(&self.ip) {
-            *open = open.saturating_sub(1);
-            if *open == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
-    }
-}
-
-/// Whether an accept error concerns only the connection being accepted.
-fn is_connection_error(error: &std::io::Error) -> bool {
-    use std::io::ErrorKind;
-    matches!(
-        error.kind(),
-        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
-    )
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
