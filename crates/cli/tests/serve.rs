@@ -10,7 +10,9 @@
 
 mod common;
 
-use common::{ADELE, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace};
+use common::{
+    ADELE, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace,
+};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -98,4 +100,61 @@ fn a_restart_keeps_the_virtual_clock() {
         .json()
         .unwrap();
     assert_eq!(clock["now"], "2026-01-04T00:00:00.000Z");
+}
+
+#[test]
+fn production_mode_checks_tokens_against_a_jwks_file_with_issuer_and_audience() {
+    let (dir, db, config) = workspace();
+    let jwks = dir.path().join("keys.json");
+    std::fs::write(&jwks, entitle_auth::DEMO_JWKS).unwrap();
+    let jwks = jwks.to_str().unwrap().to_owned();
+    let strict = |issuer: &str| {
+        Server::start_with(
+            &Backend::Sqlite(db.clone()),
+            &config,
+            &[
+                "--jwks",
+                &jwks,
+                "--issuer",
+                issuer,
+                "--audience",
+                entitle_auth::DEMO_AUDIENCE,
+            ],
+        )
+    };
+    let client = Client::new();
+    let adele = token(ADELE, REQUESTOR_SCOPES);
+    let server = strict(entitle_auth::DEMO_ISSUER);
+    let id = create_pending(&client, &server.base, &adele);
+    assert_eq!(status(&client, &server, &adele, &id), "PendingApproval");
+    // No control API without `--demo` or `--control-api`.
+    let control = client
+        .get(format!("{}/_entitle/clock", server.base))
+        .send()
+        .unwrap();
+    assert_eq!(control.status(), 404);
+    server.kill();
+    // The same key, but another issuer: every token is refused.
+    let server = strict("https://login.microsoftonline.com/contoso/v2.0");
+    let refused = client
+        .get(format!("{}/{REQUESTS}/{id}", server.graph("v1.0")))
+        .bearer_auth(&adele)
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: Value = refused.json().unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+}
+
+#[test]
+fn without_demo_or_jwks_the_server_refuses_to_start() {
+    let (_dir, db, _config) = workspace();
+    let output = common::entitle()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--demo"), "{stderr}");
 }

@@ -75,20 +75,21 @@ impl Server {
         Self::start_on(&Backend::Sqlite(db.to_path_buf()), config)
     }
 
-    /// Starts `entitle serve` on `backend` with the test tenant written to `config`.
+    /// Starts `entitle serve --demo` on `backend` with the test tenant written to `config`.
     pub(crate) fn start_on(backend: &Backend, config: &Path) -> Self {
+        Self::start_with(backend, config, &["--demo"])
+    }
+
+    /// Starts `entitle serve` on `backend` with the test tenant written to `config` and `auth` (the
+    /// flags that choose how tokens are checked).
+    pub(crate) fn start_with(backend: &Backend, config: &Path, auth: &[&str]) -> Self {
         if !config.exists() {
             std::fs::write(config, directory_json()).unwrap();
         }
         let mut command = entitle();
-        command.args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--frozen-clock",
-            START,
-        ]);
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--frozen-clock", START])
+            .args(auth);
         match backend {
             Backend::Sqlite(db) => command.arg("--db").arg(db),
             Backend::Postgres(url) => command.arg("--database-url").arg(url),
