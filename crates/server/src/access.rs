@@ -5,8 +5,9 @@
 
 use axum::http::{HeaderMap, header};
 use entitle_auth::Identity;
-use entitle_core::{Caller, Permission, Principal, RequestStatus, Role};
+use entitle_core::{Caller, Permission, Principal, RequestStatus, Role, Roles, SubjectId};
 use entitle_graph::AssignmentRequest;
+use entitle_graph::RequestType;
 use entitle_store::Directory;
 
 use crate::error::{ApiError, ErrorCode};
@@ -95,19 +96,35 @@ pub fn may_filter_by_current_user(identity: &Identity) -> Result<(), ApiError> {
     }
 }
 
-/// Creating a request: a user asking for themselves with `SubjectAccess.ReadWrite`, or
-/// `ReadWrite.All` (delegated or application). Personal accounts are refused.
+/// Creating a request. `userAdd` is a work or school user asking for themselves, with
+/// `SubjectAccess.ReadWrite` or `ReadWrite.All`. `adminAdd` assigns someone: an application with
+/// `ReadWrite.All`, or a user with `ReadWrite.All` holding an administrator role (`roles`: their
+/// catalog roles for the package and their directory roles). Personal accounts are refused.
 ///
 /// # Errors
 /// `403 accessDenied`.
-pub fn may_create(identity: &Identity, target_is_self: bool) -> Result<(), ApiError> {
-    let allowed = match identity.principal {
-        Principal::WorkOrSchoolUser => {
-            has(identity, Permission::ReadWriteAll)
-                || (target_is_self && has(identity, Permission::SubjectAccessReadWrite))
+pub fn may_create(
+    identity: &Identity,
+    request_type: RequestType,
+    target: SubjectId,
+    roles: Roles,
+) -> Result<(), ApiError> {
+    let user = identity.principal == Principal::WorkOrSchoolUser;
+    let allowed = match request_type {
+        RequestType::UserAdd => {
+            user && target == identity.id
+                && (has(identity, Permission::SubjectAccessReadWrite)
+                    || has(identity, Permission::ReadWriteAll))
         }
-        Principal::Application => has(identity, Permission::ReadWriteAll),
-        Principal::PersonalAccount | Principal::System => false,
+        RequestType::AdminAdd => match identity.principal {
+            Principal::Application => has(identity, Permission::ReadWriteAll),
+            Principal::WorkOrSchoolUser => {
+                has(identity, Permission::ReadWriteAll)
+                    && Role::ADMINISTRATOR.iter().any(|role| roles.contains(*role))
+            }
+            Principal::PersonalAccount | Principal::System => false,
+        },
+        _ => false,
     };
     if allowed {
         Ok(())

@@ -594,7 +594,7 @@ fn plant(
         },
         justification: record.justification.clone(),
     };
-    store.create(&record, &entry)?;
+    store.create(&record, &[entry])?;
     for &(kind, actor, ago) in seed.steps {
         let identity = identity(actor);
         let caller = |record: &AssignmentRequest| -> Result<Caller, String> {

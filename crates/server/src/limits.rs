@@ -19,19 +19,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use entitle_auth::Verifier;
 use entitle_core::SubjectId;
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ErrorCode};
 
 /// The path exempt from the rate and in-flight limits.
 const LIVENESS: &str = "/healthz";
-/// The longest bearer token whose payload is decoded for bucketing.
-const MAX_TOKEN: usize = 16 * 1024;
 /// `Retry-After` of a `503` answered because too many requests are in flight, in seconds.
 const BUSY_RETRY_AFTER: u64 = 1;
 
@@ -179,46 +177,18 @@ pub enum ClientKey {
     Unknown,
 }
 
-/// Decodes unpadded (or padded) base64url.
-fn base64url(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for byte in text.trim_end_matches('=').bytes() {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
-        }
-    }
-    Some(out)
-}
-
-/// The `oid` claim of a bearer token, read without verifying the token.
-fn token_subject(headers: &HeaderMap) -> Option<SubjectId> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.len() > MAX_TOKEN {
-        return None;
-    }
-    let payload = token.trim().split('.').nth(1)?;
-    let claims: Value = serde_json::from_slice(&base64url(payload)?).ok()?;
-    SubjectId::parse(claims.get("oid")?.as_str()?).ok()
-}
-
-/// The bucket `request` draws from: its token's `oid`, else its peer's address.
-pub fn client_key(request: &Request) -> ClientKey {
-    if let Some(subject) = token_subject(request.headers()) {
-        return ClientKey::Subject(subject);
+/// The bucket `request` draws from: the `oid` of its token when `verifier` accepts the token, else
+/// its peer's address (so a forged token can neither drain another client's bucket nor escape its
+/// own).
+pub fn client_key(request: &Request, verifier: &Verifier) -> ClientKey {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    if authorization.is_some()
+        && let Ok(identity) = verifier.verify(authorization)
+    {
+        return ClientKey::Subject(identity.id);
     }
     request
         .extensions()
@@ -321,14 +291,16 @@ fn with_retry_after(error: ApiError, seconds: u64) -> Response {
 #[derive(Debug)]
 pub struct Guards {
     limiter: Option<RateLimiter>,
+    verifier: Verifier,
     in_flight: Arc<Semaphore>,
 }
 
 impl Guards {
-    /// The guards for `limits`.
-    pub fn new(limits: &Limits) -> Self {
+    /// The guards for `limits`; `verifier` tells which tokens name their client.
+    pub fn new(limits: &Limits, verifier: Verifier) -> Self {
         Self {
             limiter: RateLimiter::new(limits),
+            verifier,
             in_flight: Arc::new(Semaphore::new(limits.max_in_flight.max(1))),
         }
     }
@@ -342,7 +314,7 @@ pub async fn rate_limit(
 ) -> Response {
     if let Some(limiter) = &guards.limiter
         && request.uri().path() != LIVENESS
-        && let Err(wait) = limiter.check(client_key(&request))
+        && let Err(wait) = limiter.check(client_key(&request, &guards.verifier))
     {
         let seconds = retry_seconds(wait);
         return with_retry_after(
@@ -455,51 +427,42 @@ mod tests {
     }
 
     #[test]
-    fn the_bucket_is_the_tokens_oid_else_the_peer() {
-        let payload = r#"{"oid":"00000000-0000-4000-8000-00000000a001","tid":"x"}"#;
-        let encoded: String = {
-            // base64url without padding, by hand, to check the decoder against a known input.
-            const ALPHABET: &[u8; 64] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-            let bytes = payload.as_bytes();
-            let mut out = String::new();
-            for chunk in bytes.chunks(3) {
-                let b = [
-                    chunk[0],
-                    chunk.get(1).copied().unwrap_or(0),
-                    chunk.get(2).copied().unwrap_or(0),
-                ];
-                let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-                for i in 0..=chunk.len() {
-                    out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-                }
-            }
-            out
-        };
-        assert_eq!(base64url(&encoded).unwrap(), payload.as_bytes());
+    fn the_bucket_is_a_verified_tokens_oid_else_the_peer() {
+        let verifier = Verifier::demo().unwrap();
+        let adele = SubjectId::parse("00000000-0000-4000-8000-00000000a001").unwrap();
+        let token = entitle_auth::mint_demo(&entitle_auth::TokenRequest {
+            oid: adele,
+            scopes: vec![],
+            wids: vec![],
+            app: false,
+            tenant: None,
+            issued_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            lifetime_seconds: 3600,
+        })
+        .unwrap();
         let mut request = Request::new(axum::body::Body::empty());
         request
             .extensions_mut()
             .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 9], 4000))));
-        assert_eq!(
-            client_key(&request),
-            ClientKey::Peer(IpAddr::from([127, 0, 0, 9]))
-        );
+        let peer = ClientKey::Peer(IpAddr::from([127, 0, 0, 9]));
+        assert_eq!(client_key(&request, &verifier), peer);
         request.headers_mut().insert(
             header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("Bearer e30.{encoded}.sig")).unwrap(),
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
         );
-        assert_eq!(
-            client_key(&request),
-            ClientKey::Subject(SubjectId::parse("00000000-0000-4000-8000-00000000a001").unwrap())
-        );
+        assert_eq!(client_key(&request, &verifier), ClientKey::Subject(adele));
+        // A token whose signature does not verify names no one: its claims are not trusted.
+        let (head, _) = token.rsplit_once('.').unwrap();
         request.headers_mut().insert(
             header::AUTHORIZATION,
-            HeaderValue::from_static("Bearer not-a-token"),
+            HeaderValue::from_str(&format!("Bearer {head}.forged")).unwrap(),
         );
-        assert!(matches!(client_key(&request), ClientKey::Peer(_)));
+        assert_eq!(client_key(&request, &verifier), peer);
         assert_eq!(
-            client_key(&Request::new(axum::body::Body::empty())),
+            client_key(&Request::new(axum::body::Body::empty()), &verifier),
             ClientKey::Unknown
         );
     }

@@ -8,7 +8,9 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
-use entitle_core::{ActionKind, ApiVersion, Caller, RequestId, RequestStatus, SubjectId};
+use entitle_core::{
+    Action, ActionKind, ApiVersion, Caller, RequestId, RequestStatus, Roles, SubjectId,
+};
 use entitle_graph::{AssignmentRequest, EnumPolicy, RequestType, check_cancel_body, datetime};
 use entitle_store::{Event, HistoryEntry, Query as StoreQuery, Stored};
 use serde::Deserialize;
@@ -194,7 +196,12 @@ fn submission(
         Some(text) => SubjectId::parse(&text).map_err(|e| invalid(e.to_string()))?,
         None => identity.id,
     };
-    access::may_create(identity, target == identity.id)?;
+    let roles = state
+        .directory
+        .catalog_roles(identity.id, &package_id)
+        .iter()
+        .fold(identity.directory_roles, Roles::with);
+    access::may_create(identity, request_type, target, roles)?;
     let schedule = input.schedule.unwrap_or_default();
     let starts_at = parse_time(
         schedule.start_date_time.as_deref(),
@@ -254,9 +261,33 @@ pub async fn create(
         },
         justification: record.justification.clone(),
     };
-    let created = record.clone();
+    // The service processes the request at once, as the policy decides; the submission and that
+    // first step are stored together, so no request is left unprocessed. The answer shows the
+    // request as submitted.
+    let system = Caller::system();
+    let mut history = vec![entry];
+    let mut stored = record.clone();
+    match record
+        .request
+        .apply(&Action::new(ActionKind::Process, system), now)
+    {
+        Ok(step) => {
+            stored.request = step.request;
+            history.push(HistoryEntry::of_step(
+                &step,
+                system.id,
+                system.principal,
+                0,
+                None,
+            ));
+        }
+        Err(rejection) => {
+            tracing::warn!(%id, %rejection, "a new request could not be processed");
+        }
+    }
+    let processed_to = stored.request.status;
     state
-        .blocking(move |store| store.create(&created, &entry))
+        .blocking(move |store| store.create(&stored, &history))
         .await?;
     state.metrics.increment(
         "entitle_transitions_total",
@@ -266,9 +297,15 @@ pub async fn create(
             ("to", core.status.as_str().to_owned()),
         ],
     );
-    // The service processes the request at once; the answer shows it as submitted.
-    if let Err(error) = system_action(&state, id, ActionKind::Process, now).await {
-        tracing::warn!(%id, code = error.code.as_str(), "processing a new request failed");
+    if processed_to != core.status {
+        state.metrics.increment(
+            "entitle_transitions_total",
+            vec![
+                ("action", ActionKind::Process.as_str().to_owned()),
+                ("from", core.status.as_str().to_owned()),
+                ("to", processed_to.as_str().to_owned()),
+            ],
+        );
     }
     let body = render(&state, api, policy, &record, &Options::default());
     Ok(wire::json(StatusCode::CREATED, policy, &body))

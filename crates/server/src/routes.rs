@@ -260,7 +260,7 @@ pub fn router(state: AppState) -> Router {
         }
         app = app.route(&row.path, methods);
     }
-    let guards = Arc::new(Guards::new(&state.limits));
+    let guards = Arc::new(Guards::new(&state.limits, state.verifier.clone()));
     app.layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&guards),

@@ -438,12 +438,30 @@ async fn create_checks_who_may_ask_for_whom() {
         .post_request(ApiVersion::V1, &alice(), &for_carol)
         .await;
     expect_error(response, StatusCode::FORBIDDEN, "accessDenied").await;
-    for body in [admin_add, create_body(ApiVersion::V1, DIRECT)] {
+    for body in [admin_add.clone(), create_body(ApiVersion::V1, DIRECT)] {
         let response = server
             .post_request(ApiVersion::V1, &personal(), &body)
             .await;
         expect_error(response, StatusCode::FORBIDDEN, "accessDenied").await;
     }
+    // `adminAdd` needs an administrator role, not just a permission: the requestor cannot assign
+    // herself directly, nor can a ReadWrite.All user without a role in the catalog.
+    for token in [alice(), bob()] {
+        let response = server
+            .post_request(ApiVersion::V1, &token, &admin_add)
+            .await;
+        expect_error(response, StatusCode::FORBIDDEN, "accessDenied").await;
+    }
+    // `userAdd` is always for the caller, whatever the caller's permissions; applications use
+    // `adminAdd`.
+    let response = server
+        .post_request(ApiVersion::V1, &manager(), &for_carol)
+        .await;
+    expect_error(response, StatusCode::FORBIDDEN, "accessDenied").await;
+    let response = server
+        .post_request(ApiVersion::V1, &app(), &admin_add)
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
 }
 
 // ---------------------------------------------------------------------------------------------

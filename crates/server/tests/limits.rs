@@ -224,10 +224,13 @@ async fn requests_past_the_in_flight_limit_are_shed_with_503() {
     // The in-flight guard of the real router, around handlers a test can hold.
     let entered = Arc::new(Notify::new());
     let release = Arc::new(Notify::new());
-    let guards = Arc::new(Guards::new(&Limits {
-        max_in_flight: 1,
-        ..Limits::default()
-    }));
+    let guards = Arc::new(Guards::new(
+        &Limits {
+            max_in_flight: 1,
+            ..Limits::default()
+        },
+        entitle_auth::Verifier::demo().unwrap(),
+    ));
     let slow = {
         let (entered, release) = (Arc::clone(&entered), Arc::clone(&release));
         move || async move {

@@ -518,8 +518,12 @@ impl Store for PostgresStore {
     fn create(
         &self,
         record: &AssignmentRequest,
-        entry: &HistoryEntry,
+        history: &[HistoryEntry],
     ) -> Result<Stored, StoreError> {
+        let entries = history
+            .iter()
+            .map(to_json)
+            .collect::<Result<Vec<String>, StoreError>>()?;
         let id = record.request.id;
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
@@ -532,7 +536,10 @@ impl Store for PostgresStore {
                  ON CONFLICT (id) DO NOTHING
                  RETURNING seq, id
              ), logged AS (
-                 INSERT INTO history (request_id, body) SELECT id, $8 FROM inserted
+                 INSERT INTO history (request_id, body)
+                 SELECT inserted.id, entry.body
+                 FROM inserted, unnest($8::text[]) WITH ORDINALITY AS entry(body, position)
+                 ORDER BY entry.position
              )
              SELECT seq FROM inserted",
             &[
@@ -543,7 +550,7 @@ impl Store for PostgresStore {
                 (&record.target_id.to_string(), Type::TEXT),
                 (&deadline_column(record), Type::INT8),
                 (&to_json(record)?, Type::TEXT),
-                (&to_json(entry)?, Type::TEXT),
+                (&entries, Type::TEXT_ARRAY),
             ],
         )?;
         let Some(inserted) = inserted else {

@@ -176,7 +176,7 @@ impl Store for SqliteStore {
     fn create(
         &self,
         record: &AssignmentRequest,
-        entry: &HistoryEntry,
+        history: &[HistoryEntry],
     ) -> Result<Stored, StoreError> {
         let mut connection = self.lock();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -198,7 +198,9 @@ impl Store for SqliteStore {
             return Err(StoreError::Duplicate(id));
         }
         let seq = to_u64(tx.last_insert_rowid());
-        append(&tx, entry)?;
+        for entry in history {
+            append(&tx, entry)?;
+        }
         tx.commit()?;
         Ok(Stored {
             record: record.clone(),

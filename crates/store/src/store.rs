@@ -146,14 +146,16 @@ pub trait Store: Send + Sync {
         self.set_setting(CLOCK_OFFSET, &offset_ms.to_string())
     }
 
-    /// Inserts a new request with its `Submitted` history entry.
+    /// Inserts a new request, as `record` says it is now, with its history so far (its `Submitted`
+    /// entry, then the entries of any step the core took on it before it was stored, such as the
+    /// service's `process`), in one transaction.
     ///
     /// # Errors
     /// [`StoreError::Duplicate`] when the id exists, or a storage failure.
     fn create(
         &self,
         record: &AssignmentRequest,
-        entry: &HistoryEntry,
+        history: &[HistoryEntry],
     ) -> Result<Stored, StoreError>;
 
     /// The request with this id.

@@ -137,6 +137,7 @@ macro_rules! conformance {
 
             conformance!(@store $fresh;
                 create_then_get_returns_the_record_at_version_1,
+                a_create_stores_the_steps_taken_before_it_in_order,
                 a_duplicate_create_is_refused_and_changes_nothing,
                 an_unknown_id_is_absent_everywhere,
                 a_transition_applies_the_core_decision,
@@ -271,7 +272,7 @@ fn deleted(stored: &Stored, at: Timestamp) -> HistoryEntry {
 }
 
 fn create(store: &dyn Store, record: &AssignmentRequest) -> Stored {
-    store.create(record, &submitted(record)).unwrap()
+    store.create(record, &[submitted(record)]).unwrap()
 }
 
 fn system() -> Caller {
@@ -460,6 +461,30 @@ fn create_then_get_returns_the_record_at_version_1(store: &dyn Store) {
     assert_eq!(store.history(id).unwrap(), history);
 }
 
+fn a_create_stores_the_steps_taken_before_it_in_order(store: &dyn Store) {
+    let submitted_record = draft(1, approval(1, None));
+    let step = submitted_record
+        .request
+        .apply(
+            &entitle_core::Action::by_system(ActionKind::Process),
+            submitted_record.request.created_at,
+        )
+        .unwrap();
+    let mut processed = submitted_record.clone();
+    processed.request = step.request;
+    let process = HistoryEntry::of_step(&step, entitle_core::Caller::system().id, Principal::System, 0, None);
+    let created = store
+        .create(&processed, &[submitted(&submitted_record), process.clone()])
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert_eq!(created.record.request.status, RequestStatus::PendingApproval);
+    let history = store.history(processed.request.id).unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(history[0].seq < history[1].seq);
+    assert_eq!(history[0].status_after(), Some(RequestStatus::Accepted));
+    assert_eq!(HistoryEntry { seq: 0, ..history[1].clone() }, process);
+}
+
 fn a_duplicate_create_is_refused_and_changes_nothing(store: &dyn Store) {
     let record = draft(1, Policy::default());
     let id = record.request.id;
@@ -468,7 +493,7 @@ fn a_duplicate_create_is_refused_and_changes_nothing(store: &dyn Store) {
 
     let mut again = draft_by(1, OTHER_REQUESTOR, approval(1, None));
     again.justification = Some("the same id again".into());
-    match store.create(&again, &submitted(&again)) {
+    match store.create(&again, &[submitted(&again)]) {
         Err(StoreError::Duplicate(duplicate)) => assert_eq!(duplicate, id),
         other => panic!("expected Duplicate, got {other:?}"),
     }
@@ -1494,7 +1519,7 @@ fn concurrent_creates_of_one_id_have_one_winner(database: &dyn Database) {
                 record.justification = Some(format!("thread {thread}"));
                 barrier.wait();
                 store
-                    .create(&record, &submitted(&record))
+                    .create(&record, &[submitted(&record)])
                     .map(|stored| (thread, stored))
             })
         })
