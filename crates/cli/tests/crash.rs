@@ -65,8 +65,9 @@ fn inspect(client: &Client, server: &Server, token: &str, id: &str) -> (String, 
     (status, cancels)
 }
 
-/// Runs the kill-and-restart rounds on `backend`.
-pub(crate) fn crash_proof(backend: &Backend, config: &Path) {
+/// Runs the kill-and-restart rounds on `backend`; `integrity` reports the store's own check (`ok`),
+/// run after every restart.
+pub(crate) fn crash_proof(backend: &Backend, config: &Path, integrity: &dyn Fn() -> String) {
     let adele = token(ADELE, REQUESTOR_SCOPES);
     let client = Client::new();
     let mut server = Server::start_on(backend, config);
@@ -117,6 +118,7 @@ pub(crate) fn crash_proof(backend: &Backend, config: &Path) {
         }
         acknowledged.extend(acked.try_iter());
         server = Server::start_on(backend, config);
+        assert_eq!(integrity(), "ok", "round {round}");
         for id in &acknowledged {
             assert_eq!(
                 inspect(&client, &server, &adele, id),
@@ -141,11 +143,8 @@ pub(crate) fn crash_proof(backend: &Backend, config: &Path) {
 #[test]
 fn sqlite_keeps_every_acknowledged_cancel_across_twenty_kills() {
     let (_dir, db, config) = workspace();
-    crash_proof(&Backend::Sqlite(db.clone()), &config);
-    assert_eq!(
-        SqliteStore::open(&db).unwrap().integrity_check().unwrap(),
-        "ok"
-    );
+    let integrity = || SqliteStore::open(&db).unwrap().integrity_check().unwrap();
+    crash_proof(&Backend::Sqlite(db.clone()), &config, &integrity);
 }
 
 #[test]
@@ -155,7 +154,11 @@ fn postgresql_keeps_every_acknowledged_cancel_across_twenty_kills() {
     };
     let url = cluster.create_database("crash").unwrap();
     let (_dir, _db, config) = workspace();
-    crash_proof(&Backend::Postgres(url.clone()), &config);
-    let store = entitle_store::PostgresStore::connect(&url, 1).unwrap();
-    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let integrity = || {
+        entitle_store::PostgresStore::connect(&url, 1)
+            .unwrap()
+            .integrity_check()
+            .unwrap()
+    };
+    crash_proof(&Backend::Postgres(url.clone()), &config, &integrity);
 }

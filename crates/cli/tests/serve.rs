@@ -158,3 +158,47 @@ fn without_demo_or_jwks_the_server_refuses_to_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--demo"), "{stderr}");
 }
+
+#[test]
+fn sigterm_finishes_in_flight_work_and_exits_cleanly() {
+    let (_dir, db, config) = workspace();
+    let adele = token(ADELE, REQUESTOR_SCOPES);
+    let client = Client::new();
+    let server = Server::start(&db, &config);
+    let ids: Vec<String> = (0..60)
+        .map(|_| create_pending(&client, &server.base, &adele))
+        .collect();
+    let base = server.base.clone();
+    let (acks, acked) = std::sync::mpsc::channel::<String>();
+    let worker = {
+        let ids = ids.clone();
+        let adele = adele.clone();
+        std::thread::spawn(move || {
+            let client = Client::new();
+            for id in ids {
+                let Ok(response) = client
+                    .post(format!("{base}/v1.0/{REQUESTS}/{id}/cancel"))
+                    .bearer_auth(&adele)
+                    .send()
+                else {
+                    return;
+                };
+                if response.status() == 200 && acks.send(id).is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    // Terminate while the client is still cancelling.
+    let first = acked.recv().unwrap();
+    assert!(
+        server.terminate(),
+        "the server did not exit cleanly on SIGTERM"
+    );
+    worker.join().unwrap();
+    let acknowledged: Vec<String> = std::iter::once(first).chain(acked.try_iter()).collect();
+    let server = Server::start(&db, &config);
+    for id in &acknowledged {
+        assert_eq!(status(&client, &server, &adele, id), "Canceled", "{id}");
+    }
+}

@@ -472,17 +472,32 @@ fn a_create_stores_the_steps_taken_before_it_in_order(store: &dyn Store) {
         .unwrap();
     let mut processed = submitted_record.clone();
     processed.request = step.request;
-    let process = HistoryEntry::of_step(&step, entitle_core::Caller::system().id, Principal::System, 0, None);
+    let process = HistoryEntry::of_step(
+        &step,
+        entitle_core::Caller::system().id,
+        Principal::System,
+        0,
+        None,
+    );
     let created = store
         .create(&processed, &[submitted(&submitted_record), process.clone()])
         .unwrap();
     assert_eq!(created.version, 1);
-    assert_eq!(created.record.request.status, RequestStatus::PendingApproval);
+    assert_eq!(
+        created.record.request.status,
+        RequestStatus::PendingApproval
+    );
     let history = store.history(processed.request.id).unwrap();
     assert_eq!(history.len(), 2);
     assert!(history[0].seq < history[1].seq);
     assert_eq!(history[0].status_after(), Some(RequestStatus::Accepted));
-    assert_eq!(HistoryEntry { seq: 0, ..history[1].clone() }, process);
+    assert_eq!(
+        HistoryEntry {
+            seq: 0,
+            ..history[1].clone()
+        },
+        process
+    );
 }
 
 fn a_duplicate_create_is_refused_and_changes_nothing(store: &dyn Store) {

@@ -119,6 +119,14 @@ impl Server {
         self.child.wait().unwrap();
     }
 
+    /// Sends SIGTERM and waits for the process; returns whether it exited successfully.
+    pub(crate) fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        self.child.wait().unwrap().success()
+    }
+
     /// The Graph base URL of an API version (`v1.0` or `beta`).
     pub(crate) fn graph(&self, api: &str) -> String {
         format!("{}/{api}", self.base)
