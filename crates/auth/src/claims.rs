@@ -20,6 +20,9 @@ const APP_TOKEN_TYPE: &str = "app";
 /// The entitle-relevant claims of an access token.
 #[derive(Debug, Deserialize)]
 pub(crate) struct TokenClaims {
+    /// When the token expires, in Unix seconds (required and validated by jsonwebtoken first).
+    #[serde(default)]
+    pub(crate) exp: u64,
     /// The caller's object id.
     oid: Option<String>,
     /// The caller's tenant.

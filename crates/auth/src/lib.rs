@@ -27,6 +27,7 @@
 //! first.
 
 mod bearer;
+mod cache;
 mod claims;
 mod demo;
 mod error;

@@ -3,6 +3,7 @@
 use jsonwebtoken::{Algorithm, Validation};
 
 use crate::bearer;
+use crate::cache::VerifiedTokens;
 use crate::claims::TokenClaims;
 use crate::demo::{DEMO_AUDIENCE, DEMO_ISSUER, DEMO_JWKS};
 use crate::error::AuthError;
@@ -21,11 +22,12 @@ const ALGORITHM: Algorithm = Algorithm::RS256;
 
 /// Checks bearer tokens against trusted keys, one issuer and its accepted audiences.
 ///
-/// Build it once and share it: verifying does not change it.
+/// Build it once and share it: clones share one cache of tokens already verified (see `cache.rs`).
 #[derive(Clone, Debug)]
 pub struct Verifier {
     keys: KeySet,
     validation: Validation,
+    verified: VerifiedTokens,
 }
 
 impl Verifier {
@@ -67,7 +69,11 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.set_issuer(&[issuer]);
         validation.set_audience(audiences);
-        Ok(Self { keys, validation })
+        Ok(Self {
+            keys,
+            validation,
+            verified: VerifiedTokens::default(),
+        })
     }
 
     /// Verifies the value of an Authorization header (`Bearer <jwt>`, scheme case-insensitive).
@@ -81,6 +87,9 @@ impl Verifier {
     /// [rejections](AuthError::is_rejection).
     pub fn verify(&self, authorization: Option<&str>) -> Result<Identity, AuthError> {
         let token = bearer::token(authorization)?;
+        if let Some(identity) = self.verified.get(token) {
+            return Ok(identity);
+        }
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::MalformedToken)?;
         if header.alg != ALGORITHM {
             return Err(AuthError::UnsupportedAlgorithm {
@@ -95,6 +104,9 @@ impl Verifier {
         provider::ensure();
         let data = jsonwebtoken::decode::<TokenClaims>(token, key, &self.validation)
             .map_err(|error| AuthError::from_validation(&error))?;
-        data.claims.identity()
+        let valid_until = data.claims.exp.saturating_add(LEEWAY_SECONDS);
+        let identity = data.claims.identity()?;
+        self.verified.insert(token, &identity, valid_until);
+        Ok(identity)
     }
 }

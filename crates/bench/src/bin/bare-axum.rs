@@ -1,4 +1,4 @@
-//! A bare axum server that answers `GET /` with `200 OK`: the baseline `just bench-http` measures
+//! A bare axum server that answers `GET /` and `POST /` with `200 OK`: the baseline `just bench-http` measures
 //! `entitle serve` against, in the same run, on the same machine.
 
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ async fn main() -> ExitCode {
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:0".to_owned());
-    let app = Router::new().route("/", get(|| async { "OK" }));
+    let app = Router::new().route("/", get(|| async { "OK" }).post(|| async { "OK" }));
     let listener = match tokio::net::TcpListener::bind(&address).await {
         Ok(listener) => listener,
         Err(error) => {
