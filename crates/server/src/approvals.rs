@@ -54,8 +54,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::access::{self, caller_for, identify};
+use crate::actions::transition;
 use crate::error::{ApiError, ErrorCode};
-use crate::requests::transition;
 use crate::state::AppState;
 use crate::wire;
 
@@ -371,17 +371,13 @@ struct ReviewBody {
     justification: Option<String>,
 }
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
-
 /// The action and justification of a review body.
 fn parse_review(body: &[u8]) -> Result<(ActionKind, Option<String>), ApiError> {
     let input: ReviewBody = wire::json_object(body)
-        .map_err(|error| invalid(format!("malformed request body: {error}")))?;
+        .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))?;
     let result = input
         .review_result
-        .ok_or_else(|| invalid("`reviewResult` is required"))?;
+        .ok_or_else(|| ApiError::invalid("`reviewResult` is required"))?;
     // The update example sends `Approve`/`Deny`; the property's description lists `Approved`/`Denied`.
     let kind = if ["approve", "approved"]
         .iter()
@@ -394,7 +390,7 @@ fn parse_review(body: &[u8]) -> Result<(ActionKind, Option<String>), ApiError> {
     {
         ActionKind::Deny
     } else {
-        return Err(invalid(format!(
+        return Err(ApiError::invalid(format!(
             "`reviewResult` must be `Approve` or `Deny`, not `{result}`"
         )));
     };

@@ -13,8 +13,8 @@ use entitle_graph::datetime;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::actions::{system_action, transition};
 use crate::error::{ApiError, ErrorCode};
-use crate::requests::{system_action, transition};
 use crate::state::AppState;
 use crate::wire;
 
@@ -29,10 +29,6 @@ const LATEST: Timestamp = Timestamp(253_402_300_799_999);
 /// The most timed actions one sweep fires (a guard against a request that never settles).
 const MAX_FIRED: usize = 10_000;
 
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
-
 fn parse_json<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: &[u8],
@@ -43,7 +39,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(
             "the body must be `application/json`",
         ));
     }
-    wire::json_object(body).map_err(|error| invalid(format!("malformed request body: {error}")))
+    wire::json_object(body)
+        .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))
 }
 
 #[derive(Deserialize)]
@@ -66,7 +63,7 @@ fn performer(kind: ActionKind) -> Result<Caller, ApiError> {
         A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => {
             Ok(Caller::application(EXTENSION_APP_ID).with_permission(Permission::ReadWriteAll))
         }
-        A::Approve | A::Deny | A::Reprocess | A::Cancel => Err(invalid(format!(
+        A::Approve | A::Deny | A::Reprocess | A::Cancel => Err(ApiError::invalid(format!(
             "`{kind}` is a client action: use the Graph API, not the control API"
         ))),
     }
@@ -95,7 +92,7 @@ pub async fn post_event(
 ) -> Result<Response, ApiError> {
     let id = wire::request_id(&id)?;
     let event: EventBody = parse_json(&headers, &body)?;
-    let kind = ActionKind::parse(&event.action).map_err(|e| invalid(e.to_string()))?;
+    let kind = ActionKind::parse(&event.action).map_err(|e| ApiError::invalid(e.to_string()))?;
     let caller = performer(kind)?;
     let now = state.clock.now();
     let stored = transition(&state, id, kind, move |_| Ok(caller), now, None).await?;
@@ -168,7 +165,7 @@ pub async fn advance_clock(
         .clock
         .advance_until(advance.millis(), LATEST)
         .ok_or_else(|| {
-            invalid(format!(
+            ApiError::invalid(format!(
                 "the clock cannot pass `{}`",
                 datetime::format(LATEST)
             ))

@@ -156,6 +156,11 @@ impl ApiError {
         }
     }
 
+    /// `400 invalidRequest` with `message`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, message)
+    }
+
     /// The answer to an action the core or the store refused.
     pub fn from_transition(action: ActionKind, error: TransitionError) -> Self {
         match error {

@@ -16,6 +16,7 @@
 )]
 
 pub mod access;
+pub mod actions;
 pub mod approvals;
 pub mod catalogue;
 pub mod clock;

@@ -9,7 +9,7 @@ use entitle_graph::{EnumPolicy, RequestType};
 use serde_json::{Map, Value};
 use strum::VariantArray;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// The page size when `$top` is absent.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -53,10 +53,6 @@ pub struct Options {
     pub expand: Vec<Expand>,
 }
 
-fn invalid(message: String) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
-
 /// Narrows `current` to the statuses also in `allowed`.
 fn narrow(current: Option<Vec<RequestStatus>>, allowed: Vec<RequestStatus>) -> Vec<RequestStatus> {
     match current {
@@ -79,12 +75,12 @@ pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<F
         let (Some(property), Some(operator), Some(value)) =
             (words.next(), words.next(), words.next())
         else {
-            return Err(invalid(format!(
+            return Err(ApiError::invalid(format!(
                 "cannot parse the `$filter` clause `{clause}`"
             )));
         };
         if !operator.eq_ignore_ascii_case("eq") {
-            return Err(invalid(format!(
+            return Err(ApiError::invalid(format!(
                 "the `$filter` operator `{operator}` is not supported; use `eq`"
             )));
         }
@@ -93,7 +89,7 @@ pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<F
             .strip_prefix('\'')
             .and_then(|v| v.strip_suffix('\''))
             .ok_or_else(|| {
-                invalid(format!(
+                ApiError::invalid(format!(
                     "the `$filter` value `{value}` is not a quoted string"
                 ))
             })?;
@@ -102,10 +98,11 @@ pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<F
             ApiVersion::Beta => ("requestState", "requestStatus"),
         };
         if property == status_name {
-            let status = RequestStatus::parse(value).map_err(|e| invalid(e.to_string()))?;
+            let status =
+                RequestStatus::parse(value).map_err(|e| ApiError::invalid(e.to_string()))?;
             filter.statuses = Some(narrow(filter.statuses, vec![status]));
         } else if property == state_name {
-            let state = RequestState::parse(value).map_err(|e| invalid(e.to_string()))?;
+            let state = RequestState::parse(value).map_err(|e| ApiError::invalid(e.to_string()))?;
             let statuses = RequestStatus::VARIANTS
                 .iter()
                 .copied()
@@ -113,11 +110,11 @@ pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<F
                 .collect();
             filter.statuses = Some(narrow(filter.statuses, statuses));
         } else if property == "requestType" {
-            let kind =
-                RequestType::parse(value, api, policy).map_err(|e| invalid(e.to_string()))?;
+            let kind = RequestType::parse(value, api, policy)
+                .map_err(|e| ApiError::invalid(e.to_string()))?;
             filter.request_type = Some(kind);
         } else {
-            return Err(invalid(format!(
+            return Err(ApiError::invalid(format!(
                 "filtering on `{property}` is not supported; use `{state_name}`, `{status_name}` or `requestType`"
             )));
         }
@@ -203,20 +200,19 @@ pub fn parse(
                     .ok()
                     .filter(|top| (1..=MAX_PAGE).contains(top))
                     .ok_or_else(|| {
-                        invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`"))
+                        ApiError::invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`"))
                     })?;
             }
             "$skiptoken" => {
-                options.after = Some(
-                    value
-                        .parse()
-                        .map_err(|_| invalid(format!("malformed `$skiptoken` `{value}`")))?,
-                );
+                options.after =
+                    Some(value.parse().map_err(|_| {
+                        ApiError::invalid(format!("malformed `$skiptoken` `{value}`"))
+                    })?);
             }
             "$select" => options.select = Some(parse_select(value, api)?),
             "$expand" => options.expand = parse_expand(value, api)?,
             "$count" | "$orderby" | "$search" | "$skip" => {
-                return Err(invalid(format!(
+                return Err(ApiError::invalid(format!(
                     "the query option `{name}` is not supported"
                 )));
             }
@@ -234,7 +230,7 @@ fn names<'a>(value: &'a str, option: &str) -> Result<Vec<&'a str>, ApiError> {
         .map(str::trim)
         .map(|name| {
             if name.is_empty() {
-                Err(invalid(format!(
+                Err(ApiError::invalid(format!(
                     "`{option}` has an empty property name in `{value}`"
                 )))
             } else {
@@ -255,7 +251,9 @@ fn parse_select(value: &str, api: ApiVersion) -> Result<Vec<String>, ApiError> {
             if known.contains(&name) {
                 Ok(name.to_owned())
             } else {
-                Err(invalid(format!("unknown property `{name}` in `$select`")))
+                Err(ApiError::invalid(format!(
+                    "unknown property `{name}` in `$select`"
+                )))
             }
         })
         .collect()
@@ -270,7 +268,7 @@ fn parse_expand(value: &str, api: ApiVersion) -> Result<Vec<Expand>, ApiError> {
             ("assignment", ApiVersion::V1) | ("accessPackageAssignment", ApiVersion::Beta) => {
                 Ok(Expand::Assignment)
             }
-            _ => Err(invalid(format!("cannot expand `{name}`"))),
+            _ => Err(ApiError::invalid(format!("cannot expand `{name}`"))),
         })
         .collect::<Result<_, _>>()?;
     expand.sort_unstable();
@@ -379,7 +377,11 @@ mod tests {
                 EnumPolicy::default(),
             )
             .unwrap_err();
-            assert_eq!(error.code, ErrorCode::InvalidRequest, "{name}={value}");
+            assert_eq!(
+                error.code,
+                crate::error::ErrorCode::InvalidRequest,
+                "{name}={value}"
+            );
         }
     }
 

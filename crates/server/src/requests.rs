@@ -16,7 +16,8 @@ use entitle_store::{Event, HistoryEntry, Query as StoreQuery, Stored};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::access::{self, caller_for, identify};
+use crate::access::{self, identify};
+use crate::actions::caller_action;
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Expand, Options};
 use crate::state::AppState;
@@ -24,10 +25,6 @@ use crate::wire::{self, Api};
 
 /// The query string as name → value.
 type Params = Query<BTreeMap<String, String>>;
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, message)
-}
 
 /// The collection path segment of an API version, for links.
 const COLLECTION: &str = "/identityGovernance/entitlementManagement/assignmentRequests";
@@ -148,8 +145,10 @@ struct IdIn {
 }
 
 fn parse_time(text: Option<&str>, what: &str) -> Result<Option<entitle_core::Timestamp>, ApiError> {
-    text.map(|text| datetime::parse(text).map_err(|error| invalid(format!("`{what}`: {error}"))))
-        .transpose()
+    text.map(|text| {
+        datetime::parse(text).map_err(|error| ApiError::invalid(format!("`{what}`: {error}")))
+    })
+    .transpose()
 }
 
 /// The record a create body asks for, checked against the directory; `identity` submits it at `now`.
@@ -164,11 +163,11 @@ fn submission(
     let type_text = input
         .request_type
         .as_deref()
-        .ok_or_else(|| invalid("`requestType` is required"))?;
+        .ok_or_else(|| ApiError::invalid("`requestType` is required"))?;
     let request_type =
-        RequestType::parse(type_text, api, policy).map_err(|e| invalid(e.to_string()))?;
+        RequestType::parse(type_text, api, policy).map_err(|e| ApiError::invalid(e.to_string()))?;
     if !matches!(request_type, RequestType::UserAdd | RequestType::AdminAdd) {
-        return Err(invalid(format!(
+        return Err(ApiError::invalid(format!(
             "entitle serves `userAdd` and `adminAdd` requests, not `{request_type}`"
         )));
     }
@@ -178,22 +177,22 @@ fn submission(
         .unwrap_or_default();
     let policy_id = assignment
         .assignment_policy_id
-        .ok_or_else(|| invalid("`assignment.assignmentPolicyId` is required"))?;
+        .ok_or_else(|| ApiError::invalid("`assignment.assignmentPolicyId` is required"))?;
     let assignment_policy = state
         .directory
         .policy(&policy_id)
-        .ok_or_else(|| invalid(format!("unknown assignment policy `{policy_id}`")))?;
+        .ok_or_else(|| ApiError::invalid(format!("unknown assignment policy `{policy_id}`")))?;
     let package_id = assignment
         .access_package_id
         .or(input.access_package.map(|p| p.id))
         .unwrap_or_else(|| assignment_policy.access_package_id.clone());
     if package_id != assignment_policy.access_package_id {
-        return Err(invalid(format!(
+        return Err(ApiError::invalid(format!(
             "assignment policy `{policy_id}` does not belong to access package `{package_id}`"
         )));
     }
     let target = match assignment.target_id {
-        Some(text) => SubjectId::parse(&text).map_err(|e| invalid(e.to_string()))?,
+        Some(text) => SubjectId::parse(&text).map_err(|e| ApiError::invalid(e.to_string()))?,
         None => identity.id,
     };
     let roles = state
@@ -211,11 +210,11 @@ fn submission(
         schedule.expiration.and_then(|e| e.end_date_time).as_deref(),
         "schedule.expiration.endDateTime",
     )?;
-    let id =
-        RequestId::parse(&uuid::Uuid::new_v4().to_string()).map_err(|e| invalid(e.to_string()))?;
+    let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     let request =
         entitle_core::Request::submit(id, identity.id, assignment_policy.rules, starts_at, now)
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
     Ok(AssignmentRequest {
         request,
         request_type,
@@ -244,7 +243,7 @@ pub async fn create(
         ));
     }
     let input: CreateBody = wire::json_object(&body)
-        .map_err(|error| invalid(format!("malformed request body: {error}")))?;
+        .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))?;
     let now = state.clock.now();
     let record = submission(&state, &identity, api, policy, input, now)?;
     let core = record.request;
@@ -312,91 +311,7 @@ pub async fn create(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Transitions
-
-/// Applies `kind` for `caller` (resolved inside the store's transaction) and counts the outcome.
-pub async fn transition(
-    state: &AppState,
-    id: RequestId,
-    kind: ActionKind,
-    caller: impl Fn(&AssignmentRequest) -> Result<Caller, String> + Send + Sync + 'static,
-    at: entitle_core::Timestamp,
-    justification: Option<String>,
-) -> Result<Stored, ApiError> {
-    let result = {
-        let store = std::sync::Arc::clone(&state.store);
-        tokio::task::spawn_blocking(move || {
-            store.transition(id, kind, &caller, at, justification.as_deref())
-        })
-        .await
-    };
-    let outcome = match result {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            tracing::error!(%error, "transition task failed");
-            return Err(ApiError::new(
-                ErrorCode::GeneralException,
-                "the operation failed unexpectedly",
-            ));
-        }
-    };
-    match outcome {
-        Ok(done) => {
-            if let Event::Transition { rule, .. } = &done.entry.event {
-                state.metrics.increment(
-                    "entitle_transitions_total",
-                    vec![
-                        ("action", kind.as_str().to_owned()),
-                        ("from", rule.from.as_str().to_owned()),
-                        ("to", rule.to.as_str().to_owned()),
-                    ],
-                );
-            }
-            Ok(done.stored)
-        }
-        Err(error) => {
-            let error = ApiError::from_transition(kind, error);
-            state.metrics.increment(
-                "entitle_rejections_total",
-                vec![
-                    ("action", kind.as_str().to_owned()),
-                    ("code", error.code.as_str().to_owned()),
-                ],
-            );
-            Err(error)
-        }
-    }
-}
-
-/// An action the service performs itself.
-pub async fn system_action(
-    state: &AppState,
-    id: RequestId,
-    kind: ActionKind,
-    at: entitle_core::Timestamp,
-) -> Result<Stored, ApiError> {
-    transition(state, id, kind, |_| Ok(Caller::system()), at, None).await
-}
-
-/// An action asked for by the caller of `identity`.
-async fn caller_action(
-    state: &AppState,
-    identity: Identity,
-    id: RequestId,
-    kind: ActionKind,
-) -> Result<Stored, ApiError> {
-    let shared = state.clone();
-    let now = state.clock.now();
-    transition(
-        state,
-        id,
-        kind,
-        move |record| Ok(caller_for(&identity, &shared.directory, record)),
-        now,
-        None,
-    )
-    .await
-}
+// Cancel and reprocess
 
 /// `POST …/{id}/cancel`: `200 OK` with no body; `409 requestNotCancelable` when the status does not
 /// allow it.
@@ -409,7 +324,7 @@ pub async fn cancel(
     let identity = identify(&state, &headers)?;
     let id = wire::request_id(&id)?;
     wire::require_json(&headers, &body)?;
-    check_cancel_body(&body, id).map_err(|error| invalid(error.to_string()))?;
+    check_cancel_body(&body, id).map_err(|error| ApiError::invalid(error.to_string()))?;
     caller_action(&state, identity, id, ActionKind::Cancel).await?;
     Ok(StatusCode::OK.into_response())
 }
@@ -467,7 +382,7 @@ fn filter_by_current_user(segment: &str) -> Option<Result<String, ApiError>> {
         .map(|value| value.trim_matches('\''))
         .filter(|value| ["target", "createdBy", "approver"].contains(value));
     Some(on.map(str::to_owned).ok_or_else(|| {
-        invalid(format!(
+        ApiError::invalid(format!(
             "`{segment}`: `on` must be `'target'`, `'createdBy'` or `'approver'`"
         ))
     }))
@@ -575,6 +490,9 @@ async fn filter_for_user(
     page(state, api, policy, query, options, headers, keep, &function).await
 }
 
+/// The fewest rows one store call of a page reads.
+const MIN_BATCH: u32 = 100;
+
 /// One page of `query` (after the `$skiptoken`), keeping records `keep` accepts.
 #[allow(
     clippy::too_many_arguments,
@@ -592,7 +510,9 @@ async fn page(
 ) -> Result<Response, ApiError> {
     let top = usize::try_from(options.top).unwrap_or(usize::MAX);
     query.after_seq = options.after;
-    query.limit = options.top.saturating_add(1);
+    // Read in batches of at least `MIN_BATCH` rows, so that a filter applied here (the approver's
+    // requests) does not cost one store call per row.
+    query.limit = options.top.saturating_add(1).max(MIN_BATCH);
     let mut found: Vec<Stored> = Vec::new();
     let more = loop {
         let batch_query = query.clone();
