@@ -55,9 +55,8 @@ mod tests {
     fn identity() -> Identity {
         Identity {
             principal: Principal::WorkOrSchoolUser,
-            id: SubjectId::parse("11111111-2222-3333-4444-555555555555").unwrap_or_else(|_| {
-                unreachable!("a valid GUID")
-            }),
+            id: SubjectId::parse("11111111-2222-3333-4444-555555555555")
+                .unwrap_or_else(|_| unreachable!("a valid GUID")),
             tenant: "t".into(),
             permissions: Permissions::NONE,
             directory_roles: Roles::NONE,

@@ -68,9 +68,7 @@ async fn run(urls: Vec<String>, connections: usize, token: String) -> Result<Str
     }
     let mut all = Tally::default();
     for worker in workers {
-        let tally = worker
-            .await
-            .map_err(|error| error.to_string())??;
+        let tally = worker.await.map_err(|error| error.to_string())??;
         all.latencies.extend(tally.latencies);
         for (code, count) in tally.codes {
             *all.codes.entry(code).or_default() += count;
