@@ -296,7 +296,7 @@ fn create(store: &dyn Store, index: usize, policy: Policy, start: Option<u64>) -
         },
         justification: None,
     };
-    let stored = store.create(&record, &[entry.clone()]).unwrap();
+    let stored = store.create(&record, std::slice::from_ref(&entry)).unwrap();
     Model {
         id: record.request.id,
         live: Some(stored),
