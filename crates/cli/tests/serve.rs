@@ -202,3 +202,39 @@ fn sigterm_finishes_in_flight_work_and_exits_cleanly() {
         assert_eq!(status(&client, &server, &adele, id), "Canceled", "{id}");
     }
 }
+
+#[test]
+fn processes_sharing_a_store_share_the_virtual_clock() {
+    let (_dir, db, config) = workspace();
+    let client = Client::new();
+    let first = Server::start(&db, &config);
+    let second = Server::start(&db, &config);
+    let advanced: Value = client
+        .post(format!("{}/_entitle/clock", first.base))
+        .json(&json!({"days": 2}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(advanced["now"], "2026-01-03T00:00:00.000Z");
+    let seen: Value = client
+        .get(format!("{}/_entitle/clock", second.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(seen["now"], "2026-01-03T00:00:00.000Z");
+    // Advances from both processes add up.
+    client
+        .post(format!("{}/_entitle/clock", second.base))
+        .json(&json!({"days": 1}))
+        .send()
+        .unwrap();
+    let seen: Value = client
+        .get(format!("{}/_entitle/clock", first.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(seen["now"], "2026-01-04T00:00:00.000Z");
+}

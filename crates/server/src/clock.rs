@@ -50,28 +50,16 @@ impl Clock {
         self.offset_ms.load(Ordering::SeqCst)
     }
 
-    /// Advances the clock by `ms` unless that would move it past `latest`, returning the new offset
-    /// (`None`, and the clock unchanged, when it would).
-    pub fn advance_until(&self, ms: u64, latest: Timestamp) -> Option<u64> {
+    /// The largest offset that keeps the clock at or before `latest`.
+    pub fn max_offset(&self, latest: Timestamp) -> u64 {
         let base = self.now().0.saturating_sub(self.offset());
-        self.offset_ms
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
-                let next = offset.checked_add(ms)?;
-                (base.checked_add(next)? <= latest.0).then_some(next)
-            })
-            .ok()
-            .map(|previous| previous.saturating_add(ms))
+        latest.0.saturating_sub(base)
     }
 
-    /// Advances the clock by `ms`, returning the new offset.
-    pub fn advance(&self, ms: u64) -> u64 {
-        let previous = self
-            .offset_ms
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |offset| {
-                Some(offset.saturating_add(ms))
-            })
-            .unwrap_or_default();
-        previous.saturating_add(ms)
+    /// Moves the clock to `offset_ms` past its base, as the store says it is now; the clock never
+    /// moves back.
+    pub fn catch_up(&self, offset_ms: u64) {
+        self.offset_ms.fetch_max(offset_ms, Ordering::SeqCst);
     }
 }
 
@@ -80,15 +68,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_frozen_clock_moves_only_when_advanced() {
+    fn a_frozen_clock_moves_only_when_it_catches_up() {
         let clock = Clock::new(ClockBase::Frozen(Timestamp(1_000)), 5);
         assert_eq!(clock.now(), Timestamp(1_005));
-        assert_eq!(clock.advance(10), 15);
+        clock.catch_up(15);
         assert_eq!(clock.now(), Timestamp(1_015));
+        clock.catch_up(10);
+        assert_eq!(clock.now(), Timestamp(1_015), "never back");
+        assert_eq!(clock.max_offset(Timestamp(1_020)), 20);
+        assert_eq!(clock.max_offset(Timestamp(0)), 0);
         assert!(Clock::new(ClockBase::System, 0).now().0 > 1_700_000_000_000);
-        assert_eq!(clock.advance_until(5, Timestamp(1_020)), Some(20));
-        assert_eq!(clock.advance_until(1, Timestamp(1_020)), None);
-        assert_eq!(clock.advance_until(u64::MAX, Timestamp(u64::MAX)), None);
-        assert_eq!(clock.now(), Timestamp(1_020));
     }
 }

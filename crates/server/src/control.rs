@@ -148,31 +148,35 @@ fn clock_body(state: &AppState, fired: &[Value]) -> Value {
     })
 }
 
-/// `GET /_entitle/clock`.
-pub async fn get_clock(State(state): State<AppState>) -> Response {
-    Json(clock_body(&state, &[])).into_response()
+/// `GET /_entitle/clock`: the virtual time, caught up with the store (another process may have moved
+/// it).
+pub async fn get_clock(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let offset = state.blocking(|store| store.clock_offset()).await?;
+    state.clock.catch_up(offset);
+    Ok(Json(clock_body(&state, &[])).into_response())
 }
 
-/// `POST /_entitle/clock` with `{"days", "hours", "minutes", "seconds"}`: advances the virtual clock,
-/// then fires every timed action that fell due, each at its deadline.
+/// `POST /_entitle/clock` with `{"days", "hours", "minutes", "seconds"}`: advances the virtual clock
+/// in the store (so every process sharing it follows within one sweep), then fires every timed action
+/// that fell due, each at its deadline.
 pub async fn advance_clock(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let advance: Advance = parse_json(&headers, &body)?;
+    let by = advance.millis();
+    let max = state.clock.max_offset(LATEST);
     let offset = state
-        .clock
-        .advance_until(advance.millis(), LATEST)
+        .blocking(move |store| store.advance_clock(by, max))
+        .await?
         .ok_or_else(|| {
             ApiError::invalid(format!(
                 "the clock cannot pass `{}`",
                 datetime::format(LATEST)
             ))
         })?;
-    state
-        .blocking(move |store| store.set_clock_offset(offset))
-        .await?;
+    state.clock.catch_up(offset);
     let fired = fire_due(&state, state.clock.now()).await?;
     Ok(Json(clock_body(&state, &fired)).into_response())
 }

@@ -201,6 +201,10 @@ pub async fn serve(
             let mut ticks = tokio::time::interval(sweep_every);
             loop {
                 ticks.tick().await;
+                // Another process sharing the store may have advanced the virtual clock.
+                if let Ok(offset) = state.blocking(|store| store.clock_offset()).await {
+                    state.clock.catch_up(offset);
+                }
                 if let Err(error) = fire_due(&state, state.clock.now()).await {
                     tracing::warn!(code = error.code.as_str(), "firing due actions failed");
                 }

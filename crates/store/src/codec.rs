@@ -8,6 +8,11 @@ use crate::directory::Directory;
 use crate::history::HistoryEntry;
 use crate::store::{CallerFor, StoreError, Stored, TransitionError};
 
+/// The setting holding the tenant directory.
+pub(crate) const DIRECTORY: &str = "directory";
+/// The setting holding the virtual clock's offset, in milliseconds.
+pub(crate) const CLOCK_OFFSET: &str = "clock_offset_ms";
+
 /// A `serde_json` error reading `what` back, as [`StoreError::Corrupt`].
 pub(crate) fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
     move |error| StoreError::Corrupt {

@@ -515,6 +515,35 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute_typed(
+            "INSERT INTO meta (key, value) VALUES ($1, '0') ON CONFLICT (key) DO NOTHING",
+            &[(&codec::CLOCK_OFFSET, Type::TEXT)],
+        )?;
+        let row = tx.query_typed_one(
+            "SELECT value FROM meta WHERE key = $1 FOR UPDATE",
+            &[(&codec::CLOCK_OFFSET, Type::TEXT)],
+        )?;
+        let stored: String = column(&row, 0, "setting")?;
+        let Some(next) = codec::clock_offset(Some(&stored))?
+            .checked_add(by_ms)
+            .filter(|next| *next <= max_offset_ms)
+        else {
+            return Ok(None);
+        };
+        tx.execute_typed(
+            "UPDATE meta SET value = $2 WHERE key = $1",
+            &[
+                (&codec::CLOCK_OFFSET, Type::TEXT),
+                (&next.to_string(), Type::TEXT),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(next))
+    }
+
     fn create(
         &self,
         record: &AssignmentRequest,

@@ -173,6 +173,31 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [codec::CLOCK_OFFSET],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let Some(next) = codec::clock_offset(stored.as_deref())?
+            .checked_add(by_ms)
+            .filter(|next| *next <= max_offset_ms)
+        else {
+            return Ok(None);
+        };
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [codec::CLOCK_OFFSET, &next.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(Some(next))
+    }
+
     fn create(
         &self,
         record: &AssignmentRequest,

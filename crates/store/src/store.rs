@@ -93,11 +93,6 @@ pub enum TransitionError {
 /// the request's current stage), or says why the caller's expectation about it no longer holds.
 pub type CallerFor<'a> = &'a (dyn Fn(&AssignmentRequest) -> Result<Caller, String> + Sync);
 
-/// The setting holding the tenant directory.
-const DIRECTORY: &str = "directory";
-/// The setting holding the virtual clock's offset.
-const CLOCK_OFFSET: &str = "clock_offset_ms";
-
 /// Where entitle's server keeps its state. Implementations are safe to share between threads; every
 /// method is one atomic operation.
 pub trait Store: Send + Sync {
@@ -118,7 +113,7 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A storage failure, or a stored directory that cannot be read.
     fn directory(&self) -> Result<Directory, StoreError> {
-        codec::directory(self.setting(DIRECTORY)?.as_deref())
+        codec::directory(self.setting(codec::DIRECTORY)?.as_deref())
     }
 
     /// Replaces the tenant directory after checking it.
@@ -127,7 +122,7 @@ pub trait Store: Send + Sync {
     /// An inconsistent directory, or a storage failure.
     fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
         directory.check()?;
-        self.set_setting(DIRECTORY, &codec::to_json(directory)?)
+        self.set_setting(codec::DIRECTORY, &codec::to_json(directory)?)
     }
 
     /// How far the virtual clock has been advanced, in milliseconds.
@@ -135,15 +130,23 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A storage failure, or a stored offset that is not a number.
     fn clock_offset(&self) -> Result<u64, StoreError> {
-        codec::clock_offset(self.setting(CLOCK_OFFSET)?.as_deref())
+        codec::clock_offset(self.setting(codec::CLOCK_OFFSET)?.as_deref())
     }
+
+    /// Advances the virtual clock by `by_ms` in one atomic step, unless the offset would pass
+    /// `max_offset_ms`; returns the new offset (`None`, and nothing changed, when it would). Several
+    /// processes sharing the store therefore share one virtual time.
+    ///
+    /// # Errors
+    /// A storage failure, or a stored offset that is not a number.
+    fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError>;
 
     /// Sets how far the virtual clock has been advanced.
     ///
     /// # Errors
     /// A storage failure.
     fn set_clock_offset(&self, offset_ms: u64) -> Result<(), StoreError> {
-        self.set_setting(CLOCK_OFFSET, &offset_ms.to_string())
+        self.set_setting(codec::CLOCK_OFFSET, &offset_ms.to_string())
     }
 
     /// Inserts a new request, as `record` says it is now, with its history so far (its `Submitted`

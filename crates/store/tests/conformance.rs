@@ -152,12 +152,14 @@ macro_rules! conformance {
                 delete_needs_the_current_version_and_keeps_the_history,
                 the_directory_round_trips_and_refuses_inconsistency,
                 the_clock_offset_defaults_to_zero_and_round_trips,
+                the_clock_advances_atomically_up_to_a_bound,
                 any_text_round_trips,
             );
             conformance!(@database $fresh;
                 everything_survives_reopening,
                 concurrent_cancels_on_one_shared_handle_have_one_winner,
                 concurrent_cancels_on_two_handles_have_one_winner,
+                concurrent_clock_advances_on_two_handles_add_up,
                 concurrent_creates_of_one_id_have_one_winner,
                 concurrent_writers_lose_nothing,
             );
@@ -1337,6 +1339,26 @@ fn the_clock_offset_defaults_to_zero_and_round_trips(store: &dyn Store) {
     }
 }
 
+fn the_clock_advances_atomically_up_to_a_bound(store: &dyn Store) {
+    assert_eq!(store.advance_clock(1_000, 5_000).unwrap(), Some(1_000));
+    assert_eq!(store.advance_clock(4_000, 5_000).unwrap(), Some(5_000));
+    assert_eq!(
+        store.advance_clock(1, 5_000).unwrap(),
+        None,
+        "past the bound"
+    );
+    assert_eq!(
+        store.advance_clock(u64::MAX, u64::MAX).unwrap(),
+        None,
+        "overflow"
+    );
+    assert_eq!(
+        store.clock_offset().unwrap(),
+        5_000,
+        "a refused advance changes nothing"
+    );
+}
+
 fn any_text_round_trips(store: &dyn Store) {
     let texts = [
         "nul \u{0} inside".to_owned(),
@@ -1518,6 +1540,32 @@ fn concurrent_cancels_on_two_handles_have_one_winner(database: &dyn Database) {
     race_to_cancel(&handles, 4);
     if let Some(report) = database.integrity_check() {
         assert_eq!(report, "ok");
+    }
+}
+
+fn concurrent_clock_advances_on_two_handles_add_up(database: &dyn Database) {
+    const THREADS: usize = 8;
+    const STEPS: u64 = 25;
+    let handles: [Arc<dyn Store>; 2] = [Arc::from(database.open()), Arc::from(database.open())];
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let store = Arc::clone(&handles[thread % 2]);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                for _ in 0..STEPS {
+                    store.advance_clock(1, u64::MAX).unwrap().unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let expected = STEPS * THREADS as u64;
+    for handle in &handles {
+        assert_eq!(handle.clock_offset().unwrap(), expected);
     }
 }
 
