@@ -632,7 +632,11 @@ pub fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
         return Ok(());
     }
     for seed in &SEEDS {
-        plant(store, &directory, seed, now)?;
+        match plant(store, &directory, seed, now) {
+            // Another process sharing the store is seeding it at the same moment.
+            Err(StoreError::Duplicate(_)) => return Ok(()),
+            planted => planted?,
+        }
     }
     Ok(())
 }
@@ -663,6 +667,34 @@ mod tests {
                 ..Query::default()
             })
             .unwrap()
+    }
+
+    #[test]
+    fn two_processes_seeding_one_store_at_once_both_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.db");
+        SqliteStore::open(&path)
+            .unwrap()
+            .set_directory(&directory())
+            .unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let seeders: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), std::sync::Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    let store = SqliteStore::open(&path).unwrap();
+                    barrier.wait();
+                    seed(&store, NOW)
+                })
+            })
+            .collect();
+        for seeder in seeders {
+            assert!(seeder.join().unwrap().is_ok());
+        }
+        assert_eq!(
+            all(&SqliteStore::open(&path).unwrap()).len(),
+            seeded().len()
+        );
     }
 
     #[test]
