@@ -590,13 +590,16 @@ impl<'a> Analysis<'a> {
             .copied()
             .filter(|&status| self.is_terminal(status))
             .collect();
-        let mut changed = true;
-        while changed {
-            changed = false;
+        // Every round that changes anything adds a status, so `listed.len()` rounds reach the fixpoint.
+        for _ in 0..=self.listed.len() {
+            let before = can_finish.len();
             for row in &self.live {
-                if can_finish.contains(&row.to) && can_finish.insert(row.from) {
-                    changed = true;
+                if can_finish.contains(&row.to) {
+                    can_finish.insert(row.from);
                 }
+            }
+            if can_finish.len() == before {
+                break;
             }
         }
         let mut problems = Vec::new();
