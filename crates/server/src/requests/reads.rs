@@ -1,0 +1,241 @@
+//! Reading requests: get, list and `filterByCurrentUser`, with `OData` options and paging.
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entitle_auth::Identity;
+use entitle_core::{ApiVersion, RequestStatus};
+use entitle_graph::{AssignmentRequest, EnumPolicy};
+use entitle_store::{Query as StoreQuery, Stored};
+use serde_json::{Value, json};
+
+use super::{COLLECTION, Params, expand_name, not_found, render};
+use crate::access::{self, identify};
+use crate::error::{ApiError, ErrorCode};
+use crate::odata::{self, Options};
+use crate::state::AppState;
+use crate::wire::{self, Api};
+
+/// `GET …/{id}`, or the `filterByCurrentUser(on='…')` function, which shares the path shape.
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Path(id): Path<String>,
+    Query(query): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let policy = wire::enum_policy(&headers);
+    let options = odata::parse(&query, api, policy)?;
+    if let Some(on) = filter_by_current_user(&id) {
+        return filter_for_user(&state, api, policy, &identity, &on?, &options, &headers).await;
+    }
+    let id = wire::request_id(&id)?;
+    let stored = state
+        .blocking(move |store| store.get(id))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    access::may_read(&identity, &stored.record)?;
+    let body = render(&state, api, policy, &stored.record, &options);
+    Ok(wire::json(StatusCode::OK, policy, &body))
+}
+
+/// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
+pub(super) fn filter_by_current_user(segment: &str) -> Option<Result<String, ApiError>> {
+    let inner = segment
+        .strip_prefix("filterByCurrentUser(")?
+        .strip_suffix(')');
+    let on = inner
+        .and_then(|inner| inner.strip_prefix("on="))
+        .map(|value| value.trim_matches('\''))
+        .filter(|value| ["target", "createdBy", "approver"].contains(value));
+    Some(on.map(str::to_owned).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "`{segment}`: `on` must be `'target'`, `'createdBy'` or `'approver'`"
+        ))
+    }))
+}
+
+/// `405 notSupported` for `method` on the `filterByCurrentUser` function, which answers `GET` only.
+pub(super) fn function_not_allowed(method: &Method) -> Response {
+    let mut response = ApiError::new(
+        ErrorCode::NotSupported,
+        format!("`{method}` is not supported on the `filterByCurrentUser` function"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET,HEAD"));
+    response
+}
+
+/// The answer to a method `…/{id}` does not serve: `405`, whose `Allow` names what the segment is
+/// (a request, or the `filterByCurrentUser` function sharing its path shape).
+pub async fn item_not_allowed(Path(id): Path<String>, method: Method) -> Response {
+    if filter_by_current_user(&id).is_some() {
+        function_not_allowed(&method)
+    } else {
+        // The router adds `Allow` for the request's methods.
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
+/// `GET …/assignmentRequests`: a page of requests, with `@odata.nextLink` when more remain.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Query(query): Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    access::may_read_all(&identity)?;
+    let policy = wire::enum_policy(&headers);
+    let options = odata::parse(&query, api, policy)?;
+    let store_query = StoreQuery {
+        statuses: options.filter.statuses.clone(),
+        request_type: options.filter.request_type,
+        ..StoreQuery::default()
+    };
+    page(
+        &state,
+        api,
+        policy,
+        store_query,
+        &options,
+        &headers,
+        |_| true,
+        "",
+    )
+    .await
+}
+
+async fn filter_for_user(
+    state: &AppState,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    identity: &Identity,
+    on: &str,
+    options: &Options,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    access::may_filter_by_current_user(identity)?;
+    let mut query = StoreQuery {
+        statuses: options.filter.statuses.clone(),
+        request_type: options.filter.request_type,
+        ..StoreQuery::default()
+    };
+    let me = identity.id;
+    let shared = state.clone();
+    let keep: Box<dyn Fn(&AssignmentRequest) -> bool + Send + Sync> = match on {
+        "target" => {
+            query.target = Some(me);
+            Box::new(|_| true)
+        }
+        "createdBy" => {
+            query.requestor = Some(me);
+            Box::new(|_| true)
+        }
+        _ => {
+            let pending = [
+                RequestStatus::PendingApproval,
+                RequestStatus::PendingApprovalEscalated,
+            ];
+            query.statuses = Some(query.statuses.map_or(pending.to_vec(), |s| {
+                s.into_iter().filter(|s| pending.contains(s)).collect()
+            }));
+            Box::new(move |record: &AssignmentRequest| {
+                let request = &record.request;
+                shared.directory.is_approver(
+                    &record.assignment_policy_id,
+                    request.approval_stage,
+                    request.status == RequestStatus::PendingApprovalEscalated,
+                    me,
+                )
+            })
+        }
+    };
+    let function = format!("/filterByCurrentUser(on='{on}')");
+    page(state, api, policy, query, options, headers, keep, &function).await
+}
+
+/// The fewest rows one store call of a page reads.
+const MIN_BATCH: u32 = 100;
+
+/// One page of `query` (after the `$skiptoken`), keeping records `keep` accepts.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of one collection request"
+)]
+async fn page(
+    state: &AppState,
+    api: ApiVersion,
+    policy: EnumPolicy,
+    mut query: StoreQuery,
+    options: &Options,
+    headers: &HeaderMap,
+    keep: impl Fn(&AssignmentRequest) -> bool + Send + Sync,
+    function: &str,
+) -> Result<Response, ApiError> {
+    let top = usize::try_from(options.top).unwrap_or(usize::MAX);
+    query.after_seq = options.after;
+    // Read in batches of at least `MIN_BATCH` rows, so that a filter applied here (the approver's
+    // requests) does not cost one store call per row.
+    query.limit = options.top.saturating_add(1).max(MIN_BATCH);
+    let mut found: Vec<Stored> = Vec::new();
+    let more = loop {
+        let batch_query = query.clone();
+        let batch = state
+            .blocking(move |store| store.list(&batch_query))
+            .await?;
+        let exhausted = batch.len() < usize::try_from(query.limit).unwrap_or(usize::MAX);
+        for stored in batch {
+            query.after_seq = Some(stored.seq);
+            if keep(&stored.record) {
+                found.push(stored);
+            }
+        }
+        if found.len() > top {
+            found.truncate(top);
+            break true;
+        }
+        if exhausted {
+            break false;
+        }
+    };
+    let value: Vec<Value> = found
+        .iter()
+        .map(|stored| render(state, api, policy, &stored.record, options))
+        .collect();
+    let mut body = json!({ "value": value });
+    if more && let Some(last) = found.last() {
+        let mut link = format!(
+            "{}{}{COLLECTION}{function}?$top={}&$skiptoken={}",
+            wire::base_url(headers),
+            wire::prefix(api),
+            options.top,
+            last.seq
+        );
+        if let Some(filter) = &options.filter_text {
+            link.push_str("&$filter=");
+            link.push_str(&odata::encode(filter));
+        }
+        // The next page is shaped like this one: `$select` and `$expand` go into the link too.
+        if let Some(select) = &options.select {
+            link.push_str("&$select=");
+            link.push_str(&odata::encode(&select.join(",")));
+        }
+        if !options.expand.is_empty() {
+            let names: Vec<&str> = options
+                .expand
+                .iter()
+                .map(|expand| expand_name(*expand, api))
+                .collect();
+            link.push_str("&$expand=");
+            link.push_str(&odata::encode(&names.join(",")));
+        }
+        if let Value::Object(map) = &mut body {
+            map.insert("@odata.nextLink".into(), Value::String(link));
+        }
+    }
+    Ok(wire::json(StatusCode::OK, policy, &body))
+}
