@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderMap, header};
 use entitle_auth::Identity;
-use entitle_core::{Caller, Permission, Principal, RequestStatus, Role, Roles, SubjectId};
+use entitle_core::{Caller, Permission, Principal, Role, Roles, SubjectId};
 use entitle_graph::AssignmentRequest;
 use entitle_graph::RequestType;
 use entitle_store::Directory;
@@ -34,18 +34,7 @@ pub fn caller_for(
     directory: &Directory,
     record: &AssignmentRequest,
 ) -> Caller {
-    let mut roles = directory.catalog_roles(identity.id, &record.access_package_id);
-    let request = &record.request;
-    let escalated = request.status == RequestStatus::PendingApprovalEscalated;
-    if directory.is_approver(
-        &record.assignment_policy_id,
-        request.approval_stage,
-        escalated,
-        identity.id,
-    ) {
-        roles = roles.with(Role::Approver);
-    }
-    identity.caller(roles)
+    identity.caller(directory.current_roles(identity.id, record))
 }
 
 fn denied(what: &str) -> ApiError {

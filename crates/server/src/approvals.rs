@@ -46,7 +46,7 @@ use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
 use entitle_core::{
     ActionKind, Caller, Guid, MAX_APPROVAL_STAGES, Principal, Rejection, RequestId, RequestStatus,
-    Role, SubjectId, Timestamp,
+    SubjectId, Timestamp,
 };
 use entitle_graph::{AssignmentRequest, datetime};
 use entitle_store::{Directory, Event, HistoryEntry};
@@ -405,11 +405,7 @@ fn reviewer(
     record: &AssignmentRequest,
     index: u8,
 ) -> Caller {
-    let mut roles = directory.catalog_roles(identity.id, &record.access_package_id);
-    if directory.is_approver(&record.assignment_policy_id, index, true, identity.id) {
-        roles = roles.with(Role::Approver);
-    }
-    identity.caller(roles)
+    identity.caller(directory.roles_on(identity.id, record, index, true))
 }
 
 /// Refuses a caller who could not review stage `index` of `record` in any case (not one of its

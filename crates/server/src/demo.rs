@@ -805,16 +805,9 @@ mod tests {
         if entry.principal == Principal::System {
             return Caller::system();
         }
-        let mut roles = directory.catalog_roles(entry.by, &record.access_package_id);
-        let escalated = request.status == RequestStatus::PendingApprovalEscalated;
-        if directory.is_approver(
-            &record.assignment_policy_id,
-            request.approval_stage,
-            escalated,
-            entry.by,
-        ) {
-            roles = roles.with(Role::Approver);
-        }
+        let mut current = record.clone();
+        current.request = *request;
+        let roles = directory.current_roles(entry.by, &current);
         Caller {
             principal: entry.principal,
             id: entry.by,

@@ -3,7 +3,8 @@
 //!
 //! Entitlement-management roles never appear in tokens; the server looks them up here.
 
-use entitle_core::{Policy, Role, Roles, SubjectId};
+use entitle_core::{Policy, RequestStatus, Role, Roles, SubjectId};
+use entitle_graph::AssignmentRequest;
 use serde::{Deserialize, Serialize};
 
 /// A user the tenant knows (shown by `$expand=requestor`).
@@ -291,6 +292,32 @@ impl Directory {
                     || (escalated && approvers.escalation_approvers.contains(&principal))
             })
     }
+
+    /// The roles `principal` holds on `record` when approval stage `stage` (escalated or not) is the
+    /// one in question: its catalog roles for the request's package, and `Approver` when it may decide
+    /// that stage.
+    pub fn roles_on(
+        &self,
+        principal: SubjectId,
+        record: &AssignmentRequest,
+        stage: u8,
+        escalated: bool,
+    ) -> Roles {
+        let roles = self.catalog_roles(principal, &record.access_package_id);
+        if self.is_approver(&record.assignment_policy_id, stage, escalated, principal) {
+            roles.with(Role::Approver)
+        } else {
+            roles
+        }
+    }
+
+    /// The roles `principal` holds on `record` as it stands: [`roles_on`](Self::roles_on) its current
+    /// approval stage, escalated when its status says so.
+    pub fn current_roles(&self, principal: SubjectId, record: &AssignmentRequest) -> Roles {
+        let request = &record.request;
+        let escalated = request.status == RequestStatus::PendingApprovalEscalated;
+        self.roles_on(principal, record, request.approval_stage, escalated)
+    }
 }
 
 #[cfg(test)]
@@ -391,5 +418,53 @@ mod tests {
         assert!(!directory.is_approver("a", 0, false, subject(3)));
         assert!(directory.is_approver("a", 0, true, subject(3)));
         assert!(!directory.is_approver("a", 1, false, subject(2)));
+    }
+
+    #[test]
+    fn roles_on_a_request_combine_catalog_roles_and_the_stage_approver() {
+        let directory = tenant();
+        let policy = directory.policy("a").unwrap().rules;
+        let mut record = AssignmentRequest {
+            request: entitle_core::Request::submit(
+                entitle_core::RequestId::new(Guid::from_u128(9)),
+                subject(1),
+                policy,
+                None,
+                entitle_core::Timestamp(0),
+            )
+            .unwrap(),
+            request_type: entitle_graph::RequestType::UserAdd,
+            access_package_id: "p".into(),
+            assignment_policy_id: "a".into(),
+            target_id: subject(1),
+            justification: None,
+            expires_at: None,
+        };
+        assert!(
+            directory
+                .current_roles(subject(2), &record)
+                .contains(Role::Approver)
+        );
+        assert!(
+            !directory
+                .current_roles(subject(3), &record)
+                .contains(Role::Approver)
+        );
+        assert!(
+            directory
+                .roles_on(subject(3), &record, 0, true)
+                .contains(Role::Approver)
+        );
+        record.request.status = RequestStatus::PendingApprovalEscalated;
+        record.request.stage_started_at = Some(entitle_core::Timestamp(0));
+        assert!(
+            directory
+                .current_roles(subject(3), &record)
+                .contains(Role::Approver)
+        );
+        assert_eq!(
+            directory.current_roles(subject(4), &record),
+            Roles::NONE.with(Role::CatalogOwner)
+        );
     }
 }
