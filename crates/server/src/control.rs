@@ -8,7 +8,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use entitle_core::{ActionKind, Caller, Guid, Permission, RequestId, SubjectId, Timestamp};
+use entitle_core::{
+    ActionKind, Caller, Guid, Permission, RequestId, SubjectId, Timestamp, authorize,
+};
 use entitle_graph::datetime;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -49,21 +51,18 @@ struct EventBody {
     action: String,
 }
 
-/// Who performs a control-API event: the service, or (for `resume…`) the custom extension's app.
+/// Who performs a control-API event: the service for the actions entitle-core reserves to it, the
+/// custom extension's application for `resume…`; every other action is a client's, through Graph.
 fn performer(kind: ActionKind) -> Result<Caller, ApiError> {
-    use ActionKind as A;
+    let system = Caller::system();
+    if authorize(kind, &system, system.id).is_ok() {
+        return Ok(system);
+    }
     match kind {
-        A::Process
-        | A::Escalate
-        | A::Expire
-        | A::ReachStart
-        | A::Deliver
-        | A::DeliverPartially
-        | A::FailDelivery => Ok(Caller::system()),
-        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => {
+        ActionKind::ResumeContinue | ActionKind::ResumeDeny | ActionKind::ResumeCancel => {
             Ok(Caller::application(EXTENSION_APP_ID).with_permission(Permission::ReadWriteAll))
         }
-        A::Approve | A::Deny | A::Reprocess | A::Cancel => Err(ApiError::invalid(format!(
+        _ => Err(ApiError::invalid(format!(
             "`{kind}` is a client action: use the Graph API, not the control API"
         ))),
     }

@@ -44,15 +44,6 @@ impl Metrics {
         }
     }
 
-    /// The value of one series (0 when never incremented).
-    pub fn value(&self, name: &'static str, labels: &Labels) -> u64 {
-        self.counters
-            .lock()
-            .ok()
-            .and_then(|counters| counters.get(&(name, labels.clone())).copied())
-            .unwrap_or_default()
-    }
-
     /// All counters in the Prometheus text exposition format.
     pub fn render(&self) -> String {
         let mut text = String::new();
@@ -86,7 +77,6 @@ mod tests {
         let labels = vec![("method", "GET".to_owned()), ("code", "200".to_owned())];
         metrics.increment("entitle_http_responses_total", labels.clone());
         metrics.increment("entitle_http_responses_total", labels.clone());
-        assert_eq!(metrics.value("entitle_http_responses_total", &labels), 2);
         let text = metrics.render();
         assert!(text.contains("# TYPE entitle_http_responses_total counter"));
         assert!(text.contains("entitle_http_responses_total{method=\"GET\",code=\"200\"} 2"));
