@@ -55,6 +55,10 @@
 
 #![no_main]
 
+#[path = "common/bytes.rs"]
+mod bytes;
+
+use bytes::Bytes;
 use std::collections::BTreeSet;
 
 use entitle_core::{
@@ -84,32 +88,6 @@ const POLICIES: [EnumPolicy; 2] = [
         include_unknown_members: true,
     },
 ];
-
-/// Reads bytes front to back; past the end every byte is zero.
-struct Bytes<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl Bytes<'_> {
-    fn u8(&mut self) -> u8 {
-        let byte = self.data.get(self.at).copied().unwrap_or(0);
-        self.at += 1;
-        byte
-    }
-
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.u8(), self.u8()])
-    }
-
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
-    }
-
-    fn u64(&mut self) -> u64 {
-        u64::from(self.u32()) | (u64::from(self.u32()) << 32)
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Date-times.
@@ -781,7 +759,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // 2. The input as a program.
-    let mut bytes = Bytes { data, at: 0 };
+    let mut bytes = Bytes::new(data);
     check_datetime(&datetime_text(&mut bytes));
     check_format(instant(&mut bytes));
     let (pick, bits) = (bytes.u8(), bytes.u8());

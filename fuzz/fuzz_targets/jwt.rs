@@ -43,6 +43,10 @@
 
 #![no_main]
 
+#[path = "common/bytes.rs"]
+mod bytes;
+
+use bytes::Bytes;
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -114,32 +118,6 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_secs()
-}
-
-/// Reads bytes front to back; past the end every byte is zero.
-struct Bytes<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl Bytes<'_> {
-    fn u8(&mut self) -> u8 {
-        let byte = self.data.get(self.at).copied().unwrap_or(0);
-        self.at += 1;
-        byte
-    }
-
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes([self.u8(), self.u8()])
-    }
-
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
-    }
-
-    fn u64(&mut self) -> u64 {
-        u64::from(self.u32()) | (u64::from(self.u32()) << 32)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -476,10 +454,7 @@ fn fnv1a(data: &[u8]) -> u32 {
 fuzz_target!(|data: &[u8]| {
     match data.split_first() {
         Some((&MINT, program)) if fnv1a(data).is_multiple_of(MINT_EVERY) => {
-            mint_program(&mut Bytes {
-                data: program,
-                at: 0,
-            })
+            mint_program(&mut Bytes::new(program))
         }
         _ => raw(&String::from_utf8_lossy(data)),
     }

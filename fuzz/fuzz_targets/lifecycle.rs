@@ -26,6 +26,10 @@
 
 #![no_main]
 
+#[path = "common/bytes.rs"]
+mod bytes;
+
+use bytes::Bytes;
 use entitle_core::{
     Action, ActionKind, ApprovalPolicy, Authority, Caller, Condition, Denial, Duration, Guid,
     InvalidInput, Permission, Policy, Principal, Rejection, Request, RequestId, RequestState,
@@ -50,32 +54,6 @@ const APP: SubjectId = SubjectId::new(Guid::from_u128(0xd4));
 // ---------------------------------------------------------------------------------------------------
 // Decoding.
 // ---------------------------------------------------------------------------------------------------
-
-/// Reads bytes front to back; past the end every byte is zero.
-struct Bytes<'a> {
-    data: &'a [u8],
-    at: usize,
-}
-
-impl Bytes<'_> {
-    fn done(&self) -> bool {
-        self.at >= self.data.len()
-    }
-
-    fn u8(&mut self) -> u8 {
-        let byte = self.data.get(self.at).copied().unwrap_or(0);
-        self.at += 1;
-        byte
-    }
-
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
-    }
-
-    fn u64(&mut self) -> u64 {
-        u64::from(self.u32()) | (u64::from(self.u32()) << 32)
-    }
-}
 
 /// The callers a step can name: authorized and unauthorized ones of every kind.
 #[derive(Clone, Copy, Debug)]
@@ -363,10 +341,7 @@ fn model_authorize(
         ) => Err(unsupported),
         // resume (a custom extension calling back) and reprocess: an application with ReadWrite.All,
         // or a delegated administrator acting on someone else's request.
-        (
-            A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess,
-            P::Application,
-        ) => {
+        (A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess, P::Application) => {
             if rwa {
                 Ok(Authority::Application)
             } else {
@@ -658,7 +633,7 @@ fn check_step(
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut bytes = Bytes { data, at: 0 };
+    let mut bytes = Bytes::new(data);
     let submission = decode_submission(&mut bytes);
     let submitted = Request::submit(
         ID,
