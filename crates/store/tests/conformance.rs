@@ -1644,6 +1644,54 @@ fn concurrent_writers_lose_nothing(database: &dyn Database) {
 // SQLite only: what the file holds when someone else wrote it
 // ---------------------------------------------------------------------------------------------------
 
+/// Expects `result` to be the store's refusal of a corrupt `what`; returns the reason given.
+fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) -> String {
+    match result {
+        Err(StoreError::Corrupt {
+            what: found,
+            reason,
+        }) => {
+            assert_eq!(found, what);
+            reason
+        }
+        other => panic!("expected a corrupt {what}, got {other:?}"),
+    }
+}
+
+/// Every read of request 1 (whose stored row `raw` reads) refuses it, a transition writes nothing,
+/// and request 2 is unaffected. Returns the reason given.
+fn assert_refused_by<R: PartialEq + std::fmt::Debug>(
+    store: &dyn Store,
+    raw: impl Fn() -> R,
+) -> String {
+    let id = request_id(1);
+    let reason = assert_corrupt(store.get(id), "request");
+    assert_corrupt(store.list(&everything()), "request");
+    assert_corrupt(store.due(FAR_FUTURE, 10), "request");
+    let written = raw();
+    match act(store, id, ActionKind::Cancel, requestor(), T0) {
+        Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
+            assert_eq!(what, "request");
+        }
+        other => panic!("expected a corrupt request, got {other:?}"),
+    }
+    assert_eq!(raw(), written, "a transition wrote over a corrupt row");
+    assert_eq!(store.history(id).unwrap().len(), 2);
+    let second = store.get(request_id(2)).unwrap().unwrap();
+    assert_eq!(
+        ids(
+            store,
+            &Query {
+                after_seq: Some(second.seq - 1),
+                limit: 10,
+                ..Query::default()
+            }
+        ),
+        [request_id(2)]
+    );
+    reason
+}
+
 mod sqlite_only {
     use rusqlite::{Connection, params};
 
@@ -1695,51 +1743,9 @@ mod sqlite_only {
             .unwrap()
     }
 
-    fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) -> String {
-        match result {
-            Err(StoreError::Corrupt {
-                what: found,
-                reason,
-            }) => {
-                assert_eq!(found, what);
-                reason
-            }
-            other => panic!("expected a corrupt {what}, got {other:?}"),
-        }
-    }
-
     /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected.
     fn assert_refused(database: &SqliteDatabase, store: &SqliteStore) -> String {
-        let id = request_id(1);
-        let reason = assert_corrupt(store.get(id), "request");
-        assert_corrupt(store.list(&everything()), "request");
-        assert_corrupt(store.due(FAR_FUTURE, 10), "request");
-        let written = body(database, id);
-        match act(store, id, ActionKind::Cancel, requestor(), T0) {
-            Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
-                assert_eq!(what, "request");
-            }
-            other => panic!("expected a corrupt request, got {other:?}"),
-        }
-        assert_eq!(
-            body(database, id),
-            written,
-            "a transition wrote over a corrupt row"
-        );
-        assert_eq!(store.history(id).unwrap().len(), 2);
-        assert!(store.get(request_id(2)).unwrap().is_some());
-        assert_eq!(
-            ids(
-                store,
-                &Query {
-                    after_seq: Some(store.get(request_id(2)).unwrap().unwrap().seq - 1),
-                    limit: 10,
-                    ..Query::default()
-                }
-            ),
-            [request_id(2)]
-        );
-        reason
+        assert_refused_by(store, || body(database, request_id(1)))
     }
 
     #[test]
@@ -1941,50 +1947,10 @@ mod postgres_only {
         (row.get(0), row.get(1), row.get(2))
     }
 
-    fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) -> String {
-        match result {
-            Err(StoreError::Corrupt {
-                what: found,
-                reason,
-            }) => {
-                assert_eq!(found, what);
-                reason
-            }
-            other => panic!("expected a corrupt {what}, got {other:?}"),
-        }
-    }
-
-    /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected.
+    /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected, and
+    /// the integrity check reports it.
     fn assert_refused(database: &PostgresDatabase, store: &PostgresStore) -> String {
-        let id = request_id(1);
-        let reason = assert_corrupt(store.get(id), "request");
-        assert_corrupt(store.list(&everything()), "request");
-        assert_corrupt(store.due(FAR_FUTURE, 10), "request");
-        let written = row(database, id);
-        match act(store, id, ActionKind::Cancel, requestor(), T0) {
-            Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
-                assert_eq!(what, "request");
-            }
-            other => panic!("expected a corrupt request, got {other:?}"),
-        }
-        assert_eq!(
-            row(database, id),
-            written,
-            "a transition wrote over a corrupt row"
-        );
-        assert_eq!(store.history(id).unwrap().len(), 2);
-        let second = store.get(request_id(2)).unwrap().unwrap();
-        assert_eq!(
-            ids(
-                store,
-                &Query {
-                    after_seq: Some(second.seq - 1),
-                    limit: 10,
-                    ..Query::default()
-                }
-            ),
-            [request_id(2)]
-        );
+        let reason = assert_refused_by(store, || row(database, request_id(1)));
         assert_ne!(store.integrity_check().unwrap(), "ok");
         reason
     }
