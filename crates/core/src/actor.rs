@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 use crate::id::SubjectId;
+use crate::policy::MAX_APPROVAL_STAGES;
 
 /// The kind of principal behind a call.
 #[derive(
@@ -72,8 +73,8 @@ impl Permission {
         Self::VARIANTS.iter().copied().find(|p| p.as_str() == name)
     }
 
-    const fn bit(self) -> u8 {
-        1 << self as u8
+    const fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 
@@ -83,20 +84,33 @@ impl fmt::Display for Permission {
     }
 }
 
-/// A role that can authorize actions on a request.
+/// An administrative role that can authorize operations on a request.
+///
+/// The entitlement-management roles are held per catalog and never appear in tokens: the adapter
+/// looks them up for the request's catalog. The Microsoft Entra directory roles come from the token's
+/// `wids` claim. Being an approver is not a role: it is a fact of the request's policy
+/// ([`ApproverOf`]).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
 )]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
-    /// Assigned approver of the request's current approval stage (from the policy).
-    Approver,
+    /// Catalog reader of the request's catalog.
+    CatalogReader,
     /// Access package assignment manager on the request's catalog.
     AccessPackageAssignmentManager,
     /// Access package manager on the request's catalog.
     AccessPackageManager,
     /// Catalog owner of the request's catalog.
     CatalogOwner,
+    /// Security Reader (Microsoft Entra directory role).
+    SecurityReader,
+    /// Global Reader (Microsoft Entra directory role).
+    GlobalReader,
+    /// Compliance Administrator (Microsoft Entra directory role).
+    ComplianceAdministrator,
+    /// Security Administrator (Microsoft Entra directory role).
+    SecurityAdministrator,
     /// Identity Governance Administrator (Microsoft Entra directory role).
     IdentityGovernanceAdministrator,
 }
@@ -110,19 +124,49 @@ impl Role {
         Self::IdentityGovernanceAdministrator,
     ];
 
+    /// The roles that let a delegated user read requests of others, least privileged first.
+    pub const READER: [Self; 9] = [
+        Self::CatalogReader,
+        Self::AccessPackageAssignmentManager,
+        Self::AccessPackageManager,
+        Self::CatalogOwner,
+        Self::SecurityReader,
+        Self::GlobalReader,
+        Self::ComplianceAdministrator,
+        Self::SecurityAdministrator,
+        Self::IdentityGovernanceAdministrator,
+    ];
+
     /// The role's name as Microsoft writes it.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Approver => "Approver",
+            Self::CatalogReader => "Catalog reader",
             Self::AccessPackageAssignmentManager => "Access package assignment manager",
             Self::AccessPackageManager => "Access package manager",
             Self::CatalogOwner => "Catalog owner",
+            Self::SecurityReader => "Security Reader",
+            Self::GlobalReader => "Global Reader",
+            Self::ComplianceAdministrator => "Compliance Administrator",
+            Self::SecurityAdministrator => "Security Administrator",
             Self::IdentityGovernanceAdministrator => "Identity Governance Administrator",
         }
     }
 
-    const fn bit(self) -> u8 {
-        1 << self as u8
+    /// Whether the role is a Microsoft Entra directory role (stated by the token), rather than an
+    /// entitlement-management role held in a catalog.
+    pub const fn is_directory_role(self) -> bool {
+        matches!(
+            self,
+            Self::SecurityReader
+                | Self::GlobalReader
+                | Self::ComplianceAdministrator
+                | Self::SecurityAdministrator
+                | Self::IdentityGovernanceAdministrator
+        )
+    }
+
+    const fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 
@@ -138,7 +182,7 @@ macro_rules! bit_set {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(u8);
+        pub struct $name(u16);
 
         impl $name {
             /// The empty set.
@@ -153,6 +197,11 @@ macro_rules! bit_set {
             /// Whether the set holds `item`.
             pub const fn contains(self, item: $item) -> bool {
                 self.0 & item.bit() != 0
+            }
+
+            /// Whether the set is empty.
+            pub const fn is_empty(self) -> bool {
+                self.0 == 0
             }
 
             /// The members, in declaration order.
@@ -178,10 +227,83 @@ bit_set!(
     Roles of Role
 );
 
-/// The caller of an action, as the adapter resolved it from a token and the directory.
+/// A set of approval stages, counted from 0, one bit per stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct StageSet(u8);
+
+impl StageSet {
+    /// No stage.
+    pub const NONE: Self = Self(0);
+
+    /// Every stage a policy can have.
+    pub const ALL: Self = Self((1 << MAX_APPROVAL_STAGES) - 1);
+
+    /// This set with `stage` added; stages past [`MAX_APPROVAL_STAGES`] are ignored.
+    #[must_use]
+    pub const fn with(self, stage: u8) -> Self {
+        if stage < MAX_APPROVAL_STAGES {
+            Self(self.0 | 1 << stage)
+        } else {
+            self
+        }
+    }
+
+    /// Whether the set holds `stage`.
+    pub const fn contains(self, stage: u8) -> bool {
+        stage < MAX_APPROVAL_STAGES && self.0 >> stage & 1 == 1
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 & Self::ALL.0 == 0
+    }
+
+    /// The stages, in order.
+    pub fn iter(self) -> impl Iterator<Item = u8> {
+        (0..MAX_APPROVAL_STAGES).filter(move |stage| self.contains(*stage))
+    }
+}
+
+impl FromIterator<u8> for StageSet {
+    fn from_iter<I: IntoIterator<Item = u8>>(stages: I) -> Self {
+        stages.into_iter().fold(Self::NONE, Self::with)
+    }
+}
+
+/// Which approval stages of the request's policy a caller approves, as the adapter resolved them from
+/// the policy's approver lists (users, group members, the requestor's manager).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApproverOf {
+    /// The stages whose primary approvers include the caller.
+    pub primary: StageSet,
+    /// The stages whose escalation (alternate) approvers include the caller.
+    pub escalation: StageSet,
+}
+
+impl ApproverOf {
+    /// Not an approver of any stage.
+    pub const NONE: Self = Self {
+        primary: StageSet::NONE,
+        escalation: StageSet::NONE,
+    };
+
+    /// Whether the caller approves any stage, as a primary or an escalation approver.
+    pub const fn any(self) -> bool {
+        !self.primary.is_empty() || !self.escalation.is_empty()
+    }
+
+    /// Whether the caller approves `stage`, as a primary or an escalation approver.
+    pub const fn of(self, stage: u8) -> bool {
+        self.primary.contains(stage) || self.escalation.contains(stage)
+    }
+}
+
+/// The caller of an operation, as the adapter resolved it from a token and the directory.
 ///
-/// Entitlement-management roles do not appear in tokens: the adapter looks them up for the request's
-/// catalog and policy and states them here.
+/// Entitlement-management roles and approvers do not appear in tokens: the adapter looks them up for
+/// the request's catalog and policy and states them here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Caller {
@@ -193,6 +315,9 @@ pub struct Caller {
     pub permissions: Permissions,
     /// The roles held with respect to the request acted on.
     pub roles: Roles,
+    /// The approval stages of the request's policy the caller approves.
+    #[serde(default)]
+    pub approver_of: ApproverOf,
 }
 
 impl Caller {
@@ -221,6 +346,7 @@ impl Caller {
             id,
             permissions: Permissions::NONE,
             roles: Roles::NONE,
+            approver_of: ApproverOf::NONE,
         }
     }
 
@@ -237,6 +363,25 @@ impl Caller {
         self.roles = self.roles.with(role);
         self
     }
+
+    /// This caller as a primary approver of `stage`.
+    #[must_use]
+    pub const fn approving(mut self, stage: u8) -> Self {
+        self.approver_of.primary = self.approver_of.primary.with(stage);
+        self
+    }
+
+    /// This caller as an escalation approver of `stage`.
+    #[must_use]
+    pub const fn approving_when_escalated(mut self, stage: u8) -> Self {
+        self.approver_of.escalation = self.approver_of.escalation.with(stage);
+        self
+    }
+
+    /// Whether the caller holds `permission`.
+    pub const fn has(&self, permission: Permission) -> bool {
+        self.permissions.contains(permission)
+    }
 }
 
 #[cfg(test)]
@@ -246,17 +391,59 @@ mod tests {
 
     #[test]
     fn sets_hold_what_was_added() {
-        let roles = Roles::NONE.with(Role::CatalogOwner).with(Role::Approver);
+        let roles = Roles::NONE
+            .with(Role::CatalogOwner)
+            .with(Role::CatalogReader);
         assert!(roles.contains(Role::CatalogOwner));
-        assert!(roles.contains(Role::Approver));
+        assert!(roles.contains(Role::CatalogReader));
         assert!(!roles.contains(Role::AccessPackageManager));
         assert_eq!(
             roles.iter().collect::<Vec<_>>(),
-            [Role::Approver, Role::CatalogOwner]
+            [Role::CatalogReader, Role::CatalogOwner]
         );
         let all: Permissions = Permission::VARIANTS.iter().copied().collect();
         assert!(Permission::VARIANTS.iter().all(|p| all.contains(*p)));
         assert_eq!(Permissions::NONE.iter().count(), 0);
+        assert!(Permissions::NONE.is_empty());
+        assert!(!all.is_empty());
+        let every: Roles = Role::VARIANTS.iter().copied().collect();
+        assert_eq!(every.iter().count(), Role::VARIANTS.len());
+    }
+
+    #[test]
+    fn stage_sets_ignore_stages_past_the_last() {
+        let set = StageSet::NONE.with(0).with(2).with(3).with(u8::MAX);
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 2]);
+        assert!(set.contains(2));
+        assert!(!set.contains(1));
+        assert!(!set.contains(3));
+        assert!(StageSet::NONE.is_empty());
+        assert!(!set.is_empty());
+        assert_eq!(
+            StageSet::ALL.iter().count(),
+            usize::from(MAX_APPROVAL_STAGES)
+        );
+        assert_eq!(
+            [1, 0].into_iter().collect::<StageSet>(),
+            StageSet::NONE.with(0).with(1)
+        );
+    }
+
+    #[test]
+    fn approver_facts_answer_per_stage() {
+        let id = SubjectId::new(crate::id::Guid::from_u128(7));
+        let caller = Caller::user(id).approving(0).approving_when_escalated(1);
+        assert!(caller.approver_of.any());
+        assert!(caller.approver_of.of(0));
+        assert!(caller.approver_of.of(1));
+        assert!(!caller.approver_of.of(2));
+        assert!(!Caller::user(id).approver_of.any());
+        assert!(
+            Caller::user(id)
+                .approving_when_escalated(2)
+                .approver_of
+                .any()
+        );
     }
 
     #[test]
@@ -273,13 +460,28 @@ mod tests {
     }
 
     #[test]
+    fn directory_roles_are_the_entra_ones() {
+        let directory: Vec<_> = Role::VARIANTS
+            .iter()
+            .filter(|role| role.is_directory_role())
+            .collect();
+        assert_eq!(directory.len(), 5);
+        assert!(!Role::CatalogOwner.is_directory_role());
+        assert!(Role::IdentityGovernanceAdministrator.is_directory_role());
+        for role in Role::ADMINISTRATOR {
+            assert!(Role::READER.contains(&role));
+        }
+    }
+
+    #[test]
     fn builders_accumulate() {
         let id = SubjectId::new(crate::id::Guid::from_u128(7));
         let caller = Caller::user(id)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::CatalogOwner);
         assert_eq!(caller.principal, Principal::WorkOrSchoolUser);
-        assert!(caller.permissions.contains(Permission::ReadWriteAll));
+        assert!(caller.has(Permission::ReadWriteAll));
+        assert!(!caller.has(Permission::ReadAll));
         assert!(caller.roles.contains(Role::CatalogOwner));
         assert_eq!(Caller::system().principal, Principal::System);
         assert_eq!(Caller::application(id).principal, Principal::Application);

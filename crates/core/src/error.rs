@@ -3,7 +3,10 @@
 use alloc::string::String;
 
 use crate::action::ActionKind;
+use crate::approval::StageRejection;
+use crate::assignment::AssignmentRejection;
 use crate::authz::Denial;
+use crate::request_type::RequestType;
 use crate::status::RequestStatus;
 use crate::table::Condition;
 
@@ -27,6 +30,30 @@ pub enum InvalidInput {
     UnknownAction {
         /// The text given.
         value: String,
+    },
+    /// A request type entitle does not know.
+    #[error("unknown request type `{value}`")]
+    UnknownRequestType {
+        /// The text given.
+        value: String,
+    },
+    /// An operation name entitle does not know.
+    #[error("unknown operation `{value}`")]
+    UnknownOperation {
+        /// The text given.
+        value: String,
+    },
+    /// A change or removal that names no assignment.
+    #[error("a `{request_type}` request needs the id of the assignment it concerns")]
+    MissingAssignment {
+        /// The request's type.
+        request_type: RequestType,
+    },
+    /// An adding request that names no target.
+    #[error("a `{request_type}` request needs the id of the user it is for")]
+    MissingTarget {
+        /// The request's type.
+        request_type: RequestType,
     },
     /// An id that is not a GUID.
     #[error(
@@ -75,6 +102,18 @@ pub enum Rejection {
         action: ActionKind,
         /// The condition of the last row tried.
         unmet: Condition,
+    },
+    /// The approval stage cannot be reviewed, or not by this caller now.
+    #[error(transparent)]
+    Stage(#[from] StageRejection),
+    /// The request's assignment refuses the move the action would cause.
+    #[error(transparent)]
+    Assignment(#[from] AssignmentRejection),
+    /// The request may not be deleted: it is not completed, or it created an assignment.
+    #[error("cannot `delete` a request whose status is `{status}`")]
+    NotDeletable {
+        /// The request's current status.
+        status: RequestStatus,
     },
 }
 

@@ -14,6 +14,10 @@ use crate::error::InvalidInput;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Guid(u128);
 
+/// Bits of a GUID that a derived id keeps: the version nibble and the variant bits, so an id derived
+/// from a version-4 GUID is a version-4 GUID too.
+const KEPT_BITS: u128 = (0xf << 76) | (0x3 << 62);
+
 /// Byte offsets of the four hyphens in the canonical form.
 const HYPHENS: [usize; 4] = [8, 13, 18, 23];
 /// Length of the canonical form.
@@ -28,6 +32,14 @@ impl Guid {
     /// The 128-bit value of this GUID.
     pub const fn as_u128(self) -> u128 {
         self.0
+    }
+
+    /// The GUID derived from this one with `key`: stable, distinct for distinct keys, and of the same
+    /// version. entitle derives the ids of things that exist only with a request (its assignment, its
+    /// approval stages), so they need no storage and no clock.
+    #[must_use]
+    pub const fn derived(self, key: u128) -> Self {
+        Self(self.0 ^ (key & !KEPT_BITS))
     }
 
     /// Parses the canonical hyphenated form, returning `None` when `text` is not one.
@@ -134,6 +146,26 @@ guid_id!(
     SubjectId,
     "subject"
 );
+guid_id!(
+    /// The id of an approval stage of a request (`approvalStage.id`), derived from the request's id.
+    StageId,
+    "approval stage"
+);
+guid_id!(
+    /// The id of an access package assignment (`accessPackageAssignment.id`).
+    AssignmentId,
+    "assignment"
+);
+
+/// The key the assignment an adding request creates is derived with.
+const ASSIGNMENT_KEY: u128 = 0x5851_f42d_4c95_7f2d_1405_7b7e_f767_814f;
+
+impl AssignmentId {
+    /// The id of the assignment that the adding request `request` creates.
+    pub const fn for_request(request: RequestId) -> Self {
+        Self(request.guid().derived(ASSIGNMENT_KEY))
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -188,6 +220,21 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn derived_ids_keep_the_version_and_differ_from_their_source() {
+        let request = RequestId::parse("6b1e9d0c-3a2f-4e8b-a5c7-0d9f8e7a6b5c").unwrap();
+        let assignment = AssignmentId::for_request(request);
+        assert_ne!(assignment.guid(), request.guid());
+        assert_eq!(assignment, AssignmentId::for_request(request));
+        let text = assignment.to_string();
+        assert_eq!(text.as_bytes().get(14), Some(&b'4'), "{text}");
+        assert_eq!(
+            assignment.guid().as_u128() & KEPT_BITS,
+            request.guid().as_u128() & KEPT_BITS
+        );
+        assert_eq!(Guid::from_u128(9).derived(0).as_u128(), 9);
     }
 
     #[test]

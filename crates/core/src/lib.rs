@@ -16,14 +16,14 @@
 //!
 //! ```
 //! use entitle_core::{
-//!     Action, ActionKind, Caller, Permission, Policy, Request, RequestId, RequestStatus, SubjectId,
-//!     Timestamp,
+//!     Action, ActionKind, Caller, Permission, PolicyRules, Request, RequestId, RequestStatus,
+//!     SubjectId, Timestamp,
 //! };
 //!
 //! let requestor = SubjectId::parse("2f3c7a1e-8a4b-4d53-9f0e-7f5c2b9d1a01")?;
 //! let id = RequestId::parse("6b1e9d0c-3a2f-4e8b-a5c7-0d9f8e7a6b5c")?;
 //! let now = Timestamp(1_767_225_600_000);
-//! let mut request = Request::submit(id, requestor, Policy::default(), None, now)?;
+//! let mut request = Request::submit(id, requestor, PolicyRules::default(), None, now)?;
 //!
 //! // The signed-in requestor, with the least privileged delegated permission.
 //! let me = Caller::user(requestor).with_permission(Permission::SubjectAccessReadWrite);
@@ -54,26 +54,42 @@ extern crate alloc;
 
 mod action;
 mod actor;
+mod approval;
+mod assignment;
 mod authz;
 mod error;
 mod id;
+mod operation;
 mod policy;
 mod provenance;
 mod request;
+mod request_type;
 mod status;
+mod submission;
 mod table;
 mod time;
 
 pub use action::ActionKind;
-pub use actor::{Caller, Permission, Permissions, Principal, Role, Roles};
-pub use authz::{Authority, Denial, authorize};
+pub use actor::{ApproverOf, Caller, Permission, Permissions, Principal, Role, Roles, StageSet};
+pub use approval::{
+    Review, ReviewDecision, ReviewResult, Stage, StageOutcome, StageRejection, StageStatus,
+    StageView,
+};
+pub use assignment::{
+    ASSIGNMENT_TRANSITIONS, Assignment, AssignmentCondition, AssignmentEvent, AssignmentRejection,
+    AssignmentState, AssignmentStep, AssignmentTransition, assignment_rows,
+};
+pub use authz::{Authority, Denial, authorize, authorize_review};
 pub use error::{InvalidInput, Rejection};
-pub use id::{Guid, RequestId, SubjectId};
-pub use policy::{ApprovalPolicy, MAX_APPROVAL_STAGES, Policy};
+pub use id::{AssignmentId, Guid, RequestId, StageId, SubjectId};
+pub use operation::{Operation, Parties};
+pub use policy::{ApprovalRules, MAX_APPROVAL_STAGES, PolicyRules};
 pub use provenance::{Decision, Provenance, Source};
-pub use request::{Action, Deadline, Request, Step};
+pub use request::{Action, Deadline, Request, Stages, Step};
+pub use request_type::{Effect, RequestType, Submitter};
 pub use status::{ApiVersion, RequestState, RequestStatus};
 pub use strum::{EnumCount, VariantArray};
+pub use submission::{CreateError, Created, Submission};
 pub use table::{
     Condition, REPROCESS_WINDOW, REPROCESS_WINDOW_DAYS, TRANSITIONS, Transition, rows,
 };

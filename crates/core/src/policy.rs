@@ -1,4 +1,5 @@
-//! The policy facts a request is submitted under: approval stages and their timers, custom extensions.
+//! The rules of an assignment policy that decide how a request is processed: approval stages and
+//! their timers, and the custom extension at creation.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +11,8 @@ pub const MAX_APPROVAL_STAGES: u8 = 3;
 
 /// How a policy asks for approval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApprovalPolicy {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApprovalRules {
     /// The number of stages, from 1 to [`MAX_APPROVAL_STAGES`].
     pub stages: u8,
     /// How long each stage waits for a decision before the request expires.
@@ -20,18 +21,18 @@ pub struct ApprovalPolicy {
     pub escalate_after: Option<Duration>,
 }
 
-/// The facts of the assignment policy that decide how a request is processed.
+/// The rules of the assignment policy a request is submitted under.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Policy {
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyRules {
     /// Approval settings, or `None` when the policy needs no approval.
-    pub approval: Option<ApprovalPolicy>,
+    pub approval: Option<ApprovalRules>,
     /// Whether a custom extension runs at `assignmentRequestCreated` and pauses the request.
     pub callout_on_created: bool,
 }
 
-impl Policy {
-    /// Checks the facts a policy can state but Microsoft Entra would not accept.
+impl PolicyRules {
+    /// Checks the rules a policy can state but Microsoft Entra would not accept.
     ///
     /// # Errors
     /// [`InvalidInput::ApprovalStages`] when approval has no stages or more than three.
@@ -45,15 +46,20 @@ impl Policy {
             _ => Ok(()),
         }
     }
+
+    /// The number of approval stages: 0 without approval.
+    pub fn stages(&self) -> u8 {
+        self.approval.map_or(0, |approval| approval.stages)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn with_stages(stages: u8) -> Policy {
-        Policy {
-            approval: Some(ApprovalPolicy {
+    fn with_stages(stages: u8) -> PolicyRules {
+        PolicyRules {
+            approval: Some(ApprovalRules {
                 stages,
                 decision_timeout: Duration::days(14),
                 escalate_after: None,
@@ -66,8 +72,10 @@ mod tests {
     fn one_to_three_stages_are_valid() {
         for stages in 1..=3 {
             assert_eq!(with_stages(stages).validate(), Ok(()));
+            assert_eq!(with_stages(stages).stages(), stages);
         }
-        assert_eq!(Policy::default().validate(), Ok(()));
+        assert_eq!(PolicyRules::default().validate(), Ok(()));
+        assert_eq!(PolicyRules::default().stages(), 0);
     }
 
     #[test]

@@ -31,6 +31,17 @@ pub enum Source {
     PowerShellExample,
     /// The Graph page for updating an approval stage: who may approve or deny.
     ApprovalStageApi,
+    /// The Graph pages for listing and getting approval stages: who may read them.
+    ApprovalStagesApi,
+    /// The Graph page for listing assignment requests.
+    ListApi,
+    /// The Graph `filterByCurrentUser` function of assignment requests.
+    FilterByCurrentUserApi,
+    /// The Graph page for deleting an assignment request: only denied or completed requests without an
+    /// assignment.
+    DeleteApi,
+    /// The Graph resource page of `accessPackageAssignment`: its states.
+    AssignmentResource,
 }
 
 impl Source {
@@ -49,6 +60,13 @@ impl Source {
                 "PowerShell: Get-MgEntitlementManagementAccessPackageAssignmentRequest"
             }
             Self::ApprovalStageApi => "Graph: update approvalStage",
+            Self::ApprovalStagesApi => "Graph: list approval stages",
+            Self::ListApi => "Graph: list assignmentRequests",
+            Self::FilterByCurrentUserApi => {
+                "Graph: accessPackageAssignmentRequest: filterByCurrentUser"
+            }
+            Self::DeleteApi => "Graph: delete accessPackageAssignmentRequest",
+            Self::AssignmentResource => "Graph: accessPackageAssignment resource",
         }
     }
 
@@ -83,6 +101,19 @@ impl Source {
                 "https://learn.microsoft.com/powershell/module/microsoft.graph.identity.governance/get-mgentitlementmanagementaccesspackageassignmentrequest"
             }
             Self::ApprovalStageApi => "https://learn.microsoft.com/graph/api/approvalstage-update",
+            Self::ApprovalStagesApi => "https://learn.microsoft.com/graph/api/approval-list-stages",
+            Self::ListApi => {
+                "https://learn.microsoft.com/graph/api/entitlementmanagement-list-assignmentrequests"
+            }
+            Self::FilterByCurrentUserApi => {
+                "https://learn.microsoft.com/graph/api/accesspackageassignmentrequest-filterbycurrentuser"
+            }
+            Self::DeleteApi => {
+                "https://learn.microsoft.com/graph/api/accesspackageassignmentrequest-delete"
+            }
+            Self::AssignmentResource => {
+                "https://learn.microsoft.com/graph/api/resources/accesspackageassignment"
+            }
         }
     }
 }
@@ -123,6 +154,16 @@ pub enum Decision {
     ActionAuthority,
     /// A status string entitle does not know is never cancelable.
     FailClosed,
+    /// Who may read, list, create and delete requests, and which requests may be deleted.
+    OperationAccess,
+    /// How a request's approval stages progress, who may review each one and when, and what Graph shows
+    /// of them.
+    ApprovalStages,
+    /// Which request types exist, who may submit each, and which go through approval and the custom
+    /// extension.
+    RequestTypes,
+    /// The states of an access package assignment and how requests move it.
+    AssignmentLifecycle,
 }
 
 impl Decision {
@@ -143,6 +184,10 @@ impl Decision {
             Self::CancelAuthority => "D12",
             Self::ActionAuthority => "D13",
             Self::FailClosed => "D14",
+            Self::OperationAccess => "D15",
+            Self::ApprovalStages => "D18",
+            Self::RequestTypes => "D20",
+            Self::AssignmentLifecycle => "D21",
         }
     }
 }
@@ -180,10 +225,24 @@ mod tests {
     use alloc::string::ToString;
 
     #[test]
-    fn decision_ids_are_unique_and_sequential() {
-        for (index, decision) in Decision::VARIANTS.iter().enumerate() {
-            assert_eq!(decision.id(), alloc::format!("D{}", index + 1));
-        }
+    fn decision_ids_are_unique_and_increasing() {
+        let numbers: alloc::vec::Vec<u32> = Decision::VARIANTS
+            .iter()
+            .map(|decision| {
+                let id = decision.id();
+                assert!(id.starts_with('D'), "{id}");
+                id.trim_start_matches('D').parse().unwrap()
+            })
+            .collect();
+        assert!(
+            numbers.windows(2).all(|pair| pair[0] < pair[1]),
+            "{numbers:?}"
+        );
+        // The first fourteen are the lifecycle's, numbered from D1 without gaps.
+        assert_eq!(
+            numbers.get(..14),
+            Some(&(1..=14).collect::<alloc::vec::Vec<_>>()[..])
+        );
     }
 
     #[test]

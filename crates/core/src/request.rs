@@ -1,20 +1,28 @@
-//! A request and the one function that moves it: [`Request::apply`].
+//! A request and the functions that move it: [`Request::apply`] (the lifecycle table alone) and
+//! [`Request::decide`] (the lifecycle table and the assignment table together).
 
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
 use crate::action::ActionKind;
 use crate::actor::Caller;
+use crate::approval::{Review, ReviewDecision, Stage, StageOutcome};
+use crate::assignment::{Assignment, AssignmentEvent, AssignmentStep};
 use crate::authz::{Authority, authorize};
 use crate::error::{InvalidInput, Rejection};
-use crate::id::{RequestId, SubjectId};
-use crate::policy::Policy;
+use crate::id::{AssignmentId, RequestId, SubjectId};
+use crate::operation::{Operation, Parties};
+use crate::policy::{MAX_APPROVAL_STAGES, PolicyRules};
+use crate::request_type::{Effect, RequestType};
 use crate::status::RequestStatus;
 use crate::table::{self, Condition, Transition};
 use crate::time::Timestamp;
 
-/// An access package assignment request: its identity, the facts it was submitted under, and where it
-/// stands in its lifecycle.
+/// The stages of a request's approval, one slot per stage a policy can have.
+pub type Stages = [Stage; MAX_APPROVAL_STAGES as usize];
+
+/// An access package assignment request: its identity, what it asks for, the facts it was submitted
+/// under, and where it stands in its lifecycle and its approval.
 ///
 /// Deserializing checks the request's invariants ([`Request::check`]), so a stored request that no
 /// sequence of actions could produce is refused rather than decided on.
@@ -23,20 +31,28 @@ use crate::time::Timestamp;
 pub struct Request {
     /// The request's id.
     pub id: RequestId,
-    /// Who the request was submitted by (`requestor`).
+    /// What it asks for (`requestType`).
+    pub kind: RequestType,
+    /// Who submitted it (`requestor`).
     pub requestor: SubjectId,
-    /// The policy facts it is processed under.
-    pub policy: Policy,
+    /// Who the assignment is for (`assignment.targetId`).
+    pub target: SubjectId,
+    /// The assignment it creates (derived from its id) or changes.
+    pub assignment: AssignmentId,
+    /// The rules of the policy it is processed under.
+    pub rules: PolicyRules,
     /// The scheduled start of the assignment (`schedule.startDateTime`), if any.
     pub starts_at: Option<Timestamp>,
+    /// The scheduled end of the assignment (`schedule.expiration.endDateTime`), if any.
+    pub ends_at: Option<Timestamp>,
     /// The current status.
     pub status: RequestStatus,
     /// When the request was submitted (`createdDateTime`).
     pub created_at: Timestamp,
     /// The current (or last) approval stage, counted from 0.
     pub approval_stage: u8,
-    /// When the current approval stage started.
-    pub stage_started_at: Option<Timestamp>,
+    /// Each approval stage's progress; slots past the policy's stages stay not started.
+    pub stages: Stages,
     /// When processing ended (`completedDateTime`); cleared while a reprocess runs.
     pub completed_at: Option<Timestamp>,
     /// When processing first ended; the reprocess window counts from here.
@@ -48,13 +64,17 @@ pub struct Request {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Unchecked {
     id: RequestId,
+    kind: RequestType,
     requestor: SubjectId,
-    policy: Policy,
+    target: SubjectId,
+    assignment: AssignmentId,
+    rules: PolicyRules,
     starts_at: Option<Timestamp>,
+    ends_at: Option<Timestamp>,
     status: RequestStatus,
     created_at: Timestamp,
     approval_stage: u8,
-    stage_started_at: Option<Timestamp>,
+    stages: Stages,
     completed_at: Option<Timestamp>,
     first_completed_at: Option<Timestamp>,
 }
@@ -65,13 +85,17 @@ impl TryFrom<Unchecked> for Request {
     fn try_from(fields: Unchecked) -> Result<Self, Self::Error> {
         let request = Self {
             id: fields.id,
+            kind: fields.kind,
             requestor: fields.requestor,
-            policy: fields.policy,
+            target: fields.target,
+            assignment: fields.assignment,
+            rules: fields.rules,
             starts_at: fields.starts_at,
+            ends_at: fields.ends_at,
             status: fields.status,
             created_at: fields.created_at,
             approval_stage: fields.approval_stage,
-            stage_started_at: fields.stage_started_at,
+            stages: fields.stages,
             completed_at: fields.completed_at,
             first_completed_at: fields.first_completed_at,
         };
@@ -102,7 +126,8 @@ impl Action {
     }
 }
 
-/// The result of an accepted action: the request as it is now, and why the move was allowed.
+/// The result of an accepted action: the request as it is now, why the move was allowed, and what it
+/// does to the request's assignment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
@@ -116,6 +141,12 @@ pub struct Step {
     pub authority: Authority,
     /// When the action took effect.
     pub at: Timestamp,
+    /// The approval stage the action reviewed, if it was a review.
+    pub reviewed: Option<u8>,
+    /// What the move does to the request's assignment, if anything.
+    pub effect: Option<AssignmentEvent>,
+    /// The assignment as the move left it: set by [`Request::decide`] when there is an effect.
+    pub assignment: Option<AssignmentStep>,
 }
 
 /// The next time a request needs the service's attention, and what to do then.
@@ -128,63 +159,94 @@ pub struct Deadline {
     pub action: ActionKind,
 }
 
+/// A way the request's fields can contradict each other, as [`Request::check`] names it.
+fn broken(reason: &'static str) -> Result<(), InvalidInput> {
+    Err(InvalidInput::InconsistentRequest { reason })
+}
+
 impl Request {
-    /// A request just submitted at `now`: its status is `Accepted` until the service processes it.
+    /// A `userAdd` request that `requestor` submitted for themselves at `now`: its status is `Accepted`
+    /// until the service processes it. (To submit any type as a given caller, see
+    /// [`Request::create`].)
     ///
     /// # Errors
     /// [`InvalidInput::ApprovalStages`] when the policy's approval has no stages or more than three.
     pub fn submit(
         id: RequestId,
         requestor: SubjectId,
-        policy: Policy,
+        rules: PolicyRules,
         starts_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Self, InvalidInput> {
-        policy.validate()?;
+        Self::submitted(
+            id,
+            RequestType::UserAdd,
+            Parties::own(requestor),
+            AssignmentId::for_request(id),
+            rules,
+            (starts_at, None),
+            now,
+        )
+    }
+
+    /// A request of `kind` as just submitted, before the service processes it.
+    pub(crate) fn submitted(
+        id: RequestId,
+        kind: RequestType,
+        parties: Parties,
+        assignment: AssignmentId,
+        rules: PolicyRules,
+        (starts_at, ends_at): (Option<Timestamp>, Option<Timestamp>),
+        now: Timestamp,
+    ) -> Result<Self, InvalidInput> {
+        rules.validate()?;
         Ok(Self {
             id,
-            requestor,
-            policy,
+            kind,
+            requestor: parties.requestor,
+            target: parties.target,
+            assignment,
+            rules,
             starts_at,
+            ends_at,
             status: RequestStatus::Accepted,
             created_at: now,
             approval_stage: 0,
-            stage_started_at: None,
+            stages: Stages::default(),
             completed_at: None,
             first_completed_at: None,
         })
     }
 
-    /// Checks the invariants every request reached through [`submit`](Self::submit) and
-    /// [`apply`](Self::apply) keeps: a valid policy, approval facts while pending approval, a start
-    /// date while waiting for it, a callout while waiting for one, and a completion time exactly when
-    /// the status is completed.
+    /// The people the request concerns.
+    pub const fn parties(&self) -> Parties {
+        Parties {
+            requestor: self.requestor,
+            target: self.target,
+        }
+    }
+
+    /// Checks the invariants every request reached through [`submit`](Self::submit),
+    /// [`create`](Self::create) and [`apply`](Self::apply) keeps.
     ///
     /// # Errors
     /// [`InvalidInput::InconsistentRequest`] naming the first broken invariant.
     pub fn check(&self) -> Result<(), InvalidInput> {
         use RequestStatus as S;
-        self.policy.validate()?;
-        let broken = |reason| Err(InvalidInput::InconsistentRequest { reason });
-        let pending_approval = matches!(
-            self.status,
-            S::PendingApproval | S::PendingApprovalEscalated
-        );
-        match self.policy.approval {
-            _ if !pending_approval => {}
-            None => return broken("a request pending approval needs an approval policy"),
-            Some(_) if self.stage_started_at.is_none() => {
-                return broken("a request pending approval needs the start of its stage");
-            }
-            Some(approval) if self.approval_stage >= approval.stages => {
-                return broken("the approval stage is past the policy's last stage");
-            }
-            Some(_) => {}
+        self.rules.validate()?;
+        let pending = self.status.is_pending_approval();
+        let count = self.rules.stages();
+        if pending && count == 0 {
+            return broken("a request pending approval needs an approval policy");
         }
+        if pending && self.approval_stage >= count {
+            return broken("the approval stage is past the policy's last stage");
+        }
+        self.check_stages(pending, count)?;
         if self.status == S::PendingNotBefore && self.starts_at.is_none() {
             return broken("a request pending its start needs a start date");
         }
-        if self.status == S::WaitingForCallback && !self.policy.callout_on_created {
+        if self.status == S::WaitingForCallback && !self.rules.callout_on_created {
             return broken("a request waiting for a callback needs a custom extension");
         }
         if self.status.is_completed() != self.completed_at.is_some() {
@@ -193,28 +255,79 @@ impl Request {
         if self.completed_at.is_some() && self.first_completed_at.is_none() {
             return broken("a completed request needs its first completion time");
         }
+        if self.kind.effect() == Effect::Add
+            && self.assignment != AssignmentId::for_request(self.id)
+        {
+            return broken("an adding request creates the assignment derived from its id");
+        }
         Ok(())
     }
 
-    /// Decides `action` at `now` and returns the moved request, leaving `self` untouched.
+    /// The stages' part of [`check`](Self::check).
+    fn check_stages(&self, pending: bool, count: u8) -> Result<(), InvalidInput> {
+        for (index, stage) in (0..MAX_APPROVAL_STAGES).zip(&self.stages) {
+            let started = stage.started_at.is_some();
+            if (index >= count || (pending && index > self.approval_stage))
+                && *stage != Stage::default()
+            {
+                return broken("a stage the request has not reached has progress");
+            }
+            if !started && (stage.escalated || stage.outcome.is_some()) {
+                return broken("a stage that has not started has progress");
+            }
+            let in_progress = started && stage.outcome.is_none();
+            if in_progress != (pending && index == self.approval_stage) {
+                return broken(
+                    "exactly the current stage of a request pending approval is in progress",
+                );
+            }
+            let approved = matches!(stage.outcome, Some(StageOutcome::Reviewed(review)) if review.decision == ReviewDecision::Approve);
+            if pending && index < self.approval_stage && !approved {
+                return broken("the stages before the current one are approved");
+            }
+        }
+        if pending {
+            let escalated = self
+                .stage(self.approval_stage)
+                .is_some_and(|stage| stage.escalated);
+            if escalated != (self.status == RequestStatus::PendingApprovalEscalated) {
+                return broken("the current stage escalated exactly when the request did");
+            }
+        }
+        Ok(())
+    }
+
+    /// Decides `action` at `now` by the lifecycle table alone and returns the moved request, leaving
+    /// `self` untouched. [`Step::effect`] says what the move does to the request's assignment;
+    /// [`decide`](Self::decide) also moves the assignment.
     ///
-    /// Authorization is decided first, from the caller and the requestor alone. Then the table's rows
-    /// for the current status and the action are tried in order; the first whose condition holds moves
-    /// the request.
+    /// Authorization is decided first, from the caller and the request's parties alone. Then the
+    /// table's rows for the current status and the action are tried in order; the first whose
+    /// condition holds moves the request. A review (`approve`, `deny`) is refused unless the caller
+    /// may review the current stage now.
     ///
     /// # Errors
-    /// A [`Rejection`]: not authorized, not allowed from this status, or its condition does not hold.
+    /// A [`Rejection`]: not authorized, not allowed from this status, the stage is not the caller's to
+    /// review, or the row's condition does not hold.
     pub fn apply(&self, action: &Action, now: Timestamp) -> Result<Step, Rejection> {
-        let authority = authorize(action.kind, &action.by, self.requestor)?;
+        let authority = authorize(Operation::Act(action.kind), &action.by, self.parties())?;
+        let rows = table::rows(self.status, action.kind);
+        let review = ReviewDecision::of(action.kind);
+        if review.is_some() && !rows.is_empty() {
+            self.reviewer_of(self.approval_stage, &action.by)?;
+        }
         let mut unmet = None;
-        for rule in table::rows(self.status, action.kind) {
+        for rule in rows {
             if rule.when.holds(self, now) {
                 return Ok(Step {
-                    request: self.entered(*rule, now),
+                    request: self.entered(*rule, action, now),
                     from: self.status,
                     rule,
                     authority,
                     at: now,
+                    reviewed: review.map(|_| self.approval_stage),
+                    effect: AssignmentEvent::caused_by(self.kind, rule),
+                    assignment: None,
                 });
             }
             unmet = Some(rule.when);
@@ -230,6 +343,25 @@ impl Request {
                 action: action.kind,
             },
         })
+    }
+
+    /// Decides `action` at `now` by both tables: the lifecycle's for the request, the assignment's for
+    /// the move's effect on `assignment` (the request's assignment as it is, `None` before it exists).
+    /// If the assignment refuses, the action is refused.
+    ///
+    /// # Errors
+    /// As [`apply`](Self::apply), or [`Rejection::Assignment`].
+    pub fn decide(
+        &self,
+        action: &Action,
+        assignment: Option<&Assignment>,
+        now: Timestamp,
+    ) -> Result<Step, Rejection> {
+        let mut step = self.apply(action, now)?;
+        if let Some(event) = step.effect {
+            step.assignment = Some(Assignment::apply(assignment, event, &step.request, now)?);
+        }
+        Ok(step)
     }
 
     /// Like [`apply`](Self::apply), but moves `self`; on a rejection `self` is unchanged.
@@ -274,16 +406,70 @@ impl Request {
             .min_by_key(|deadline| deadline.at)
     }
 
-    /// The request after `rule` fired at `now`: its new status and the times that status records.
-    fn entered(&self, rule: Transition, now: Timestamp) -> Self {
+    /// Whether the request may be deleted: its processing ended, and it never created an assignment
+    /// ("a denied or completed request" without "any accessPackageAssignment objects"). An adding
+    /// request that started delivery created one, even if delivery failed.
+    pub fn is_deletable(&self) -> bool {
+        let created_assignment = self.kind.effect() == Effect::Add
+            && matches!(
+                self.status,
+                RequestStatus::Delivered
+                    | RequestStatus::PartiallyDelivered
+                    | RequestStatus::DeliveryFailed
+            );
+        self.status.is_completed() && !created_assignment
+    }
+
+    /// Decides whether `caller` may delete the request (`DELETE …/assignmentRequests/{id}`):
+    /// authorization first, then [`is_deletable`](Self::is_deletable).
+    ///
+    /// # Errors
+    /// [`Rejection::Unauthorized`] or [`Rejection::NotDeletable`].
+    pub fn delete(&self, caller: &Caller) -> Result<Authority, Rejection> {
+        let authority = authorize(Operation::Delete, caller, self.parties())?;
+        if self.is_deletable() {
+            Ok(authority)
+        } else {
+            Err(Rejection::NotDeletable {
+                status: self.status,
+            })
+        }
+    }
+
+    /// The request after `rule` fired for `action` at `now`: its new status, its stages, and the times
+    /// that status records.
+    fn entered(&self, rule: Transition, action: &Action, now: Timestamp) -> Self {
         let mut next = *self;
+        if self.status.is_pending_approval()
+            && let Some(stage) = next.stages.get_mut(usize::from(self.approval_stage))
+        {
+            match (ReviewDecision::of(action.kind), action.kind) {
+                (Some(decision), _) => {
+                    stage.outcome = Some(StageOutcome::Reviewed(Review {
+                        decision,
+                        by: action.by.id,
+                        at: now,
+                    }));
+                }
+                (None, ActionKind::Escalate) => stage.escalated = true,
+                (None, ActionKind::Expire) => {
+                    stage.outcome = Some(StageOutcome::Expired { at: now });
+                }
+                (None, ActionKind::Cancel) => {
+                    stage.outcome = Some(StageOutcome::Canceled { at: now });
+                }
+                (None, _) => {}
+            }
+        }
         next.status = rule.to;
         if rule.to == RequestStatus::PendingApproval {
             next.approval_stage = match rule.when {
                 Condition::MoreStagesRemain => self.approval_stage.saturating_add(1),
                 _ => 0,
             };
-            next.stage_started_at = Some(now);
+            if let Some(stage) = next.stages.get_mut(usize::from(next.approval_stage)) {
+                *stage = Stage::starting(now);
+            }
         }
         if rule.to.is_completed() {
             next.completed_at = Some(now);
@@ -299,9 +485,11 @@ impl Request {
 mod tests {
     use super::*;
     use crate::actor::{Permission, Role};
+    use crate::approval::{StageRejection, StageStatus};
+    use crate::assignment::{AssignmentRejection, AssignmentState};
     use crate::authz::Denial;
     use crate::id::Guid;
-    use crate::policy::ApprovalPolicy;
+    use crate::policy::ApprovalRules;
     use crate::time::Duration;
     use alloc::string::ToString;
 
@@ -310,9 +498,9 @@ mod tests {
     const APPROVER: SubjectId = SubjectId::new(Guid::from_u128(0xc));
     const T0: Timestamp = Timestamp(1_700_000_000_000);
 
-    fn two_stage_policy() -> Policy {
-        Policy {
-            approval: Some(ApprovalPolicy {
+    fn two_stage_policy() -> PolicyRules {
+        PolicyRules {
+            approval: Some(ApprovalRules {
                 stages: 2,
                 decision_timeout: Duration::days(14),
                 escalate_after: Some(Duration::days(3)),
@@ -321,8 +509,8 @@ mod tests {
         }
     }
 
-    fn submit(policy: Policy, starts_at: Option<Timestamp>) -> Request {
-        Request::submit(ID, REQUESTOR, policy, starts_at, T0).unwrap()
+    fn submit(rules: PolicyRules, starts_at: Option<Timestamp>) -> Request {
+        Request::submit(ID, REQUESTOR, rules, starts_at, T0).unwrap()
     }
 
     fn requestor() -> Caller {
@@ -332,32 +520,45 @@ mod tests {
     fn approver() -> Caller {
         Caller::user(APPROVER)
             .with_permission(Permission::ReadWriteAll)
-            .with_role(Role::Approver)
+            .approving(0)
+            .approving(1)
     }
 
     fn system(kind: ActionKind) -> Action {
         Action::by_system(kind)
     }
 
+    fn pending(rules: PolicyRules) -> Request {
+        let mut request = submit(rules, None);
+        request
+            .apply_in_place(&system(ActionKind::Process), T0)
+            .unwrap();
+        request
+    }
+
     #[test]
     fn submission_starts_accepted_and_process_routes_by_policy() {
-        let request = submit(Policy::default(), None);
+        let request = submit(PolicyRules::default(), None);
         assert_eq!(request.status, RequestStatus::Accepted);
         assert_eq!(request.created_at, T0);
+        assert_eq!(request.kind, RequestType::UserAdd);
+        assert_eq!(request.parties(), Parties::own(REQUESTOR));
         let step = request.apply(&system(ActionKind::Process), T0).unwrap();
         assert_eq!(step.request.status, RequestStatus::Delivering);
+        assert_eq!(step.effect, Some(AssignmentEvent::DeliveryStarted));
+        assert_eq!(step.assignment, None);
 
-        let later = submit(Policy::default(), Some(T0.after(Duration::days(1))));
+        let later = submit(PolicyRules::default(), Some(T0.after(Duration::days(1))));
         let step = later.apply(&system(ActionKind::Process), T0).unwrap();
         assert_eq!(step.request.status, RequestStatus::PendingNotBefore);
+        assert_eq!(step.effect, None);
 
-        let approval = submit(two_stage_policy(), None);
-        let step = approval.apply(&system(ActionKind::Process), T0).unwrap();
-        assert_eq!(step.request.status, RequestStatus::PendingApproval);
-        assert_eq!(step.request.stage_started_at, Some(T0));
+        let step = pending(two_stage_policy());
+        assert_eq!(step.status, RequestStatus::PendingApproval);
+        assert_eq!(step.stage_started_at(), Some(T0));
 
         let callout = submit(
-            Policy {
+            PolicyRules {
                 callout_on_created: true,
                 ..two_stage_policy()
             },
@@ -368,23 +569,32 @@ mod tests {
     }
 
     #[test]
-    fn invalid_policies_are_refused_at_submission() {
-        let mut policy = two_stage_policy();
-        if let Some(approval) = policy.approval.as_mut() {
-            approval.stages = 0;
-        }
-        assert_eq!(
-            Request::submit(ID, REQUESTOR, policy, None, T0),
-            Err(InvalidInput::ApprovalStages { stages: 0 })
-        );
+    fn approval_and_the_callout_apply_only_to_the_types_they_are_for() {
+        let rules = PolicyRules {
+            callout_on_created: true,
+            ..two_stage_policy()
+        };
+        let mut request = submit(rules, None);
+        request.kind = RequestType::AdminAdd;
+        let step = request.apply(&system(ActionKind::Process), T0).unwrap();
+        assert_eq!(step.request.status, RequestStatus::WaitingForCallback);
+        let app = Caller::application(APPROVER).with_permission(Permission::ReadWriteAll);
+        let resumed = step
+            .request
+            .apply(&Action::new(ActionKind::ResumeContinue, app), T0)
+            .unwrap();
+        // A direct assignment is not approved.
+        assert_eq!(resumed.request.status, RequestStatus::Delivering);
+        request.kind = RequestType::AdminRemove;
+        let step = request.apply(&system(ActionKind::Process), T0).unwrap();
+        // A removal neither pauses for the extension nor waits for approval.
+        assert_eq!(step.request.status, RequestStatus::Delivering);
+        assert_eq!(step.effect, None);
     }
 
     #[test]
     fn cancel_moves_to_canceled_and_records_the_completion_time() {
-        let mut request = submit(two_stage_policy(), None);
-        request
-            .apply_in_place(&system(ActionKind::Process), T0)
-            .unwrap();
+        let request = pending(two_stage_policy());
         let at = T0.after(Duration::hours(1));
         let step = request
             .apply(&Action::new(ActionKind::Cancel, requestor()), at)
@@ -397,11 +607,15 @@ mod tests {
             Authority::OwnRequest(Permission::SubjectAccessReadWrite)
         );
         assert_eq!(step.rule.to, RequestStatus::Canceled);
+        let stage = step.request.stage(0).unwrap();
+        assert_eq!(stage.status(), StageStatus::Canceled);
+        assert_eq!(stage.outcome, Some(StageOutcome::Canceled { at }));
+        assert_eq!(step.request.check(), Ok(()));
     }
 
     #[test]
     fn a_second_cancel_is_rejected_and_changes_nothing() {
-        let mut request = submit(Policy::default(), None);
+        let mut request = submit(PolicyRules::default(), None);
         request
             .apply_in_place(&Action::new(ActionKind::Cancel, requestor()), T0)
             .unwrap();
@@ -424,7 +638,7 @@ mod tests {
 
     #[test]
     fn authorization_is_decided_before_the_status() {
-        let mut request = submit(Policy::default(), None);
+        let mut request = submit(PolicyRules::default(), None);
         request.status = RequestStatus::Delivered;
         let stranger = Caller::user(APPROVER).with_permission(Permission::SubjectAccessReadWrite);
         let denied = request
@@ -437,34 +651,71 @@ mod tests {
     }
 
     #[test]
-    fn stages_advance_until_the_last_approval() {
-        let mut request = submit(two_stage_policy(), None);
-        request
-            .apply_in_place(&system(ActionKind::Process), T0)
-            .unwrap();
+    fn stages_advance_until_the_last_approval_and_record_each_review() {
+        let mut request = pending(two_stage_policy());
         let t1 = T0.after(Duration::days(1));
         let step = request
             .apply_in_place(&Action::new(ActionKind::Approve, approver()), t1)
             .unwrap();
         assert_eq!(step.request.status, RequestStatus::PendingApproval);
         assert_eq!(step.rule.when, Condition::MoreStagesRemain);
+        assert_eq!(step.reviewed, Some(0));
         assert_eq!(
-            (request.approval_stage, request.stage_started_at),
+            (request.approval_stage, request.stage_started_at()),
             (1, Some(t1))
         );
-        request
+        assert_eq!(
+            request.stage(0).and_then(Stage::review),
+            Some(Review {
+                decision: ReviewDecision::Approve,
+                by: APPROVER,
+                at: t1
+            })
+        );
+        let step = request
             .apply_in_place(&Action::new(ActionKind::Approve, approver()), t1)
             .unwrap();
+        assert_eq!(step.reviewed, Some(1));
         assert_eq!(request.status, RequestStatus::Delivering);
         assert_eq!(request.completed_at, None);
+        assert_eq!(request.check(), Ok(()));
+    }
+
+    #[test]
+    fn only_an_approver_of_the_current_stage_reviews_it() {
+        let request = pending(two_stage_policy());
+        let second_only = Caller::user(APPROVER)
+            .with_permission(Permission::ReadWriteAll)
+            .approving(1);
+        assert_eq!(
+            request.apply(&Action::new(ActionKind::Approve, second_only), T0),
+            Err(Rejection::Stage(StageRejection::NotAssigned { stage: 0 }))
+        );
+        let alternate = Caller::user(APPROVER)
+            .with_permission(Permission::ReadWriteAll)
+            .approving_when_escalated(0);
+        assert_eq!(
+            request.apply(&Action::new(ActionKind::Deny, alternate), T0),
+            Err(Rejection::Stage(StageRejection::NotEscalated { stage: 0 }))
+        );
+        let escalated = request
+            .apply(&system(ActionKind::Escalate), T0.after(Duration::days(3)))
+            .unwrap()
+            .request;
+        let step = escalated
+            .apply(
+                &Action::new(ActionKind::Deny, alternate),
+                T0.after(Duration::days(4)),
+            )
+            .unwrap();
+        assert_eq!(step.request.status, RequestStatus::Denied);
+        assert!(step.request.stage(0).is_some_and(|stage| stage.escalated));
+        assert_eq!(step.request.check(), Ok(()));
     }
 
     #[test]
     fn timers_wait_for_their_deadlines() {
-        let mut request = submit(two_stage_policy(), None);
-        request
-            .apply_in_place(&system(ActionKind::Process), T0)
-            .unwrap();
+        let mut request = pending(two_stage_policy());
         let escalation = T0.after(Duration::days(3));
         assert_eq!(
             request.next_deadline(),
@@ -496,10 +747,10 @@ mod tests {
                 action: ActionKind::Expire
             })
         );
-        assert!(
-            request
-                .apply(&system(ActionKind::Expire), expiry.after(Duration(0)))
-                .is_ok()
+        let expired = request.apply(&system(ActionKind::Expire), expiry).unwrap();
+        assert_eq!(
+            expired.request.stage(0).map(Stage::status),
+            Some(StageStatus::Expired)
         );
         assert!(
             request
@@ -511,7 +762,7 @@ mod tests {
     #[test]
     fn not_before_deadline_is_the_start() {
         let start = T0.after(Duration::days(2));
-        let mut request = submit(Policy::default(), Some(start));
+        let mut request = submit(PolicyRules::default(), Some(start));
         request
             .apply_in_place(&system(ActionKind::Process), T0)
             .unwrap();
@@ -539,7 +790,7 @@ mod tests {
         let admin = Caller::user(APPROVER)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::CatalogOwner);
-        let mut request = submit(Policy::default(), None);
+        let mut request = submit(PolicyRules::default(), None);
         request
             .apply_in_place(&system(ActionKind::Process), T0)
             .unwrap();
@@ -548,9 +799,10 @@ mod tests {
             .unwrap();
         assert_eq!(request.completed_at, Some(T0));
         let t1 = T0.after(Duration::days(10));
-        request
+        let step = request
             .apply_in_place(&Action::new(ActionKind::Reprocess, admin), t1)
             .unwrap();
+        assert_eq!(step.effect, Some(AssignmentEvent::DeliveryStarted));
         assert_eq!(request.completed_at, None);
         request
             .apply_in_place(&system(ActionKind::DeliverPartially), t1)
@@ -579,13 +831,77 @@ mod tests {
     }
 
     #[test]
+    fn decide_moves_the_assignment_with_the_request() {
+        let request = submit(PolicyRules::default(), None);
+        let step = request
+            .decide(&system(ActionKind::Process), None, T0)
+            .unwrap();
+        let created = step.assignment.unwrap().assignment;
+        assert_eq!(created.state, AssignmentState::Delivering);
+        assert_eq!(created.id, request.assignment);
+        let delivered = step
+            .request
+            .decide(&system(ActionKind::Deliver), Some(&created), T0)
+            .unwrap();
+        let assignment = delivered.assignment.unwrap().assignment;
+        assert_eq!(assignment.state, AssignmentState::Delivered);
+        // The same delivery without the assignment that exists is refused, and changes nothing.
+        assert!(matches!(
+            step.request.decide(&system(ActionKind::Deliver), None, T0),
+            Err(Rejection::Assignment(AssignmentRejection::Missing { .. }))
+        ));
+        // Without an effect, the assignment is not consulted.
+        let cancel = submit(PolicyRules::default(), None)
+            .decide(&Action::new(ActionKind::Cancel, requestor()), None, T0)
+            .unwrap();
+        assert_eq!(cancel.assignment, None);
+    }
+
+    #[test]
+    fn deletion_is_for_completed_requests_that_created_no_assignment() {
+        let manager = Caller::user(APPROVER)
+            .with_permission(Permission::ReadWriteAll)
+            .with_role(Role::AccessPackageAssignmentManager);
+        let mut request = submit(PolicyRules::default(), None);
+        for (status, deletable) in [
+            (RequestStatus::Accepted, false),
+            (RequestStatus::Delivering, false),
+            (RequestStatus::Delivered, false),
+            (RequestStatus::PartiallyDelivered, false),
+            (RequestStatus::DeliveryFailed, false),
+            (RequestStatus::Denied, true),
+            (RequestStatus::Expired, true),
+            (RequestStatus::Canceled, true),
+        ] {
+            request.status = status;
+            assert_eq!(request.is_deletable(), deletable, "{status}");
+            assert_eq!(request.delete(&manager).is_ok(), deletable, "{status}");
+        }
+        request.kind = RequestType::AdminRemove;
+        request.status = RequestStatus::Delivered;
+        assert!(request.is_deletable());
+        assert_eq!(
+            request.delete(&requestor()),
+            Err(Rejection::Unauthorized(Denial::MissingPermission {
+                operation: Operation::Delete,
+                permission: crate::Permission::ReadWriteAll
+            }))
+        );
+        request.status = RequestStatus::Delivering;
+        assert_eq!(
+            request.delete(&manager),
+            Err(Rejection::NotDeletable {
+                status: RequestStatus::Delivering
+            })
+        );
+    }
+
+    #[test]
     fn cancel_button_shows_only_for_an_authorized_caller_from_a_cancelable_status() {
-        let mut request = submit(Policy::default(), None);
+        let mut request = submit(PolicyRules::default(), None);
         assert!(request.can_cancel(&requestor(), T0));
-        // Someone else without an administrator role may never cancel.
         let stranger = Caller::user(APPROVER).with_permission(Permission::SubjectAccessReadWrite);
         assert!(!request.can_cancel(&stranger, T0));
-        // Once delivery starts, no one may cancel.
         request
             .apply_in_place(&system(ActionKind::Process), T0)
             .unwrap();
@@ -598,28 +914,26 @@ mod tests {
         let request = submit(two_stage_policy(), None);
         let actions: alloc::vec::Vec<_> = request.permitted_actions(&requestor(), T0).collect();
         assert_eq!(actions, [ActionKind::Cancel]);
-        assert!(request.can_cancel(&requestor(), T0));
         let system: alloc::vec::Vec<_> = request.permitted_actions(&Caller::system(), T0).collect();
         assert_eq!(system, [ActionKind::Process]);
     }
 
     #[test]
     fn stored_requests_are_checked_when_loaded() {
-        let mut request = submit(two_stage_policy(), None);
-        request
-            .apply_in_place(&system(ActionKind::Process), T0)
-            .unwrap();
+        let request = pending(two_stage_policy());
         let json = serde_json::to_string(&request).unwrap();
         assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), request);
 
         let mut broken = request;
-        broken.stage_started_at = None;
+        broken.stages[0].started_at = None;
         let json = serde_json::to_string(&broken).unwrap();
         let error = serde_json::from_str::<Request>(&json).unwrap_err();
         assert!(
-            error.to_string().contains("needs the start of its stage"),
+            error.to_string().contains("exactly the current stage"),
             "{error}"
         );
+        let unknown = json.replacen('{', "{\"extra\":1,", 1);
+        assert!(serde_json::from_str::<Request>(&unknown).is_err());
     }
 
     /// A way to break one invariant of a request.
@@ -627,22 +941,22 @@ mod tests {
 
     #[test]
     fn every_broken_invariant_is_named() {
-        let pending = {
-            let mut request = submit(two_stage_policy(), None);
-            request
-                .apply_in_place(&system(ActionKind::Process), T0)
-                .unwrap();
-            request
-        };
-        let cases: [(Breaks, &str); 7] = [
-            (|r| r.policy.approval = None, "needs an approval policy"),
+        let pending = pending(two_stage_policy());
+        let cases: [(Breaks, &str); 13] = [
+            (|r| r.rules.approval = None, "needs an approval policy"),
             (|r| r.approval_stage = 2, "past the policy's last stage"),
             (
-                |r| r.status = RequestStatus::PendingNotBefore,
+                |r| {
+                    r.status = RequestStatus::PendingNotBefore;
+                    r.stages[0].outcome = Some(StageOutcome::Canceled { at: T0 });
+                },
                 "needs a start date",
             ),
             (
-                |r| r.status = RequestStatus::WaitingForCallback,
+                |r| {
+                    r.status = RequestStatus::WaitingForCallback;
+                    r.stages[0] = Stage::default();
+                },
                 "needs a custom extension",
             ),
             (
@@ -652,17 +966,47 @@ mod tests {
             (
                 |r| {
                     r.status = RequestStatus::Canceled;
+                    r.stages[0].outcome = Some(StageOutcome::Canceled { at: T0 });
                     r.completed_at = Some(T0);
                 },
                 "needs its first completion time",
             ),
             (
                 |r| {
-                    if let Some(approval) = r.policy.approval.as_mut() {
+                    if let Some(approval) = r.rules.approval.as_mut() {
                         approval.stages = 9;
                     }
                 },
                 "1 to 3 stages",
+            ),
+            (
+                |r| r.stages[1] = Stage::starting(T0),
+                "has not reached has progress",
+            ),
+            (
+                |r| r.stages[2].escalated = true,
+                "has not reached has progress",
+            ),
+            (
+                |r| r.status = RequestStatus::PendingApprovalEscalated,
+                "escalated exactly when",
+            ),
+            (
+                |r| {
+                    r.approval_stage = 1;
+                    r.stages[1] = Stage::starting(T0);
+                },
+                "exactly the current stage",
+            ),
+            (
+                |r| r.assignment = AssignmentId::new(Guid::from_u128(1)),
+                "derived from its id",
+            ),
+            (
+                |r| {
+                    r.status = RequestStatus::Delivering;
+                },
+                "exactly the current stage",
             ),
         ];
         assert_eq!(pending.check(), Ok(()));
@@ -675,5 +1019,37 @@ mod tests {
                 "{error} should contain {expected}"
             );
         }
+    }
+
+    #[test]
+    fn broken_stages_are_named() {
+        let pending = pending(two_stage_policy());
+        let mut request = submit(two_stage_policy(), None);
+        request.stages[0] = Stage {
+            escalated: true,
+            ..Stage::default()
+        };
+        assert!(
+            request
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("has not started")
+        );
+        let mut request = pending;
+        request.approval_stage = 1;
+        request.stages[1] = Stage::starting(T0);
+        request.stages[0].outcome = Some(StageOutcome::Reviewed(Review {
+            decision: ReviewDecision::Deny,
+            by: APPROVER,
+            at: T0,
+        }));
+        assert!(
+            request
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("are approved")
+        );
     }
 }

@@ -180,16 +180,9 @@ impl RequestStatus {
             .all(|action| crate::table::rows(self, *action).is_empty())
     }
 
-    /// Whether a request in this status may be deleted (`DELETE …/assignmentRequests/{id}`).
-    ///
-    /// Microsoft allows deleting "a denied or completed request", but not one that has an access
-    /// package assignment. entitle reads that as the completed statuses that never delivered an
-    /// assignment: `Denied`, `Expired`, `Canceled` and `DeliveryFailed` (decision D15).
-    pub const fn is_deletable(self) -> bool {
-        matches!(
-            self,
-            Self::Denied | Self::Expired | Self::Canceled | Self::DeliveryFailed
-        )
+    /// Whether the request waits for an approver: `PendingApproval` or `PendingApprovalEscalated`.
+    pub const fn is_pending_approval(self) -> bool {
+        matches!(self, Self::PendingApproval | Self::PendingApprovalEscalated)
     }
 
     /// Whether `cancel` is allowed from this status. Derived from the transition table.
@@ -384,15 +377,11 @@ mod tests {
     use alloc::string::ToString;
 
     #[test]
-    fn deletable_statuses_are_completed_without_an_assignment() {
+    fn pending_approval_is_the_two_statuses_reporting_that_state() {
         for &status in RequestStatus::VARIANTS {
-            let delivered_something = matches!(
-                status,
-                RequestStatus::Delivered | RequestStatus::PartiallyDelivered
-            );
             assert_eq!(
-                status.is_deletable(),
-                status.is_completed() && !delivered_something,
+                status.is_pending_approval(),
+                status.state() == RequestState::PendingApproval,
                 "{status}"
             );
         }

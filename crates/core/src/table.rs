@@ -27,9 +27,9 @@ pub const REPROCESS_WINDOW: Duration = Duration::days(REPROCESS_WINDOW_DAYS);
 pub enum Condition {
     /// Holds always.
     Always,
-    /// The policy runs a custom extension when a request is created.
+    /// The policy runs a custom extension when a request is created, and the request grants access.
     CalloutConfigured,
-    /// The policy requires approval.
+    /// The policy requires approval, and the request is one approval applies to.
     ApprovalRequired,
     /// The request's scheduled start is later than now.
     StartsLater,
@@ -50,8 +50,10 @@ impl Condition {
     pub const fn describe(self) -> &'static str {
         match self {
             Self::Always => "nothing else holds",
-            Self::CalloutConfigured => "a custom extension runs when the request is created",
-            Self::ApprovalRequired => "the policy requires approval",
+            Self::CalloutConfigured => {
+                "a custom extension runs when the request is created and it grants access"
+            }
+            Self::ApprovalRequired => "the policy requires approval of this type of request",
             Self::StartsLater => "the scheduled start is in the future",
             Self::MoreStagesRemain => "approval stages remain after the current one",
             Self::EscalationDue => "the escalation time has passed",
@@ -80,13 +82,14 @@ impl Condition {
     pub fn holds(self, request: &Request, now: Timestamp) -> bool {
         match self {
             Self::Always => true,
-            Self::CalloutConfigured => request.policy.callout_on_created,
-            Self::ApprovalRequired => request.policy.approval.is_some(),
+            Self::CalloutConfigured => request.rules.callout_on_created && request.kind.grants(),
+            Self::ApprovalRequired => {
+                request.rules.approval.is_some() && request.kind.needs_approval()
+            }
             Self::StartsLater => request.starts_at.is_some_and(|start| start > now),
-            Self::MoreStagesRemain => request
-                .policy
-                .approval
-                .is_some_and(|approval| request.approval_stage.saturating_add(1) < approval.stages),
+            Self::MoreStagesRemain => {
+                request.approval_stage.saturating_add(1) < request.rules.stages()
+            }
             Self::EscalationDue | Self::DecisionTimedOut | Self::StartReached => {
                 self.due_at(request).is_some_and(|due| now >= due)
             }
@@ -98,12 +101,16 @@ impl Condition {
 
     /// For a condition that starts to hold once a time passes, that time.
     pub fn due_at(self, request: &Request) -> Option<Timestamp> {
-        let approval = request.policy.approval;
+        let approval = request.rules.approval;
         match self {
-            Self::EscalationDue => Some(request.stage_started_at?.after(approval?.escalate_after?)),
-            Self::DecisionTimedOut => {
-                Some(request.stage_started_at?.after(approval?.decision_timeout))
+            Self::EscalationDue => {
+                Some(request.stage_started_at()?.after(approval?.escalate_after?))
             }
+            Self::DecisionTimedOut => Some(
+                request
+                    .stage_started_at()?
+                    .after(approval?.decision_timeout),
+            ),
             Self::StartReached => Some(request.starts_at.unwrap_or_default()),
             Self::Always
             | Self::CalloutConfigured
