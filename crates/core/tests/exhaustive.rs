@@ -28,9 +28,10 @@ use std::thread;
 use std::time::{Duration as WallTime, Instant};
 
 use entitle_core::{
-    Action, ActionKind, ApprovalPolicy, Caller, Duration, EnumCount, Guid, Permission, Policy,
-    Rejection, Request, RequestId, RequestStatus, Role, Step, SubjectId, TRANSITIONS, Timestamp,
-    VariantArray, authorize,
+    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Caller, Duration,
+    Effect, EnumCount, Guid, Operation, Parties, Permission, PolicyRules, Rejection, Request,
+    RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageRejection, Step, SubjectId,
+    Submission, TRANSITIONS, Timestamp, VariantArray, authorize,
 };
 
 /// The longest action sequence enumerated.
@@ -76,7 +77,9 @@ fn caller_for(kind: ActionKind) -> Caller {
         }
         A::Approve | A::Deny => Caller::user(APPROVER)
             .with_permission(Permission::ReadWriteAll)
-            .with_role(Role::Approver),
+            .approving(0)
+            .approving(1)
+            .approving(2),
         A::Reprocess => Caller::user(ADMINISTRATOR)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::AccessPackageAssignmentManager),
@@ -93,8 +96,16 @@ fn actions() -> [Action; ACTIONS] {
     })
 }
 
+/// A node of the walk: the request and its assignment (`None` before it exists).
+type Node = (Request, Option<Assignment>);
+
+/// The existing assignment the changing and removing submissions name: delivered to the requestor.
+const EXISTING: AssignmentId = AssignmentId::new(Guid::from_u128(0x3001));
+
 /// The initial submissions, each with a label for messages: the product callout × approval ×
-/// scheduled start, then one supplementary submission.
+/// scheduled start of `userAdd` requests, one supplementary `userAdd`, then the other kinds of
+/// request: a direct assignment (approval and the extension do not apply; with the extension, it
+/// pauses), an update of the requestor's assignment under a two-stage approval, and a removal.
 ///
 /// The product alone cannot exercise the row `PendingApprovalEscalated --approve [startsLater]-->
 /// PendingNotBefore`. Only its two-stage policy escalates, and approving an escalated first stage moves
@@ -104,12 +115,12 @@ fn actions() -> [Action; ACTIONS] {
 /// `(j - 2) * I >= 3 days` force `I >= 1 day`, while `(j + 1) * I >= 3 days + 3 * I` and
 /// `(j + 1) * I < 5 days` force `I < 16 hours`. So one single-stage submission that escalates after an
 /// hour, with the start 5 days out, is added: at the one-hour interval, process, escalate, approve.
-fn submissions() -> Vec<(String, Request)> {
+fn submissions() -> Vec<(String, Node)> {
     let approvals = [
         ("none", None),
         (
             "1 stage, 7-day timeout",
-            Some(ApprovalPolicy {
+            Some(ApprovalRules {
                 stages: 1,
                 decision_timeout: Duration::days(7),
                 escalate_after: None,
@@ -117,7 +128,7 @@ fn submissions() -> Vec<(String, Request)> {
         ),
         (
             "2 stages, 7-day timeout, escalation after 3 days",
-            Some(ApprovalPolicy {
+            Some(ApprovalRules {
                 stages: 2,
                 decision_timeout: Duration::days(7),
                 escalate_after: Some(Duration::days(3)),
@@ -132,21 +143,21 @@ fn submissions() -> Vec<(String, Request)> {
     for callout_on_created in [false, true] {
         for (approval_label, approval) in approvals {
             for (start_label, starts_at) in starts {
-                let policy = Policy {
+                let rules = PolicyRules {
                     approval,
                     callout_on_created,
                 };
-                let request = Request::submit(REQUEST, REQUESTOR, policy, starts_at, T0)
+                let request = Request::submit(REQUEST, REQUESTOR, rules, starts_at, T0)
                     .expect("a valid policy");
                 let label = format!(
                     "callout: {callout_on_created}, approval: {approval_label}, start: {start_label}"
                 );
-                all.push((label, request));
+                all.push((label, (request, None)));
             }
         }
     }
-    let supplementary = Policy {
-        approval: Some(ApprovalPolicy {
+    let supplementary = PolicyRules {
+        approval: Some(ApprovalRules {
             stages: 1,
             decision_timeout: Duration::days(7),
             escalate_after: Some(Duration::hours(1)),
@@ -160,9 +171,69 @@ fn submissions() -> Vec<(String, Request)> {
         "supplementary: callout: false, approval: 1 stage, 7-day timeout, escalation after \
          1 hour, start: +5 days"
             .to_owned(),
-        request,
+        (request, None),
     ));
+    let (_, two_stages) = approvals[2];
+    all.extend(other_kinds(two_stages));
     all
+}
+
+/// The submissions of kinds other than `userAdd`, under `approval`: two direct assignments (with and
+/// without the extension), an update of the requestor's assignment and a removal of it.
+fn other_kinds(approval: Option<ApprovalRules>) -> Vec<(String, Node)> {
+    let existing = Assignment {
+        id: EXISTING,
+        target: REQUESTOR,
+        state: AssignmentState::Delivered,
+        starts_at: None,
+        ends_at: Some(T0.after(Duration::days(30))),
+        created_by: RequestId::new(Guid::from_u128(0x3002)),
+        expired_at: None,
+    };
+    [
+        ("adminAdd, 2 stages", RequestType::AdminAdd, false, None),
+        (
+            "adminAdd, callout, 2 stages",
+            RequestType::AdminAdd,
+            true,
+            None,
+        ),
+        (
+            "userUpdate, 2 stages",
+            RequestType::UserUpdate,
+            false,
+            Some(existing),
+        ),
+        (
+            "adminRemove, callout, 2 stages",
+            RequestType::AdminRemove,
+            true,
+            Some(existing),
+        ),
+    ]
+    .into_iter()
+    .map(|(label, kind, callout_on_created, assignment)| {
+        let submission = Submission {
+            id: REQUEST,
+            kind,
+            target: assignment.is_none().then_some(REQUESTOR),
+            assignment: assignment.map(|found| found.id),
+            rules: PolicyRules {
+                approval,
+                callout_on_created,
+            },
+            starts_at: None,
+            ends_at: Some(T0.after(Duration::days(60))),
+        };
+        let submitter = Caller::user(REQUESTOR)
+            .with_permission(Permission::ReadWriteAll)
+            .with_role(Role::AccessPackageAssignmentManager);
+        let request = Request::create(&submission, &submitter, assignment.as_ref(), T0)
+            .expect("the submitter may submit it")
+            .request;
+        (label.to_owned(), (request, assignment))
+    })
+    .collect()
 }
 
 /// The per-node properties, each counted separately.
@@ -178,9 +249,16 @@ enum Check {
     Moves,
     /// The callers are authorized, so every rejection comes from the status or a condition.
     Authorized,
+    /// 5. Every request a step reaches passes `Request::check`.
+    Invariants,
+    /// 6. The request's assignment is in the state its type and status imply.
+    AssignmentFollows,
+    /// 7. Reviewing the current stage by name is deciding `approve`; a later stage has not started, an
+    ///    earlier one was reviewed.
+    Reviews,
 }
 
-const CHECKS: usize = 5;
+const CHECKS: usize = 8;
 
 /// How often a per-node property failed, and the first failure.
 #[derive(Default)]
@@ -287,9 +365,9 @@ impl Walk<'_> {
     /// Visits `node`, reached by `depth` actions, and applies actions one interval later: every action
     /// (and visits the results) above the deepest level; at the deepest level, `cancel`, and every
     /// action if the status is terminal.
-    fn visit(&mut self, node: &Request, depth: usize, at: Timestamp) {
+    fn visit(&mut self, node: &Node, depth: usize, at: Timestamp) {
         self.tally.sequences += 1;
-        let from = node.status as usize;
+        let from = node.0.status as usize;
         self.tally.reached[from] = true;
         let actions = self.actions;
         if depth == DEPTH {
@@ -304,10 +382,11 @@ impl Walk<'_> {
             }
             return;
         }
+        self.reviews(node, depth, at);
         for action in actions {
             let (next, accepted) = self.step(node, action, depth, at);
             if accepted {
-                let to = next.status as usize;
+                let to = next.0.status as usize;
                 self.tally.edges[from][to] = true;
                 self.tally.triples[from][action.kind as usize][to] = true;
             }
@@ -315,41 +394,101 @@ impl Walk<'_> {
         }
     }
 
-    /// Applies `action` to a copy of `node` in place and checks the outcome: the copy, and whether the
-    /// action was accepted.
+    /// Decides `action` on `node` with both tables and checks the outcome: the next node, and whether
+    /// the action was accepted.
     #[inline]
-    fn step(
-        &mut self,
-        node: &Request,
-        action: &Action,
-        depth: usize,
-        at: Timestamp,
-    ) -> (Request, bool) {
+    fn step(&mut self, node: &Node, action: &Action, depth: usize, at: Timestamp) -> (Node, bool) {
         self.path[depth] = action.kind;
-        let mut next = *node;
+        let (request, assignment) = node;
         self.tally.applies += 1;
-        let accepted = match next.apply_in_place(action, at) {
+        match request.decide(action, assignment.as_ref(), at) {
             Ok(step) => {
-                self.accepted(node, &next, &step, depth, at);
-                true
+                let next = (
+                    step.request,
+                    step.assignment
+                        .map(|moved| moved.assignment)
+                        .or(*assignment),
+                );
+                self.accepted(request, &next, &step, depth, at);
+                (next, true)
             }
             Err(rejection) => {
-                self.rejected(node, &next, rejection, depth);
-                false
+                self.rejected(request, action, rejection, depth, at);
+                (*node, false)
             }
+        }
+    }
+
+    /// At a node pending approval: reviewing the current stage by name decides as `approve` does;
+    /// the next stage has not started; the previous one was reviewed.
+    fn reviews(&mut self, node: &Node, depth: usize, at: Timestamp) {
+        let (request, assignment) = node;
+        if !request.status.is_pending_approval() {
+            return;
+        }
+        let approve = &self.actions[ActionKind::Approve as usize];
+        let current = request.approval_stage;
+        let review = |stage| {
+            request.review(
+                stage,
+                ReviewDecision::Approve,
+                &approve.by,
+                assignment.as_ref(),
+                at,
+            )
         };
-        (next, accepted)
+        let decided = request.decide(approve, assignment.as_ref(), at);
+        if review(current) != decided {
+            self.fail(
+                Check::Reviews,
+                depth,
+                format_args!("reviewing stage {current} of {request:?} is not deciding `approve`"),
+            );
+        }
+        let next = current + 1;
+        if request.stage(next).is_some()
+            && review(next) != Err(StageRejection::NotStarted { stage: next }.into())
+        {
+            self.fail(
+                Check::Reviews,
+                depth,
+                format_args!("stage {next} of {request:?} was reviewable before it started"),
+            );
+        }
+        if let Some(previous) = current.checked_sub(1)
+            && review(previous) != Err(StageRejection::AlreadyReviewed { stage: previous }.into())
+        {
+            self.fail(
+                Check::Reviews,
+                depth,
+                format_args!("stage {previous} of {request:?} was reviewable again"),
+            );
+        }
     }
 
     fn accepted(
         &mut self,
         before: &Request,
-        after: &Request,
+        (after, assignment): &Node,
         step: &Step,
         depth: usize,
         at: Timestamp,
     ) {
         let kind = self.path[depth];
+        if let Err(broken) = after.check() {
+            self.fail(
+                Check::Invariants,
+                depth,
+                format_args!("{kind} from {before:?} broke an invariant: {broken}"),
+            );
+        }
+        if !assignment_follows(after, assignment.as_ref()) {
+            self.fail(
+                Check::AssignmentFollows,
+                depth,
+                format_args!("{kind} left {after:?} with the assignment {assignment:?}"),
+            );
+        }
         let from = before.status as usize;
         if kind == ActionKind::Cancel
             && !(self.facts.cancelable[from]
@@ -390,7 +529,14 @@ impl Walk<'_> {
         }
     }
 
-    fn rejected(&mut self, before: &Request, after: &Request, rejection: Rejection, depth: usize) {
+    fn rejected(
+        &mut self,
+        before: &Request,
+        action: &Action,
+        rejection: Rejection,
+        depth: usize,
+        at: Timestamp,
+    ) {
         let kind = self.path[depth];
         if kind == ActionKind::Cancel && self.facts.cancelable[before.status as usize] {
             self.fail(
@@ -399,11 +545,13 @@ impl Walk<'_> {
                 format_args!("cancel from {} was rejected: {rejection}", before.status),
             );
         }
-        if after != before {
+        // `decide` takes the request by reference; the in-place form must leave it as it was too.
+        let mut unchanged = *before;
+        if unchanged.apply_in_place(action, at).is_err() && unchanged != *before {
             self.fail(
                 Check::Unchanged,
                 depth,
-                format_args!("rejected {kind} changed {before:?} into {after:?}"),
+                format_args!("rejected {kind} changed {before:?} into {unchanged:?}"),
             );
         }
         if let Rejection::Unauthorized(denial) = rejection {
@@ -436,6 +584,30 @@ impl Walk<'_> {
     }
 }
 
+/// Whether `assignment` is in the state `request`'s type and status imply: an adding request drives
+/// its own assignment through delivery; a change or removal finds the existing one delivered and, once
+/// delivered itself, leaves it updated or ended.
+fn assignment_follows(request: &Request, assignment: Option<&Assignment>) -> bool {
+    use AssignmentState as A;
+    use RequestStatus as S;
+    let state = assignment.map(|assignment| assignment.state);
+    match request.kind.effect() {
+        Effect::Add => {
+            let expected = match request.status {
+                S::Delivering => Some(A::Delivering),
+                S::Delivered => Some(A::Delivered),
+                S::PartiallyDelivered => Some(A::PartiallyDelivered),
+                S::DeliveryFailed => Some(A::DeliveryFailed),
+                _ => None,
+            };
+            state == expected
+        }
+        Effect::Remove if request.status == S::Delivered => state == Some(A::Expired),
+        Effect::Update | Effect::Remove => state == Some(A::Delivered),
+        Effect::None => state.is_none(),
+    }
+}
+
 /// The result of the whole enumeration.
 struct Run {
     submissions: usize,
@@ -455,12 +627,12 @@ fn run() -> &'static Run {
             .expect("cancel is an action");
         let facts = StatusFacts::new();
         let submissions = submissions();
-        let jobs: Vec<(&str, Request, Duration)> = INTERVALS
+        let jobs: Vec<(&str, Node, Duration)> = INTERVALS
             .iter()
             .flat_map(|&interval| {
                 submissions
                     .iter()
-                    .map(move |(label, request)| (label.as_str(), *request, interval))
+                    .map(move |(label, node)| (label.as_str(), *node, interval))
             })
             .collect();
         let next_job = AtomicUsize::new(0);
@@ -471,7 +643,7 @@ fn run() -> &'static Run {
                 .map(|_| {
                     scope.spawn(|| {
                         let mut tally = Tally::new();
-                        while let Some(&(label, request, interval)) =
+                        while let Some(&(label, node, interval)) =
                             jobs.get(next_job.fetch_add(1, Ordering::Relaxed))
                         {
                             let mut walk = Walk {
@@ -483,7 +655,7 @@ fn run() -> &'static Run {
                                 path: [ActionKind::Process; DEPTH + 1],
                                 tally: Tally::new(),
                             };
-                            walk.visit(&request, 0, T0.after(interval));
+                            walk.visit(&node, 0, T0.after(interval));
                             tally.merge(&walk.tally);
                         }
                         tally
@@ -530,7 +702,7 @@ fn the_enumeration_covers_every_sequence_up_to_the_depth() {
     let inner: u64 = (0..depth).map(|k| actions.pow(k)).sum();
     let leaves = actions.pow(depth);
     let walks = (run.submissions * INTERVALS.len()) as u64;
-    assert_eq!(run.submissions, 2 * 3 * 2 + 1);
+    assert_eq!(run.submissions, 2 * 3 * 2 + 1 + 4);
     assert_eq!(run.tally.sequences, walks * (inner + leaves));
     // Every action at every inner node; at a leaf, cancel, and the other 13 actions if it is terminal.
     assert_eq!(
@@ -543,7 +715,12 @@ fn the_enumeration_covers_every_sequence_up_to_the_depth() {
 fn every_action_has_an_authorized_caller() {
     for action in actions() {
         assert!(
-            authorize(action.kind, &action.by, REQUESTOR).is_ok(),
+            authorize(
+                Operation::Act(action.kind),
+                &action.by,
+                Parties::own(REQUESTOR)
+            )
+            .is_ok(),
             "{} by {:?}",
             action.kind,
             action.by
@@ -584,6 +761,30 @@ fn rejections_change_nothing() {
     assert_no_violation(
         Check::Unchanged,
         "a rejected apply_in_place leaves the request as it was",
+    );
+}
+
+#[test]
+fn every_reached_request_keeps_the_invariants() {
+    assert_no_violation(
+        Check::Invariants,
+        "every request a step reaches passes `check`",
+    );
+}
+
+#[test]
+fn assignments_follow_their_requests() {
+    assert_no_violation(
+        Check::AssignmentFollows,
+        "the assignment is in the state the request's type and status imply",
+    );
+}
+
+#[test]
+fn reviewing_a_stage_by_name_is_deciding_on_it() {
+    assert_no_violation(
+        Check::Reviews,
+        "reviewing the current stage is `approve`; the next has not started; the previous was reviewed",
     );
 }
 

@@ -12,8 +12,8 @@
 use std::fmt::Write;
 
 use entitle_core::{
-    Action, ActionKind, ApprovalPolicy, Caller, Duration, Guid, Permission, Policy, Rejection,
-    Request, RequestId, RequestStatus, Role, SubjectId, Timestamp, VariantArray,
+    Action, ActionKind, ApprovalRules, Caller, Duration, Guid, Permission, PolicyRules, Rejection,
+    Request, RequestId, RequestStatus, Role, Stage, SubjectId, Timestamp, VariantArray,
 };
 
 const REQUESTOR: SubjectId = SubjectId::new(Guid::from_u128(1));
@@ -28,7 +28,8 @@ fn authorized(kind: ActionKind) -> Caller {
         }
         A::Approve | A::Deny => Caller::user(OTHER)
             .with_permission(Permission::ReadWriteAll)
-            .with_role(Role::Approver),
+            .approving(0)
+            .approving(1),
         A::Reprocess => Caller::user(OTHER)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::AccessPackageAssignmentManager),
@@ -39,8 +40,8 @@ fn authorized(kind: ActionKind) -> Caller {
 
 /// A two-stage request with escalation, a start in 5 days, completed (if at all) at `T0`.
 fn request_in(status: RequestStatus) -> Request {
-    let policy = Policy {
-        approval: Some(ApprovalPolicy {
+    let policy = PolicyRules {
+        approval: Some(ApprovalRules {
             stages: 2,
             decision_timeout: Duration::days(7),
             escalate_after: Some(Duration::days(3)),
@@ -51,7 +52,11 @@ fn request_in(status: RequestStatus) -> Request {
     let mut request =
         Request::submit(id, REQUESTOR, policy, Some(T0.after(Duration::days(5))), T0).unwrap();
     request.status = status;
-    request.stage_started_at = Some(T0);
+    request.stages[0] = Stage {
+        started_at: Some(T0),
+        escalated: status == RequestStatus::PendingApprovalEscalated,
+        outcome: None,
+    };
     if status.is_completed() {
         request.completed_at = Some(T0);
         request.first_completed_at = Some(T0);
@@ -65,6 +70,7 @@ fn outcome(request: &Request, kind: ActionKind, now: Timestamp) -> String {
         Err(Rejection::NotAllowed { .. }) => "not allowed".to_owned(),
         Err(Rejection::ConditionNotMet { unmet, .. }) => format!("unmet: {}", unmet.as_str()),
         Err(Rejection::Unauthorized(denial)) => format!("unauthorized: {denial}"),
+        Err(other) => format!("refused: {other}"),
     }
 }
 
