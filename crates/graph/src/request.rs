@@ -1,30 +1,19 @@
-//! The `accessPackageAssignmentRequest` resource: the stored record and its v1.0 and beta JSON shapes.
+//! The `accessPackageAssignmentRequest` resource in its v1.0 and beta JSON shapes.
 
-use entitle_core::{ApiVersion, Request, SubjectId, Timestamp};
-use serde::{Deserialize, Serialize};
+use entitle_core::{ApiVersion, Request};
+use serde::Serialize;
 
 use crate::datetime;
-use crate::request_type::{EnumPolicy, RequestType};
+use crate::request_type::{EnumPreference, wire_name};
 
-/// An assignment request as a Graph service keeps it: the core's lifecycle state and the properties
-/// Graph shows around it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AssignmentRequest {
-    /// The lifecycle state, decided by entitle-core.
-    pub request: Request,
-    /// `requestType`.
-    pub request_type: RequestType,
-    /// The access package asked for.
-    pub access_package_id: String,
-    /// The assignment policy it was asked under.
-    pub assignment_policy_id: String,
-    /// Who the assignment is for (`assignment.targetId`).
-    pub target_id: SubjectId,
-    /// The requestor's justification.
-    pub justification: Option<String>,
-    /// When the assignment would end (`schedule.expiration.endDateTime`), if it does.
-    pub expires_at: Option<Timestamp>,
+/// What Graph shows of a request: the core's request, and the requestor's justification (free text
+/// the core does not keep).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestView<'a> {
+    /// The request.
+    pub request: &'a Request,
+    /// `justification`.
+    pub justification: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -38,9 +27,31 @@ struct Expiration {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Schedule {
+pub(crate) struct Schedule {
     start_date_time: Option<String>,
     expiration: Expiration,
+}
+
+impl Schedule {
+    /// The schedule of an assignment starting and ending at these instants.
+    pub(crate) fn of(
+        starts_at: Option<entitle_core::Timestamp>,
+        ends_at: Option<entitle_core::Timestamp>,
+    ) -> Self {
+        Self {
+            start_date_time: starts_at.map(datetime::format),
+            expiration: match ends_at {
+                Some(end) => Expiration {
+                    kind: "afterDateTime",
+                    end_date_time: Some(datetime::format(end)),
+                },
+                None => Expiration {
+                    kind: "noExpiration",
+                    end_date_time: None,
+                },
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -70,27 +81,12 @@ struct Beta<'a> {
     schedule: Schedule,
 }
 
-impl AssignmentRequest {
-    fn schedule(&self) -> Schedule {
-        Schedule {
-            start_date_time: self.request.starts_at.map(datetime::format),
-            expiration: match self.expires_at {
-                Some(end) => Expiration {
-                    kind: "afterDateTime",
-                    end_date_time: Some(datetime::format(end)),
-                },
-                None => Expiration {
-                    kind: "noExpiration",
-                    end_date_time: None,
-                },
-            },
-        }
-    }
-
-    /// The resource as Graph `api` shows it to a client with enum policy `policy`.
-    pub fn to_wire(&self, api: ApiVersion, policy: EnumPolicy) -> serde_json::Value {
-        let core = &self.request;
-        let request_type = self.request_type.wire_name(api, policy);
+impl RequestView<'_> {
+    /// The resource as Graph `api` shows it to a client with enum preference `preference`.
+    pub fn to_wire(&self, api: ApiVersion, preference: EnumPreference) -> serde_json::Value {
+        let core = self.request;
+        let request_type = wire_name(core.kind, api, preference);
+        let schedule = Schedule::of(core.starts_at, core.ends_at);
         let value = match api {
             ApiVersion::V1 => serde_json::to_value(V1 {
                 id: core.id.to_string(),
@@ -99,8 +95,8 @@ impl AssignmentRequest {
                 status: core.status.name_in(api),
                 created_date_time: datetime::format(core.created_at),
                 completed_date_time: core.completed_at.map(datetime::format),
-                justification: self.justification.as_deref(),
-                schedule: self.schedule(),
+                justification: self.justification,
+                schedule,
             }),
             ApiVersion::Beta => serde_json::to_value(Beta {
                 id: core.id.to_string(),
@@ -110,8 +106,8 @@ impl AssignmentRequest {
                 created_date_time: datetime::format(core.created_at),
                 completed_date: core.completed_at.map(datetime::format),
                 is_validation_only: false,
-                justification: self.justification.as_deref(),
-                schedule: self.schedule(),
+                justification: self.justification,
+                schedule,
             }),
         };
         value.unwrap_or_default()

@@ -3,17 +3,26 @@
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use entitle_core::{
-    Action, ActionKind, ApiVersion, Duration, Guid, Policy, Request, RequestId, SubjectId,
-    Timestamp,
+    Action, ActionKind, ApiVersion, Assignment, Caller, Duration, Guid, Permission, PolicyRules,
+    Request, RequestId, RequestType, ReviewDecision, SubjectId, Timestamp,
 };
-use entitle_graph::{AssignmentRequest, EnumPolicy, RequestType};
+use entitle_graph::{AssignmentView, EnumPreference, RequestView, StageWire};
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
+const JUSTIFICATION: &str = "Need access";
 
-fn delivered(request_type: RequestType) -> AssignmentRequest {
+fn view<'a>(request: &'a Request, justification: Option<&'a str>) -> RequestView<'a> {
+    RequestView {
+        request,
+        justification,
+    }
+}
+
+fn delivered(request_type: RequestType) -> Request {
     let requestor = SubjectId::new(Guid::from_u128(0x1111));
     let id = RequestId::new(Guid::from_u128(0x2222));
-    let mut request = Request::submit(id, requestor, Policy::default(), None, T0).unwrap();
+    let mut request = Request::submit(id, requestor, PolicyRules::default(), None, T0).unwrap();
+    request.ends_at = Some(T0.after(Duration::days(365)));
     request
         .apply_in_place(&Action::by_system(ActionKind::Process), T0)
         .unwrap();
@@ -23,44 +32,36 @@ fn delivered(request_type: RequestType) -> AssignmentRequest {
             T0.after(Duration::hours(1)),
         )
         .unwrap();
-    AssignmentRequest {
-        request,
-        request_type,
-        access_package_id: "pkg-1".to_owned(),
-        assignment_policy_id: "policy-1".to_owned(),
-        target_id: requestor,
-        justification: Some("Need access".to_owned()),
-        expires_at: Some(T0.after(Duration::days(365))),
-    }
+    request.kind = request_type;
+    request
 }
 
-fn accepted() -> AssignmentRequest {
+fn accepted() -> Request {
     let requestor = SubjectId::new(Guid::from_u128(0x1111));
     let id = RequestId::new(Guid::from_u128(0x3333));
-    let request = Request::submit(
+    Request::submit(
         id,
         requestor,
-        Policy::default(),
+        PolicyRules::default(),
         Some(T0.after(Duration::days(2))),
         T0,
     )
-    .unwrap();
-    let mut record = delivered(RequestType::UserAdd);
-    record.request = request;
-    record.justification = None;
-    record.expires_at = None;
-    record
+    .unwrap()
 }
 
 #[test]
 fn v1_delivered() {
-    let json = delivered(RequestType::AdminAdd).to_wire(ApiVersion::V1, EnumPolicy::default());
+    let request = delivered(RequestType::AdminAdd);
+    let json =
+        view(&request, Some(JUSTIFICATION)).to_wire(ApiVersion::V1, EnumPreference::default());
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
 }
 
 #[test]
 fn beta_delivered_shows_fulfilled() {
-    let json = delivered(RequestType::AdminAdd).to_wire(ApiVersion::Beta, EnumPolicy::default());
+    let request = delivered(RequestType::AdminAdd);
+    let json =
+        view(&request, Some(JUSTIFICATION)).to_wire(ApiVersion::Beta, EnumPreference::default());
     assert_eq!(json["requestStatus"], "Fulfilled");
     assert_eq!(json["requestState"], "Delivered");
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
@@ -68,7 +69,8 @@ fn beta_delivered_shows_fulfilled() {
 
 #[test]
 fn v1_accepted_without_completion() {
-    let json = accepted().to_wire(ApiVersion::V1, EnumPolicy::default());
+    let request = accepted();
+    let json = view(&request, None).to_wire(ApiVersion::V1, EnumPreference::default());
     assert_eq!(json["state"], "submitted");
     assert_eq!(json["status"], "Accepted");
     assert!(json["completedDateTime"].is_null());
@@ -78,23 +80,97 @@ fn v1_accepted_without_completion() {
 #[test]
 fn approver_remove_follows_the_evolvable_enum_rule() {
     let record = delivered(RequestType::ApproverRemove);
-    let hidden = record.to_wire(ApiVersion::V1, EnumPolicy::default());
+    let hidden = view(&record, None).to_wire(ApiVersion::V1, EnumPreference::default());
     assert_eq!(hidden["requestType"], "unknownFutureValue");
-    let shown = record.to_wire(
+    let shown = view(&record, None).to_wire(
         ApiVersion::V1,
-        EnumPolicy {
+        EnumPreference {
             include_unknown_members: true,
         },
     );
     assert_eq!(shown["requestType"], "approverRemove");
+    let extend = delivered(RequestType::UserExtend);
+    assert_eq!(
+        view(&extend, None).to_wire(ApiVersion::Beta, EnumPreference::default())["requestType"],
+        "UserExtend"
+    );
 }
 
 #[test]
-fn records_round_trip_through_serde() {
-    let record = delivered(RequestType::UserAdd);
-    let text = serde_json::to_string(&record).unwrap();
-    assert_eq!(
-        serde_json::from_str::<AssignmentRequest>(&text).unwrap(),
-        record
-    );
+fn stages_show_the_review_and_the_caller_s_part() {
+    let requestor = SubjectId::new(Guid::from_u128(0x1111));
+    let approver_id = SubjectId::new(Guid::from_u128(0x4444));
+    let rules = PolicyRules {
+        approval: Some(entitle_core::ApprovalRules {
+            stages: 2,
+            decision_timeout: Duration::days(14),
+            escalate_after: None,
+        }),
+        callout_on_created: false,
+    };
+    let id = RequestId::new(Guid::from_u128(0x6b1e_9d0c_3a2f_4e8b_a5c7_0d9f_8e7a_6b5c));
+    let approver = Caller::user(approver_id)
+        .with_permission(Permission::ReadWriteAll)
+        .approving(0);
+    let request = Request::submit(id, requestor, rules, None, T0)
+        .unwrap()
+        .apply(&Action::by_system(ActionKind::Process), T0)
+        .unwrap()
+        .request
+        .review(
+            0,
+            ReviewDecision::Approve,
+            &approver,
+            None,
+            T0.after(Duration::hours(2)),
+        )
+        .unwrap()
+        .request;
+    let views: Vec<_> = request.stage_views(&approver).collect();
+    let stages: Vec<_> = views
+        .iter()
+        .zip([Some("Looks right"), None])
+        .map(|(view, justification)| {
+            StageWire {
+                view,
+                reviewer_name: Some("Alex Wilber"),
+                justification,
+            }
+            .to_wire()
+        })
+        .collect();
+    insta::assert_snapshot!(serde_json::to_string_pretty(&stages).unwrap());
+}
+
+/// The view of `request`'s assignment, `assignment` once it exists.
+fn placed<'a>(request: &Request, assignment: Option<&'a Assignment>) -> AssignmentView<'a> {
+    AssignmentView {
+        id: request.assignment,
+        target: request.target,
+        assignment,
+        access_package_id: "pkg-1",
+        assignment_policy_id: "policy-1",
+    }
+}
+
+#[test]
+fn an_assignment_shows_its_state_once_it_exists() {
+    let request = delivered(RequestType::UserAdd);
+    let mut assignment = Assignment::apply(
+        None,
+        entitle_core::AssignmentEvent::DeliveryStarted,
+        &request,
+        T0,
+    )
+    .unwrap()
+    .assignment;
+    assignment.state = entitle_core::AssignmentState::Delivered;
+    let before = placed(&request, None).to_wire(ApiVersion::V1);
+    assert!(before["state"].is_null());
+    assert_eq!(before["id"], request.assignment.to_string());
+    let v1 = placed(&request, Some(&assignment)).to_wire(ApiVersion::V1);
+    assert_eq!(v1["state"], "delivered");
+    let beta = placed(&request, Some(&assignment)).to_wire(ApiVersion::Beta);
+    assert_eq!(beta["assignmentState"], "Delivered");
+    insta::assert_snapshot!(serde_json::to_string_pretty(&v1).unwrap());
 }
