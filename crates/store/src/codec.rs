@@ -1,12 +1,12 @@
 //! What every backend shares: how records, history entries and settings are written as text and read
-//! back, the derived columns, and the decision a transition writes.
+//! back, the derived columns, and what a creation or a transition writes once entitle-core decided.
 
-use entitle_core::{Action, ActionKind, Deadline, RequestId, Timestamp};
-use entitle_graph::{AssignmentRequest, RequestType};
+use entitle_core::{Action, ActionKind, Caller, CreateError, Deadline, RequestId, Step, Timestamp};
 
 use crate::directory::Directory;
-use crate::history::HistoryEntry;
-use crate::store::{CallerFor, StoreError, Stored, TransitionError};
+use crate::history::{Event, HistoryEntry};
+use crate::record::{AssignmentRecord, Format, RequestRecord, ReviewNote};
+use crate::store::{CallerFor, Command, NewRequest, StoreError, Stored, TransitionError};
 
 /// The setting holding the tenant directory.
 pub(crate) const DIRECTORY: &str = "directory";
@@ -21,9 +21,10 @@ pub(crate) fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> Store
     }
 }
 
-/// `value` as the JSON text it is stored as.
+/// `value` as the JSON text it is stored as. Serializing plain data cannot fail; if it did, nothing
+/// would be written and the caller would see a configuration error.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|error| StoreError::Database(error.to_string()))
+    serde_json::to_string(value).map_err(|error| StoreError::Config(error.to_string()))
 }
 
 /// A `u64` as a signed 64-bit column (saturating).
@@ -36,22 +37,17 @@ pub(crate) fn to_u64(value: i64) -> u64 {
     u64::try_from(value).unwrap_or_default()
 }
 
-/// The text a request type is stored and filtered as.
-pub(crate) fn type_name(request_type: RequestType) -> Result<String, StoreError> {
-    Ok(to_json(&request_type)?.trim_matches('"').to_owned())
-}
-
-/// The text the type of `record` is stored as.
-pub(crate) fn type_text(record: &AssignmentRequest) -> Result<String, StoreError> {
-    type_name(record.request_type)
-}
-
 /// The `next_deadline` column of `record`: when its next timed action is due.
-pub(crate) fn deadline_column(record: &AssignmentRequest) -> Option<i64> {
+pub(crate) fn deadline_column(record: &RequestRecord) -> Option<i64> {
     record
         .request
         .next_deadline()
         .map(|deadline| to_i64(deadline.at.0))
+}
+
+/// The `next_deadline` column of an assignment: when its schedule ends it.
+pub(crate) fn assignment_deadline(record: &AssignmentRecord) -> Option<i64> {
+    record.assignment.next_deadline().map(|at| to_i64(at.0))
 }
 
 /// A request row read back from its columns.
@@ -61,6 +57,11 @@ pub(crate) fn stored(seq: i64, version: i64, body: &str) -> Result<Stored, Store
         version: to_u64(version),
         seq: to_u64(seq),
     })
+}
+
+/// An assignment row read back.
+pub(crate) fn assignment(body: &str) -> Result<AssignmentRecord, StoreError> {
+    serde_json::from_str(body).map_err(corrupt("assignment"))
 }
 
 /// A history row read back from its columns.
@@ -96,33 +97,217 @@ pub(crate) fn due(stored: &Stored) -> Option<(RequestId, Deadline)> {
         .map(|deadline| (request.id, deadline))
 }
 
-/// What a transition writes: the moved record and its history entry (seq 0 until written).
-pub(crate) struct Decision {
+/// What a transition writes: the moved record, the moved assignment (if the step moved it) and the
+/// history entry (seq 0 until written).
+pub(crate) struct Written {
     /// The record after the step.
-    pub(crate) record: AssignmentRequest,
+    pub(crate) record: RequestRecord,
+    /// The assignment after the step, when it moved.
+    pub(crate) assignment: Option<AssignmentRecord>,
     /// The entry recording the step.
     pub(crate) entry: HistoryEntry,
 }
 
-/// Resolves the caller for `current` (as read inside the transaction) and asks entitle-core to apply
-/// `kind` at `now`. Nothing is written here.
+/// The assignment record `step` leaves, if it moved the request's assignment: a new one takes the
+/// request's package and policy.
+fn moved_assignment(
+    step: &Step,
+    record: &RequestRecord,
+    before: Option<&AssignmentRecord>,
+) -> Option<AssignmentRecord> {
+    let moved = step.assignment?;
+    Some(match before {
+        Some(before) => AssignmentRecord {
+            assignment: moved.assignment,
+            ..before.clone()
+        },
+        None => AssignmentRecord {
+            format: Format,
+            assignment: moved.assignment,
+            access_package_id: record.access_package_id.clone(),
+            assignment_policy_id: record.assignment_policy_id.clone(),
+        },
+    })
+}
+
+/// `record` after `step`, keeping `justification` with the stage it reviewed.
+fn after_step(record: &RequestRecord, step: &Step, justification: Option<&str>) -> RequestRecord {
+    let mut next = record.clone();
+    next.request = step.request;
+    if let (Some(stage), Some(text)) = (step.reviewed, justification) {
+        next.review_notes.retain(|note| note.stage != stage);
+        next.review_notes.push(ReviewNote {
+            stage,
+            justification: text.to_owned(),
+        });
+    }
+    next
+}
+
+/// Resolves the caller for `current` (as read inside the transaction) and asks entitle-core to perform
+/// `command` at `now`, with the request's assignment as read in the same transaction. Nothing is
+/// written here.
 pub(crate) fn decide(
     current: &Stored,
-    kind: ActionKind,
+    assignment: Option<&AssignmentRecord>,
+    command: Command,
     caller: CallerFor<'_>,
     now: Timestamp,
     justification: Option<&str>,
-) -> Result<Decision, TransitionError> {
-    let by = caller(&current.record).map_err(TransitionError::Stale)?;
-    let step = current.record.request.apply(&Action::new(kind, by), now)?;
-    let mut record = current.record.clone();
-    record.request = step.request;
+) -> Result<Written, TransitionError> {
+    let by = caller(&current.record);
+    let request = &current.record.request;
+    let existing = assignment.map(|record| &record.assignment);
+    let step = match command {
+        Command::Act(kind) => request.decide(&Action::new(kind, by), existing, now),
+        Command::Review { stage, decision } => request.review(stage, decision, &by, existing, now),
+    }?;
+    let record = after_step(&current.record, &step, justification);
     let entry = HistoryEntry::of_step(
         &step,
         by.id,
         by.principal,
-        current.record.request.approval_stage,
+        request.approval_stage,
         justification.map(str::to_owned),
     );
-    Ok(Decision { record, entry })
+    Ok(Written {
+        assignment: moved_assignment(&step, &record, assignment),
+        record,
+        entry,
+    })
+}
+
+/// What a creation writes: the request as submitted, as stored after the service's first step, the
+/// assignment that step created (if it did), and the history.
+pub(crate) struct Creation {
+    /// The request as submitted.
+    pub(crate) submitted: entitle_core::Request,
+    /// The record as stored.
+    pub(crate) record: RequestRecord,
+    /// The assignment the first step created or moved.
+    pub(crate) assignment: Option<AssignmentRecord>,
+    /// The submission's entry, then the first step's.
+    pub(crate) history: Vec<HistoryEntry>,
+}
+
+/// Asks entitle-core to create `new` for `caller` at `now` (with the assignment it names, as read in
+/// the transaction), then, if `new.process`, to apply the service's `process` step. A request the
+/// service cannot process stays as submitted.
+pub(crate) fn create(
+    new: &NewRequest,
+    caller: &Caller,
+    existing: Option<&AssignmentRecord>,
+    now: Timestamp,
+) -> Result<Creation, CreateError> {
+    let created = entitle_core::Request::create(
+        &new.submission,
+        caller,
+        existing.map(|record| &record.assignment),
+        now,
+    )?;
+    let submitted = created.request;
+    let mut record = RequestRecord::new(
+        submitted,
+        &new.access_package_id,
+        &new.assignment_policy_id,
+        new.justification.clone(),
+    );
+    let mut history = vec![HistoryEntry {
+        seq: 0,
+        request_id: submitted.id,
+        at: now,
+        by: caller.id,
+        principal: caller.principal,
+        stage: 0,
+        event: Event::Submitted {
+            status: submitted.status,
+        },
+        justification: new.justification.clone(),
+    }];
+    let mut assignment = None;
+    let system = Caller::system();
+    let mine = existing.filter(|record| record.assignment.id == submitted.assignment);
+    let processed = new.process.then(|| {
+        submitted.decide(
+            &Action::new(ActionKind::Process, system),
+            mine.map(|record| &record.assignment),
+            now,
+        )
+    });
+    if let Some(Ok(step)) = processed {
+        record.request = step.request;
+        assignment = moved_assignment(&step, &record, mine);
+        history.push(HistoryEntry::of_step(
+            &step,
+            system.id,
+            system.principal,
+            0,
+            None,
+        ));
+    }
+    Ok(Creation {
+        submitted,
+        record,
+        assignment,
+        history,
+    })
+}
+
+/// The entry recording that an assignment's schedule ended it, in the history of the request that
+/// created it.
+pub(crate) fn ended(
+    record: &AssignmentRecord,
+    now: Timestamp,
+) -> Result<(AssignmentRecord, HistoryEntry), TransitionError> {
+    let step = record
+        .assignment
+        .end(now)
+        .map_err(|rejection| TransitionError::Rejected(rejection.into()))?;
+    let system = Caller::system();
+    let entry = HistoryEntry {
+        seq: 0,
+        request_id: record.assignment.created_by,
+        at: now,
+        by: system.id,
+        principal: system.principal,
+        stage: 0,
+        event: Event::AssignmentEnded {
+            assignment: record.assignment.id,
+            rule: *step.rule,
+        },
+        justification: None,
+    };
+    let moved = AssignmentRecord {
+        assignment: step.assignment,
+        ..record.clone()
+    };
+    Ok((moved, entry))
+}
+
+/// The entry recording that `by` deleted `request` at `now`.
+pub(crate) fn deleted(
+    request: &entitle_core::Request,
+    by: &Caller,
+    now: Timestamp,
+) -> HistoryEntry {
+    HistoryEntry {
+        seq: 0,
+        request_id: request.id,
+        at: now,
+        by: by.id,
+        principal: by.principal,
+        stage: request.approval_stage,
+        event: Event::Deleted {
+            status: request.status,
+        },
+        justification: None,
+    }
+}
+
+/// The assignment the store refers to but does not hold: a corrupt reference.
+pub(crate) fn missing_assignment(id: entitle_core::AssignmentId) -> StoreError {
+    StoreError::Corrupt {
+        what: "assignment",
+        reason: format!("`{id}` is referred to but not stored"),
+    }
 }

@@ -1,10 +1,10 @@
 //! The tenant directory the server is configured with: users, catalogs, access packages, assignment
 //! policies with their approvers, and catalog-scoped role assignments.
 //!
-//! Entitlement-management roles never appear in tokens; the server looks them up here.
+//! Entitlement-management roles and approvers never appear in tokens; the server looks them up here
+//! and states them to entitle-core as facts. Who may do what with them is entitle-core's decision.
 
-use entitle_core::{Policy, RequestStatus, Role, Roles, SubjectId};
-use entitle_graph::AssignmentRequest;
+use entitle_core::{ApproverOf, PolicyRules, Role, Roles, SubjectId};
 use serde::{Deserialize, Serialize};
 
 /// A user the tenant knows (shown by `$expand=requestor`).
@@ -65,8 +65,8 @@ pub struct AssignmentPolicy {
     pub access_package_id: String,
     /// `displayName`.
     pub display_name: String,
-    /// Approval and custom-extension facts.
-    pub rules: Policy,
+    /// Approval and custom-extension rules.
+    pub rules: PolicyRules,
     /// One entry per approval stage.
     #[serde(default)]
     pub stages: Vec<StageApprovers>,
@@ -78,7 +78,7 @@ pub struct AssignmentPolicy {
 pub struct RoleAssignment {
     /// Who holds the role.
     pub principal_id: SubjectId,
-    /// The role (`approver` is not assignable: it comes from the policies).
+    /// The entitlement-management role (directory roles come from the token's `wids` claim).
     pub role: Role,
     /// The catalog it applies to; `None` for all catalogs.
     #[serde(default)]
@@ -147,11 +147,15 @@ pub enum DirectoryError {
         /// The core's reason.
         reason: String,
     },
-    /// The approver role assigned directly.
-    #[error("the `approver` role comes from policies and cannot be assigned to `{principal}`")]
-    ApproverAssigned {
+    /// A Microsoft Entra directory role assigned in the directory.
+    #[error(
+        "`{role}` is a directory role, stated by the token's `wids` claim; it cannot be assigned to `{principal}` here"
+    )]
+    DirectoryRoleAssigned {
         /// The principal it was assigned to.
         principal: SubjectId,
+        /// The role.
+        role: Role,
     },
 }
 
@@ -200,9 +204,10 @@ impl Directory {
             self.check_policy(policy)?;
         }
         for assignment in &self.role_assignments {
-            if assignment.role == Role::Approver {
-                return Err(DirectoryError::ApproverAssigned {
+            if assignment.role.is_directory_role() {
+                return Err(DirectoryError::DirectoryRoleAssigned {
                     principal: assignment.principal_id,
+                    role: assignment.role,
                 });
             }
             if let Some(catalog) = &assignment.catalog_id
@@ -235,7 +240,7 @@ impl Directory {
                 id: policy.id.clone(),
                 reason: error.to_string(),
             })?;
-        let stages = policy.rules.approval.map_or(0, |approval| approval.stages);
+        let stages = policy.rules.stages();
         if policy.stages.len() != usize::from(stages) {
             return Err(DirectoryError::Approvers {
                 id: policy.id.clone(),
@@ -276,53 +281,27 @@ impl Directory {
             .fold(Roles::NONE, |roles, a| roles.with(a.role))
     }
 
-    /// Whether `principal` may decide `stage` (counted from 0) of a request under `policy_id`:
-    /// a primary approver, or an alternate approver once the stage has escalated.
-    pub fn is_approver(
-        &self,
-        policy_id: &str,
-        stage: u8,
-        escalated: bool,
-        principal: SubjectId,
-    ) -> bool {
-        self.policy(policy_id)
-            .and_then(|policy| policy.stages.get(usize::from(stage)))
-            .is_some_and(|approvers| {
-                approvers.approvers.contains(&principal)
-                    || (escalated && approvers.escalation_approvers.contains(&principal))
-            })
-    }
-
-    /// The roles `principal` holds on `record` when approval stage `stage` (escalated or not) is the
-    /// one in question: its catalog roles for the request's package, and `Approver` when it may decide
-    /// that stage.
-    pub fn roles_on(
-        &self,
-        principal: SubjectId,
-        record: &AssignmentRequest,
-        stage: u8,
-        escalated: bool,
-    ) -> Roles {
-        let roles = self.catalog_roles(principal, &record.access_package_id);
-        if self.is_approver(&record.assignment_policy_id, stage, escalated, principal) {
-            roles.with(Role::Approver)
-        } else {
-            roles
+    /// Which stages of policy `policy_id` `principal` approves, as a primary or an escalation approver.
+    pub fn approver_of(&self, policy_id: &str, principal: SubjectId) -> ApproverOf {
+        let stages = self
+            .policy(policy_id)
+            .map_or(&[][..], |policy| &policy.stages[..]);
+        let mut facts = ApproverOf::NONE;
+        for (index, approvers) in (0..).zip(stages) {
+            if approvers.approvers.contains(&principal) {
+                facts.primary = facts.primary.with(index);
+            }
+            if approvers.escalation_approvers.contains(&principal) {
+                facts.escalation = facts.escalation.with(index);
+            }
         }
-    }
-
-    /// The roles `principal` holds on `record` as it stands: [`roles_on`](Self::roles_on) its current
-    /// approval stage, escalated when its status says so.
-    pub fn current_roles(&self, principal: SubjectId, record: &AssignmentRequest) -> Roles {
-        let request = &record.request;
-        let escalated = request.status == RequestStatus::PendingApprovalEscalated;
-        self.roles_on(principal, record, request.approval_stage, escalated)
+        facts
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use entitle_core::{ApprovalPolicy, Duration, Guid};
+    use entitle_core::{ApprovalRules, Duration, Guid, StageSet};
 
     use super::*;
 
@@ -351,8 +330,8 @@ mod tests {
                 id: "a".into(),
                 access_package_id: "p".into(),
                 display_name: "Approval".into(),
-                rules: Policy {
-                    approval: Some(ApprovalPolicy {
+                rules: PolicyRules {
+                    approval: Some(ApprovalRules {
                         stages: 1,
                         decision_timeout: Duration::days(14),
                         escalate_after: None,
@@ -397,11 +376,11 @@ mod tests {
             duplicate.check(),
             Err(DirectoryError::Duplicate { .. })
         ));
-        let mut approver = tenant();
-        approver.role_assignments[0].role = Role::Approver;
+        let mut directory_role = tenant();
+        directory_role.role_assignments[0].role = Role::GlobalReader;
         assert!(matches!(
-            approver.check(),
-            Err(DirectoryError::ApproverAssigned { .. })
+            directory_role.check(),
+            Err(DirectoryError::DirectoryRoleAssigned { .. })
         ));
     }
 
@@ -414,57 +393,24 @@ mod tests {
                 .contains(Role::CatalogOwner)
         );
         assert_eq!(directory.catalog_roles(subject(1), "p"), Roles::NONE);
-        assert!(directory.is_approver("a", 0, false, subject(2)));
-        assert!(!directory.is_approver("a", 0, false, subject(3)));
-        assert!(directory.is_approver("a", 0, true, subject(3)));
-        assert!(!directory.is_approver("a", 1, false, subject(2)));
-    }
-
-    #[test]
-    fn roles_on_a_request_combine_catalog_roles_and_the_stage_approver() {
-        let directory = tenant();
-        let policy = directory.policy("a").unwrap().rules;
-        let mut record = AssignmentRequest {
-            request: entitle_core::Request::submit(
-                entitle_core::RequestId::new(Guid::from_u128(9)),
-                subject(1),
-                policy,
-                None,
-                entitle_core::Timestamp(0),
-            )
-            .unwrap(),
-            request_type: entitle_graph::RequestType::UserAdd,
-            access_package_id: "p".into(),
-            assignment_policy_id: "a".into(),
-            target_id: subject(1),
-            justification: None,
-            expires_at: None,
-        };
-        assert!(
-            directory
-                .current_roles(subject(2), &record)
-                .contains(Role::Approver)
-        );
-        assert!(
-            !directory
-                .current_roles(subject(3), &record)
-                .contains(Role::Approver)
-        );
-        assert!(
-            directory
-                .roles_on(subject(3), &record, 0, true)
-                .contains(Role::Approver)
-        );
-        record.request.status = RequestStatus::PendingApprovalEscalated;
-        record.request.stage_started_at = Some(entitle_core::Timestamp(0));
-        assert!(
-            directory
-                .current_roles(subject(3), &record)
-                .contains(Role::Approver)
+        assert_eq!(
+            directory.approver_of("a", subject(2)),
+            ApproverOf {
+                primary: StageSet::NONE.with(0),
+                escalation: StageSet::NONE,
+            }
         );
         assert_eq!(
-            directory.current_roles(subject(4), &record),
-            Roles::NONE.with(Role::CatalogOwner)
+            directory.approver_of("a", subject(3)),
+            ApproverOf {
+                primary: StageSet::NONE,
+                escalation: StageSet::NONE.with(0),
+            }
+        );
+        assert_eq!(directory.approver_of("a", subject(4)), ApproverOf::NONE);
+        assert_eq!(
+            directory.approver_of("unknown", subject(2)),
+            ApproverOf::NONE
         );
     }
 }

@@ -1,7 +1,10 @@
 //! The append-only history of a request: every submission, transition and deletion, with who did it,
-//! when, and the table row that decided it.
+//! when, and the table rows that decided it; and the end of the assignment a request created.
 
-use entitle_core::{Principal, RequestId, RequestStatus, Step, SubjectId, Timestamp, Transition};
+use entitle_core::{
+    AssignmentId, AssignmentTransition, Principal, RequestId, RequestStatus, Step, SubjectId,
+    Timestamp, Transition,
+};
 use serde::{Deserialize, Serialize};
 
 /// What happened to a request.
@@ -19,11 +22,21 @@ pub enum Event {
         rule: Transition,
         /// The authorization rule that let the caller act.
         authority: String,
+        /// The assignment table's row, when the move also moved the request's assignment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignment: Option<AssignmentTransition>,
     },
     /// The request was deleted while it had this status.
     Deleted {
         /// Its last status.
         status: RequestStatus,
+    },
+    /// The schedule of the assignment the request created ended it.
+    AssignmentEnded {
+        /// The assignment.
+        assignment: AssignmentId,
+        /// The assignment table's row.
+        rule: AssignmentTransition,
     },
 }
 
@@ -73,17 +86,20 @@ impl HistoryEntry {
             event: Event::Transition {
                 rule: *step.rule,
                 authority: step.authority.to_string(),
+                assignment: step.assignment.map(|moved| *moved.rule),
             },
             justification,
         }
     }
 
-    /// The status the request has after this entry, if it still exists.
-    pub fn status_after(&self) -> Option<RequestStatus> {
+    /// The status the request has after this entry: `Some(None)` once deleted, `None` when the entry
+    /// does not concern its status.
+    pub fn status_after(&self) -> Option<Option<RequestStatus>> {
         match &self.event {
-            Event::Submitted { status } => Some(*status),
-            Event::Transition { rule, .. } => Some(rule.to),
-            Event::Deleted { .. } => None,
+            Event::Submitted { status } => Some(Some(*status)),
+            Event::Transition { rule, .. } => Some(Some(rule.to)),
+            Event::Deleted { .. } => Some(None),
+            Event::AssignmentEnded { .. } => None,
         }
     }
 }

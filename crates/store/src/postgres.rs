@@ -4,14 +4,15 @@
 //! Connections come from a bounded pool ([`PostgresStore::connect`]); every session is pinned to
 //! `READ COMMITTED` whatever the database's default, and correctness rests on row locks:
 //!
-//! - a transition is one transaction: `SELECT … FOR UPDATE` the request, ask entitle-core, then update
-//!   it only if its version is still the one read and append the history entry, in one statement. A
-//!   serialization failure or deadlock (SQLSTATE 40001, 40P01) or a lost version race retries the
-//!   whole transaction, at most [`ATTEMPTS`] times, then gives [`StoreError::Contended`];
+//! - a transition is one transaction: `SELECT … FOR UPDATE` the request, then its assignment, ask
+//!   entitle-core, then update the request only if its version is still the one read, write the
+//!   assignment if it moved, and append the history entry. A serialization failure or deadlock
+//!   (SQLSTATE 40001, 40P01) or a lost version race retries the whole transaction, at most
+//!   [`ATTEMPTS`] times, then gives [`StoreError::Contended`];
 //! - creations are serialized by a transaction-scoped advisory lock, so requests commit in the
 //!   order of their `seq`: a reader paging by `seq` never skips a request committed after its page
 //!   (as with SQLite's single writer);
-//! - a deletion and its history entry are one statement.
+//! - a deletion locks the request, asks entitle-core, and deletes it with its history entry.
 //!
 //! Bodies are stored as the JSON text SQLite stores (`TEXT`, not `JSONB`, which would refuse a
 //! `\u0000` escape in a justification and rewrite what was written).
@@ -25,17 +26,21 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use entitle_core::{ActionKind, Deadline, RequestId, Timestamp};
-use entitle_graph::AssignmentRequest;
+use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, ToSql, Type};
 use postgres::{Client, Config, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 
-use crate::codec::{self, deadline_column, to_i64, to_json, to_u64, type_name, type_text};
+use crate::codec::{self, assignment_deadline, deadline_column, to_i64, to_json, to_u64};
 use crate::history::HistoryEntry;
-use crate::store::{CallerFor, Query, Store, StoreError, Stored, TransitionError, Transitioned};
+use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
+use crate::record::AssignmentRecord;
+use crate::store::{
+    CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store, StoreError, Stored,
+    TransitionError, Transitioned,
+};
 
 /// How often a transition is tried before it gives [`StoreError::Contended`].
 pub const ATTEMPTS: u32 = 5;
@@ -58,7 +63,8 @@ const CREATE_LOCK: i64 = 0x656e_7469_746c_6502;
 const SESSION_OPTIONS: &str = r"-c default_transaction_isolation=read\ committed";
 
 /// The schema migrations, in order; `entitle_schema` records which were applied. Each is idempotent.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE IF NOT EXISTS requests (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -81,7 +87,24 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE INDEX IF NOT EXISTS history_by_request ON history (request_id, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"];
+",
+    "
+CREATE TABLE IF NOT EXISTS assignments (
+    id TEXT PRIMARY KEY,
+    version BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    target TEXT NOT NULL,
+    next_deadline BIGINT,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assignments_due ON assignments (next_deadline, id)
+    WHERE next_deadline IS NOT NULL;
+",
+];
+
+/// The first migration whose schema holds records of the current format: a database migrated from an
+/// earlier one with requests in it holds records this build cannot read.
+const CURRENT_FORMAT_SINCE: usize = 2;
 
 /// The whole of a client error: its kind, then the server's error with its SQLSTATE, or the cause.
 fn describe(error: &postgres::Error) -> String {
@@ -96,17 +119,23 @@ fn describe(error: &postgres::Error) -> String {
 
 impl From<postgres::Error> for StoreError {
     fn from(error: postgres::Error) -> Self {
-        Self::Database(describe(&error))
+        Self::unavailable(describe(&error), error)
     }
 }
 
 impl From<r2d2::Error> for StoreError {
     fn from(error: r2d2::Error) -> Self {
-        Self::Database(format!("no database connection: {error}"))
+        Self::unavailable("no database connection", error)
     }
 }
 
 impl From<postgres::Error> for TransitionError {
+    fn from(error: postgres::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl From<postgres::Error> for CreateFailure {
     fn from(error: postgres::Error) -> Self {
         Self::Store(error.into())
     }
@@ -189,15 +218,15 @@ fn retryable(error: &postgres::Error) -> bool {
     })
 }
 
-/// Why one attempt at a transition did not finish.
-enum Fault {
+/// Why one attempt at a transaction did not finish.
+enum Fault<E> {
     /// The database asked for the transaction to be tried again.
     Retry,
     /// Nothing more to try.
-    Fail(TransitionError),
+    Fail(E),
 }
 
-impl From<postgres::Error> for Fault {
+impl<E: From<postgres::Error>> From<postgres::Error> for Fault<E> {
     fn from(error: postgres::Error) -> Self {
         if retryable(&error) {
             Self::Retry
@@ -207,16 +236,52 @@ impl From<postgres::Error> for Fault {
     }
 }
 
-impl From<StoreError> for Fault {
+impl From<StoreError> for Fault<TransitionError> {
     fn from(error: StoreError) -> Self {
         Self::Fail(error.into())
     }
 }
 
-impl From<TransitionError> for Fault {
+impl From<TransitionError> for Fault<TransitionError> {
     fn from(error: TransitionError) -> Self {
         Self::Fail(error)
     }
+}
+
+impl From<entitle_core::Rejection> for Fault<TransitionError> {
+    fn from(error: entitle_core::Rejection) -> Self {
+        Self::Fail(error.into())
+    }
+}
+
+impl From<StoreError> for Fault<CreateFailure> {
+    fn from(error: StoreError) -> Self {
+        Self::Fail(error.into())
+    }
+}
+
+impl From<entitle_core::CreateError> for Fault<CreateFailure> {
+    fn from(error: entitle_core::CreateError) -> Self {
+        Self::Fail(error.into())
+    }
+}
+
+/// Runs `attempt` until it finishes, at most [`ATTEMPTS`] times while the database asks for retries
+/// (or the attempt reports a lost race with `Ok(None)`), then gives `contended`.
+fn retrying<T, E: From<StoreError>>(
+    client: &mut Client,
+    contended: impl Fn() -> StoreError,
+    mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
+) -> Result<T, E> {
+    for round in 1..=ATTEMPTS {
+        match attempt(client) {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
+            Err(Fault::Fail(error)) => return Err(error),
+        }
+    }
+    Err(contended().into())
 }
 
 /// Applies the migrations `client`'s database lacks, under an advisory lock.
@@ -236,10 +301,23 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     )?;
     let applied = usize::try_from(applied).unwrap_or_default();
     if applied > MIGRATIONS.len() {
-        return Err(StoreError::Database(format!(
+        return Err(StoreError::Config(format!(
             "the database has schema version {applied}; this entitle knows versions up to {}",
             MIGRATIONS.len()
         )));
+    }
+    if (1..CURRENT_FORMAT_SINCE).contains(&applied) {
+        let requests: i64 = column(
+            &tx.query_one("SELECT count(*) FROM requests", &[])?,
+            0,
+            "request count",
+        )?;
+        if requests > 0 {
+            return Err(StoreError::Config(format!(
+                "the database holds {requests} request(s) in the record format of an older entitle; \
+                 start from a new database"
+            )));
+        }
     }
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
         tx.batch_execute(migration)?;
@@ -265,13 +343,13 @@ impl PostgresStore {
     /// newer than this build's.
     pub fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
         if max_connections == 0 {
-            return Err(StoreError::Database(
+            return Err(StoreError::Config(
                 "a pool needs at least one connection".into(),
             ));
         }
         let mut config: Config = url
             .parse()
-            .map_err(|error| StoreError::Database(format!("invalid database URL: {error}")))?;
+            .map_err(|error| StoreError::Config(format!("invalid database URL: {error}")))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECTION_TIMEOUT);
         }
@@ -321,80 +399,19 @@ impl PostgresStore {
         let pool = self
             .pool
             .as_ref()
-            .ok_or_else(|| StoreError::Database("the store was closed".into()))?;
+            .ok_or_else(|| StoreError::Config("the store was closed".into()))?;
         Ok(pool.get()?)
-    }
-
-    /// Checks what is stored against itself, on one snapshot: every row reads back, each request's
-    /// columns agree with its body, and each request's last history entry leads to its status (or,
-    /// for a request no longer stored, is its deletion). `ok` when sound, else one line per problem
-    /// (at most 20, then a count).
-    ///
-    /// # Errors
-    /// A storage failure.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        const SHOWN: usize = 20;
-        let mut client = self.client()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let mut problems = Vec::new();
-
-        let requests = tx.query(
-            "SELECT r.seq, r.version, r.body, r.id, r.status, r.request_type, r.requestor, r.target,
-                    r.next_deadline, h.seq, h.body
-             FROM requests r
-             LEFT JOIN LATERAL (
-                 SELECT seq, body FROM history WHERE request_id = r.id ORDER BY seq DESC LIMIT 1
-             ) h ON true
-             ORDER BY r.seq",
-            &[],
-        )?;
-        for row in &requests {
-            let seq: i64 = column(row, 0, "request")?;
-            if let Err(problem) = check_request(row) {
-                problems.push(format!("request at seq {seq}: {problem}"));
-            }
-        }
-
-        let mut rows = tx.query_raw(
-            "SELECT h.seq, h.body, h.request_id, r.id IS NOT NULL,
-                    h.seq = MAX(h.seq) OVER (PARTITION BY h.request_id)
-             FROM history h LEFT JOIN requests r ON r.id = h.request_id
-             ORDER BY h.seq",
-            std::iter::empty::<i64>(),
-        )?;
-        while let Some(row) = rows.next()? {
-            let seq: i64 = column(&row, 0, "history entry")?;
-            if let Err(problem) = check_entry(&row) {
-                problems.push(format!("history entry {seq}: {problem}"));
-            }
-        }
-        drop(rows);
-        tx.commit()?;
-
-        if problems.is_empty() {
-            return Ok("ok".into());
-        }
-        let more = problems.len().saturating_sub(SHOWN);
-        problems.truncate(SHOWN);
-        if more > 0 {
-            problems.push(format!("… and {more} more"));
-        }
-        Ok(problems.join("\n"))
     }
 
     /// One attempt at a transition: `Ok(None)` when the version changed between read and write.
     fn try_transition(
         client: &mut Client,
         id: RequestId,
-        kind: ActionKind,
+        command: Command,
         caller: CallerFor<'_>,
         now: Timestamp,
         justification: Option<&str>,
-    ) -> Result<Option<Transitioned>, Fault> {
+    ) -> Result<Option<Transitioned>, Fault<TransitionError>> {
         let id_text = id.to_string();
         let mut tx = client.transaction()?;
         let Some(row) = tx.query_typed_opt(
@@ -402,11 +419,22 @@ impl PostgresStore {
             &[(&id_text, Type::TEXT)],
         )?
         else {
-            return Err(TransitionError::NotFound(id).into());
+            return Err(Fault::Fail(TransitionError::NotFound(id)));
         };
         let current = stored(&row)?;
-        let codec::Decision { record, mut entry } =
-            codec::decide(&current, kind, caller, now, justification)?;
+        let assignment = lock_assignment(&mut tx, current.record.request.assignment)?;
+        let codec::Written {
+            record,
+            assignment,
+            mut entry,
+        } = codec::decide(
+            &current,
+            assignment.as_ref(),
+            command,
+            caller,
+            now,
+            justification,
+        )?;
         let written = tx.query_typed_opt(
             "WITH moved AS (
                  UPDATE requests SET version = version + 1, status = $1, next_deadline = $2, body = $3
@@ -426,6 +454,9 @@ impl PostgresStore {
         let Some(written) = written else {
             return Ok(None);
         };
+        if let Some(assignment) = &assignment {
+            write_assignment(&mut tx, assignment)?;
+        }
         entry.seq = to_u64(column(&written, 0, "history entry")?);
         tx.commit()?;
         Ok(Some(Transitioned {
@@ -437,62 +468,232 @@ impl PostgresStore {
             entry,
         }))
     }
+
+    /// One attempt at a creation.
+    fn try_create(
+        client: &mut Client,
+        new: &NewRequest,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Option<Created>, Fault<CreateFailure>> {
+        let mut tx = client.transaction()?;
+        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({CREATE_LOCK})"))?;
+        let existing = match new.submission.assignment {
+            Some(id) => lock_assignment(&mut tx, id)?,
+            None => None,
+        };
+        let creation = codec::create(new, caller, existing.as_ref(), now)?;
+        let record = &creation.record;
+        let request = &record.request;
+        let entries = creation
+            .history
+            .iter()
+            .map(to_json)
+            .collect::<Result<Vec<String>, StoreError>>()?;
+        let inserted = tx.query_typed(
+            "WITH inserted AS (
+                 INSERT INTO requests
+                     (id, version, status, request_type, requestor, target, next_deadline, body)
+                 SELECT $1, 1, $2, $3, $4, $5, $6, $7
+                 WHERE NOT EXISTS (SELECT 1 FROM history WHERE request_id = $1)
+                 ON CONFLICT (id) DO NOTHING
+                 RETURNING seq, id
+             ), logged AS (
+                 INSERT INTO history (request_id, body)
+                 SELECT inserted.id, entry.body
+                 FROM inserted, unnest($8::text[]) WITH ORDINALITY AS entry(body, position)
+                 ORDER BY entry.position
+                 RETURNING seq
+             )
+             SELECT (SELECT seq FROM inserted) AS request_seq, logged.seq FROM logged ORDER BY logged.seq",
+            &[
+                (&request.id.to_string(), Type::TEXT),
+                (&request.status.as_str(), Type::TEXT),
+                (&request.kind.as_str(), Type::TEXT),
+                (&request.requestor.to_string(), Type::TEXT),
+                (&request.target.to_string(), Type::TEXT),
+                (&deadline_column(record), Type::INT8),
+                (&to_json(record)?, Type::TEXT),
+                (&entries, Type::TEXT_ARRAY),
+            ],
+        )?;
+        let Some(first) = inserted.first() else {
+            return Err(Fault::Fail(StoreError::Duplicate(request.id).into()));
+        };
+        let seq: i64 = column(first, 0, "request")?;
+        let mut history = creation.history.clone();
+        for (entry, row) in history.iter_mut().zip(&inserted) {
+            entry.seq = to_u64(column(row, 1, "history entry")?);
+        }
+        if let Some(assignment) = &creation.assignment {
+            write_assignment(&mut tx, assignment)?;
+        }
+        tx.commit()?;
+        Ok(Some(Created {
+            submitted: creation.submitted,
+            stored: Stored {
+                record: creation.record,
+                version: 1,
+                seq: to_u64(seq),
+            },
+            history,
+        }))
+    }
+
+    /// One attempt at a deletion.
+    fn try_delete(
+        client: &mut Client,
+        id: RequestId,
+        caller: CallerFor<'_>,
+        now: Timestamp,
+    ) -> Result<Option<HistoryEntry>, Fault<TransitionError>> {
+        let id_text = id.to_string();
+        let mut tx = client.transaction()?;
+        let Some(row) = tx.query_typed_opt(
+            "SELECT seq, version, body FROM requests WHERE id = $1 FOR UPDATE",
+            &[(&id_text, Type::TEXT)],
+        )?
+        else {
+            return Err(Fault::Fail(TransitionError::NotFound(id)));
+        };
+        let current = stored(&row)?;
+        let by = caller(&current.record);
+        let request = &current.record.request;
+        request.delete(&by)?;
+        let mut entry = codec::deleted(request, &by, now);
+        let written = tx.query_typed_one(
+            "WITH gone AS (DELETE FROM requests WHERE id = $1 RETURNING id)
+             INSERT INTO history (request_id, body) SELECT id, $2 FROM gone RETURNING seq",
+            &[(&id_text, Type::TEXT), (&to_json(&entry)?, Type::TEXT)],
+        )?;
+        entry.seq = to_u64(column(&written, 0, "history entry")?);
+        tx.commit()?;
+        Ok(Some(entry))
+    }
+
+    /// One attempt at ending an assignment by its schedule.
+    fn try_end_assignment(
+        client: &mut Client,
+        id: AssignmentId,
+        now: Timestamp,
+    ) -> Result<Option<AssignmentRecord>, Fault<TransitionError>> {
+        let mut tx = client.transaction()?;
+        let current = lock_assignment(&mut tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
+        let (moved, entry) = codec::ended(&current, now)?;
+        write_assignment(&mut tx, &moved)?;
+        tx.execute_typed(
+            "INSERT INTO history (request_id, body) VALUES ($1, $2)",
+            &[
+                (&entry.request_id.to_string(), Type::TEXT),
+                (&to_json(&entry)?, Type::TEXT),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(moved))
+    }
 }
 
-/// The problem with a request row of [`PostgresStore::integrity_check`], if any.
-fn check_request(row: &Row) -> Result<(), String> {
-    let stored = stored(row).map_err(|error| error.to_string())?;
-    let record = &stored.record;
-    let text = |index: usize| column::<String>(row, index, "request").map_err(|e| e.to_string());
-    if text(3)? != record.request.id.to_string() {
-        return Err("its id column differs from its body".into());
-    }
-    if text(4)? != record.request.status.as_str() {
-        return Err("its status column differs from its body".into());
-    }
-    if text(5)? != type_text(record).map_err(|error| error.to_string())? {
-        return Err("its request_type column differs from its body".into());
-    }
-    if text(6)? != record.request.requestor.to_string() || text(7)? != record.target_id.to_string()
-    {
-        return Err("its requestor or target column differs from its body".into());
-    }
-    let deadline: Option<i64> = column(row, 8, "request").map_err(|e| e.to_string())?;
-    if deadline != deadline_column(record) {
-        return Err("its next_deadline column differs from its body".into());
-    }
-    if stored.version == 0 {
-        return Err("its version is not positive".into());
-    }
-    let last: Option<i64> = column(row, 9, "history entry").map_err(|e| e.to_string())?;
-    let Some(last) = last else {
-        return Err("it has no history".into());
-    };
-    let body: String = column(row, 10, "history entry").map_err(|e| e.to_string())?;
-    let entry = codec::history_entry(last, &body).map_err(|error| error.to_string())?;
-    if entry.status_after() != Some(record.request.status) {
-        return Err(format!(
-            "its last history entry leads to {:?}, it is {}",
-            entry.status_after(),
-            record.request.status.as_str()
-        ));
-    }
+/// The assignment with this id, locked for the rest of the transaction.
+fn lock_assignment(
+    tx: &mut postgres::Transaction<'_>,
+    id: AssignmentId,
+) -> Result<Option<AssignmentRecord>, StoreError> {
+    tx.query_typed_opt(
+        "SELECT body FROM assignments WHERE id = $1 FOR UPDATE",
+        &[(&id.to_string(), Type::TEXT)],
+    )?
+    .map(|row| codec::assignment(&column::<String>(&row, 0, "assignment")?))
+    .transpose()
+}
+
+/// Inserts or replaces `record`, bumping its version.
+fn write_assignment(
+    tx: &mut postgres::Transaction<'_>,
+    record: &AssignmentRecord,
+) -> Result<(), StoreError> {
+    let assignment = &record.assignment;
+    tx.execute_typed(
+        "INSERT INTO assignments (id, version, state, target, next_deadline, body)
+         VALUES ($1, 1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET version = assignments.version + 1, state = excluded.state,
+             target = excluded.target, next_deadline = excluded.next_deadline, body = excluded.body",
+        &[
+            (&assignment.id.to_string(), Type::TEXT),
+            (&assignment.state.as_str(), Type::TEXT),
+            (&assignment.target.to_string(), Type::TEXT),
+            (&assignment_deadline(record), Type::INT8),
+            (&to_json(record)?, Type::TEXT),
+        ],
+    )?;
     Ok(())
 }
 
-/// The problem with a history row of [`PostgresStore::integrity_check`], if any.
-fn check_entry(row: &Row) -> Result<(), String> {
-    let entry = entry(row).map_err(|error| error.to_string())?;
-    let request_id: String = column(row, 2, "history entry").map_err(|e| e.to_string())?;
-    if request_id != entry.request_id.to_string() {
-        return Err("its request_id column differs from its body".into());
+/// Column `index` of a snapshot row as text: anything else reads as a marker no check accepts.
+fn loose_text(row: &Row, index: usize) -> String {
+    row.try_get::<_, Option<String>>(index)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "<not text>".to_owned())
+}
+
+/// Every row, for the integrity check.
+fn snapshot(tx: &mut postgres::Transaction<'_>) -> Result<Snapshot, StoreError> {
+    let requests = tx
+        .query(
+            "SELECT seq, version, id, status, request_type, requestor, target, next_deadline, body
+             FROM requests ORDER BY seq",
+            &[],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(RequestRow {
+                seq: column(row, 0, "request")?,
+                version: column(row, 1, "request")?,
+                id: loose_text(row, 2),
+                status: loose_text(row, 3),
+                request_type: loose_text(row, 4),
+                requestor: loose_text(row, 5),
+                target: loose_text(row, 6),
+                next_deadline: column(row, 7, "request")?,
+                body: loose_text(row, 8),
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    let mut history = Vec::new();
+    let mut rows = tx.query_raw(
+        "SELECT seq, request_id, body FROM history ORDER BY seq",
+        std::iter::empty::<i64>(),
+    )?;
+    while let Some(row) = rows.next()? {
+        history.push(HistoryRow {
+            seq: column(&row, 0, "history entry")?,
+            request_id: loose_text(&row, 1),
+            body: loose_text(&row, 2),
+        });
     }
-    let live: bool = column(row, 3, "history entry").map_err(|e| e.to_string())?;
-    let last: bool = column(row, 4, "history entry").map_err(|e| e.to_string())?;
-    if last && !live && entry.status_after().is_some() {
-        return Err("the request is gone but its last entry is not its deletion".into());
-    }
-    Ok(())
+    drop(rows);
+    let assignments = tx
+        .query(
+            "SELECT id, version, state, target, next_deadline, body FROM assignments ORDER BY id",
+            &[],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(AssignmentRow {
+                id: loose_text(row, 0),
+                version: column(row, 1, "assignment")?,
+                state: loose_text(row, 2),
+                target: loose_text(row, 3),
+                next_deadline: column(row, 4, "assignment")?,
+                body: loose_text(row, 5),
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Snapshot {
+        requests,
+        history,
+        assignments,
+    })
 }
 
 impl Store for PostgresStore {
@@ -546,52 +747,17 @@ impl Store for PostgresStore {
 
     fn create(
         &self,
-        record: &AssignmentRequest,
-        history: &[HistoryEntry],
-    ) -> Result<Stored, StoreError> {
-        let entries = history
-            .iter()
-            .map(to_json)
-            .collect::<Result<Vec<String>, StoreError>>()?;
-        let id = record.request.id;
+        new: &NewRequest,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Created, CreateFailure> {
+        let id = new.submission.id;
         let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({CREATE_LOCK})"))?;
-        let inserted = tx.query_typed_opt(
-            "WITH inserted AS (
-                 INSERT INTO requests
-                     (id, version, status, request_type, requestor, target, next_deadline, body)
-                 VALUES ($1, 1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (id) DO NOTHING
-                 RETURNING seq, id
-             ), logged AS (
-                 INSERT INTO history (request_id, body)
-                 SELECT inserted.id, entry.body
-                 FROM inserted, unnest($8::text[]) WITH ORDINALITY AS entry(body, position)
-                 ORDER BY entry.position
-             )
-             SELECT seq FROM inserted",
-            &[
-                (&id.to_string(), Type::TEXT),
-                (&record.request.status.as_str(), Type::TEXT),
-                (&type_text(record)?, Type::TEXT),
-                (&record.request.requestor.to_string(), Type::TEXT),
-                (&record.target_id.to_string(), Type::TEXT),
-                (&deadline_column(record), Type::INT8),
-                (&to_json(record)?, Type::TEXT),
-                (&entries, Type::TEXT_ARRAY),
-            ],
-        )?;
-        let Some(inserted) = inserted else {
-            return Err(StoreError::Duplicate(id));
-        };
-        let seq: i64 = column(&inserted, 0, "request")?;
-        tx.commit()?;
-        Ok(Stored {
-            record: record.clone(),
-            version: 1,
-            seq: to_u64(seq),
-        })
+        retrying(
+            &mut client,
+            || StoreError::Contended(id),
+            |client| Self::try_create(client, new, caller, now),
+        )
     }
 
     fn get(&self, id: RequestId) -> Result<Option<Stored>, StoreError> {
@@ -612,7 +778,7 @@ impl Store for PostgresStore {
             .statuses
             .as_ref()
             .map(|statuses| statuses.iter().map(|status| status.as_str()).collect());
-        let request_type = query.request_type.map(type_name).transpose()?;
+        let request_type = query.request_type.map(|kind| kind.as_str().to_owned());
         let requestor = query.requestor.map(|subject| subject.to_string());
         let target = query.target.map(|subject| subject.to_string());
         let limit = i64::from(query.limit);
@@ -647,44 +813,31 @@ impl Store for PostgresStore {
     fn transition(
         &self,
         id: RequestId,
-        kind: ActionKind,
+        command: Command,
         caller: CallerFor<'_>,
         now: Timestamp,
         justification: Option<&str>,
     ) -> Result<Transitioned, TransitionError> {
         let mut client = self.client()?;
-        for attempt in 1..=ATTEMPTS {
-            match Self::try_transition(&mut client, id, kind, caller, now, justification) {
-                Ok(Some(transitioned)) => return Ok(transitioned),
-                Ok(None) => {}
-                Err(Fault::Retry) => {
-                    std::thread::sleep(Duration::from_millis(u64::from(attempt)));
-                }
-                Err(Fault::Fail(error)) => return Err(error),
-            }
-        }
-        Err(StoreError::Contended(id).into())
+        retrying(
+            &mut client,
+            || StoreError::Contended(id),
+            |client| Self::try_transition(client, id, command, caller, now, justification),
+        )
     }
 
     fn delete(
         &self,
         id: RequestId,
-        version: u64,
-        entry: &HistoryEntry,
-    ) -> Result<bool, StoreError> {
+        caller: CallerFor<'_>,
+        now: Timestamp,
+    ) -> Result<HistoryEntry, TransitionError> {
         let mut client = self.client()?;
-        let deleted = client.query_typed_opt(
-            "WITH gone AS (
-                 DELETE FROM requests WHERE id = $1 AND version = $2 RETURNING id
-             )
-             INSERT INTO history (request_id, body) SELECT id, $3 FROM gone RETURNING seq",
-            &[
-                (&id.to_string(), Type::TEXT),
-                (&to_i64(version), Type::INT8),
-                (&to_json(entry)?, Type::TEXT),
-            ],
-        )?;
-        Ok(deleted.is_some())
+        retrying(
+            &mut client,
+            || StoreError::Contended(id),
+            |client| Self::try_delete(client, id, caller, now),
+        )
     }
 
     fn history(&self, id: RequestId) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -715,5 +868,69 @@ impl Store for PostgresStore {
             due.extend(codec::due(&stored(row)?));
         }
         Ok(due)
+    }
+
+    fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError> {
+        let mut client = self.client()?;
+        client
+            .query_typed_opt(
+                "SELECT body FROM assignments WHERE id = $1",
+                &[(&id.to_string(), Type::TEXT)],
+            )?
+            .map(|row| codec::assignment(&column::<String>(&row, 0, "assignment")?))
+            .transpose()
+    }
+
+    fn due_assignments(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(AssignmentId, Timestamp)>, StoreError> {
+        let mut client = self.client()?;
+        let rows = client.query_typed(
+            "SELECT body FROM assignments
+             WHERE next_deadline IS NOT NULL AND next_deadline <= $1
+             ORDER BY next_deadline, id LIMIT $2",
+            &[
+                (&to_i64(now.0), Type::INT8),
+                (&i64::from(limit), Type::INT8),
+            ],
+        )?;
+        let mut due = Vec::new();
+        for row in &rows {
+            let record = codec::assignment(&column::<String>(row, 0, "assignment")?)?;
+            due.extend(
+                record
+                    .assignment
+                    .next_deadline()
+                    .map(|at| (record.assignment.id, at)),
+            );
+        }
+        Ok(due)
+    }
+
+    fn end_assignment(
+        &self,
+        id: AssignmentId,
+        now: Timestamp,
+    ) -> Result<AssignmentRecord, TransitionError> {
+        let mut client = self.client()?;
+        retrying(
+            &mut client,
+            || StoreError::Contended(entitle_core::RequestId::new(id.guid())),
+            |client| Self::try_end_assignment(client, id, now),
+        )
+    }
+
+    fn integrity(&self) -> Result<Integrity, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let snapshot = snapshot(&mut tx)?;
+        tx.commit()?;
+        Ok(integrity::check(&snapshot))
     }
 }

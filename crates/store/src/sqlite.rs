@@ -7,19 +7,26 @@
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use entitle_core::{ActionKind, Deadline, RequestId, Timestamp};
-use entitle_graph::AssignmentRequest;
+use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use crate::codec::{self, deadline_column, to_i64, to_json, to_u64, type_name, type_text};
+use crate::codec::{self, assignment_deadline, deadline_column, to_i64, to_json, to_u64};
 use crate::history::HistoryEntry;
-use crate::store::{CallerFor, Query, Store, StoreError, Stored, TransitionError, Transitioned};
+use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
+use crate::record::{AssignmentRecord, RequestRecord};
+use crate::store::{
+    CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store, StoreError, Stored,
+    TransitionError, Transitioned,
+};
 
 /// How often a transition is retried when the request changed between read and write.
 const ATTEMPTS: usize = 3;
 
-/// The schema, applied by [`SqliteStore::open`]; `PRAGMA user_version` records it.
+/// The schema version this build writes (`PRAGMA user_version`).
+const SCHEMA_VERSION: i64 = 2;
+
+/// The schema, applied by [`SqliteStore::open`] to a new database.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS requests (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,17 +46,33 @@ CREATE TABLE IF NOT EXISTS history (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS history_by_request ON history (request_id, seq);
+CREATE TABLE IF NOT EXISTS assignments (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    target TEXT NOT NULL,
+    next_deadline INTEGER,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assignments_due ON assignments (next_deadline)
+    WHERE next_deadline IS NOT NULL;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 ";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
-        Self::Database(error.to_string())
+        Self::unavailable("SQLite", error)
     }
 }
 
 impl From<rusqlite::Error> for TransitionError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl From<rusqlite::Error> for CreateFailure {
     fn from(error: rusqlite::Error) -> Self {
         Self::Store(error.into())
     }
@@ -102,6 +125,40 @@ fn read(connection: &Connection, id: RequestId) -> Result<Option<Stored>, StoreE
         .transpose()
 }
 
+fn read_assignment(
+    connection: &Connection,
+    id: AssignmentId,
+) -> Result<Option<AssignmentRecord>, StoreError> {
+    connection
+        .query_row(
+            "SELECT body FROM assignments WHERE id = ?1",
+            [id.to_string()],
+            |row| text(row, 0, "assignment"),
+        )
+        .optional()?
+        .map(|body| codec::assignment(&body?))
+        .transpose()
+}
+
+/// Inserts or replaces `record`, bumping its version.
+fn write_assignment(connection: &Connection, record: &AssignmentRecord) -> Result<(), StoreError> {
+    let assignment = &record.assignment;
+    connection.execute(
+        "INSERT INTO assignments (id, version, state, target, next_deadline, body)
+         VALUES (?1, 1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET version = version + 1, state = excluded.state,
+             target = excluded.target, next_deadline = excluded.next_deadline, body = excluded.body",
+        params![
+            assignment.id.to_string(),
+            assignment.state.as_str(),
+            assignment.target.to_string(),
+            assignment_deadline(record),
+            to_json(record)?,
+        ],
+    )?;
+    Ok(())
+}
+
 fn append(connection: &Connection, entry: &HistoryEntry) -> Result<HistoryEntry, StoreError> {
     connection.execute(
         "INSERT INTO history (request_id, body) VALUES (?1, ?2)",
@@ -112,16 +169,128 @@ fn append(connection: &Connection, entry: &HistoryEntry) -> Result<HistoryEntry,
     Ok(written)
 }
 
+fn insert_request(tx: &Transaction<'_>, record: &RequestRecord) -> Result<Option<u64>, StoreError> {
+    let request = &record.request;
+    let inserted = tx.execute(
+        "INSERT INTO requests (id, version, status, request_type, requestor, target, next_deadline, body)
+         SELECT ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7
+         WHERE NOT EXISTS (SELECT 1 FROM history WHERE request_id = ?1)
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            request.id.to_string(),
+            request.status.as_str(),
+            request.kind.as_str(),
+            request.requestor.to_string(),
+            request.target.to_string(),
+            deadline_column(record),
+            to_json(record)?,
+        ],
+    )?;
+    Ok((inserted > 0).then(|| to_u64(tx.last_insert_rowid())))
+}
+
+/// Column `index` as text for the integrity check: anything else reads as a marker that no check
+/// accepts, so it is reported, not a failure of the check.
+fn loose_text(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<String> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        other => format!("<stored as {}>", other.data_type()),
+    })
+}
+
+/// Column `index` as an integer for the integrity check: anything else reads as `i64::MIN`, which no
+/// check accepts.
+fn loose_int(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<i64>> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(value) => Some(value),
+        _ => Some(i64::MIN),
+    })
+}
+
+/// Every row, for the integrity check.
+fn snapshot(connection: &Connection) -> Result<Snapshot, StoreError> {
+    let mut requests = connection.prepare(
+        "SELECT seq, version, id, status, request_type, requestor, target, next_deadline, body
+         FROM requests ORDER BY seq",
+    )?;
+    let requests = requests
+        .query_map([], |row| {
+            Ok(RequestRow {
+                seq: row.get(0)?,
+                version: loose_int(row, 1)?.unwrap_or(i64::MIN),
+                id: loose_text(row, 2)?,
+                status: loose_text(row, 3)?,
+                request_type: loose_text(row, 4)?,
+                requestor: loose_text(row, 5)?,
+                target: loose_text(row, 6)?,
+                next_deadline: loose_int(row, 7)?,
+                body: loose_text(row, 8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut history =
+        connection.prepare("SELECT seq, request_id, body FROM history ORDER BY seq")?;
+    let history = history
+        .query_map([], |row| {
+            Ok(HistoryRow {
+                seq: row.get(0)?,
+                request_id: loose_text(row, 1)?,
+                body: loose_text(row, 2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut assignments = connection.prepare(
+        "SELECT id, version, state, target, next_deadline, body FROM assignments ORDER BY id",
+    )?;
+    let assignments = assignments
+        .query_map([], |row| {
+            Ok(AssignmentRow {
+                id: loose_text(row, 0)?,
+                version: loose_int(row, 1)?.unwrap_or(i64::MIN),
+                state: loose_text(row, 2)?,
+                target: loose_text(row, 3)?,
+                next_deadline: loose_int(row, 4)?,
+                body: loose_text(row, 5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Snapshot {
+        requests,
+        history,
+        assignments,
+    })
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, in WAL mode, with the schema applied.
     ///
     /// # Errors
-    /// When the file cannot be opened or is not an entitle database.
+    /// When the file cannot be opened, or holds requests of an older entitle
+    /// ([`StoreError::Config`]: start from a new file, or keep using that entitle), or of a newer one.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Config(format!(
+                "`{}` has schema version {version}; this entitle knows versions up to {SCHEMA_VERSION}",
+                path.display()
+            )));
+        }
+        if version != 0 && version < SCHEMA_VERSION {
+            let requests: i64 =
+                connection.query_row("SELECT count(*) FROM requests", [], |row| row.get(0))?;
+            if requests > 0 {
+                return Err(StoreError::Config(format!(
+                    "`{}` holds {requests} request(s) in the record format of an older entitle; \
+                     start from a new database file",
+                    path.display()
+                )));
+            }
+        }
         connection.execute_batch(SCHEMA)?;
         Ok(Self {
             connection: Mutex::new(connection),
@@ -141,15 +310,6 @@ impl SqliteStore {
             }
             connection
         })
-    }
-
-    /// The result of `PRAGMA integrity_check`: `ok` for a sound file.
-    ///
-    /// # Errors
-    /// A storage failure.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
-        let connection = self.lock();
-        Ok(connection.query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
     }
 }
 
@@ -200,37 +360,35 @@ impl Store for SqliteStore {
 
     fn create(
         &self,
-        record: &AssignmentRequest,
-        history: &[HistoryEntry],
-    ) -> Result<Stored, StoreError> {
+        new: &NewRequest,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Created, CreateFailure> {
         let mut connection = self.lock();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let id = record.request.id;
-        let inserted = tx.execute(
-            "INSERT INTO requests (id, version, status, request_type, requestor, target, next_deadline, body)
-             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-            params![
-                id.to_string(),
-                record.request.status.as_str(),
-                type_text(record)?,
-                record.request.requestor.to_string(),
-                record.target_id.to_string(),
-                deadline_column(record),
-                to_json(record)?,
-            ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Duplicate(id));
+        let existing = match new.submission.assignment {
+            Some(id) => read_assignment(&tx, id)?,
+            None => None,
+        };
+        let creation = codec::create(new, caller, existing.as_ref(), now)?;
+        let id = creation.submitted.id;
+        let seq = insert_request(&tx, &creation.record)?.ok_or(StoreError::Duplicate(id))?;
+        if let Some(assignment) = &creation.assignment {
+            write_assignment(&tx, assignment)?;
         }
-        let seq = to_u64(tx.last_insert_rowid());
-        for entry in history {
-            append(&tx, entry)?;
+        let mut history = Vec::with_capacity(creation.history.len());
+        for entry in &creation.history {
+            history.push(append(&tx, entry)?);
         }
         tx.commit()?;
-        Ok(Stored {
-            record: record.clone(),
-            version: 1,
-            seq,
+        Ok(Created {
+            submitted: creation.submitted,
+            stored: Stored {
+                record: creation.record,
+                version: 1,
+                seq,
+            },
+            history,
         })
     }
 
@@ -250,7 +408,7 @@ impl Store for SqliteStore {
         }
         if let Some(request_type) = query.request_type {
             sql.push_str(" AND request_type = ?");
-            values.push(type_name(request_type)?.into());
+            values.push(request_type.as_str().to_owned().into());
         }
         if let Some(requestor) = query.requestor {
             sql.push_str(" AND requestor = ?");
@@ -271,7 +429,7 @@ impl Store for SqliteStore {
     fn transition(
         &self,
         id: RequestId,
-        kind: ActionKind,
+        command: Command,
         caller: CallerFor<'_>,
         now: Timestamp,
         justification: Option<&str>,
@@ -282,8 +440,19 @@ impl Store for SqliteStore {
             let Some(current) = read(&tx, id)? else {
                 return Err(TransitionError::NotFound(id));
             };
-            let codec::Decision { record, entry } =
-                codec::decide(&current, kind, caller, now, justification)?;
+            let assignment = read_assignment(&tx, current.record.request.assignment)?;
+            let codec::Written {
+                record,
+                assignment,
+                entry,
+            } = codec::decide(
+                &current,
+                assignment.as_ref(),
+                command,
+                caller,
+                now,
+                justification,
+            )?;
             let updated = tx.execute(
                 "UPDATE requests SET version = version + 1, status = ?1, next_deadline = ?2, body = ?3
                  WHERE id = ?4 AND version = ?5",
@@ -297,6 +466,9 @@ impl Store for SqliteStore {
             )?;
             if updated == 0 {
                 continue;
+            }
+            if let Some(assignment) = &assignment {
+                write_assignment(&tx, assignment)?;
             }
             let entry = append(&tx, &entry)?;
             tx.commit()?;
@@ -315,21 +487,21 @@ impl Store for SqliteStore {
     fn delete(
         &self,
         id: RequestId,
-        version: u64,
-        entry: &HistoryEntry,
-    ) -> Result<bool, StoreError> {
+        caller: CallerFor<'_>,
+        now: Timestamp,
+    ) -> Result<HistoryEntry, TransitionError> {
         let mut connection = self.lock();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let deleted = tx.execute(
-            "DELETE FROM requests WHERE id = ?1 AND version = ?2",
-            params![id.to_string(), to_i64(version)],
-        )?;
-        if deleted == 0 {
-            return Ok(false);
-        }
-        append(&tx, entry)?;
+        let Some(current) = read(&tx, id)? else {
+            return Err(TransitionError::NotFound(id));
+        };
+        let by = caller(&current.record);
+        let request = &current.record.request;
+        request.delete(&by)?;
+        tx.execute("DELETE FROM requests WHERE id = ?1", [id.to_string()])?;
+        let entry = append(&tx, &codec::deleted(request, &by, now))?;
         tx.commit()?;
-        Ok(true)
+        Ok(entry)
     }
 
     fn history(&self, id: RequestId) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -359,5 +531,63 @@ impl Store for SqliteStore {
             due.extend(codec::due(&stored(row?)?));
         }
         Ok(due)
+    }
+
+    fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError> {
+        read_assignment(&self.lock(), id)
+    }
+
+    fn due_assignments(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(AssignmentId, Timestamp)>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT body FROM assignments
+             WHERE next_deadline IS NOT NULL AND next_deadline <= ?1
+             ORDER BY next_deadline, id LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], |row| {
+            text(row, 0, "assignment")
+        })?;
+        let mut due = Vec::new();
+        for row in rows {
+            let record = codec::assignment(&row??)?;
+            due.extend(
+                record
+                    .assignment
+                    .next_deadline()
+                    .map(|at| (record.assignment.id, at)),
+            );
+        }
+        Ok(due)
+    }
+
+    fn end_assignment(
+        &self,
+        id: AssignmentId,
+        now: Timestamp,
+    ) -> Result<AssignmentRecord, TransitionError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current = read_assignment(&tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
+        let (moved, entry) = codec::ended(&current, now)?;
+        write_assignment(&tx, &moved)?;
+        append(&tx, &entry)?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
+    fn integrity(&self) -> Result<Integrity, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let physical: String = tx.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        let mut report = integrity::check(&snapshot(&tx)?);
+        if physical != "ok" {
+            report.problems.insert(0, format!("SQLite: {physical}"));
+        }
+        tx.commit()?;
+        Ok(report)
     }
 }

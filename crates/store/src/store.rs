@@ -1,23 +1,37 @@
 //! The storage contract every backend fulfils.
 
 use entitle_core::{
-    ActionKind, Caller, Deadline, Rejection, RequestId, RequestStatus, SubjectId, Timestamp,
+    ActionKind, AssignmentId, Caller, CreateError, Deadline, Rejection, Request, RequestId,
+    RequestStatus, RequestType, ReviewDecision, SubjectId, Submission, Timestamp,
 };
-use entitle_graph::{AssignmentRequest, RequestType};
 
 use crate::codec;
 use crate::directory::{Directory, DirectoryError};
 use crate::history::HistoryEntry;
+use crate::integrity::Integrity;
+use crate::record::{AssignmentRecord, RequestRecord};
 
 /// A request as stored, with the version every write increments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
-    /// The request.
-    pub record: AssignmentRequest,
+    /// The request's record.
+    pub record: RequestRecord,
     /// Incremented by every transition; a write expecting another version is refused.
     pub version: u64,
     /// The insertion position, used for stable paging.
     pub seq: u64,
+}
+
+/// A request just created: as it was submitted (what a create answers) and as stored, after the
+/// service's first step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    /// The request as submitted (`Accepted`).
+    pub submitted: Request,
+    /// The request as stored.
+    pub stored: Stored,
+    /// What was recorded: the submission, and the first step when there was one.
+    pub history: Vec<HistoryEntry>,
 }
 
 /// The result of a transition that was applied and written.
@@ -27,6 +41,46 @@ pub struct Transitioned {
     pub stored: Stored,
     /// The history entry written with it.
     pub entry: HistoryEntry,
+}
+
+/// What a client submits: the core's submission, and the facts around it the store keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRequest {
+    /// What entitle-core decides on.
+    pub submission: Submission,
+    /// The access package asked for.
+    pub access_package_id: String,
+    /// The assignment policy asked under.
+    pub assignment_policy_id: String,
+    /// The requestor's justification.
+    pub justification: Option<String>,
+    /// Whether the service processes the request at once, in the same transaction (a server always
+    /// does; a demo or a test may keep a request as submitted).
+    pub process: bool,
+}
+
+/// What a transition asks of the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// An action on the request, on its current approval stage for a review.
+    Act(ActionKind),
+    /// A review of one approval stage (`PATCH …/stages/{id}`).
+    Review {
+        /// The stage, from 0.
+        stage: u8,
+        /// The approver's decision.
+        decision: ReviewDecision,
+    },
+}
+
+impl Command {
+    /// The action the command performs.
+    pub const fn action(self) -> ActionKind {
+        match self {
+            Self::Act(action) => action,
+            Self::Review { decision, .. } => decision.action(),
+        }
+    }
 }
 
 /// Which requests to list, in insertion order.
@@ -46,12 +100,22 @@ pub struct Query {
     pub limit: u32,
 }
 
-/// A storage failure. Never a decision: rejections come from entitle-core.
+/// A failure of the store itself. Never a decision: refusals come from entitle-core.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database failed.
-    #[error("database error: {0}")]
-    Database(String),
+    /// The database cannot be reached or failed an operation; retrying later may succeed.
+    #[error("database unavailable: {message}")]
+    Unavailable {
+        /// What failed.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The store is configured wrongly, or the database belongs to another entitle: retrying does not
+    /// help.
+    #[error("store misconfigured: {0}")]
+    Config(String),
     /// A stored value could not be read back; the store refuses to decide on it.
     #[error("corrupt stored {what}: {reason}")]
     Corrupt {
@@ -60,7 +124,8 @@ pub enum StoreError {
         /// Why it was refused.
         reason: String,
     },
-    /// A request with this id already exists.
+    /// A request with this id exists, or existed: a deleted request keeps its history, so its id
+    /// is not given out again.
     #[error("request `{0}` already exists")]
     Duplicate(RequestId),
     /// The directory given is inconsistent.
@@ -71,27 +136,47 @@ pub enum StoreError {
     Contended(RequestId),
 }
 
-/// Why a transition was not applied. Nothing was written.
+impl StoreError {
+    /// An unavailable database, with the driver's error as the source.
+    pub fn unavailable(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Why a transition or a deletion was not applied. Nothing was written.
 #[derive(Debug, thiserror::Error)]
 pub enum TransitionError {
     /// No request has this id.
     #[error("request `{0}` not found")]
     NotFound(RequestId),
-    /// entitle-core refused the action.
+    /// entitle-core refused.
     #[error(transparent)]
     Rejected(#[from] Rejection),
-    /// The caller's expectation about the request no longer holds (e.g. the approval stage it
-    /// reviews has already been decided).
-    #[error("{0}")]
-    Stale(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Resolves the caller for the request as read inside the transaction (roles such as approver depend on
-/// the request's current stage), or says why the caller's expectation about it no longer holds.
-pub type CallerFor<'a> = &'a (dyn Fn(&AssignmentRequest) -> Result<Caller, String> + Sync);
+/// Why a request was not created. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateFailure {
+    /// entitle-core refused the submission.
+    #[error(transparent)]
+    Refused(#[from] CreateError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Resolves the caller for a request as read inside the transaction: its roles in the request's
+/// catalog and the stages of its policy it approves. Never a decision.
+pub type CallerFor<'a> = &'a (dyn Fn(&RequestRecord) -> Caller + Sync);
 
 /// Where entitle's server keeps its state. Implementations are safe to share between threads; every
 /// method is one atomic operation.
@@ -149,17 +234,18 @@ pub trait Store: Send + Sync {
         self.set_setting(codec::CLOCK_OFFSET, &offset_ms.to_string())
     }
 
-    /// Inserts a new request, as `record` says it is now, with its history so far (its `Submitted`
-    /// entry, then the entries of any step the core took on it before it was stored, such as the
-    /// service's `process`), in one transaction.
+    /// In one transaction: reads the assignment a change or a removal names, asks entitle-core to
+    /// create the request for `caller` at `now`, applies the service's first `process` step, and writes
+    /// the request (with the assignment that step creates, if it does) and its history.
     ///
     /// # Errors
-    /// [`StoreError::Duplicate`] when the id exists, or a storage failure.
+    /// The core's refusal, [`StoreError::Duplicate`] when the id exists or existed, or a storage failure.
     fn create(
         &self,
-        record: &AssignmentRequest,
-        history: &[HistoryEntry],
-    ) -> Result<Stored, StoreError>;
+        new: &NewRequest,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Created, CreateFailure>;
 
     /// The request with this id.
     ///
@@ -173,28 +259,33 @@ pub trait Store: Send + Sync {
     /// A storage failure or a corrupt row.
     fn list(&self, query: &Query) -> Result<Vec<Stored>, StoreError>;
 
-    /// In one transaction: reads the request, asks entitle-core to apply `kind` for the caller that
-    /// `caller` resolves at `now`, and writes the moved request with its history entry if its
-    /// version is unchanged. A rejection writes nothing.
+    /// In one transaction: reads the request and its assignment, asks entitle-core to perform
+    /// `command` for the caller that `caller` resolves at `now`, and writes the moved request (and
+    /// assignment) with its history entry if the request's version is unchanged. A refusal writes
+    /// nothing. The justification is kept with the entry, and with the stage a review reviewed.
     ///
     /// # Errors
-    /// Not found, the core's rejection, or a storage failure.
+    /// Not found, the core's refusal, or a storage failure.
     fn transition(
         &self,
         id: RequestId,
-        kind: ActionKind,
+        command: Command,
         caller: CallerFor<'_>,
         now: Timestamp,
         justification: Option<&str>,
     ) -> Result<Transitioned, TransitionError>;
 
-    /// Deletes the request if its version is still `version`, appending a `Deleted` history entry.
-    /// Returns whether it was deleted.
+    /// In one transaction: reads the request, asks entitle-core whether the caller `caller` resolves
+    /// may delete it, and deletes it, appending a `Deleted` history entry (which is returned).
     ///
     /// # Errors
-    /// A storage failure.
-    fn delete(&self, id: RequestId, version: u64, entry: &HistoryEntry)
-    -> Result<bool, StoreError>;
+    /// Not found, the core's refusal, or a storage failure.
+    fn delete(
+        &self,
+        id: RequestId,
+        caller: CallerFor<'_>,
+        now: Timestamp,
+    ) -> Result<HistoryEntry, TransitionError>;
 
     /// The history of a request, oldest first (kept after deletion).
     ///
@@ -207,4 +298,40 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A storage failure.
     fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<(RequestId, Deadline)>, StoreError>;
+
+    /// The assignment with this id.
+    ///
+    /// # Errors
+    /// A storage failure or a corrupt row.
+    fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError>;
+
+    /// Up to `limit` assignments whose schedule ends at or before `now`, earliest first.
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn due_assignments(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(AssignmentId, Timestamp)>, StoreError>;
+
+    /// In one transaction: reads the assignment, asks entitle-core to end it by its schedule at `now`,
+    /// and writes it with an entry in the history of the request that created it.
+    ///
+    /// # Errors
+    /// [`TransitionError::Rejected`] when the core refuses (not due, already ended), or a storage
+    /// failure. An unknown id is a corrupt reference: [`StoreError::Corrupt`].
+    fn end_assignment(
+        &self,
+        id: AssignmentId,
+        now: Timestamp,
+    ) -> Result<AssignmentRecord, TransitionError>;
+
+    /// Checks what is stored against itself: every row reads back, each request's columns agree with
+    /// its record, its history leads to its status, and its assignment exists exactly when it should
+    /// and agrees with its history ([`Integrity`]).
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn integrity(&self) -> Result<Integrity, StoreError>;
 }

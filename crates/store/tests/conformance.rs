@@ -1,24 +1,29 @@
 //! The storage contract, checked once for every backend.
 //!
-//! Each check is a plain function: most take a `&dyn Store`, the few that need several handles on one
-//! database (reopening, racing processes) take a `&dyn Database`. The `conformance!` invocations at the
-//! end of the file run every check against a fresh database of each backend, one `#[test]` per check
-//! per backend, so another backend (PostgreSQL) runs the very same checks by adding one line there.
-//! Checks that need to reach around the contract (writing garbage into the SQLite file) are in
-//! `sqlite_only`, their PostgreSQL counterparts (and the pool, migrations and retries) in
-//! `postgres_only`.
+//! Each check is a plain function: most take a `&dyn Store`, the ones that need several handles on one
+//! database (reopening, racing processes) or that reach around the contract (writing rows the store
+//! did not write) take a `&dyn Database`, and the ones that need a fresh database per case take a way
+//! to make one. The `conformance!` invocations at the end of this section run every check against a
+//! fresh database of each backend, one `#[test]` per check per backend, so another backend runs the
+//! very same checks by adding one line there. Every check on one handle ends by asking the store's own
+//! integrity check, which must find nothing. Checks that only one backend can express (bytes that are
+//! not text in SQLite, its file header; PostgreSQL's pool, migrations and retries) are in
+//! `sqlite_only` and `postgres_only`.
 //!
 //! PostgreSQL: one throwaway cluster per test binary ([`PgCluster::shared`]), started by the first
 //! check that needs it, and a fresh database per check. The cluster lives in a `static` whose
 //! destructor never runs; its watchdog stops it when this process exits, however it exits (so the
-//! checks stay one `#[test]` each, run in parallel, and a killed run leaves no server behind). Without
-//! PostgreSQL the checks print `NOT RUN` and pass, unless `ENTITLE_REQUIRE_POSTGRES=1` (CI).
+//! checks stay one `#[test]` each, run in parallel, and a killed run leaves no server behind). When
+//! the tests are built where PostgreSQL's binaries are missing, the PostgreSQL checks are ignored, with
+//! the reason, unless `ENTITLE_REQUIRE_POSTGRES=1` (CI) requires them (see `build.rs`); a check that
+//! runs fails if its cluster does not start.
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::too_many_lines,
     reason = "tests"
 )]
 
@@ -27,14 +32,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 
 use entitle_core::{
-    Action, ActionKind, ApprovalPolicy, Caller, Deadline, Denial, Duration, Guid, Permission,
-    Policy, Principal, Rejection, Request, RequestId, RequestStatus, Role, SubjectId, Timestamp,
+    Action, ActionKind, ApprovalRules, Assignment, AssignmentCondition, AssignmentEvent,
+    AssignmentId, AssignmentRejection, AssignmentState, Caller, Condition, CreateError, Deadline,
+    Denial, Duration, Guid, Operation, Permission, PolicyRules, Principal, Rejection, Request,
+    RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageRejection, SubjectId,
+    Submission, Timestamp,
 };
-use entitle_graph::{AssignmentRequest, RequestType};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, Event, HistoryEntry,
-    PostgresStore, Query, SqliteStore, StageApprovers, Store, StoreError, Stored, TransitionError,
-    Transitioned, User,
+    AccessPackage, AssignmentPolicy, AssignmentRecord, Catalog, Command, CreateFailure, Created,
+    Directory, DirectoryError, Event, HistoryEntry, Integrity, NewRequest, PostgresStore, Query,
+    RequestRecord, ReviewNote, SqliteStore, StageApprovers, Store, StoreError, Stored,
+    TransitionError, Transitioned, User,
 };
 use entitle_testkit::PgCluster;
 use tempfile::TempDir;
@@ -43,15 +51,20 @@ use tempfile::TempDir;
 // Backends
 // ---------------------------------------------------------------------------------------------------
 
-/// One fresh, empty database of a backend, on which any number of handles can be opened.
+/// One fresh, empty database of a backend, on which any number of handles can be opened, and which a
+/// check can also reach directly, around the store.
 trait Database {
     /// A new handle on this database: its own connection, as another process would open it.
     fn open(&self) -> Box<dyn Store>;
 
-    /// The backend's own consistency check of what it stored (`"ok"` when sound), if it has one.
-    fn integrity_check(&self) -> Option<String> {
-        None
-    }
+    /// Runs `sql`, statements both backends understand, on a connection of its own.
+    fn execute(&self, sql: &str);
+
+    /// The first column of every row `sql` returns, as text (`NULL` for a null).
+    fn texts(&self, sql: &str) -> Vec<String>;
+
+    /// Makes every later write of a row of `assignments` fail, as a database error.
+    fn fail_assignment_writes(&self);
 }
 
 /// A fresh SQLite file in its own temporary directory (removed on drop).
@@ -70,6 +83,14 @@ impl SqliteDatabase {
     fn open_sqlite(&self) -> SqliteStore {
         SqliteStore::open(&self.path).expect("the database opens")
     }
+
+    fn raw(&self) -> rusqlite::Connection {
+        let connection = rusqlite::Connection::open(&self.path).unwrap();
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        connection
+    }
 }
 
 impl Database for SqliteDatabase {
@@ -77,12 +98,37 @@ impl Database for SqliteDatabase {
         Box::new(self.open_sqlite())
     }
 
-    fn integrity_check(&self) -> Option<String> {
-        Some(
-            self.open_sqlite()
-                .integrity_check()
-                .expect("integrity check runs"),
-        )
+    fn execute(&self, sql: &str) {
+        self.raw().execute_batch(sql).unwrap();
+    }
+
+    fn texts(&self, sql: &str) -> Vec<String> {
+        use rusqlite::types::ValueRef;
+        let connection = self.raw();
+        let mut statement = connection.prepare(sql).unwrap();
+        statement
+            .query_map([], |row| {
+                Ok(match row.get_ref(0)? {
+                    ValueRef::Null => "NULL".to_owned(),
+                    ValueRef::Integer(value) => value.to_string(),
+                    ValueRef::Real(value) => value.to_string(),
+                    ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                        String::from_utf8_lossy(bytes).into_owned()
+                    }
+                })
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn fail_assignment_writes(&self) {
+        self.execute(
+            "CREATE TRIGGER fail_assignment_insert BEFORE INSERT ON assignments
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+             CREATE TRIGGER fail_assignment_update BEFORE UPDATE ON assignments
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+        );
     }
 }
 
@@ -96,20 +142,19 @@ struct PostgresDatabase {
 const POOL: u32 = 8;
 
 impl PostgresDatabase {
-    /// `None` (the check does not run) when PostgreSQL is not available and not required.
-    fn fresh() -> Option<Self> {
-        let Some(cluster) = PgCluster::shared() else {
-            eprintln!("NOT RUN: no PostgreSQL");
-            return None;
-        };
-        let url = cluster
+    fn fresh() -> Self {
+        let url = PgCluster::shared()
             .fresh_database("conformance")
             .expect("a fresh database");
-        Some(Self { url })
+        Self { url }
     }
 
     fn open_postgres(&self) -> PostgresStore {
         PostgresStore::connect(&self.url, POOL).expect("the database opens")
+    }
+
+    fn raw(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
     }
 }
 
@@ -118,76 +163,141 @@ impl Database for PostgresDatabase {
         Box::new(self.open_postgres())
     }
 
-    fn integrity_check(&self) -> Option<String> {
-        Some(
-            self.open_postgres()
-                .integrity_check()
-                .expect("integrity check runs"),
-        )
+    fn execute(&self, sql: &str) {
+        self.raw().batch_execute(sql).unwrap();
+    }
+
+    fn texts(&self, sql: &str) -> Vec<String> {
+        self.raw()
+            .simple_query(sql)
+            .unwrap()
+            .into_iter()
+            .filter_map(|message| match message {
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or("NULL").to_owned())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn fail_assignment_writes(&self) {
+        self.execute(
+            "CREATE FUNCTION fail_assignment() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 RAISE EXCEPTION 'injected failure';
+             END $$;
+             CREATE TRIGGER fail_assignment BEFORE INSERT OR UPDATE ON assignments
+                 FOR EACH ROW EXECUTE FUNCTION fail_assignment();",
+        );
     }
 }
 
-/// `conformance!(backend, || fresh database, if available)`: a module `backend` with one `#[test]`
-/// per check.
+/// Makes a fresh database of one backend.
+type Fresh<'a> = &'a dyn Fn() -> Box<dyn Database>;
+
+/// `conformance!(backend, fresh database, #[attribute]…)`: a module `backend` with one `#[test]` per
+/// check, each with the attributes given.
 macro_rules! conformance {
-    ($backend:ident, $fresh:expr) => {
+    ($backend:ident, $fresh:expr $(, #[$attribute:meta])* $(,)?) => {
         mod $backend {
             #[allow(unused_imports, reason = "the backend expression may name anything at the top")]
             use super::*;
 
-            conformance!(@store $fresh;
+            conformance!(@store [$(#[$attribute])*] $fresh;
                 create_then_get_returns_the_record_at_version_1,
-                a_create_stores_the_steps_taken_before_it_in_order,
+                a_processed_create_stores_the_submission_then_the_first_step,
                 a_duplicate_create_is_refused_and_changes_nothing,
+                a_create_the_core_refuses_writes_nothing,
                 an_unknown_id_is_absent_everywhere,
                 a_transition_applies_the_core_decision,
                 a_rejected_transition_writes_nothing,
                 the_caller_is_resolved_from_the_request_read_in_the_transaction,
-                a_stale_caller_writes_nothing,
+                a_second_review_of_a_stage_is_refused_and_writes_nothing,
+                a_review_records_its_justification_in_the_review_notes,
                 a_panicking_caller_writes_nothing_and_the_store_stays_usable,
+                an_adding_request_creates_and_moves_its_assignment,
+                an_admin_remove_expires_the_assignment_it_names,
+                a_removal_of_an_unknown_or_ended_assignment_is_refused_and_writes_nothing,
+                a_removal_the_assignment_refuses_at_delivery_writes_nothing,
                 list_filters_in_insertion_order,
                 list_honours_the_limit_and_the_cursor,
                 paging_walks_every_row_exactly_once,
                 due_lists_requests_once_their_deadline_passes,
-                delete_needs_the_current_version_and_keeps_the_history,
+                due_assignments_lists_ended_schedules_and_end_assignment_ends_them,
+                delete_asks_the_core_and_keeps_the_history,
                 the_directory_round_trips_and_refuses_inconsistency,
                 the_clock_offset_defaults_to_zero_and_round_trips,
                 the_clock_advances_atomically_up_to_a_bound,
                 any_text_round_trips,
             );
-            conformance!(@database $fresh;
+            conformance!(@database [$(#[$attribute])*] $fresh;
                 everything_survives_reopening,
+                integrity_counts_a_sound_store_and_finds_nothing,
                 concurrent_cancels_on_one_shared_handle_have_one_winner,
                 concurrent_cancels_on_two_handles_have_one_winner,
+                two_approvers_reviewing_one_stage_at_once_have_one_winner,
+                a_removal_and_the_schedule_end_racing_on_one_assignment_have_one_winner,
                 concurrent_clock_advances_on_two_handles_add_up,
                 concurrent_creates_of_one_id_have_one_winner,
                 concurrent_writers_lose_nothing,
+                a_failed_assignment_write_rolls_back_its_request,
+                a_garbage_body_is_corrupt_not_a_panic,
+                a_body_breaking_the_record_or_the_core_invariants_is_corrupt,
+                a_garbage_history_entry_is_corrupt,
+                a_history_entry_with_an_unknown_field_is_corrupt,
+                a_garbage_assignment_is_corrupt,
+                garbage_settings_are_corrupt,
+            );
+            conformance!(@fresh [$(#[$attribute])*] $fresh;
+                integrity_finds_every_kind_of_broken_row,
+            );
+            conformance!(@store [$(#[$attribute])*] $fresh;
+                the_id_of_a_deleted_request_is_not_reused,
             );
         }
     };
-    (@store $fresh:expr; $($check:ident),* $(,)?) => {
+    (@store $attributes:tt $fresh:expr; $($check:ident),* $(,)?) => {
         $(
-            #[test]
-            fn $check() {
-                let Some(database) = ($fresh)() else { return };
+            conformance!(@test $attributes fn $check() {
+                let database = ($fresh)();
                 let store = crate::Database::open(&database);
                 crate::$check(&*store);
-            }
+                crate::assert_sound(&*store);
+            });
         )*
     };
-    (@database $fresh:expr; $($check:ident),* $(,)?) => {
+    (@database $attributes:tt $fresh:expr; $($check:ident),* $(,)?) => {
         $(
-            #[test]
-            fn $check() {
-                let Some(database) = ($fresh)() else { return };
+            conformance!(@test $attributes fn $check() {
+                let database = ($fresh)();
                 crate::$check(&database);
-            }
+            });
         )*
+    };
+    (@fresh $attributes:tt $fresh:expr; $($check:ident),* $(,)?) => {
+        $(
+            conformance!(@test $attributes fn $check() {
+                crate::$check(&|| Box::new(($fresh)()) as Box<dyn crate::Database>);
+            });
+        )*
+    };
+    (@test [$(#[$attribute:meta])*] $check:item) => {
+        #[test]
+        $(#[$attribute])*
+        $check
     };
 }
 
-conformance!(sqlite, || Some(SqliteDatabase::fresh()));
-conformance!(postgresql, PostgresDatabase::fresh);
+conformance!(sqlite, SqliteDatabase::fresh);
+conformance!(
+    postgresql,
+    PostgresDatabase::fresh,
+    #[cfg_attr(
+    not(entitle_postgres),
+    ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+)]
+);
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -202,6 +312,7 @@ const TARGET: SubjectId = subject(0x102);
 const FIRST_APPROVER: SubjectId = subject(0x200);
 const SECOND_APPROVER: SubjectId = subject(0x201);
 const ALTERNATE_APPROVER: SubjectId = subject(0x202);
+const CO_APPROVER: SubjectId = subject(0x203);
 const ADMINISTRATOR: SubjectId = subject(0x300);
 
 const fn subject(n: u128) -> SubjectId {
@@ -212,10 +323,18 @@ const fn request_id(n: u128) -> RequestId {
     RequestId::new(Guid::from_u128(0xa000_0000 + n))
 }
 
-/// A policy with `stages` approval stages, a 14-day decision timeout and optional escalation.
-fn approval(stages: u8, escalate_after: Option<Duration>) -> Policy {
-    Policy {
-        approval: Some(ApprovalPolicy {
+/// The assignment request `n` creates, if it is an adding request.
+fn assignment_of(n: u128) -> AssignmentId {
+    AssignmentId::for_request(request_id(n))
+}
+
+/// An assignment id no request creates.
+const UNKNOWN_ASSIGNMENT: AssignmentId = AssignmentId::new(Guid::from_u128(0xdead_beef));
+
+/// Rules with `stages` approval stages, a 14-day decision timeout and optional escalation.
+fn approval(stages: u8, escalate_after: Option<Duration>) -> PolicyRules {
+    PolicyRules {
+        approval: Some(ApprovalRules {
             stages,
             decision_timeout: Duration::days(14),
             escalate_after,
@@ -224,47 +343,103 @@ fn approval(stages: u8, escalate_after: Option<Duration>) -> Policy {
     }
 }
 
-/// Request `n`, submitted at `T0` by `requestor` for themselves.
-fn draft_by(n: u128, requestor: SubjectId, policy: Policy) -> AssignmentRequest {
-    AssignmentRequest {
-        request: Request::submit(request_id(n), requestor, policy, None, T0).unwrap(),
-        request_type: RequestType::UserAdd,
+/// Request `n` of `kind` for `target` (or the assignment `assignment`), under `rules`, in package
+/// `package` and policy `policy`, kept as submitted.
+fn submission(
+    n: u128,
+    kind: RequestType,
+    target: Option<SubjectId>,
+    assignment: Option<AssignmentId>,
+    rules: PolicyRules,
+) -> NewRequest {
+    NewRequest {
+        submission: Submission {
+            id: request_id(n),
+            kind,
+            target,
+            assignment,
+            rules,
+            starts_at: None,
+            ends_at: None,
+        },
         access_package_id: "package".into(),
         assignment_policy_id: "policy".into(),
-        target_id: requestor,
         justification: Some(format!("request {n}")),
-        expires_at: None,
+        process: false,
     }
 }
 
-fn draft(n: u128, policy: Policy) -> AssignmentRequest {
-    draft_by(n, REQUESTOR, policy)
+/// Request `n`: `REQUESTOR` asks for themselves under `rules`, kept as submitted.
+fn draft(n: u128, rules: PolicyRules) -> NewRequest {
+    submission(n, RequestType::UserAdd, Some(REQUESTOR), None, rules)
 }
 
-/// The `Submitted` entry written with `record`.
-fn submitted(record: &AssignmentRequest) -> HistoryEntry {
+/// `new`, processed by the service in the same transaction, as the server creates requests.
+fn processed(new: NewRequest) -> NewRequest {
+    NewRequest {
+        process: true,
+        ..new
+    }
+}
+
+/// `ADMINISTRATOR` assigns `TARGET` directly (no approval), processed at once: `Delivering`.
+fn admin_add(n: u128, ends_at: Option<Timestamp>) -> NewRequest {
+    let mut new = processed(submission(
+        n,
+        RequestType::AdminAdd,
+        Some(TARGET),
+        None,
+        PolicyRules::default(),
+    ));
+    new.submission.ends_at = ends_at;
+    new
+}
+
+/// `ADMINISTRATOR` removes `assignment`, processed at once.
+fn admin_remove(n: u128, assignment: AssignmentId) -> NewRequest {
+    processed(submission(
+        n,
+        RequestType::AdminRemove,
+        None,
+        Some(assignment),
+        PolicyRules::default(),
+    ))
+}
+
+/// `new` created by `by` at `T0`.
+fn create_by(store: &dyn Store, new: &NewRequest, by: &Caller) -> Created {
+    store.create(new, by, T0).unwrap()
+}
+
+/// `new` created by `REQUESTOR` at `T0`.
+fn create(store: &dyn Store, new: &NewRequest) -> Created {
+    create_by(store, new, &requestor())
+}
+
+/// The `Submitted` entry written when `by` submits `new`, as entitle-core created it.
+fn submitted_entry(request: &Request, new: &NewRequest, by: &Caller) -> HistoryEntry {
     HistoryEntry {
         seq: 0,
-        request_id: record.request.id,
-        at: record.request.created_at,
-        by: record.request.requestor,
-        principal: Principal::WorkOrSchoolUser,
+        request_id: request.id,
+        at: request.created_at,
+        by: by.id,
+        principal: by.principal,
         stage: 0,
         event: Event::Submitted {
-            status: record.request.status,
+            status: request.status,
         },
-        justification: record.justification.clone(),
+        justification: new.justification.clone(),
     }
 }
 
-/// The `Deleted` entry for `stored`, deleted by an administrator at `at`.
-fn deleted(stored: &Stored, at: Timestamp) -> HistoryEntry {
+/// The `Deleted` entry for `stored`, deleted by `by` at `at`.
+fn deleted(stored: &Stored, by: &Caller, at: Timestamp) -> HistoryEntry {
     HistoryEntry {
         seq: 0,
         request_id: stored.record.request.id,
         at,
-        by: ADMINISTRATOR,
-        principal: Principal::WorkOrSchoolUser,
+        by: by.id,
+        principal: by.principal,
         stage: stored.record.request.approval_stage,
         event: Event::Deleted {
             status: stored.record.request.status,
@@ -273,8 +448,12 @@ fn deleted(stored: &Stored, at: Timestamp) -> HistoryEntry {
     }
 }
 
-fn create(store: &dyn Store, record: &AssignmentRequest) -> Stored {
-    store.create(record, &[submitted(record)]).unwrap()
+/// `entry` as written, without its position.
+fn without_seq(entry: &HistoryEntry) -> HistoryEntry {
+    HistoryEntry {
+        seq: 0,
+        ..entry.clone()
+    }
 }
 
 fn system() -> Caller {
@@ -292,6 +471,13 @@ fn administrator() -> Caller {
         .with_role(Role::CatalogOwner)
 }
 
+/// A primary approver of `stage` (as the directory states it).
+fn approver(id: SubjectId, stage: u8) -> Caller {
+    Caller::user(id)
+        .with_permission(Permission::ReadWriteAll)
+        .approving(stage)
+}
+
 /// `kind` by `caller`, whatever the request.
 fn act(
     store: &dyn Store,
@@ -302,11 +488,39 @@ fn act(
 ) -> Result<Transitioned, TransitionError> {
     store.transition(
         id,
-        kind,
-        &move |_: &AssignmentRequest| Ok(caller),
+        Command::Act(kind),
+        &move |_: &RequestRecord| caller,
         now,
         None,
     )
+}
+
+/// A review of `stage` by `caller`, whatever the request.
+fn review(
+    store: &dyn Store,
+    id: RequestId,
+    (stage, decision): (u8, ReviewDecision),
+    caller: Caller,
+    now: Timestamp,
+    justification: Option<&str>,
+) -> Result<Transitioned, TransitionError> {
+    store.transition(
+        id,
+        Command::Review { stage, decision },
+        &move |_: &RequestRecord| caller,
+        now,
+        justification,
+    )
+}
+
+/// Deletes `id` as `caller`, whatever the request.
+fn delete(
+    store: &dyn Store,
+    id: RequestId,
+    caller: Caller,
+    now: Timestamp,
+) -> Result<HistoryEntry, TransitionError> {
+    store.delete(id, &move |_: &RequestRecord| caller, now)
 }
 
 /// Every request, in insertion order.
@@ -326,27 +540,42 @@ fn ids(store: &dyn Store, query: &Query) -> Vec<RequestId> {
         .collect()
 }
 
-/// Everything the store says about one request, and the whole list.
+/// Everything the store says about one request and its assignment, and the whole list.
 #[derive(Debug, PartialEq, Eq)]
 struct Snapshot {
     stored: Option<Stored>,
     history: Vec<HistoryEntry>,
+    assignment: Option<AssignmentRecord>,
     all: Vec<Stored>,
+    due: Vec<(RequestId, Deadline)>,
+    due_assignments: Vec<(AssignmentId, Timestamp)>,
 }
 
-fn snapshot(store: &dyn Store, id: RequestId) -> Snapshot {
+/// The snapshot of request `id` and of `assignment` (its own when `None`).
+fn snapshot_with(store: &dyn Store, id: RequestId, assignment: Option<AssignmentId>) -> Snapshot {
+    let stored = store.get(id).unwrap();
+    let assignment = assignment
+        .or_else(|| stored.as_ref().map(|s| s.record.request.assignment))
+        .unwrap_or_else(|| AssignmentId::for_request(id));
     Snapshot {
-        stored: store.get(id).unwrap(),
         history: store.history(id).unwrap(),
+        assignment: store.assignment(assignment).unwrap(),
         all: store.list(&everything()).unwrap(),
+        due: store.due(FAR_FUTURE, 100).unwrap(),
+        due_assignments: store.due_assignments(FAR_FUTURE, 100).unwrap(),
+        stored,
     }
 }
 
+fn snapshot(store: &dyn Store, id: RequestId) -> Snapshot {
+    snapshot_with(store, id, None)
+}
+
 /// Asserts that `result` is the core's rejection `expected` and that nothing changed.
-fn assert_rejected(
+fn assert_rejected<T: std::fmt::Debug>(
     store: &dyn Store,
     id: RequestId,
-    result: Result<Transitioned, TransitionError>,
+    result: Result<T, TransitionError>,
     expected: Rejection,
     before: &Snapshot,
 ) {
@@ -364,8 +593,30 @@ fn assert_increasing(history: &[HistoryEntry]) {
     );
 }
 
-/// A tenant whose policy `policy` has two stages: `FIRST_APPROVER` decides stage 0 (with
-/// `ALTERNATE_APPROVER` once escalated), `SECOND_APPROVER` stage 1.
+/// The store's own integrity check finds nothing.
+fn assert_sound(store: &dyn Store) -> Integrity {
+    let report = store.integrity().unwrap();
+    assert!(report.is_ok(), "{}", report.summary(20));
+    assert_eq!(report.summary(20), "ok");
+    report
+}
+
+/// The assignment `history` entry moved, if any.
+fn assignment_row(
+    entry: &HistoryEntry,
+) -> Option<(Option<AssignmentState>, AssignmentEvent, AssignmentState)> {
+    match &entry.event {
+        Event::Transition {
+            assignment: Some(row),
+            ..
+        } => Some((row.from, row.event, row.to)),
+        _ => None,
+    }
+}
+
+/// A tenant whose policy `policy` has two stages: `FIRST_APPROVER` and `CO_APPROVER` decide stage 0
+/// (with `ALTERNATE_APPROVER` once escalated), `SECOND_APPROVER` stage 1; `ADMINISTRATOR` owns the
+/// catalog.
 fn tenant() -> Directory {
     Directory {
         users: vec![User {
@@ -390,7 +641,7 @@ fn tenant() -> Directory {
             rules: approval(2, Some(Duration::days(3))),
             stages: vec![
                 StageApprovers {
-                    approvers: vec![FIRST_APPROVER],
+                    approvers: vec![FIRST_APPROVER, CO_APPROVER],
                     escalation_approvers: vec![ALTERNATE_APPROVER],
                 },
                 StageApprovers {
@@ -407,27 +658,19 @@ fn tenant() -> Directory {
     }
 }
 
-/// Resolves `who` as the server does: the approver role only for the stage the request is at.
+/// Resolves `who` as the server does, from the record read in the transaction: their roles in the
+/// request's catalog and the stages of its policy they approve. Records every record it is given.
 fn resolver<'a>(
     directory: &'a Directory,
     who: SubjectId,
-    seen: &'a Mutex<Vec<AssignmentRequest>>,
-) -> impl Fn(&AssignmentRequest) -> Result<Caller, String> + Sync + 'a {
+    seen: &'a Mutex<Vec<RequestRecord>>,
+) -> impl Fn(&RequestRecord) -> Caller + Sync + 'a {
     move |record| {
         seen.lock().unwrap().push(record.clone());
-        let request = &record.request;
-        let escalated = request.status == RequestStatus::PendingApprovalEscalated;
-        let caller = Caller::user(who).with_permission(Permission::ReadWriteAll);
-        if directory.is_approver(
-            &record.assignment_policy_id,
-            request.approval_stage,
-            escalated,
-            who,
-        ) {
-            Ok(caller.with_role(Role::Approver))
-        } else {
-            Ok(caller)
-        }
+        let mut caller = Caller::user(who).with_permission(Permission::ReadWriteAll);
+        caller.roles = directory.catalog_roles(who, &record.access_package_id);
+        caller.approver_of = directory.approver_of(&record.assignment_policy_id, who);
+        caller
     }
 }
 
@@ -436,101 +679,205 @@ fn resolver<'a>(
 // ---------------------------------------------------------------------------------------------------
 
 fn create_then_get_returns_the_record_at_version_1(store: &dyn Store) {
-    let record = draft(1, Policy::default());
-    let id = record.request.id;
-    let created = create(store, &record);
-    assert_eq!(created.record, record);
-    assert_eq!(created.version, 1);
-    assert_eq!(store.get(id).unwrap(), Some(created.clone()));
+    let new = draft(1, PolicyRules::default());
+    let id = request_id(1);
+    let created = create(store, &new);
+
+    let expected = Request::create(&new.submission, &requestor(), None, T0)
+        .unwrap()
+        .request;
+    assert_eq!(expected.status, RequestStatus::Accepted);
+    assert_eq!(created.submitted, expected);
+    assert_eq!(
+        created.stored.record,
+        RequestRecord::new(expected, "package", "policy", Some("request 1".into()))
+    );
+    assert_eq!(created.stored.version, 1);
+    assert_eq!(store.get(id).unwrap(), Some(created.stored.clone()));
+    assert_eq!(store.assignment(assignment_of(1)).unwrap(), None);
 
     let history = store.history(id).unwrap();
+    assert_eq!(history, created.history);
     assert_eq!(history.len(), 1);
     assert_ne!(history[0].seq, 0, "a written entry has its position");
     assert_eq!(
-        history[0],
-        HistoryEntry {
-            seq: history[0].seq,
-            ..submitted(&record)
-        }
+        without_seq(&history[0]),
+        submitted_entry(&expected, &new, &requestor())
     );
 
     let second = create(store, &draft(2, approval(1, None)));
     assert!(
-        second.seq > created.seq,
+        second.stored.seq > created.stored.seq,
         "a later insertion has a later seq"
     );
-    assert_eq!(store.get(id).unwrap(), Some(created));
+    assert_eq!(store.get(id).unwrap(), Some(created.stored));
     assert_eq!(store.history(id).unwrap(), history);
 }
 
-fn a_create_stores_the_steps_taken_before_it_in_order(store: &dyn Store) {
-    let submitted_record = draft(1, approval(1, None));
-    let step = submitted_record
-        .request
-        .apply(
-            &entitle_core::Action::by_system(ActionKind::Process),
-            submitted_record.request.created_at,
-        )
+fn a_processed_create_stores_the_submission_then_the_first_step(store: &dyn Store) {
+    let new = processed(draft(1, approval(1, None)));
+    let id = request_id(1);
+    let created = create(store, &new);
+
+    let submitted = Request::create(&new.submission, &requestor(), None, T0)
+        .unwrap()
+        .request;
+    let step = submitted
+        .decide(&Action::by_system(ActionKind::Process), None, T0)
         .unwrap();
-    let mut processed = submitted_record.clone();
-    processed.request = step.request;
-    let process = HistoryEntry::of_step(
-        &step,
-        entitle_core::Caller::system().id,
-        Principal::System,
-        0,
-        None,
-    );
-    let created = store
-        .create(&processed, &[submitted(&submitted_record), process.clone()])
-        .unwrap();
-    assert_eq!(created.version, 1);
     assert_eq!(
-        created.record.request.status,
+        created.submitted, submitted,
+        "the create answers the submission"
+    );
+    assert_eq!(created.submitted.status, RequestStatus::Accepted);
+    assert_eq!(created.stored.version, 1);
+    assert_eq!(created.stored.record.request, step.request);
+    assert_eq!(
+        created.stored.record.request.status,
         RequestStatus::PendingApproval
     );
-    let history = store.history(processed.request.id).unwrap();
+    assert_eq!(store.get(id).unwrap(), Some(created.stored.clone()));
+
+    let history = store.history(id).unwrap();
+    assert_eq!(history, created.history);
     assert_eq!(history.len(), 2);
-    assert!(history[0].seq < history[1].seq);
-    assert_eq!(history[0].status_after(), Some(RequestStatus::Accepted));
+    assert_increasing(&history);
     assert_eq!(
-        HistoryEntry {
-            seq: 0,
-            ..history[1].clone()
-        },
-        process
+        without_seq(&history[0]),
+        submitted_entry(&submitted, &new, &requestor())
     );
+    assert_eq!(
+        without_seq(&history[1]),
+        HistoryEntry::of_step(&step, system().id, Principal::System, 0, None)
+    );
+    assert_eq!(
+        history
+            .iter()
+            .map(HistoryEntry::status_after)
+            .collect::<Vec<_>>(),
+        [
+            Some(Some(RequestStatus::Accepted)),
+            Some(Some(RequestStatus::PendingApproval))
+        ]
+    );
+    // Pending approval: no assignment yet.
+    assert_eq!(store.assignment(assignment_of(1)).unwrap(), None);
 }
 
 fn a_duplicate_create_is_refused_and_changes_nothing(store: &dyn Store) {
-    let record = draft(1, Policy::default());
-    let id = record.request.id;
-    create(store, &record);
+    let id = request_id(1);
+    create(store, &processed(draft(1, PolicyRules::default())));
     let before = snapshot(store, id);
+    assert!(before.assignment.is_some(), "delivery started");
 
-    let mut again = draft_by(1, OTHER_REQUESTOR, approval(1, None));
+    let other = Caller::user(OTHER_REQUESTOR).with_permission(Permission::SubjectAccessReadWrite);
+    let mut again = processed(submission(
+        1,
+        RequestType::UserAdd,
+        Some(OTHER_REQUESTOR),
+        None,
+        approval(1, None),
+    ));
     again.justification = Some("the same id again".into());
-    match store.create(&again, &[submitted(&again)]) {
-        Err(StoreError::Duplicate(duplicate)) => assert_eq!(duplicate, id),
-        other => panic!("expected Duplicate, got {other:?}"),
+    for process in [true, false] {
+        again.process = process;
+        match store.create(&again, &other, T0.after(Duration::hours(1))) {
+            Err(CreateFailure::Store(StoreError::Duplicate(duplicate))) => {
+                assert_eq!(duplicate, id);
+            }
+            other => panic!("expected Duplicate, got {other:?}"),
+        }
+        assert_eq!(snapshot(store, id), before);
     }
-    assert_eq!(snapshot(store, id), before);
+}
+
+fn a_create_the_core_refuses_writes_nothing(store: &dyn Store) {
+    let bystander = create(store, &draft(9, PolicyRules::default()));
+    let before = snapshot(store, bystander.stored.record.request.id);
+    let refusals: [(NewRequest, Caller, CreateError); 4] = [
+        // For someone else, as an end user.
+        (
+            processed(submission(
+                1,
+                RequestType::UserAdd,
+                Some(TARGET),
+                None,
+                PolicyRules::default(),
+            )),
+            requestor(),
+            CreateError::Unauthorized(Denial::NotTheTarget {
+                operation: Operation::Create(RequestType::UserAdd),
+            }),
+        ),
+        // An administrator's request type without the role.
+        (
+            admin_add(1, None),
+            Caller::user(OTHER_REQUESTOR).with_permission(Permission::ReadWriteAll),
+            CreateError::Unauthorized(Denial::MissingAdministratorRole {
+                operation: Operation::Create(RequestType::AdminAdd),
+            }),
+        ),
+        // A policy Entra would not accept.
+        (
+            processed(draft(1, approval(0, None))),
+            requestor(),
+            CreateError::Invalid(entitle_core::InvalidInput::ApprovalStages { stages: 0 }),
+        ),
+        // A removal that names no assignment.
+        (
+            processed(submission(
+                1,
+                RequestType::AdminRemove,
+                None,
+                None,
+                PolicyRules::default(),
+            )),
+            administrator(),
+            CreateError::Invalid(entitle_core::InvalidInput::MissingAssignment {
+                request_type: RequestType::AdminRemove,
+            }),
+        ),
+    ];
+    for (new, by, expected) in refusals {
+        match store.create(&new, &by, T0) {
+            Err(CreateFailure::Refused(refusal)) => assert_eq!(refusal, expected),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+        assert_eq!(store.get(request_id(1)).unwrap(), None);
+        assert!(store.history(request_id(1)).unwrap().is_empty());
+        assert_eq!(store.assignment(assignment_of(1)).unwrap(), None);
+        assert_eq!(snapshot(store, bystander.stored.record.request.id), before);
+    }
 }
 
 fn an_unknown_id_is_absent_everywhere(store: &dyn Store) {
-    let known = create(store, &draft(1, Policy::default()));
+    let known = create(store, &draft(1, PolicyRules::default()));
     let unknown = request_id(2);
-    let before = snapshot(store, known.record.request.id);
+    let before = snapshot(store, known.stored.record.request.id);
 
     assert_eq!(store.get(unknown).unwrap(), None);
     assert!(store.history(unknown).unwrap().is_empty());
+    assert_eq!(store.assignment(assignment_of(2)).unwrap(), None);
+    assert_eq!(store.assignment(UNKNOWN_ASSIGNMENT).unwrap(), None);
 
     let calls = AtomicUsize::new(0);
-    let caller = |_: &AssignmentRequest| {
+    let caller = |_: &RequestRecord| {
         calls.fetch_add(1, Ordering::SeqCst);
-        Ok(system())
+        system()
     };
-    match store.transition(unknown, ActionKind::Process, &caller, T0, None) {
+    for command in [
+        Command::Act(ActionKind::Process),
+        Command::Review {
+            stage: 0,
+            decision: ReviewDecision::Approve,
+        },
+    ] {
+        match store.transition(unknown, command, &caller, T0, None) {
+            Err(TransitionError::NotFound(missing)) => assert_eq!(missing, unknown),
+            other => panic!("expected NotFound, got {other:?}"),
+        }
+    }
+    match store.delete(unknown, &caller, T0) {
         Err(TransitionError::NotFound(missing)) => assert_eq!(missing, unknown),
         other => panic!("expected NotFound, got {other:?}"),
     }
@@ -539,41 +886,44 @@ fn an_unknown_id_is_absent_everywhere(store: &dyn Store) {
         0,
         "no request, no caller to resolve"
     );
-
-    let ghost = Stored {
-        record: draft(2, Policy::default()),
-        version: 1,
-        seq: 0,
-    };
-    assert!(!store.delete(unknown, 1, &deleted(&ghost, T0)).unwrap());
     assert!(
         store.history(unknown).unwrap().is_empty(),
-        "no entry for a delete that did nothing"
+        "no entry for what did nothing"
     );
-    assert_eq!(snapshot(store, known.record.request.id), before);
+
+    // An assignment the store does not hold is a corrupt reference when asked to end it.
+    match store.end_assignment(UNKNOWN_ASSIGNMENT, FAR_FUTURE) {
+        Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
+            assert_eq!(what, "assignment");
+        }
+        other => panic!("expected a corrupt reference, got {other:?}"),
+    }
+    assert_eq!(snapshot(store, known.stored.record.request.id), before);
 }
 
 fn a_transition_applies_the_core_decision(store: &dyn Store) {
-    let record = draft(1, approval(2, Some(Duration::days(3))));
-    let id = record.request.id;
-    let created = create(store, &record);
+    let new = draft(1, approval(2, Some(Duration::days(3))));
+    let id = request_id(1);
+    let created = create(store, &new);
 
     let now = T0.after(Duration::hours(1));
-    let step = record
+    let step = created
+        .stored
+        .record
         .request
-        .apply(&Action::by_system(ActionKind::Process), now)
+        .decide(&Action::by_system(ActionKind::Process), None, now)
         .unwrap();
     let moved = store
         .transition(
             id,
-            ActionKind::Process,
-            &|_: &AssignmentRequest| Ok(system()),
+            Command::Act(ActionKind::Process),
+            &|_: &RequestRecord| system(),
             now,
             Some("routed"),
         )
         .unwrap();
 
-    let mut expected = record.clone();
+    let mut expected = created.stored.record.clone();
     expected.request = step.request;
     assert_eq!(expected.request.status, RequestStatus::PendingApproval);
     assert_eq!(
@@ -581,12 +931,17 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
         Stored {
             record: expected,
             version: 2,
-            seq: created.seq,
+            seq: created.stored.seq,
         }
     );
     assert_eq!(store.get(id).unwrap(), Some(moved.stored.clone()));
 
-    let Event::Transition { rule, authority } = &moved.entry.event else {
+    let Event::Transition {
+        rule,
+        authority,
+        assignment,
+    } = &moved.entry.event
+    else {
         panic!("a transition records its rule: {:?}", moved.entry);
     };
     assert_eq!(
@@ -599,18 +954,16 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
     );
     assert_eq!(rule, step.rule);
     assert_eq!(authority, &step.authority.to_string());
+    assert_eq!(*assignment, None, "approval first: no assignment moves");
     assert_eq!(
-        moved.entry,
-        HistoryEntry {
-            seq: moved.entry.seq,
-            ..HistoryEntry::of_step(
-                &step,
-                system().id,
-                Principal::System,
-                0,
-                Some("routed".into())
-            )
-        }
+        without_seq(&moved.entry),
+        HistoryEntry::of_step(
+            &step,
+            system().id,
+            Principal::System,
+            0,
+            Some("routed".into())
+        )
     );
 
     let history = store.history(id).unwrap();
@@ -626,21 +979,41 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
 
     // Stage 0 approved by its approver: stage 1, version 3, the entry records the stage it left.
     let later = now.after(Duration::hours(1));
-    let first = Caller::user(FIRST_APPROVER)
-        .with_permission(Permission::ReadWriteAll)
-        .with_role(Role::Approver);
+    let first = approver(FIRST_APPROVER, 0);
     let approved = act(store, id, ActionKind::Approve, first, later).unwrap();
     assert_eq!(approved.stored.version, 3);
     assert_eq!(approved.stored.record.request.approval_stage, 1);
-    assert_eq!(approved.stored.record.request.stage_started_at, Some(later));
+    assert_eq!(
+        approved.stored.record.request.stage_started_at(),
+        Some(later)
+    );
+    assert_eq!(
+        approved
+            .stored
+            .record
+            .request
+            .stage(0)
+            .and_then(entitle_core::Stage::review)
+            .map(|review| (review.decision, review.by, review.at)),
+        Some((ReviewDecision::Approve, FIRST_APPROVER, later))
+    );
     assert_eq!(approved.entry.stage, 0);
     assert_eq!(approved.entry.by, FIRST_APPROVER);
     assert_eq!(approved.entry.principal, Principal::WorkOrSchoolUser);
     assert_eq!(approved.entry.at, later);
     assert_eq!(approved.entry.justification, None);
+    assert!(approved.stored.record.review_notes.is_empty());
+
+    // Stage 1 reviewed through the stage itself: the last stage, delivery starts.
+    let second = approver(SECOND_APPROVER, 1);
+    let done = review(store, id, (1, ReviewDecision::Approve), second, later, None).unwrap();
+    assert_eq!(done.stored.version, 4);
+    assert_eq!(done.stored.record.request.status, RequestStatus::Delivering);
+    assert_eq!(done.entry.stage, 1);
     let history = store.history(id).unwrap();
-    assert_eq!(history.len(), 3);
+    assert_eq!(history.len(), 4);
     assert_eq!(history[2], approved.entry);
+    assert_eq!(history[3], done.entry);
     assert_increasing(&history);
     assert_eq!(
         history
@@ -648,19 +1021,18 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
             .filter_map(HistoryEntry::status_after)
             .collect::<Vec<_>>(),
         [
-            RequestStatus::Accepted,
-            RequestStatus::PendingApproval,
-            RequestStatus::PendingApproval
+            Some(RequestStatus::Accepted),
+            Some(RequestStatus::PendingApproval),
+            Some(RequestStatus::PendingApproval),
+            Some(RequestStatus::Delivering),
         ]
     );
 }
 
 fn a_rejected_transition_writes_nothing(store: &dyn Store) {
     // From a status with no row for the action.
-    let delivered = draft(1, Policy::default());
-    let id = delivered.request.id;
-    create(store, &delivered);
-    act(store, id, ActionKind::Process, system(), T0).unwrap();
+    let id = request_id(1);
+    create(store, &processed(draft(1, PolicyRules::default())));
     act(store, id, ActionKind::Deliver, system(), T0).unwrap();
     let before = snapshot(store, id);
     assert_eq!(
@@ -668,7 +1040,7 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
             .stored
             .as_ref()
             .map(|s| (s.version, s.record.request.status)),
-        Some((3, RequestStatus::Delivered))
+        Some((2, RequestStatus::Delivered))
     );
     let result = act(store, id, ActionKind::Cancel, requestor(), T0);
     let expected = Rejection::NotAllowed {
@@ -676,19 +1048,28 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
         action: ActionKind::Cancel,
     };
     assert_rejected(store, id, result, expected, &before);
+    let result = review(
+        store,
+        id,
+        (0, ReviewDecision::Approve),
+        approver(FIRST_APPROVER, 0),
+        T0,
+        Some("no"),
+    );
+    let expected = Rejection::Stage(StageRejection::NoSuchStage { stage: 0 });
+    assert_rejected(store, id, result, expected, &before);
 
     // Callers without the authority, on a cancelable request.
-    let pending = draft(2, approval(1, None));
-    let id = pending.request.id;
-    create(store, &pending);
-    act(store, id, ActionKind::Process, system(), T0).unwrap();
+    let id = request_id(2);
+    create(store, &processed(draft(2, approval(1, None))));
     let before = snapshot(store, id);
+    let act_on = |kind| Operation::Act(kind);
     let denials = [
         (
             Caller::user(REQUESTOR),
             ActionKind::Cancel,
             Denial::MissingPermission {
-                action: ActionKind::Cancel,
+                operation: act_on(ActionKind::Cancel),
                 permission: Permission::SubjectAccessReadWrite,
             },
         ),
@@ -696,14 +1077,14 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
             Caller::user(OTHER_REQUESTOR).with_permission(Permission::ReadWriteAll),
             ActionKind::Cancel,
             Denial::MissingAdministratorRole {
-                action: ActionKind::Cancel,
+                operation: act_on(ActionKind::Cancel),
             },
         ),
         (
             administrator(),
             ActionKind::Expire,
             Denial::PrincipalNotSupported {
-                action: ActionKind::Expire,
+                operation: act_on(ActionKind::Expire),
                 principal: Principal::WorkOrSchoolUser,
             },
         ),
@@ -711,13 +1092,48 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
             Caller::user(FIRST_APPROVER).with_permission(Permission::ReadWriteAll),
             ActionKind::Approve,
             Denial::NotAnApprover {
-                action: ActionKind::Approve,
+                operation: act_on(ActionKind::Approve),
             },
         ),
     ];
     for (caller, kind, denial) in denials {
         let result = act(store, id, kind, caller, T0);
         assert_rejected(store, id, result, Rejection::Unauthorized(denial), &before);
+    }
+    // Reviews the stage refuses: another stage's approver, a stage the policy lacks, the requestor.
+    let stage_refusals = [
+        (
+            1,
+            approver(SECOND_APPROVER, 0).approving(1),
+            Rejection::Stage(StageRejection::NoSuchStage { stage: 1 }),
+        ),
+        (
+            0,
+            approver(SECOND_APPROVER, 1),
+            Rejection::Unauthorized(Denial::NotAnApprover {
+                operation: act_on(ActionKind::Approve),
+            }),
+        ),
+        (
+            0,
+            Caller::user(REQUESTOR)
+                .with_permission(Permission::ReadWriteAll)
+                .approving(0),
+            Rejection::Unauthorized(Denial::OwnRequest {
+                operation: act_on(ActionKind::Approve),
+            }),
+        ),
+    ];
+    for (stage, caller, expected) in stage_refusals {
+        let result = review(
+            store,
+            id,
+            (stage, ReviewDecision::Approve),
+            caller,
+            T0,
+            Some("refused"),
+        );
+        assert_rejected(store, id, result, expected, &before);
     }
 
     // A timed action before its time.
@@ -731,7 +1147,7 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
     let expected = Rejection::ConditionNotMet {
         status: RequestStatus::PendingApproval,
         action: ActionKind::Expire,
-        unmet: entitle_core::Condition::DecisionTimedOut,
+        unmet: Condition::DecisionTimedOut,
     };
     assert_rejected(store, id, result, expected, &before);
 }
@@ -739,29 +1155,28 @@ fn a_rejected_transition_writes_nothing(store: &dyn Store) {
 fn the_caller_is_resolved_from_the_request_read_in_the_transaction(store: &dyn Store) {
     let directory = tenant();
     let seen = Mutex::new(Vec::new());
-    let record = draft(1, approval(2, Some(Duration::days(3))));
-    let id = record.request.id;
-    let stale = create(store, &record);
-    act(store, id, ActionKind::Process, system(), T0).unwrap();
+    let id = request_id(1);
+    let stale = create(
+        store,
+        &processed(draft(1, approval(2, Some(Duration::days(3))))),
+    );
 
     // Stage 0: its approver may approve.
     let current = store.get(id).unwrap().unwrap();
     let first = resolver(&directory, FIRST_APPROVER, &seen);
     let moved = store
-        .transition(id, ActionKind::Approve, &first, T0, None)
+        .transition(id, Command::Act(ActionKind::Approve), &first, T0, None)
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), std::slice::from_ref(&current.record));
     assert_eq!(moved.stored.record.request.approval_stage, 1);
 
     // Stage 1, as read in the transaction (not the caller's stale copy at stage 0): the first
-    // approver no longer is one; the second is.
-    assert_eq!(stale.record.request.approval_stage, 0);
+    // approver does not approve it; the second does.
+    assert_eq!(stale.stored.record.request.approval_stage, 0);
     seen.lock().unwrap().clear();
     let before = snapshot(store, id);
-    let result = store.transition(id, ActionKind::Approve, &first, T0, None);
-    let expected = Rejection::Unauthorized(Denial::NotAnApprover {
-        action: ActionKind::Approve,
-    });
+    let result = store.transition(id, Command::Act(ActionKind::Approve), &first, T0, None);
+    let expected = Rejection::Stage(StageRejection::NotAssigned { stage: 1 });
     assert_rejected(store, id, result, expected, &before);
     assert_eq!(
         *seen.lock().unwrap(),
@@ -770,24 +1185,26 @@ fn the_caller_is_resolved_from_the_request_read_in_the_transaction(store: &dyn S
 
     let second = resolver(&directory, SECOND_APPROVER, &seen);
     let done = store
-        .transition(id, ActionKind::Approve, &second, T0, None)
+        .transition(id, Command::Act(ActionKind::Approve), &second, T0, None)
         .unwrap();
     assert_eq!(done.stored.record.request.status, RequestStatus::Delivering);
 
     // Escalation: the alternate approver decides only once the stage has escalated.
     seen.lock().unwrap().clear();
-    let escalating = draft(2, approval(2, Some(Duration::days(3))));
-    let id = escalating.request.id;
-    create(store, &escalating);
-    act(store, id, ActionKind::Process, system(), T0).unwrap();
+    let id = request_id(2);
+    create(
+        store,
+        &processed(draft(2, approval(2, Some(Duration::days(3))))),
+    );
     let alternate = resolver(&directory, ALTERNATE_APPROVER, &seen);
     let before = snapshot(store, id);
-    let result = store.transition(id, ActionKind::Approve, &alternate, T0, None);
+    let result = store.transition(id, Command::Act(ActionKind::Approve), &alternate, T0, None);
+    let expected = Rejection::Stage(StageRejection::NotEscalated { stage: 0 });
     assert_rejected(store, id, result, expected, &before);
     let due = T0.after(Duration::days(3));
     act(store, id, ActionKind::Escalate, system(), due).unwrap();
     let escalated = store
-        .transition(id, ActionKind::Approve, &alternate, due, None)
+        .transition(id, Command::Act(ActionKind::Approve), &alternate, due, None)
         .unwrap();
     assert_eq!(escalated.stored.record.request.approval_stage, 1);
     assert_eq!(escalated.entry.by, ALTERNATE_APPROVER);
@@ -802,128 +1219,551 @@ fn the_caller_is_resolved_from_the_request_read_in_the_transaction(store: &dyn S
             RequestStatus::PendingApprovalEscalated
         ]
     );
+
+    // Deletion resolves its caller the same way: the catalog owner of the record's package.
+    seen.lock().unwrap().clear();
+    let id = request_id(3);
+    create(store, &processed(draft(3, approval(1, None))));
+    let canceled = act(store, id, ActionKind::Cancel, requestor(), T0).unwrap();
+    let owner = resolver(&directory, ADMINISTRATOR, &seen);
+    let entry = store.delete(id, &owner, T0).unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        std::slice::from_ref(&canceled.stored.record)
+    );
+    assert_eq!(entry.by, ADMINISTRATOR);
 }
 
-fn a_stale_caller_writes_nothing(store: &dyn Store) {
-    let record = draft(1, approval(2, None));
-    let id = record.request.id;
-    create(store, &record);
-    act(store, id, ActionKind::Process, system(), T0).unwrap();
-    let reviewed_stage = 0;
-    let approver = Caller::user(FIRST_APPROVER)
-        .with_permission(Permission::ReadWriteAll)
-        .with_role(Role::Approver);
-    // An approver who reviewed stage 0: stale once the request has moved past it.
-    let reviewer = move |record: &AssignmentRequest| {
-        if record.request.approval_stage == reviewed_stage {
-            Ok(approver)
-        } else {
-            Err(format!("stage {reviewed_stage} was already decided"))
-        }
-    };
-    store
-        .transition(id, ActionKind::Approve, &reviewer, T0, None)
+/// Two approvers of stage 0 review it one after the other: the second review is refused and writes
+/// nothing, whatever the first decided.
+fn a_second_review_of_a_stage_is_refused_and_writes_nothing(store: &dyn Store) {
+    for (n, first_decision) in [(1, ReviewDecision::Approve), (2, ReviewDecision::Deny)] {
+        let id = request_id(n);
+        create(store, &processed(draft(n, approval(2, None))));
+        let first = review(
+            store,
+            id,
+            (0, first_decision),
+            approver(FIRST_APPROVER, 0),
+            T0,
+            Some("first"),
+        )
         .unwrap();
-
-    let before = snapshot(store, id);
-    match store.transition(id, ActionKind::Approve, &reviewer, T0, Some("again")) {
-        Err(TransitionError::Stale(reason)) => assert_eq!(reason, "stage 0 was already decided"),
-        other => panic!("expected Stale, got {other:?}"),
+        let before = snapshot(store, id);
+        for decision in [ReviewDecision::Approve, ReviewDecision::Deny] {
+            let result = review(
+                store,
+                id,
+                (0, decision),
+                approver(CO_APPROVER, 0),
+                T0,
+                Some("second"),
+            );
+            let expected = Rejection::Stage(StageRejection::AlreadyReviewed { stage: 0 });
+            assert_rejected(store, id, result, expected, &before);
+        }
+        assert_eq!(
+            before.stored.unwrap().record.review_notes,
+            first.stored.record.review_notes
+        );
     }
+}
+
+fn a_review_records_its_justification_in_the_review_notes(store: &dyn Store) {
+    let id = request_id(1);
+    create(store, &processed(draft(1, approval(3, None))));
+    let first = review(
+        store,
+        id,
+        (0, ReviewDecision::Approve),
+        approver(FIRST_APPROVER, 0),
+        T0,
+        Some("Knows the customer"),
+    )
+    .unwrap();
     assert_eq!(
-        snapshot(store, id),
-        before,
-        "a stale caller wrote something"
+        first.stored.record.review_notes,
+        [ReviewNote {
+            stage: 0,
+            justification: "Knows the customer".into(),
+        }]
     );
+    assert_eq!(
+        first.stored.record.review_note(0),
+        Some("Knows the customer")
+    );
+    assert_eq!(
+        first.entry.justification.as_deref(),
+        Some("Knows the customer")
+    );
+
+    // A review without a justification leaves no note; an approval by action keeps one too.
+    let second = review(
+        store,
+        id,
+        (1, ReviewDecision::Approve),
+        approver(SECOND_APPROVER, 1),
+        T0,
+        None,
+    )
+    .unwrap();
+    assert_eq!(second.stored.record.review_note(1), None);
+    assert_eq!(second.stored.record.review_notes.len(), 1);
+    let third = store
+        .transition(
+            id,
+            Command::Act(ActionKind::Deny),
+            &|_: &RequestRecord| approver(FIRST_APPROVER, 2),
+            T0,
+            Some("Not this quarter"),
+        )
+        .unwrap();
+    assert_eq!(third.stored.record.request.status, RequestStatus::Denied);
+    assert_eq!(
+        third.stored.record.review_notes,
+        [
+            ReviewNote {
+                stage: 0,
+                justification: "Knows the customer".into(),
+            },
+            ReviewNote {
+                stage: 2,
+                justification: "Not this quarter".into(),
+            },
+        ]
+    );
+    assert_eq!(store.get(id).unwrap(), Some(third.stored.clone()));
+
+    // A justification on a step that reviews nothing is kept with its entry only.
+    let id = request_id(2);
+    create(store, &draft(2, approval(1, None)));
+    let routed = store
+        .transition(
+            id,
+            Command::Act(ActionKind::Process),
+            &|_: &RequestRecord| system(),
+            T0,
+            Some("routed"),
+        )
+        .unwrap();
+    assert!(routed.stored.record.review_notes.is_empty());
+    assert_eq!(routed.entry.justification.as_deref(), Some("routed"));
 }
 
 fn a_panicking_caller_writes_nothing_and_the_store_stays_usable(store: &dyn Store) {
-    let record = draft(1, approval(1, None));
-    let id = record.request.id;
-    create(store, &record);
+    let id = request_id(1);
+    create(store, &draft(1, approval(1, None)));
     let before = snapshot(store, id);
 
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         store.transition(
             id,
-            ActionKind::Process,
-            &|_: &AssignmentRequest| -> Result<Caller, String> {
-                panic!("the directory lookup failed")
-            },
+            Command::Act(ActionKind::Process),
+            &|_: &RequestRecord| -> Caller { panic!("the directory lookup failed") },
             T0,
             None,
         )
     }));
     assert!(outcome.is_err(), "the panic reaches the caller");
-
     assert_eq!(
         snapshot(store, id),
         before,
         "a panicking caller wrote something"
     );
+
     let moved = act(store, id, ActionKind::Process, system(), T0).unwrap();
     assert_eq!(moved.stored.version, 2);
     assert_eq!(store.history(id).unwrap().len(), 2);
+
+    // The same in a deletion.
+    act(store, id, ActionKind::Cancel, requestor(), T0).unwrap();
+    let before = snapshot(store, id);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.delete(
+            id,
+            &|_: &RequestRecord| -> Caller { panic!("the directory lookup failed") },
+            T0,
+        )
+    }));
+    assert!(outcome.is_err(), "the panic reaches the caller");
+    assert_eq!(snapshot(store, id), before, "a panicking caller deleted");
+    delete(store, id, administrator(), T0).unwrap();
+    assert_eq!(store.get(id).unwrap(), None);
 }
 
-/// Six requests of two requestors, three targets and three types, in five statuses; their seqs.
-fn seed_for_listing(store: &dyn Store) -> Vec<u64> {
-    // (n, requestor, target, type, policy)
-    let rows: [(u128, SubjectId, SubjectId, RequestType, Policy); 6] = [
+fn an_adding_request_creates_and_moves_its_assignment(store: &dyn Store) {
+    // Without approval, the creation starts delivery: the assignment is written with the request.
+    let id = request_id(1);
+    let ends = T0.after(Duration::days(30));
+    let created = create_by(store, &admin_add(1, Some(ends)), &administrator());
+    assert_eq!(
+        created.stored.record.request.status,
+        RequestStatus::Delivering
+    );
+    let assignment = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(
+        assignment.assignment,
+        Assignment {
+            id: assignment_of(1),
+            target: TARGET,
+            state: AssignmentState::Delivering,
+            starts_at: None,
+            ends_at: Some(ends),
+            created_by: id,
+            expired_at: None,
+        }
+    );
+    assert_eq!(
         (
-            1,
-            REQUESTOR,
-            REQUESTOR,
-            RequestType::UserAdd,
-            Policy::default(),
+            assignment.access_package_id.as_str(),
+            assignment.assignment_policy_id.as_str()
+        ),
+        ("package", "policy")
+    );
+    assert_eq!(
+        assignment_row(&created.history[1]),
+        Some((
+            None,
+            AssignmentEvent::DeliveryStarted,
+            AssignmentState::Delivering
+        ))
+    );
+    assert_eq!(store.due_assignments(FAR_FUTURE, 10).unwrap(), []);
+
+    // Delivery moves it with the request.
+    let delivered = act(store, id, ActionKind::Deliver, system(), T0).unwrap();
+    assert_eq!(
+        assignment_row(&delivered.entry),
+        Some((
+            Some(AssignmentState::Delivering),
+            AssignmentEvent::Delivered,
+            AssignmentState::Delivered
+        ))
+    );
+    let after = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(after.assignment.state, AssignmentState::Delivered);
+    assert_eq!(
+        AssignmentRecord {
+            assignment: assignment.assignment,
+            ..after.clone()
+        },
+        assignment,
+        "only its state moved"
+    );
+    assert_eq!(
+        store.due_assignments(FAR_FUTURE, 10).unwrap(),
+        [(assignment_of(1), ends)]
+    );
+
+    // With approval, the approval of the last stage starts delivery; a failed delivery is retried.
+    let id = request_id(2);
+    let aid = assignment_of(2);
+    create(store, &processed(draft(2, approval(1, None))));
+    assert_eq!(store.assignment(aid).unwrap(), None);
+    let approved = review(
+        store,
+        id,
+        (0, ReviewDecision::Approve),
+        approver(FIRST_APPROVER, 0),
+        T0,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        approved.stored.record.request.status,
+        RequestStatus::Delivering
+    );
+    assert_eq!(
+        assignment_row(&approved.entry),
+        Some((
+            None,
+            AssignmentEvent::DeliveryStarted,
+            AssignmentState::Delivering
+        ))
+    );
+    let state = || store.assignment(aid).unwrap().unwrap().assignment.state;
+    assert_eq!(state(), AssignmentState::Delivering);
+    let steps = [
+        (
+            ActionKind::FailDelivery,
+            system(),
+            AssignmentState::DeliveryFailed,
         ),
         (
+            ActionKind::Reprocess,
+            administrator(),
+            AssignmentState::Delivering,
+        ),
+        (
+            ActionKind::DeliverPartially,
+            system(),
+            AssignmentState::PartiallyDelivered,
+        ),
+        (
+            ActionKind::Reprocess,
+            administrator(),
+            AssignmentState::Delivering,
+        ),
+        (ActionKind::Deliver, system(), AssignmentState::Delivered),
+    ];
+    for (version, (kind, by, expected)) in (3..).zip(steps) {
+        let moved = act(store, id, kind, by, T0.after(Duration::days(1))).unwrap();
+        assert_eq!(moved.stored.version, version);
+        assert_eq!(
+            assignment_row(&moved.entry).map(|row| row.2),
+            Some(expected)
+        );
+        assert_eq!(state(), expected, "after {kind}");
+    }
+    let history = store.history(id).unwrap();
+    assert_eq!(
+        history.iter().filter_map(assignment_row).count(),
+        6,
+        "every move of the assignment is in the history"
+    );
+
+    // The request alone never moves its assignment: a cancel before delivery creates none.
+    create(store, &processed(draft(3, approval(1, None))));
+    act(store, request_id(3), ActionKind::Cancel, requestor(), T0).unwrap();
+    assert_eq!(store.assignment(assignment_of(3)).unwrap(), None);
+}
+
+/// `ADMINISTRATOR` assigns `TARGET` with request 1 and delivers it; returns the assignment.
+fn delivered_assignment(store: &dyn Store, ends_at: Option<Timestamp>) -> AssignmentRecord {
+    create_by(store, &admin_add(1, ends_at), &administrator());
+    act(store, request_id(1), ActionKind::Deliver, system(), T0).unwrap();
+    let record = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(record.assignment.state, AssignmentState::Delivered);
+    record
+}
+
+fn an_admin_remove_expires_the_assignment_it_names(store: &dyn Store) {
+    let assignment = delivered_assignment(store, None);
+    let adding = store.get(request_id(1)).unwrap().unwrap();
+
+    let new = admin_remove(2, assignment_of(1));
+    let created = create_by(store, &new, &administrator());
+    let removal = created.stored.record.request;
+    assert_eq!(removal.kind, RequestType::AdminRemove);
+    assert_eq!(removal.assignment, assignment_of(1));
+    assert_eq!(
+        removal.target, TARGET,
+        "the target is the assignment's holder"
+    );
+    assert_eq!(removal.requestor, ADMINISTRATOR);
+    assert_eq!(removal.status, RequestStatus::Delivering);
+    assert_eq!(
+        store.assignment(assignment_of(1)).unwrap(),
+        Some(assignment.clone()),
+        "nothing happens to the assignment before the removal is delivered"
+    );
+    assert_eq!(
+        store
+            .assignment(AssignmentId::for_request(request_id(2)))
+            .unwrap(),
+        None,
+        "a removal creates no assignment"
+    );
+
+    let later = T0.after(Duration::hours(2));
+    let delivered = act(store, request_id(2), ActionKind::Deliver, system(), later).unwrap();
+    assert_eq!(
+        delivered.stored.record.request.status,
+        RequestStatus::Delivered
+    );
+    assert_eq!(
+        assignment_row(&delivered.entry),
+        Some((
+            Some(AssignmentState::Delivered),
+            AssignmentEvent::Removed,
+            AssignmentState::Expired
+        ))
+    );
+    let expired = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(
+        expired,
+        AssignmentRecord {
+            assignment: Assignment {
+                state: AssignmentState::Expired,
+                expired_at: Some(later),
+                ..assignment.assignment
+            },
+            ..assignment
+        }
+    );
+    // The adding request keeps its status and history; the removal's history records the move.
+    assert_eq!(store.get(request_id(1)).unwrap(), Some(adding));
+    assert_eq!(store.history(request_id(1)).unwrap().len(), 3);
+    assert_eq!(store.history(request_id(2)).unwrap().len(), 3);
+
+    // A delivered removal may be deleted; the assignment stays expired.
+    delete(store, request_id(2), administrator(), later).unwrap();
+    assert_eq!(store.assignment(assignment_of(1)).unwrap(), Some(expired));
+
+    // The holder may remove their own assignment too.
+    create_by(store, &admin_add(3, None), &administrator());
+    act(store, request_id(3), ActionKind::Deliver, system(), T0).unwrap();
+    let holder = Caller::user(TARGET).with_permission(Permission::SubjectAccessReadWrite);
+    let own = processed(submission(
+        4,
+        RequestType::UserRemove,
+        None,
+        Some(assignment_of(3)),
+        PolicyRules::default(),
+    ));
+    let created = create_by(store, &own, &holder);
+    assert_eq!(created.stored.record.request.requestor, TARGET);
+    act(store, request_id(4), ActionKind::Deliver, system(), later).unwrap();
+    assert_eq!(
+        store
+            .assignment(assignment_of(3))
+            .unwrap()
+            .unwrap()
+            .assignment
+            .state,
+        AssignmentState::Expired
+    );
+}
+
+fn a_removal_of_an_unknown_or_ended_assignment_is_refused_and_writes_nothing(store: &dyn Store) {
+    delivered_assignment(store, None);
+    let expect_refused = |new: &NewRequest, by: &Caller, expected: CreateError| {
+        let before = snapshot_with(store, request_id(1), None);
+        match store.create(new, by, T0) {
+            Err(CreateFailure::Refused(refusal)) => assert_eq!(refusal, expected),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+        let id = new.submission.id;
+        assert_eq!(store.get(id).unwrap(), None);
+        assert!(store.history(id).unwrap().is_empty());
+        assert_eq!(snapshot_with(store, request_id(1), None), before);
+    };
+
+    // Unknown.
+    expect_refused(
+        &admin_remove(2, UNKNOWN_ASSIGNMENT),
+        &administrator(),
+        CreateError::Assignment(AssignmentRejection::Missing {
+            assignment: UNKNOWN_ASSIGNMENT,
+        }),
+    );
+    // Still being delivered.
+    create_by(store, &admin_add(5, None), &administrator());
+    expect_refused(
+        &admin_remove(2, assignment_of(5)),
+        &administrator(),
+        CreateError::Assignment(AssignmentRejection::NotAllowed {
+            state: Some(AssignmentState::Delivering),
+            event: AssignmentEvent::Removed,
+        }),
+    );
+    // Someone else's, for an end user.
+    expect_refused(
+        &processed(submission(
             2,
-            OTHER_REQUESTOR,
-            TARGET,
-            RequestType::AdminAdd,
-            approval(1, None),
-        ),
-        (
-            3,
-            REQUESTOR,
-            TARGET,
-            RequestType::UserAdd,
-            Policy::default(),
-        ),
-        (
-            4,
-            OTHER_REQUESTOR,
-            OTHER_REQUESTOR,
-            RequestType::UserAdd,
-            approval(1, None),
-        ),
-        (
-            5,
-            REQUESTOR,
-            REQUESTOR,
-            RequestType::AdminAdd,
-            approval(1, None),
-        ),
-        (
-            6,
-            REQUESTOR,
-            TARGET,
             RequestType::UserRemove,
-            Policy::default(),
+            None,
+            Some(assignment_of(1)),
+            PolicyRules::default(),
+        )),
+        &requestor(),
+        CreateError::Unauthorized(Denial::NotTheTarget {
+            operation: Operation::Create(RequestType::UserRemove),
+        }),
+    );
+
+    // Already expired: removed by a first removal.
+    create_by(store, &admin_remove(3, assignment_of(1)), &administrator());
+    act(store, request_id(3), ActionKind::Deliver, system(), T0).unwrap();
+    expect_refused(
+        &admin_remove(2, assignment_of(1)),
+        &administrator(),
+        CreateError::Assignment(AssignmentRejection::NotAllowed {
+            state: Some(AssignmentState::Expired),
+            event: AssignmentEvent::Removed,
+        }),
+    );
+}
+
+fn a_removal_the_assignment_refuses_at_delivery_writes_nothing(store: &dyn Store) {
+    delivered_assignment(store, None);
+    // Two removals of one assignment, both accepted while it is delivered.
+    create_by(store, &admin_remove(2, assignment_of(1)), &administrator());
+    create_by(store, &admin_remove(3, assignment_of(1)), &administrator());
+    act(store, request_id(2), ActionKind::Deliver, system(), T0).unwrap();
+
+    let before = snapshot_with(store, request_id(3), Some(assignment_of(1)));
+    let result = act(store, request_id(3), ActionKind::Deliver, system(), T0);
+    match result {
+        Err(TransitionError::Rejected(rejection)) => assert_eq!(
+            rejection,
+            Rejection::Assignment(AssignmentRejection::NotAllowed {
+                state: Some(AssignmentState::Expired),
+                event: AssignmentEvent::Removed,
+            })
+        ),
+        other => panic!("expected the assignment's refusal, got {other:?}"),
+    }
+    assert_eq!(
+        snapshot_with(store, request_id(3), Some(assignment_of(1))),
+        before
+    );
+    // Other outcomes do not touch the assignment and are still possible.
+    let failed = act(store, request_id(3), ActionKind::FailDelivery, system(), T0).unwrap();
+    assert_eq!(assignment_row(&failed.entry), None);
+}
+
+/// Six requests of three requestors, three targets and three types, in five statuses; their seqs.
+fn seed_for_listing(store: &dyn Store) -> Vec<u64> {
+    let other = Caller::user(OTHER_REQUESTOR).with_permission(Permission::SubjectAccessReadWrite);
+    let rows: [(NewRequest, Caller); 6] = [
+        // 1: Accepted.
+        (draft(1, PolicyRules::default()), requestor()),
+        // 2: Delivering, for TARGET.
+        (admin_add(2, None), administrator()),
+        // 3: PendingApproval.
+        (processed(draft(3, approval(1, None))), requestor()),
+        // 4: Canceled below.
+        (
+            processed(submission(
+                4,
+                RequestType::UserAdd,
+                Some(OTHER_REQUESTOR),
+                None,
+                approval(1, None),
+            )),
+            other,
+        ),
+        // 5: Delivered below, for REQUESTOR.
+        (
+            processed(submission(
+                5,
+                RequestType::AdminAdd,
+                Some(REQUESTOR),
+                None,
+                PolicyRules::default(),
+            )),
+            administrator(),
+        ),
+        // 6: Accepted, REQUESTOR gives up the assignment request 5 created.
+        (
+            submission(
+                6,
+                RequestType::UserRemove,
+                None,
+                Some(assignment_of(5)),
+                PolicyRules::default(),
+            ),
+            requestor(),
         ),
     ];
     let mut seqs = Vec::new();
-    for (n, by, target, request_type, policy) in rows {
-        let mut record = draft_by(n, by, policy);
-        record.target_id = target;
-        record.request_type = request_type;
-        seqs.push(create(store, &record).seq);
+    for (n, (new, by)) in (1..).zip(rows) {
+        if n == 6 {
+            act(store, request_id(5), ActionKind::Deliver, system(), T0).unwrap();
+        }
+        seqs.push(create_by(store, &new, &by).stored.seq);
     }
-    for n in [2, 3, 4, 5] {
-        act(store, request_id(n), ActionKind::Process, system(), T0).unwrap();
-    }
-    let other = Caller::user(OTHER_REQUESTOR).with_permission(Permission::SubjectAccessReadWrite);
     act(store, request_id(4), ActionKind::Cancel, other, T0).unwrap();
     seqs
 }
@@ -948,51 +1788,39 @@ fn list_filters_in_insertion_order(store: &dyn Store) {
         statuses: Some(statuses.to_vec()),
         ..Query::default()
     };
+    let of_type = |kind| Query {
+        request_type: Some(kind),
+        ..Query::default()
+    };
+    let by = |subject| Query {
+        requestor: Some(subject),
+        ..Query::default()
+    };
+    let for_target = |subject| Query {
+        target: Some(subject),
+        ..Query::default()
+    };
 
     let all = store.list(&everything()).unwrap();
     assert_eq!(all.iter().map(|s| s.seq).collect::<Vec<_>>(), seqs);
     assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]));
     expect(Query::default(), &[1, 2, 3, 4, 5, 6]);
-    expect(statuses(&[S::PendingApproval]), &[2, 5]);
+    expect(statuses(&[S::PendingApproval]), &[3]);
     expect(statuses(&[S::Canceled, S::Accepted]), &[1, 4, 6]);
-    expect(statuses(&[S::Delivering]), &[3]);
-    expect(statuses(&[S::Delivered]), &[]);
+    expect(statuses(&[S::Delivering]), &[2]);
+    expect(statuses(&[S::Delivered]), &[5]);
+    expect(statuses(&[S::Expired]), &[]);
     expect(statuses(&[]), &[]);
-    expect(
-        Query {
-            request_type: Some(RequestType::AdminAdd),
-            ..Query::default()
-        },
-        &[2, 5],
-    );
-    expect(
-        Query {
-            request_type: Some(RequestType::ApproverRemove),
-            ..Query::default()
-        },
-        &[],
-    );
-    expect(
-        Query {
-            requestor: Some(REQUESTOR),
-            ..Query::default()
-        },
-        &[1, 3, 5, 6],
-    );
-    expect(
-        Query {
-            target: Some(TARGET),
-            ..Query::default()
-        },
-        &[2, 3, 6],
-    );
-    expect(
-        Query {
-            requestor: Some(ADMINISTRATOR),
-            ..Query::default()
-        },
-        &[],
-    );
+    expect(of_type(RequestType::AdminAdd), &[2, 5]);
+    expect(of_type(RequestType::UserAdd), &[1, 3, 4]);
+    expect(of_type(RequestType::UserRemove), &[6]);
+    expect(of_type(RequestType::ApproverRemove), &[]);
+    expect(by(REQUESTOR), &[1, 3, 6]);
+    expect(by(ADMINISTRATOR), &[2, 5]);
+    expect(by(TARGET), &[]);
+    expect(for_target(TARGET), &[2]);
+    expect(for_target(REQUESTOR), &[1, 3, 5, 6]);
+    expect(for_target(ADMINISTRATOR), &[]);
     expect(
         Query {
             statuses: Some(vec![S::Accepted, S::Delivering, S::PendingApproval]),
@@ -1006,11 +1834,11 @@ fn list_filters_in_insertion_order(store: &dyn Store) {
     );
     expect(
         Query {
-            target: Some(TARGET),
-            requestor: Some(REQUESTOR),
+            target: Some(REQUESTOR),
+            requestor: Some(ADMINISTRATOR),
             ..Query::default()
         },
-        &[3, 6],
+        &[5],
     );
 
     // What is listed is what get returns.
@@ -1047,7 +1875,7 @@ fn list_honours_the_limit_and_the_cursor(store: &dyn Store) {
             limit: 2,
             ..Query::default()
         }),
-        requests(&[3, 5]),
+        requests(&[3, 6]),
         "filters, cursor and limit combine"
     );
 }
@@ -1055,14 +1883,21 @@ fn list_honours_the_limit_and_the_cursor(store: &dyn Store) {
 fn paging_walks_every_row_exactly_once(store: &dyn Store) {
     let mut created = Vec::new();
     for n in 1..=23 {
-        let record = draft(n, Policy::default());
-        create(store, &record);
-        if n % 3 == 0 {
-            act(store, record.request.id, ActionKind::Process, system(), T0).unwrap();
-        }
-        created.push(record.request.id);
+        let new = draft(n, PolicyRules::default());
+        create(
+            store,
+            &if n.is_multiple_of(3) {
+                processed(new)
+            } else {
+                new
+            },
+        );
+        created.push(request_id(n));
     }
-    let delivering: Vec<_> = (1..=23).filter(|n| n % 3 == 0).map(request_id).collect();
+    let delivering: Vec<_> = (1..=23)
+        .filter(|n: &u128| n.is_multiple_of(3))
+        .map(request_id)
+        .collect();
 
     let walk = |store: &dyn Store, base: &Query, limit: u32| -> Vec<RequestId> {
         let mut seen = Vec::new();
@@ -1109,13 +1944,10 @@ fn paging_walks_every_row_exactly_once(store: &dyn Store) {
         })
         .unwrap();
     let cursor = first_page.last().unwrap().seq;
-    let gone = &first_page[1];
-    assert!(
-        store
-            .delete(gone.record.request.id, gone.version, &deleted(gone, T0))
-            .unwrap()
-    );
-    create(store, &draft(24, Policy::default()));
+    let gone = first_page[1].record.request.id;
+    act(store, gone, ActionKind::Cancel, requestor(), T0).unwrap();
+    delete(store, gone, administrator(), T0).unwrap();
+    create(store, &draft(24, PolicyRules::default()));
     let mut rest = walk(
         store,
         &Query {
@@ -1160,12 +1992,12 @@ fn due_lists_requests_once_their_deadline_passes(store: &dyn Store) {
     create(store, &draft(2, approval(1, Some(Duration::days(3)))));
     // 3: a scheduled start at T0 + 5d.
     let starting = request_id(3);
-    let mut scheduled = draft(3, Policy::default());
-    scheduled.request.starts_at = Some(T0.after(Duration::days(5)));
+    let mut scheduled = draft(3, PolicyRules::default());
+    scheduled.submission.starts_at = Some(T0.after(Duration::days(5)));
     create(store, &scheduled);
     // 4: delivered, 5: accepted and never processed, 6: canceled while pending approval.
-    create(store, &draft(4, Policy::default()));
-    create(store, &draft(5, Policy::default()));
+    create(store, &draft(4, PolicyRules::default()));
+    create(store, &draft(5, PolicyRules::default()));
     create(store, &draft(6, approval(1, None)));
 
     assert_due(store, FAR_FUTURE, 100, &[]);
@@ -1242,43 +2074,186 @@ fn due_lists_requests_once_their_deadline_passes(store: &dyn Store) {
     assert_due(store, FAR_FUTURE, 100, &[]);
 }
 
-fn delete_needs_the_current_version_and_keeps_the_history(store: &dyn Store) {
-    let record = draft(1, approval(1, None));
-    let id = record.request.id;
-    create(store, &record);
-    let bystander = create(store, &draft(2, Policy::default()));
-    let moved = act(store, id, ActionKind::Process, system(), T0).unwrap();
-    assert_eq!(store.due(FAR_FUTURE, 100).unwrap().len(), 1);
+fn due_assignments_lists_ended_schedules_and_end_assignment_ends_them(store: &dyn Store) {
+    let (soon, late) = (T0.after(Duration::days(10)), T0.after(Duration::days(20)));
+    // 1 ends late, 2 soon, 3 has no end; 4 ends soon but is never delivered.
+    for (n, ends) in [(1, Some(late)), (2, Some(soon)), (3, None), (4, Some(soon))] {
+        create_by(store, &admin_add(n, ends), &administrator());
+        if n != 4 {
+            act(store, request_id(n), ActionKind::Deliver, system(), T0).unwrap();
+        }
+    }
+    assert_eq!(
+        store.due_assignments(FAR_FUTURE, 10).unwrap(),
+        [(assignment_of(2), soon), (assignment_of(1), late)],
+        "earliest first; only delivered assignments with an end"
+    );
+    assert_eq!(
+        store.due_assignments(FAR_FUTURE, 1).unwrap(),
+        [(assignment_of(2), soon)],
+        "the limit keeps the earliest"
+    );
+    assert_eq!(store.due_assignments(FAR_FUTURE, 0).unwrap(), []);
+    assert_eq!(
+        store.due_assignments(Timestamp(soon.0 - 1), 10).unwrap(),
+        []
+    );
+    assert_eq!(
+        store.due_assignments(soon, 10).unwrap(),
+        [(assignment_of(2), soon)]
+    );
 
-    let entry = deleted(&moved.stored, T0.after(Duration::hours(2)));
-    let before = snapshot(store, id);
-    for wrong in [0, 1, 3, u64::MAX] {
-        assert!(!store.delete(id, wrong, &entry).unwrap(), "version {wrong}");
-        assert_eq!(
-            snapshot(store, id),
-            before,
-            "a stale delete changed something"
+    // Too early: refused by the core, nothing written.
+    let adding = request_id(2);
+    let before = snapshot(store, adding);
+    let result = store.end_assignment(assignment_of(2), Timestamp(soon.0 - 1));
+    assert_rejected(
+        store,
+        adding,
+        result,
+        Rejection::Assignment(AssignmentRejection::ConditionNotMet {
+            state: AssignmentState::Delivered,
+            event: AssignmentEvent::ScheduleEnded,
+            unmet: AssignmentCondition::EndReached,
+        }),
+        &before,
+    );
+
+    // At its end: expired, recorded in the history of the request that created it.
+    let ended = store.end_assignment(assignment_of(2), soon).unwrap();
+    assert_eq!(ended.assignment.state, AssignmentState::Expired);
+    assert_eq!(ended.assignment.expired_at, Some(soon));
+    assert_eq!(
+        store.assignment(assignment_of(2)).unwrap(),
+        Some(ended.clone())
+    );
+    let history = store.history(adding).unwrap();
+    assert_eq!(history.len(), before.history.len() + 1);
+    assert_increasing(&history);
+    let last = history.last().unwrap();
+    let Event::AssignmentEnded { assignment, rule } = &last.event else {
+        panic!("expected the end of the assignment: {last:?}");
+    };
+    assert_eq!(*assignment, assignment_of(2));
+    assert_eq!(
+        (rule.from, rule.event, rule.to),
+        (
+            Some(AssignmentState::Delivered),
+            AssignmentEvent::ScheduleEnded,
+            AssignmentState::Expired
+        )
+    );
+    assert_eq!(
+        (
+            last.at,
+            last.by,
+            last.principal,
+            last.justification.as_deref()
+        ),
+        (soon, system().id, Principal::System, None)
+    );
+    assert_eq!(last.status_after(), None, "the request's status is its own");
+    assert_eq!(
+        store.get(adding).unwrap(),
+        before.stored,
+        "the request does not move"
+    );
+    assert_eq!(
+        store.due_assignments(FAR_FUTURE, 10).unwrap(),
+        [(assignment_of(1), late)]
+    );
+
+    // Ended already: refused, nothing written.
+    let before = snapshot(store, adding);
+    let result = store.end_assignment(assignment_of(2), late);
+    assert_rejected(
+        store,
+        adding,
+        result,
+        Rejection::Assignment(AssignmentRejection::NotAllowed {
+            state: Some(AssignmentState::Expired),
+            event: AssignmentEvent::ScheduleEnded,
+        }),
+        &before,
+    );
+    // No end, or not delivered: refused.
+    for n in [3, 4] {
+        let before = snapshot(store, request_id(n));
+        let result = store.end_assignment(assignment_of(n), FAR_FUTURE);
+        assert!(
+            matches!(
+                result,
+                Err(TransitionError::Rejected(Rejection::Assignment(_)))
+            ),
+            "{result:?}"
         );
+        assert_eq!(snapshot(store, request_id(n)), before);
     }
 
-    assert!(store.delete(id, 2, &entry).unwrap());
+    // An update moves the end: the assignment is due at its new end.
+    let mut extend = processed(submission(
+        5,
+        RequestType::AdminUpdate,
+        None,
+        Some(assignment_of(1)),
+        PolicyRules::default(),
+    ));
+    let later = T0.after(Duration::days(40));
+    extend.submission.ends_at = Some(later);
+    create_by(store, &extend, &administrator());
+    act(store, request_id(5), ActionKind::Deliver, system(), T0).unwrap();
+    assert_eq!(
+        store.due_assignments(FAR_FUTURE, 10).unwrap(),
+        [(assignment_of(1), later)]
+    );
+    assert_eq!(store.due_assignments(late, 10).unwrap(), []);
+}
+
+fn delete_asks_the_core_and_keeps_the_history(store: &dyn Store) {
+    let id = request_id(1);
+    create(store, &processed(draft(1, approval(1, None))));
+    let bystander = create(store, &draft(2, PolicyRules::default())).stored;
+    assert_eq!(store.due(FAR_FUTURE, 100).unwrap().len(), 1);
+    let later = T0.after(Duration::hours(2));
+
+    // Not deletable while pending, even for an administrator.
+    let before = snapshot(store, id);
+    let result = delete(store, id, administrator(), later);
+    let expected = Rejection::NotDeletable {
+        status: RequestStatus::PendingApproval,
+    };
+    assert_rejected(store, id, result, expected, &before);
+
+    // Canceled: deletable, but not by its requestor (authorization comes first).
+    let canceled = act(store, id, ActionKind::Cancel, requestor(), T0).unwrap();
+    let before = snapshot(store, id);
+    let result = delete(store, id, requestor(), later);
+    let expected = Rejection::Unauthorized(Denial::MissingPermission {
+        operation: Operation::Delete,
+        permission: Permission::ReadWriteAll,
+    });
+    assert_rejected(store, id, result, expected, &before);
+
+    let entry = delete(store, id, administrator(), later).unwrap();
+    assert_eq!(
+        without_seq(&entry),
+        deleted(&canceled.stored, &administrator(), later)
+    );
     assert_eq!(store.get(id).unwrap(), None);
     assert_eq!(ids(store, &everything()), [bystander.record.request.id]);
     assert!(store.due(FAR_FUTURE, 100).unwrap().is_empty());
     let history = store.history(id).unwrap();
-    assert_eq!(history.len(), 3, "the history outlives the request");
-    assert_eq!(history[..2], before.history[..]);
-    assert_eq!(
-        history[2],
-        HistoryEntry {
-            seq: history[2].seq,
-            ..entry.clone()
-        }
-    );
+    assert_eq!(history.len(), 4, "the history outlives the request");
+    assert_eq!(history[..3], before.history[..]);
+    assert_eq!(history[3], entry);
+    assert_eq!(history[3].status_after(), Some(None));
     assert_increasing(&history);
 
     // Deleted is gone for good.
-    assert!(!store.delete(id, 2, &entry).unwrap());
+    assert!(matches!(
+        delete(store, id, administrator(), later),
+        Err(TransitionError::NotFound(missing)) if missing == id
+    ));
     assert_eq!(store.history(id).unwrap(), history);
     assert!(matches!(
         act(store, id, ActionKind::Cancel, requestor(), T0),
@@ -1288,6 +2263,35 @@ fn delete_needs_the_current_version_and_keeps_the_history(store: &dyn Store) {
         store.get(bystander.record.request.id).unwrap(),
         Some(bystander)
     );
+
+    // An application may delete; an adding request that created its assignment may never be deleted.
+    let application = Caller::application(subject(0x400)).with_permission(Permission::ReadWriteAll);
+    create_by(store, &admin_add(3, None), &administrator());
+    let id = request_id(3);
+    for (kind, status) in [
+        (None, RequestStatus::Delivering),
+        (
+            Some(ActionKind::FailDelivery),
+            RequestStatus::DeliveryFailed,
+        ),
+    ] {
+        if let Some(kind) = kind {
+            act(store, id, kind, system(), T0).unwrap();
+        }
+        let before = snapshot(store, id);
+        let result = delete(store, id, application, later);
+        assert_rejected(
+            store,
+            id,
+            result,
+            Rejection::NotDeletable { status },
+            &before,
+        );
+    }
+    create(store, &draft(4, PolicyRules::default()));
+    act(store, request_id(4), ActionKind::Cancel, requestor(), T0).unwrap();
+    let entry = delete(store, request_id(4), application, later).unwrap();
+    assert_eq!(entry.principal, Principal::Application);
 }
 
 fn the_directory_round_trips_and_refuses_inconsistency(store: &dyn Store) {
@@ -1305,13 +2309,22 @@ fn the_directory_round_trips_and_refuses_inconsistency(store: &dyn Store) {
         }
         other => panic!("expected a dangling reference, got {other:?}"),
     }
-    let mut approver = directory.clone();
-    approver.role_assignments[0].role = Role::Approver;
+    let mut directory_role = directory.clone();
+    directory_role.role_assignments[0].role = Role::GlobalReader;
     assert!(matches!(
-        store.set_directory(&approver),
+        store.set_directory(&directory_role),
         Err(StoreError::Directory(
-            DirectoryError::ApproverAssigned { .. }
+            DirectoryError::DirectoryRoleAssigned { .. }
         ))
+    ));
+    let mut approvers = directory.clone();
+    approvers.policies[0].stages.pop();
+    assert!(matches!(
+        store.set_directory(&approvers),
+        Err(StoreError::Directory(DirectoryError::Approvers {
+            listed: 1,
+            ..
+        }))
     ));
     assert_eq!(
         store.directory().unwrap(),
@@ -1368,24 +2381,35 @@ fn any_text_round_trips(store: &dyn Store) {
         "x".repeat(100_000),
     ];
     for (n, text) in (1..).zip(texts) {
-        let mut record = draft(n, approval(1, None));
-        record.justification = Some(text.clone());
-        let created = create(store, &record);
-        assert_eq!(store.get(record.request.id).unwrap(), Some(created));
+        let mut new = draft(n, approval(1, None));
+        new.justification = Some(text.clone());
+        let created = create(store, &new);
+        assert_eq!(store.get(request_id(n)).unwrap(), Some(created.stored));
         let moved = store
             .transition(
-                record.request.id,
-                ActionKind::Process,
-                &|_: &AssignmentRequest| Ok(system()),
+                request_id(n),
+                Command::Act(ActionKind::Process),
+                &|_: &RequestRecord| system(),
                 T0,
                 Some(&text),
             )
             .unwrap();
         assert_eq!(moved.entry.justification.as_deref(), Some(text.as_str()));
-        let history = store.history(record.request.id).unwrap();
+        let reviewed = review(
+            store,
+            request_id(n),
+            (0, ReviewDecision::Deny),
+            approver(FIRST_APPROVER, 0),
+            T0,
+            Some(&text),
+        )
+        .unwrap();
+        assert_eq!(reviewed.stored.record.review_note(0), Some(text.as_str()));
+        let history = store.history(request_id(n)).unwrap();
         assert_eq!(history[0].justification.as_deref(), Some(text.as_str()));
         assert_eq!(history[1], moved.entry);
-        assert_eq!(store.get(record.request.id).unwrap(), Some(moved.stored));
+        assert_eq!(history[2], reviewed.entry);
+        assert_eq!(store.get(request_id(n)).unwrap(), Some(reviewed.stored));
     }
     let mut directory = tenant();
     directory.users[0].display_name = "nul \u{0} and 🦀".into();
@@ -1393,18 +2417,38 @@ fn any_text_round_trips(store: &dyn Store) {
     assert_eq!(store.directory().unwrap(), directory);
 }
 
+fn the_id_of_a_deleted_request_is_not_reused(store: &dyn Store) {
+    let id = request_id(1);
+    create(store, &draft(1, PolicyRules::default()));
+    act(store, id, ActionKind::Cancel, requestor(), T0).unwrap();
+    delete(store, id, administrator(), T0).unwrap();
+    let history = store.history(id).unwrap();
+
+    match store.create(&draft(1, PolicyRules::default()), &requestor(), T0) {
+        Err(CreateFailure::Store(StoreError::Duplicate(duplicate))) => {
+            assert_eq!(duplicate, id);
+            assert_eq!(store.get(id).unwrap(), None);
+            assert_eq!(store.history(id).unwrap(), history);
+        }
+        other => panic!("expected Duplicate, got {other:?}"),
+    }
+    assert_sound(store);
+}
+
 // ---------------------------------------------------------------------------------------------------
-// Checks on a database: reopening, several handles
+// Checks on a database: reopening, several handles, rows written around the store
 // ---------------------------------------------------------------------------------------------------
 
-/// Everything a store holds about requests `1..=n`.
+/// Everything a store holds about requests `1..=n` and the assignments they create.
 #[derive(Debug, PartialEq, Eq)]
 struct Contents {
     directory: Directory,
     clock_offset: u64,
     requests: Vec<Stored>,
     histories: Vec<Vec<HistoryEntry>>,
+    assignments: Vec<Option<AssignmentRecord>>,
     due: Vec<(RequestId, Deadline)>,
+    due_assignments: Vec<(AssignmentId, Timestamp)>,
 }
 
 fn contents(store: &dyn Store, n: u128) -> Contents {
@@ -1415,7 +2459,11 @@ fn contents(store: &dyn Store, n: u128) -> Contents {
         histories: (1..=n)
             .map(|n| store.history(request_id(n)).unwrap())
             .collect(),
+        assignments: (1..=n)
+            .map(|n| store.assignment(assignment_of(n)).unwrap())
+            .collect(),
         due: store.due(FAR_FUTURE, 100).unwrap(),
+        due_assignments: store.due_assignments(FAR_FUTURE, 100).unwrap(),
     }
 }
 
@@ -1424,35 +2472,40 @@ fn everything_survives_reopening(database: &dyn Database) {
         let store = database.open();
         store.set_directory(&tenant()).unwrap();
         store.set_clock_offset(Duration::days(2).0).unwrap();
-        for n in 1..=3 {
-            create(&*store, &draft(n, approval(2, Some(Duration::days(3)))));
-        }
-        act(&*store, request_id(1), ActionKind::Process, system(), T0).unwrap();
-        act(&*store, request_id(2), ActionKind::Process, system(), T0).unwrap();
+        let pending = processed(draft(1, approval(2, Some(Duration::days(3)))));
+        create(&*store, &pending);
+        create(&*store, &processed(draft(2, approval(1, None))));
         act(&*store, request_id(2), ActionKind::Cancel, requestor(), T0).unwrap();
-        let last = store.get(request_id(3)).unwrap().unwrap();
-        assert!(store.delete(request_id(3), 1, &deleted(&last, T0)).unwrap());
-        (contents(&*store, 3), last.seq)
+        create_by(
+            &*store,
+            &admin_add(3, Some(T0.after(Duration::days(30)))),
+            &administrator(),
+        );
+        act(&*store, request_id(3), ActionKind::Deliver, system(), T0).unwrap();
+        let last = create(&*store, &draft(4, PolicyRules::default())).stored;
+        act(&*store, request_id(4), ActionKind::Cancel, requestor(), T0).unwrap();
+        delete(&*store, request_id(4), administrator(), T0).unwrap();
+        (contents(&*store, 4), last.seq)
     };
-    assert_eq!(before.requests.len(), 2);
+    assert_eq!(before.requests.len(), 3);
     assert_eq!(
         before.histories.iter().map(Vec::len).collect::<Vec<_>>(),
-        [2, 3, 2]
+        [2, 3, 3, 3]
     );
     assert_eq!(before.due.len(), 1);
+    assert_eq!(before.due_assignments.len(), 1);
+    assert_eq!(before.assignments.iter().flatten().count(), 1);
 
     let store = database.open();
-    assert_eq!(contents(&*store, 3), before);
-    if let Some(report) = database.integrity_check() {
-        assert_eq!(report, "ok");
-    }
+    assert_eq!(contents(&*store, 4), before);
+    assert_sound(&*store);
 
     // The reopened store goes on: positions are never reused, even the deleted last one.
-    let next = create(&*store, &draft(4, Policy::default()));
+    let next = create(&*store, &draft(5, PolicyRules::default()));
     assert!(
-        next.seq > last_seq,
+        next.stored.seq > last_seq,
         "seq {} reused after {last_seq}",
-        next.seq
+        next.stored.seq
     );
     let moved = act(
         &*store,
@@ -1462,8 +2515,12 @@ fn everything_survives_reopening(database: &dyn Database) {
         T0.after(Duration::days(3)),
     )
     .unwrap();
-    assert_eq!(moved.stored.version, 3);
-    let entries: Vec<u64> = (1..=4)
+    assert_eq!(moved.stored.version, 2);
+    let ended = store
+        .end_assignment(assignment_of(3), T0.after(Duration::days(30)))
+        .unwrap();
+    assert_eq!(ended.assignment.state, AssignmentState::Expired);
+    let entries: Vec<u64> = (1..=5)
         .flat_map(|n| store.history(request_id(n)).unwrap())
         .map(|entry| entry.seq)
         .collect();
@@ -1471,16 +2528,489 @@ fn everything_survives_reopening(database: &dyn Database) {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), entries.len(), "history seqs are unique");
+    assert_sound(&*store);
+}
+
+/// Requests 1 to 4 in every shape the integrity check knows: 1, an adding request delivered, with its
+/// assignment; 2, pending approval; 3, canceled and deleted; 4, a removal of 1's assignment, being
+/// delivered.
+fn seed_for_integrity(store: &dyn Store) {
+    create_by(store, &admin_add(1, None), &administrator());
+    act(store, request_id(1), ActionKind::Deliver, system(), T0).unwrap();
+    create(store, &processed(draft(2, approval(1, None))));
+    create(store, &draft(3, PolicyRules::default()));
+    act(store, request_id(3), ActionKind::Cancel, requestor(), T0).unwrap();
+    delete(store, request_id(3), administrator(), T0).unwrap();
+    create_by(store, &admin_remove(4, assignment_of(1)), &administrator());
+}
+
+fn integrity_counts_a_sound_store_and_finds_nothing(database: &dyn Database) {
+    let store = database.open();
+    let empty = assert_sound(&*store);
+    assert_eq!(
+        (empty.requests, empty.entries, empty.assignments),
+        (0, 0, 0)
+    );
+    seed_for_integrity(&*store);
+    let report = assert_sound(&*store);
+    // 1: submitted, processed, delivered; 2: submitted, processed; 3: submitted, canceled, deleted;
+    // 4: submitted, processed.
+    assert_eq!(
+        (report.requests, report.entries, report.assignments),
+        (3, 10, 1)
+    );
+    // Ended by its removal, and by a schedule: still sound.
+    act(&*store, request_id(4), ActionKind::Deliver, system(), T0).unwrap();
+    let ends = T0.after(Duration::days(1));
+    create_by(&*store, &admin_add(5, Some(ends)), &administrator());
+    act(&*store, request_id(5), ActionKind::Deliver, system(), T0).unwrap();
+    store.end_assignment(assignment_of(5), ends).unwrap();
+    let report = assert_sound(&*store);
+    assert_eq!(
+        (report.requests, report.entries, report.assignments),
+        (4, 15, 2)
+    );
+}
+
+/// `text` as an SQL string literal.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The single value `sql` returns.
+fn one(database: &dyn Database, sql: &str) -> String {
+    let mut values = database.texts(sql);
+    assert_eq!(values.len(), 1, "{sql}: {values:?}");
+    values.remove(0)
+}
+
+/// The body of request `id` as JSON.
+fn request_body(database: &dyn Database, id: RequestId) -> serde_json::Value {
+    let sql = format!(
+        "SELECT body FROM requests WHERE id = {}",
+        quote(&id.to_string())
+    );
+    serde_json::from_str(&one(database, &sql)).unwrap()
+}
+
+/// The body of assignment `id` as JSON.
+fn assignment_body(database: &dyn Database, id: AssignmentId) -> serde_json::Value {
+    let sql = format!(
+        "SELECT body FROM assignments WHERE id = {}",
+        quote(&id.to_string())
+    );
+    serde_json::from_str(&one(database, &sql)).unwrap()
+}
+
+/// The seqs of `id`'s history entries, oldest first.
+fn entry_seqs(database: &dyn Database, id: RequestId) -> Vec<String> {
+    database.texts(&format!(
+        "SELECT seq FROM history WHERE request_id = {} ORDER BY seq",
+        quote(&id.to_string())
+    ))
+}
+
+/// Rewrites history entry `seq`'s body with `edit`.
+fn edit_entry(database: &dyn Database, seq: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut body: serde_json::Value = serde_json::from_str(&one(
+        database,
+        &format!("SELECT body FROM history WHERE seq = {seq}"),
+    ))
+    .unwrap();
+    edit(&mut body);
+    database.execute(&format!(
+        "UPDATE history SET body = {} WHERE seq = {seq}",
+        quote(&body.to_string())
+    ));
+}
+
+/// Writes an assignment row for `body`, with columns that agree with it (no end, so no deadline).
+fn put_assignment(database: &dyn Database, body: &serde_json::Value) {
+    let assignment = &body["assignment"];
+    let id = assignment["id"].as_str().unwrap();
+    database.execute(&format!(
+        "DELETE FROM assignments WHERE id = {id};
+         INSERT INTO assignments (id, version, state, target, next_deadline, body)
+         VALUES ({id}, 1, {state}, {target}, NULL, {body})",
+        id = quote(id),
+        state = quote(assignment["state"].as_str().unwrap()),
+        target = quote(assignment["target"].as_str().unwrap()),
+        body = quote(&body.to_string()),
+    ));
+}
+
+/// One way to break what a store holds, and the problems the integrity check must report (one
+/// substring per problem, and no other problem).
+struct Breakage {
+    name: &'static str,
+    breaks: fn(&dyn Database),
+    problems: &'static [&'static str],
+}
+
+fn breakages() -> Vec<Breakage> {
+    vec![
+        Breakage {
+            name: "a request row whose status column disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET status = 'Delivered' WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["its status column differs from its body"],
+        },
+        Breakage {
+            name: "a history that does not lead to the status",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(2));
+                db.execute(&format!(
+                    "DELETE FROM history WHERE seq = {}",
+                    seqs.last().unwrap()
+                ));
+            },
+            problems: &["its history leads to `Accepted`, it is `PendingApproval`"],
+        },
+        Breakage {
+            name: "an adding request in Delivered whose assignment row was deleted",
+            breaks: |db| {
+                db.execute(&format!(
+                    "DELETE FROM assignments WHERE id = {}",
+                    quote(&assignment_of(1).to_string())
+                ));
+            },
+            problems: &[
+                "it started delivery but its assignment is missing",
+                "the assignment it concerns is missing",
+            ],
+        },
+        Breakage {
+            name: "an assignment row nobody created",
+            breaks: |db| {
+                let mut body = assignment_body(db, assignment_of(1));
+                body["assignment"]["id"] = UNKNOWN_ASSIGNMENT.to_string().into();
+                body["assignment"]["createdBy"] = request_id(99).to_string().into();
+                put_assignment(db, &body);
+            },
+            problems: &["was created by no stored adding request"],
+        },
+        Breakage {
+            name: "a request gone without its deletion",
+            breaks: |db| {
+                db.execute(&format!(
+                    "DELETE FROM requests WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["is gone but its last entry is not its deletion"],
+        },
+        Breakage {
+            name: "a request without history",
+            breaks: |db| {
+                db.execute(&format!(
+                    "DELETE FROM history WHERE request_id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["it has no history"],
+        },
+        Breakage {
+            name: "a history entry filed under another request",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(2));
+                db.execute(&format!(
+                    "UPDATE history SET request_id = {} WHERE seq = {}",
+                    quote(&request_id(3).to_string()),
+                    seqs.last().unwrap()
+                ));
+            },
+            problems: &[
+                "its request_id column differs from its body",
+                "its history leads to `Accepted`, it is `PendingApproval`",
+            ],
+        },
+        Breakage {
+            name: "an unreadable history entry",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(2));
+                db.execute(&format!(
+                    "UPDATE history SET body = 'nope' WHERE seq = {}",
+                    seqs.last().unwrap()
+                ));
+            },
+            problems: &[
+                "corrupt stored history entry",
+                "its history leads to `Accepted`, it is `PendingApproval`",
+            ],
+        },
+        Breakage {
+            name: "an unreadable request",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET body = 'nope' WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["unreadable"],
+        },
+        Breakage {
+            name: "a request of an older record format",
+            breaks: |db| {
+                let mut body = request_body(db, request_id(2));
+                body["format"] = 1.into();
+                db.execute(&format!(
+                    "UPDATE requests SET body = {} WHERE id = {}",
+                    quote(&body.to_string()),
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["record format `1`"],
+        },
+        Breakage {
+            name: "a request_type column that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET request_type = 'adminAdd' WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["its request_type column differs from its body"],
+        },
+        Breakage {
+            name: "a requestor column that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET requestor = {} WHERE id = {}",
+                    quote(&ADMINISTRATOR.to_string()),
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["its requestor or target column differs from its body"],
+        },
+        Breakage {
+            name: "a target column that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET target = {} WHERE id = {}",
+                    quote(&REQUESTOR.to_string()),
+                    quote(&request_id(1).to_string())
+                ));
+            },
+            // A request found unsound is no longer the creator of its assignment.
+            problems: &[
+                "its requestor or target column differs from its body",
+                "was created by no stored adding request",
+            ],
+        },
+        Breakage {
+            name: "a lost deadline",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET next_deadline = NULL WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["its next_deadline column differs from its body"],
+        },
+        Breakage {
+            name: "a request version that is not positive",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET version = 0 WHERE id = {}",
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &["its version is not positive"],
+        },
+        Breakage {
+            name: "an id column that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE requests SET id = {} WHERE id = {}",
+                    quote(&request_id(98).to_string()),
+                    quote(&request_id(2).to_string())
+                ));
+            },
+            problems: &[
+                "its id column differs from its body",
+                "is gone but its last entry is not its deletion",
+            ],
+        },
+        Breakage {
+            name: "an assignment state column that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE assignments SET state = 'expired' WHERE id = {}",
+                    quote(&assignment_of(1).to_string())
+                ));
+            },
+            problems: &[
+                "its columns differ from its body",
+                "it started delivery but its assignment is missing",
+                "the assignment it concerns is missing",
+            ],
+        },
+        Breakage {
+            name: "an assignment deadline that disagrees",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE assignments SET next_deadline = 5 WHERE id = {}",
+                    quote(&assignment_of(1).to_string())
+                ));
+            },
+            problems: &[
+                "its next_deadline column differs from its body",
+                "it started delivery but its assignment is missing",
+                "the assignment it concerns is missing",
+            ],
+        },
+        Breakage {
+            name: "an assignment version that is not positive",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE assignments SET version = -1 WHERE id = {}",
+                    quote(&assignment_of(1).to_string())
+                ));
+            },
+            problems: &[
+                "its version is not positive",
+                "it started delivery but its assignment is missing",
+                "the assignment it concerns is missing",
+            ],
+        },
+        Breakage {
+            name: "an unreadable assignment",
+            breaks: |db| {
+                db.execute(&format!(
+                    "UPDATE assignments SET body = '{{}}' WHERE id = {}",
+                    quote(&assignment_of(1).to_string())
+                ));
+            },
+            problems: &[
+                "unreadable",
+                "it started delivery but its assignment is missing",
+                "the assignment it concerns is missing",
+            ],
+        },
+        Breakage {
+            name: "an assignment for a request that never started delivery",
+            breaks: |db| {
+                let mut body = assignment_body(db, assignment_of(1));
+                body["assignment"]["id"] = assignment_of(2).to_string().into();
+                body["assignment"]["createdBy"] = request_id(2).to_string().into();
+                body["assignment"]["target"] = REQUESTOR.to_string().into();
+                body["assignment"]["state"] = "delivering".into();
+                put_assignment(db, &body);
+            },
+            problems: &[
+                "it has an assignment although it never started delivery",
+                "was created by no stored adding request",
+            ],
+        },
+        Breakage {
+            name: "an assignment in a state its request cannot leave it in",
+            breaks: |db| {
+                let mut body = assignment_body(db, assignment_of(1));
+                body["assignment"]["state"] = "delivering".into();
+                put_assignment(db, &body);
+            },
+            problems: &[
+                "its assignment is `delivering` while it is `Delivered`",
+                "was created by no stored adding request",
+            ],
+        },
+        Breakage {
+            name: "an assignment created by another request",
+            breaks: |db| {
+                let mut body = assignment_body(db, assignment_of(1));
+                body["assignment"]["createdBy"] = request_id(2).to_string().into();
+                put_assignment(db, &body);
+            },
+            problems: &[
+                "its assignment was created by another request",
+                "was created by no stored adding request",
+            ],
+        },
+        Breakage {
+            name: "a history entry that is no row of the table from where the request was",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(2));
+                edit_entry(db, &seqs[1], |body| {
+                    body["rule"]["from"] = "Delivered".into();
+                });
+            },
+            problems: &["is not a row of the table from `Accepted`"],
+        },
+        Breakage {
+            name: "a history entry moving the assignment by no row of its table",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(1));
+                edit_entry(db, &seqs[2], |body| {
+                    body["assignment"]["to"] = "expired".into();
+                });
+            },
+            problems: &[
+                "moved its assignment by no row of the table",
+                "was created by no stored adding request",
+            ],
+        },
+        Breakage {
+            name: "a second submission in one history",
+            breaks: |db| {
+                let seqs = entry_seqs(db, request_id(2));
+                let first = one(
+                    db,
+                    &format!("SELECT body FROM history WHERE seq = {}", seqs[0]),
+                );
+                db.execute(&format!(
+                    "INSERT INTO history (request_id, body) VALUES ({}, {})",
+                    quote(&request_id(2).to_string()),
+                    quote(&first)
+                ));
+            },
+            problems: &["does not follow its predecessors"],
+        },
+    ]
+}
+
+fn integrity_finds_every_kind_of_broken_row(fresh: Fresh<'_>) {
+    for breakage in breakages() {
+        let database = fresh();
+        let store = database.open();
+        seed_for_integrity(&*store);
+        assert_sound(&*store);
+        (breakage.breaks)(&*database);
+        let report = store.integrity().unwrap();
+        assert!(!report.is_ok(), "{}: nothing found", breakage.name);
+        assert_eq!(
+            report.problems.len(),
+            breakage.problems.len(),
+            "{}: {:#?}",
+            breakage.name,
+            report.problems
+        );
+        for expected in breakage.problems {
+            assert!(
+                report.problems.iter().any(|found| found.contains(expected)),
+                "{}: no problem says {expected:?}: {:#?}",
+                breakage.name,
+                report.problems
+            );
+        }
+        assert_eq!(report.summary(100), report.problems.join("\n"));
+        if report.problems.len() > 1 {
+            let summary = report.summary(1);
+            assert_eq!(summary.lines().count(), 2, "{summary}");
+            assert!(summary.ends_with(&format!("… and {} more", report.problems.len() - 1)));
+        }
+    }
 }
 
 /// 16 threads, spread over `handles`, all cancel the same pending request at once: one wins.
 fn race_to_cancel(handles: &[Arc<dyn Store>], rounds: u128) {
     const THREADS: usize = 16;
     for round in 1..=rounds {
-        let record = draft(round, approval(1, None));
-        let id = record.request.id;
-        create(&*handles[0], &record);
-        act(&*handles[0], id, ActionKind::Process, system(), T0).unwrap();
+        let id = request_id(round);
+        create(&*handles[0], &processed(draft(round, approval(1, None))));
 
         let barrier = Arc::new(Barrier::new(THREADS));
         let threads: Vec<_> = (0..THREADS)
@@ -1515,7 +3045,7 @@ fn race_to_cancel(handles: &[Arc<dyn Store>], rounds: u128) {
         for store in handles {
             let stored = store.get(id).unwrap().unwrap();
             assert_eq!(stored, winners[0].stored);
-            assert_eq!(stored.version, 3);
+            assert_eq!(stored.version, 2);
             assert_eq!(stored.record.request.status, RequestStatus::Canceled);
             let history = store.history(id).unwrap();
             let cancels = history
@@ -1532,15 +3062,176 @@ fn race_to_cancel(handles: &[Arc<dyn Store>], rounds: u128) {
 
 fn concurrent_cancels_on_one_shared_handle_have_one_winner(database: &dyn Database) {
     let store: Arc<dyn Store> = Arc::from(database.open());
-    race_to_cancel(&[store], 4);
+    race_to_cancel(&[Arc::clone(&store)], 4);
+    assert_sound(&*store);
 }
 
 fn concurrent_cancels_on_two_handles_have_one_winner(database: &dyn Database) {
     let handles: [Arc<dyn Store>; 2] = [Arc::from(database.open()), Arc::from(database.open())];
     race_to_cancel(&handles, 4);
-    if let Some(report) = database.integrity_check() {
-        assert_eq!(report, "ok");
+    assert_sound(&*handles[1]);
+}
+
+/// Two approvers of stage 0, on two handles, review it at the same moment: exactly one review is
+/// applied; the other is refused as already reviewed, and nothing of it is written.
+fn two_approvers_reviewing_one_stage_at_once_have_one_winner(database: &dyn Database) {
+    let handles: [Arc<dyn Store>; 2] = [Arc::from(database.open()), Arc::from(database.open())];
+    let reviewers = [
+        (FIRST_APPROVER, ReviewDecision::Approve, "first"),
+        (CO_APPROVER, ReviewDecision::Deny, "second"),
+    ];
+    for round in 1..=8 {
+        // Past the ids of the other racing checks, which may run on the same database.
+        let n = 100 + round;
+        let id = request_id(n);
+        let stages = if round.is_multiple_of(2) { 2 } else { 1 };
+        create(&*handles[0], &processed(draft(n, approval(stages, None))));
+        let barrier = Arc::new(Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|thread| {
+                let store = Arc::clone(&handles[thread]);
+                let barrier = Arc::clone(&barrier);
+                let (who, decision, note) = reviewers[thread];
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    review(&*store, id, (0, decision), approver(who, 0), T0, Some(note))
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let winners: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        let winner = winners[0];
+        for result in &results {
+            match result {
+                Ok(_) => {}
+                Err(TransitionError::Rejected(rejection)) => assert_eq!(
+                    *rejection,
+                    Rejection::Stage(StageRejection::AlreadyReviewed { stage: 0 }),
+                    "round {round}"
+                ),
+                Err(other) => panic!("round {round}: the loser got {other:?}"),
+            }
+        }
+        for store in &handles {
+            assert_eq!(store.get(id).unwrap().as_ref(), Some(&winner.stored));
+            let history = store.history(id).unwrap();
+            assert_eq!(history.len(), 3, "round {round}: {history:?}");
+            assert_eq!(history[2], winner.entry);
+        }
+        assert_eq!(winner.stored.version, 2);
+        assert_eq!(winner.stored.record.review_notes.len(), 1);
+        assert_eq!(
+            Some(winner.entry.by),
+            winner
+                .stored
+                .record
+                .request
+                .stage(0)
+                .and_then(entitle_core::Stage::review)
+                .map(|review| review.by)
+        );
     }
+    assert_sound(&*handles[0]);
+}
+
+/// The schedule ends an assignment while its removal is delivered, on two handles at once: exactly one
+/// of them moves it, the other is refused by the assignment, and nothing of it is written.
+fn a_removal_and_the_schedule_end_racing_on_one_assignment_have_one_winner(
+    database: &dyn Database,
+) {
+    let handles: [Arc<dyn Store>; 2] = [Arc::from(database.open()), Arc::from(database.open())];
+    let ends = T0.after(Duration::days(1));
+    let mut outcomes = [0_u32; 2];
+    for round in 0..6 {
+        let (adding, removing) = (10 * round + 1, 10 * round + 2);
+        create_by(
+            &*handles[0],
+            &admin_add(adding, Some(ends)),
+            &administrator(),
+        );
+        act(
+            &*handles[0],
+            request_id(adding),
+            ActionKind::Deliver,
+            system(),
+            T0,
+        )
+        .unwrap();
+        create_by(
+            &*handles[0],
+            &admin_remove(removing, assignment_of(adding)),
+            &administrator(),
+        );
+        let barrier = Arc::new(Barrier::new(2));
+        let end = {
+            let store = Arc::clone(&handles[0]);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.end_assignment(assignment_of(adding), ends)
+            })
+        };
+        let remove = {
+            let store = Arc::clone(&handles[1]);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                act(
+                    &*store,
+                    request_id(removing),
+                    ActionKind::Deliver,
+                    system(),
+                    ends,
+                )
+            })
+        };
+        let (ended, removed) = (end.join().unwrap(), remove.join().unwrap());
+        let assignment = handles[1]
+            .assignment(assignment_of(adding))
+            .unwrap()
+            .unwrap();
+        assert_eq!(assignment.assignment.state, AssignmentState::Expired);
+        let removal = handles[1].get(request_id(removing)).unwrap().unwrap();
+        let endings = handles[1]
+            .history(request_id(adding))
+            .unwrap()
+            .iter()
+            .filter(|entry| matches!(entry.event, Event::AssignmentEnded { .. }))
+            .count();
+        match (ended, removed) {
+            (Ok(record), Err(TransitionError::Rejected(rejection))) => {
+                outcomes[0] += 1;
+                assert_eq!(record, assignment);
+                assert_eq!(
+                    rejection,
+                    Rejection::Assignment(AssignmentRejection::NotAllowed {
+                        state: Some(AssignmentState::Expired),
+                        event: AssignmentEvent::Removed,
+                    })
+                );
+                assert_eq!(removal.record.request.status, RequestStatus::Delivering);
+                assert_eq!(removal.version, 1);
+                assert_eq!(endings, 1);
+            }
+            (Err(TransitionError::Rejected(rejection)), Ok(moved)) => {
+                outcomes[1] += 1;
+                assert_eq!(
+                    rejection,
+                    Rejection::Assignment(AssignmentRejection::NotAllowed {
+                        state: Some(AssignmentState::Expired),
+                        event: AssignmentEvent::ScheduleEnded,
+                    })
+                );
+                assert_eq!(moved.stored, removal);
+                assert_eq!(removal.record.request.status, RequestStatus::Delivered);
+                assert_eq!(endings, 0);
+            }
+            other => panic!("round {round}: expected one winner, got {other:?}"),
+        }
+    }
+    assert_eq!(outcomes.iter().sum::<u32>(), 6);
+    assert_sound(&*handles[0]);
 }
 
 fn concurrent_clock_advances_on_two_handles_add_up(database: &dyn Database) {
@@ -1578,12 +3269,12 @@ fn concurrent_creates_of_one_id_have_one_winner(database: &dyn Database) {
             let store = Arc::clone(&handles[thread % 2]);
             let barrier = Arc::clone(&barrier);
             std::thread::spawn(move || {
-                let mut record = draft(1, Policy::default());
-                record.justification = Some(format!("thread {thread}"));
+                let mut new = processed(draft(1, PolicyRules::default()));
+                new.justification = Some(format!("thread {thread}"));
                 barrier.wait();
                 store
-                    .create(&record, &[submitted(&record)])
-                    .map(|stored| (thread, stored))
+                    .create(&new, &requestor(), T0)
+                    .map(|created| (thread, created))
             })
         })
         .collect();
@@ -1594,16 +3285,28 @@ fn concurrent_creates_of_one_id_have_one_winner(database: &dyn Database) {
         results
             .iter()
             .filter_map(|r| r.as_ref().err())
-            .all(|error| matches!(error, StoreError::Duplicate(id) if *id == request_id(1))),
+            .all(|error| matches!(
+                error,
+                CreateFailure::Store(StoreError::Duplicate(id)) if *id == request_id(1)
+            )),
         "{results:?}"
     );
-    let (_, stored) = winners[0];
+    let (_, created) = winners[0];
     for store in &handles {
-        assert_eq!(store.get(request_id(1)).unwrap().as_ref(), Some(stored));
+        assert_eq!(
+            store.get(request_id(1)).unwrap().as_ref(),
+            Some(&created.stored)
+        );
         let history = store.history(request_id(1)).unwrap();
-        assert_eq!(history.len(), 1, "one Submitted entry");
-        assert_eq!(history[0].justification, stored.record.justification);
+        assert_eq!(history, created.history, "one submission, one first step");
+        assert_eq!(
+            history[0].justification,
+            created.stored.record.justification
+        );
+        let assignment = store.assignment(assignment_of(1)).unwrap().unwrap();
+        assert_eq!(assignment.assignment.state, AssignmentState::Delivering);
     }
+    assert_sound(&*handles[0]);
 }
 
 fn concurrent_writers_lose_nothing(database: &dyn Database) {
@@ -1616,8 +3319,7 @@ fn concurrent_writers_lose_nothing(database: &dyn Database) {
             std::thread::spawn(move || {
                 for k in 0..EACH {
                     let n = thread * EACH + k + 1;
-                    create(&*store, &draft(n, Policy::default()));
-                    act(&*store, request_id(n), ActionKind::Process, system(), T0).unwrap();
+                    create(&*store, &processed(draft(n, PolicyRules::default())));
                     act(&*store, request_id(n), ActionKind::Deliver, system(), T0).unwrap();
                 }
             })
@@ -1630,19 +3332,55 @@ fn concurrent_writers_lose_nothing(database: &dyn Database) {
     assert_eq!(all.len(), usize::try_from(THREADS * EACH).unwrap());
     assert!(all.windows(2).all(|pair| pair[0].seq < pair[1].seq));
     for stored in &all {
-        assert_eq!(stored.version, 3);
+        let id = stored.record.request.id;
+        assert_eq!(stored.version, 2);
         assert_eq!(stored.record.request.status, RequestStatus::Delivered);
+        assert_eq!(handles[1].history(id).unwrap().len(), 3);
         assert_eq!(
-            handles[1].history(stored.record.request.id).unwrap().len(),
-            3
+            handles[1]
+                .assignment(AssignmentId::for_request(id))
+                .unwrap()
+                .map(|record| record.assignment.state),
+            Some(AssignmentState::Delivered)
         );
     }
     assert_eq!(handles[1].list(&everything()).unwrap(), all);
+    let report = assert_sound(&*handles[1]);
+    assert_eq!(report.assignments, all.len());
 }
 
-// ---------------------------------------------------------------------------------------------------
-// SQLite only: what the file holds when someone else wrote it
-// ---------------------------------------------------------------------------------------------------
+/// The request and its assignment are written in one transaction: when writing the assignment fails,
+/// neither the request nor its history is written.
+fn a_failed_assignment_write_rolls_back_its_request(database: &dyn Database) {
+    let store = database.open();
+    create_by(&*store, &admin_add(1, None), &administrator());
+    let before = snapshot(&*store, request_id(1));
+    database.fail_assignment_writes();
+
+    match store.create(&admin_add(2, None), &administrator(), T0) {
+        Err(CreateFailure::Store(StoreError::Unavailable { message, source })) => {
+            assert!(
+                format!("{message}: {source}").contains("injected failure"),
+                "{message}: {source}"
+            );
+        }
+        other => panic!("expected the database's failure, got {other:?}"),
+    }
+    assert_eq!(store.get(request_id(2)).unwrap(), None);
+    assert!(store.history(request_id(2)).unwrap().is_empty());
+    assert_eq!(store.assignment(assignment_of(2)).unwrap(), None);
+
+    match act(&*store, request_id(1), ActionKind::Deliver, system(), T0) {
+        Err(TransitionError::Store(StoreError::Unavailable { .. })) => {}
+        other => panic!("expected the database's failure, got {other:?}"),
+    }
+    assert_eq!(snapshot(&*store, request_id(1)), before);
+
+    // What moves no assignment still works.
+    create(&*store, &processed(draft(3, approval(1, None))));
+    act(&*store, request_id(3), ActionKind::Cancel, requestor(), T0).unwrap();
+    assert_sound(&*store);
+}
 
 /// Expects `result` to be the store's refusal of a corrupt `what`; returns the reason given.
 fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) -> String {
@@ -1658,8 +3396,17 @@ fn assert_corrupt<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str)
     }
 }
 
-/// Every read of request 1 (whose stored row `raw` reads) refuses it, a transition writes nothing,
-/// and request 2 is unaffected. Returns the reason given.
+/// A fresh store with request 1 pending approval (it has a deadline) and request 2 accepted.
+fn seeded(database: &dyn Database) -> Box<dyn Store> {
+    let store = database.open();
+    create(&*store, &processed(draft(1, approval(1, None))));
+    create(&*store, &draft(2, PolicyRules::default()));
+    store
+}
+
+/// Every read of request 1 (whose stored row `raw` reads) refuses it, a transition or a deletion
+/// writes nothing, request 2 is unaffected, and the integrity check reports it. Returns the reason
+/// given.
 fn assert_refused_by<R: PartialEq + std::fmt::Debug>(
     store: &dyn Store,
     raw: impl Fn() -> R,
@@ -1670,6 +3417,12 @@ fn assert_refused_by<R: PartialEq + std::fmt::Debug>(
     assert_corrupt(store.due(FAR_FUTURE, 10), "request");
     let written = raw();
     match act(store, id, ActionKind::Cancel, requestor(), T0) {
+        Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
+            assert_eq!(what, "request");
+        }
+        other => panic!("expected a corrupt request, got {other:?}"),
+    }
+    match delete(store, id, administrator(), T0) {
         Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
             assert_eq!(what, "request");
         }
@@ -1689,42 +3442,213 @@ fn assert_refused_by<R: PartialEq + std::fmt::Debug>(
         ),
         [request_id(2)]
     );
+    let report = store.integrity().unwrap();
+    assert!(!report.is_ok(), "the integrity check found nothing");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("request at seq")),
+        "{}",
+        report.summary(10)
+    );
     reason
 }
 
+/// The stored row of request 1, whatever it holds.
+fn request_row(database: &dyn Database) -> Vec<String> {
+    let id = quote(&request_id(1).to_string());
+    ["version", "status", "body"]
+        .iter()
+        .map(|column| {
+            one(
+                database,
+                &format!("SELECT {column} FROM requests WHERE id = {id}"),
+            )
+        })
+        .collect()
+}
+
+fn set_request_body(database: &dyn Database, body: &str) {
+    database.execute(&format!(
+        "UPDATE requests SET body = {} WHERE id = {}",
+        quote(body),
+        quote(&request_id(1).to_string())
+    ));
+}
+
+fn a_garbage_body_is_corrupt_not_a_panic(database: &dyn Database) {
+    let store = seeded(database);
+    for body in ["{\"request\": garbage", "", "{\"request\": 1}", "null"] {
+        set_request_body(database, body);
+        assert_refused_by(&*store, || request_row(database));
+    }
+}
+
+/// Breaks a stored body.
+type Breaks = fn(&mut serde_json::Value);
+
+fn a_body_breaking_the_record_or_the_core_invariants_is_corrupt(database: &dyn Database) {
+    let cases: [(&str, Breaks); 8] = [
+        (
+            "a completion time is set exactly when the status is completed",
+            |body| body["request"]["completedAt"] = T0.0.into(),
+        ),
+        ("past the policy's last stage", |body| {
+            body["request"]["approvalStage"] = 1.into();
+        }),
+        (
+            "exactly the current stage of a request pending approval",
+            |body| {
+                body["request"]["status"] = "Delivered".into();
+            },
+        ),
+        ("needs a start date", |body| {
+            body["request"]["status"] = "PendingNotBefore".into();
+            body["request"]["stages"][0]["outcome"] = serde_json::json!({"canceled": {"at": T0.0}});
+        }),
+        ("unknown request status", |body| {
+            body["request"]["status"] = "Approved".into();
+        }),
+        ("record format `1`", |body| body["format"] = 1.into()),
+        ("record format `3`", |body| body["format"] = 3.into()),
+        ("unknown field `approvedBy`", |body| {
+            body["approvedBy"] = "someone".into();
+        }),
+    ];
+    let store = seeded(database);
+    let text = one(
+        database,
+        &format!(
+            "SELECT body FROM requests WHERE id = {}",
+            quote(&request_id(1).to_string())
+        ),
+    );
+    for (expected, breaks) in cases {
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        breaks(&mut json);
+        set_request_body(database, &json.to_string());
+        let reason = assert_refused_by(&*store, || request_row(database));
+        assert!(
+            reason.contains(expected),
+            "{reason:?} should say {expected:?}"
+        );
+    }
+    // Written back as it was, it reads again.
+    set_request_body(database, &text);
+    assert_eq!(store.list(&everything()).unwrap().len(), 2);
+    assert_sound(&*store);
+}
+
+fn a_garbage_history_entry_is_corrupt(database: &dyn Database) {
+    let store = seeded(database);
+    database.execute(&format!(
+        "UPDATE history SET body = 'nope' WHERE request_id = {}",
+        quote(&request_id(1).to_string())
+    ));
+    assert_corrupt(store.history(request_id(1)), "history entry");
+    assert_eq!(store.history(request_id(2)).unwrap().len(), 1);
+    let report = store.integrity().unwrap();
+    assert!(report.summary(10).contains("history entry"), "{report:?}");
+}
+
+fn a_history_entry_with_an_unknown_field_is_corrupt(database: &dyn Database) {
+    let store = seeded(database);
+    let seqs = entry_seqs(database, request_id(1));
+    edit_entry(database, seqs.last().unwrap(), |body| {
+        body["approvedBy"] = "someone".into();
+    });
+    let reason = assert_corrupt(store.history(request_id(1)), "history entry");
+    assert!(reason.contains("approvedBy"), "{reason}");
+    assert!(!store.integrity().unwrap().is_ok());
+}
+
+fn a_garbage_assignment_is_corrupt(database: &dyn Database) {
+    let store = database.open();
+    create_by(&*store, &admin_add(1, Some(FAR_FUTURE)), &administrator());
+    act(&*store, request_id(1), ActionKind::Deliver, system(), T0).unwrap();
+    create_by(
+        &*store,
+        &admin_remove(2, assignment_of(1)),
+        &administrator(),
+    );
+    let id = quote(&assignment_of(1).to_string());
+    let mut body = assignment_body(database, assignment_of(1));
+    body["format"] = 1.into();
+    database.execute(&format!(
+        "UPDATE assignments SET body = {} WHERE id = {id}",
+        quote(&body.to_string())
+    ));
+    let reason = assert_corrupt(store.assignment(assignment_of(1)), "assignment");
+    assert!(reason.contains("record format `1`"), "{reason}");
+    assert_corrupt(store.due_assignments(FAR_FUTURE, 10), "assignment");
+    let before = one(
+        database,
+        &format!("SELECT body FROM assignments WHERE id = {id}"),
+    );
+    for result in [
+        store.end_assignment(assignment_of(1), FAR_FUTURE).map(drop),
+        act(&*store, request_id(2), ActionKind::Deliver, system(), T0).map(drop),
+    ] {
+        match result {
+            Err(TransitionError::Store(StoreError::Corrupt { what, .. })) => {
+                assert_eq!(what, "assignment");
+            }
+            other => panic!("expected a corrupt assignment, got {other:?}"),
+        }
+    }
+    match store.create(&admin_remove(3, assignment_of(1)), &administrator(), T0) {
+        Err(CreateFailure::Store(StoreError::Corrupt { what, .. })) => {
+            assert_eq!(what, "assignment");
+        }
+        other => panic!("expected a corrupt assignment, got {other:?}"),
+    }
+    assert_eq!(
+        one(
+            database,
+            &format!("SELECT body FROM assignments WHERE id = {id}")
+        ),
+        before
+    );
+    assert_eq!(store.get(request_id(3)).unwrap(), None);
+    assert_eq!(
+        store.get(request_id(2)).unwrap().unwrap().version,
+        1,
+        "nothing decided on a corrupt assignment"
+    );
+    assert!(!store.integrity().unwrap().is_ok());
+}
+
+fn garbage_settings_are_corrupt(database: &dyn Database) {
+    let store = seeded(database);
+    store.set_directory(&tenant()).unwrap();
+    store.set_clock_offset(5).unwrap();
+    database.execute(
+        "UPDATE meta SET value = '{\"users\": 3}' WHERE key = 'directory';
+         UPDATE meta SET value = 'soon' WHERE key = 'clock_offset_ms';",
+    );
+    assert_corrupt(store.directory(), "directory");
+    assert_corrupt(store.clock_offset(), "clock offset");
+    // Setting them again repairs them.
+    store.set_directory(&tenant()).unwrap();
+    store.set_clock_offset(6).unwrap();
+    assert_eq!(store.directory().unwrap(), tenant());
+    assert_eq!(store.clock_offset().unwrap(), 6);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SQLite only: what the file holds when someone else wrote it
+// ---------------------------------------------------------------------------------------------------
+
 mod sqlite_only {
-    use rusqlite::{Connection, params};
+    use rusqlite::params;
 
     use super::*;
 
-    /// A fresh SQLite store, its database, and request 1 pending approval (it has a deadline) and
-    /// request 2 accepted.
-    fn seeded() -> (SqliteDatabase, SqliteStore) {
-        let database = SqliteDatabase::fresh();
-        let store = database.open_sqlite();
-        create(&store, &draft(1, approval(1, None)));
-        act(&store, request_id(1), ActionKind::Process, system(), T0).unwrap();
-        create(&store, &draft(2, Policy::default()));
-        (database, store)
-    }
-
-    fn raw(database: &SqliteDatabase) -> Connection {
-        Connection::open(&database.path).unwrap()
-    }
-
-    fn set_body(database: &SqliteDatabase, id: RequestId, body: &dyn rusqlite::ToSql) {
-        let changed = raw(database)
-            .execute(
-                "UPDATE requests SET body = ?1 WHERE id = ?2",
-                params![body, id.to_string()],
-            )
-            .unwrap();
-        assert_eq!(changed, 1);
-    }
-
     /// The stored body's type and bytes, whatever they are.
     fn body(database: &SqliteDatabase, id: RequestId) -> (String, String) {
-        raw(database)
+        database
+            .raw()
             .query_row(
                 "SELECT typeof(body), hex(body) FROM requests WHERE id = ?1",
                 [id.to_string()],
@@ -1733,402 +3657,179 @@ mod sqlite_only {
             .unwrap()
     }
 
-    fn body_text(database: &SqliteDatabase, id: RequestId) -> String {
-        raw(database)
-            .query_row(
-                "SELECT body FROM requests WHERE id = ?1",
-                [id.to_string()],
-                |row| row.get(0),
+    fn set_body(database: &SqliteDatabase, body: &dyn rusqlite::ToSql) {
+        let changed = database
+            .raw()
+            .execute(
+                "UPDATE requests SET body = ?1 WHERE id = ?2",
+                params![body, request_id(1).to_string()],
             )
-            .unwrap()
-    }
-
-    /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected.
-    fn assert_refused(database: &SqliteDatabase, store: &SqliteStore) -> String {
-        assert_refused_by(store, || body(database, request_id(1)))
-    }
-
-    #[test]
-    fn a_garbage_body_is_corrupt_not_a_panic() {
-        let (database, store) = seeded();
-        set_body(&database, request_id(1), &"{\"request\": garbage");
-        assert_refused(&database, &store);
+            .unwrap();
+        assert_eq!(changed, 1);
     }
 
     #[test]
     fn a_body_that_is_not_text_is_corrupt() {
-        let (database, store) = seeded();
-        set_body(&database, request_id(1), &vec![0xff_u8, 0x00, 0x7b]);
-        assert_refused(&database, &store);
-        set_body(&database, request_id(1), &b"{\"request\": 1}".to_vec());
-        assert_refused(&database, &store);
-        set_body(&database, request_id(1), &42);
-        assert_refused(&database, &store);
+        let database = SqliteDatabase::fresh();
+        let store = seeded(&database);
+        let refused = || assert_refused_by(&*store, || body(&database, request_id(1)));
+        set_body(&database, &vec![0xff_u8, 0x00, 0x7b]);
+        refused();
+        set_body(&database, &b"{\"request\": 1}".to_vec());
+        refused();
+        set_body(&database, &42);
+        refused();
         // Text that is not UTF-8.
-        raw(&database)
-            .execute(
-                "UPDATE requests SET body = CAST(x'7bff22' AS TEXT) WHERE id = ?1",
-                [request_id(1).to_string()],
-            )
-            .unwrap();
-        assert_refused(&database, &store);
-    }
-
-    /// Breaks a stored body.
-    type Breaks = fn(&mut serde_json::Value);
-
-    #[test]
-    fn a_body_breaking_the_core_invariants_is_corrupt() {
-        let cases: [(&str, Breaks); 4] = [
-            (
-                "a completion time is set exactly when the status is completed",
-                |body| {
-                    body["request"]["status"] = "Delivered".into();
-                    body["request"]["completedAt"] = serde_json::Value::Null;
-                },
-            ),
-            ("past the policy's last stage", |body| {
-                body["request"]["approvalStage"] = 1.into();
-            }),
-            ("needs a start date", |body| {
-                body["request"]["status"] = "PendingNotBefore".into();
-            }),
-            ("unknown request status", |body| {
-                body["request"]["status"] = "Approved".into();
-            }),
-        ];
-        for (expected, breaks) in cases {
-            let (database, store) = seeded();
-            let text = body_text(&database, request_id(1));
-            let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-            breaks(&mut json);
-            set_body(&database, request_id(1), &json.to_string());
-            let reason = assert_refused(&database, &store);
-            assert!(
-                reason.contains(expected),
-                "{reason:?} should say {expected:?}"
-            );
-        }
+        database.execute(&format!(
+            "UPDATE requests SET body = CAST(x'7bff22' AS TEXT) WHERE id = {}",
+            quote(&request_id(1).to_string())
+        ));
+        refused();
     }
 
     #[test]
-    fn a_garbage_history_entry_is_corrupt() {
-        let (database, store) = seeded();
-        raw(&database)
-            .execute(
-                "UPDATE history SET body = 'nope' WHERE request_id = ?1",
-                [request_id(1).to_string()],
-            )
-            .unwrap();
+    fn a_history_entry_that_is_not_text_is_corrupt() {
+        let database = SqliteDatabase::fresh();
+        let store = seeded(&database);
+        let seqs = entry_seqs(&database, request_id(1));
+        database.execute(&format!(
+            "UPDATE history SET body = x'00' WHERE seq = {}",
+            seqs[0]
+        ));
         assert_corrupt(store.history(request_id(1)), "history entry");
-        assert_eq!(store.history(request_id(2)).unwrap().len(), 1);
+        assert!(!store.integrity().unwrap().is_ok());
     }
 
     #[test]
-    fn a_history_entry_with_an_unknown_field_is_corrupt() {
-        let (database, store) = seeded();
-        let connection = raw(&database);
-        let (seq, text): (i64, String) = connection
-            .query_row(
-                "SELECT seq, body FROM history WHERE request_id = ?1 ORDER BY seq DESC LIMIT 1",
-                [request_id(1).to_string()],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .unwrap();
-        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        json["approvedBy"] = "someone".into();
-        connection
-            .execute(
-                "UPDATE history SET body = ?1 WHERE seq = ?2",
-                params![json.to_string(), seq],
-            )
-            .unwrap();
-        let reason = assert_corrupt(store.history(request_id(1)), "history entry");
-        assert!(reason.contains("approvedBy"), "{reason}");
-        connection
-            .execute("UPDATE history SET body = x'00' WHERE seq = ?1", [seq])
-            .unwrap();
-        assert_corrupt(store.history(request_id(1)), "history entry");
-    }
-
-    #[test]
-    fn garbage_settings_are_corrupt() {
-        let (database, store) = seeded();
-        store.set_directory(&tenant()).unwrap();
-        store.set_clock_offset(5).unwrap();
-        let connection = raw(&database);
-        connection
-            .execute(
-                "UPDATE meta SET value = '{\"users\": 3}' WHERE key = 'directory'",
-                [],
-            )
-            .unwrap();
-        connection
-            .execute(
-                "UPDATE meta SET value = 'soon' WHERE key = 'clock_offset_ms'",
-                [],
-            )
-            .unwrap();
-        assert_corrupt(store.directory(), "directory");
-        assert_corrupt(store.clock_offset(), "clock offset");
-        // Setting them again repairs them.
-        store.set_directory(&tenant()).unwrap();
-        store.set_clock_offset(6).unwrap();
-        assert_eq!(store.directory().unwrap(), tenant());
-        assert_eq!(store.clock_offset().unwrap(), 6);
+    fn the_integrity_check_reports_what_sqlite_finds() {
+        let database = SqliteDatabase::fresh();
+        drop(seeded(&database));
+        // An index whose definition no longer matches its entries: only the file's own check sees
+        // it, every row still reads back.
+        database.execute(
+            "PRAGMA writable_schema = ON;
+             UPDATE sqlite_master
+             SET sql = 'CREATE INDEX requests_due ON requests (seq) WHERE next_deadline IS NOT NULL'
+             WHERE name = 'requests_due';",
+        );
+        let store = database.open_sqlite();
+        assert_eq!(store.list(&everything()).unwrap().len(), 2);
+        let report = store.integrity().unwrap();
+        assert_eq!(report.problems.len(), 1, "{report:?}");
+        let problem = &report.problems[0];
+        assert!(problem.starts_with("SQLite: "), "{problem}");
+        assert!(problem.contains("requests_due"), "{problem}");
+        assert_eq!(report.summary(5), *problem);
     }
 
     #[test]
     fn a_file_that_is_not_a_database_is_refused() {
         let database = SqliteDatabase::fresh();
         std::fs::write(&database.path, vec![0x5a_u8; 8192]).unwrap();
-        assert!(matches!(
-            SqliteStore::open(&database.path),
-            Err(StoreError::Database(_))
-        ));
+        match SqliteStore::open(&database.path) {
+            Err(error @ StoreError::Unavailable { .. }) => {
+                assert!(std::error::Error::source(&error).is_some());
+            }
+            other => panic!("expected the database's refusal, got {other:?}"),
+        }
     }
 
     #[test]
     fn a_fresh_file_is_sound_and_in_wal_mode() {
         let database = SqliteDatabase::fresh();
         let store = database.open_sqlite();
-        assert_eq!(store.integrity_check().unwrap(), "ok");
-        let mode: String = raw(&database)
-            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
+        assert_sound(&store);
+        assert_eq!(one(&database, "PRAGMA journal_mode"), "wal");
+        assert_eq!(one(&database, "PRAGMA user_version"), "2");
+    }
+
+    /// The schema of the previous record format, which `PRAGMA user_version = 1` recorded.
+    const SCHEMA_1: &str = "
+        CREATE TABLE requests (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            request_type TEXT NOT NULL,
+            requestor TEXT NOT NULL,
+            target TEXT NOT NULL,
+            next_deadline INTEGER,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE history (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_id TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        PRAGMA user_version = 1;
+    ";
+
+    #[test]
+    fn a_database_of_the_previous_record_format_is_refused_while_it_holds_requests() {
+        let database = SqliteDatabase::fresh();
+        database.execute(SCHEMA_1);
+        database.execute(&format!(
+            "INSERT INTO requests (id, version, status, request_type, requestor, target, body)
+             VALUES ({id}, 1, 'Accepted', 'userAdd', {who}, {who},
+                     '{{\"requestType\":\"userAdd\",\"accessPackageId\":\"package\"}}')",
+            id = quote(&request_id(1).to_string()),
+            who = quote(&REQUESTOR.to_string()),
+        ));
+        match SqliteStore::open(&database.path) {
+            Err(StoreError::Config(reason)) => {
+                assert!(reason.contains("older entitle"), "{reason}");
+                assert!(reason.contains("1 request"), "{reason}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(one(&database, "PRAGMA user_version"), "1", "left as it was");
+        assert_eq!(one(&database, "SELECT count(*) FROM requests"), "1");
+        assert!(
+            database
+                .texts("SELECT name FROM sqlite_master WHERE name = 'assignments'")
+                .is_empty()
+        );
+
+        // Without requests, it is taken over and brought to the current schema.
+        database.execute("DELETE FROM requests");
+        let store = database.open_sqlite();
+        assert_eq!(one(&database, "PRAGMA user_version"), "2");
+        create_by(&store, &admin_add(1, None), &administrator());
+        assert!(store.assignment(assignment_of(1)).unwrap().is_some());
+        assert_sound(&store);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let database = SqliteDatabase::fresh();
+        drop(database.open_sqlite());
+        database.execute("PRAGMA user_version = 3");
+        match SqliteStore::open(&database.path) {
+            Err(StoreError::Config(reason)) => {
+                assert!(reason.contains("schema version 3"), "{reason}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
     }
 }
 
 // ---------------------------------------------------------------------------------------------------
-// PostgreSQL only: what the database holds when someone else wrote it; the pool, migrations, retries
+// PostgreSQL only: the pool, migrations, retries, connecting
 // ---------------------------------------------------------------------------------------------------
 
 mod postgres_only {
     use std::time::{Duration as StdDuration, Instant};
 
-    use postgres::{Client, NoTls};
-
     use super::*;
 
-    fn raw(database: &PostgresDatabase) -> Client {
-        Client::connect(&database.url, NoTls).unwrap()
-    }
-
-    /// A fresh PostgreSQL store, its database, and request 1 pending approval (it has a deadline) and
-    /// request 2 accepted.
-    fn seeded() -> Option<(PostgresDatabase, PostgresStore)> {
-        let database = PostgresDatabase::fresh()?;
-        let store = database.open_postgres();
-        create(&store, &draft(1, approval(1, None)));
-        act(&store, request_id(1), ActionKind::Process, system(), T0).unwrap();
-        create(&store, &draft(2, Policy::default()));
-        Some((database, store))
-    }
-
-    fn set_body(database: &PostgresDatabase, id: RequestId, body: &str) {
-        let changed = raw(database)
-            .execute(
-                "UPDATE requests SET body = $1 WHERE id = $2",
-                &[&body, &id.to_string()],
-            )
-            .unwrap();
-        assert_eq!(changed, 1);
-    }
-
-    /// The stored row, whatever it holds.
-    fn row(database: &PostgresDatabase, id: RequestId) -> (i64, String, String) {
-        let row = raw(database)
-            .query_one(
-                "SELECT version, status, body FROM requests WHERE id = $1",
-                &[&id.to_string()],
-            )
-            .unwrap();
-        (row.get(0), row.get(1), row.get(2))
-    }
-
-    /// Every read of request 1 refuses it, a transition writes nothing, request 2 is unaffected, and
-    /// the integrity check reports it.
-    fn assert_refused(database: &PostgresDatabase, store: &PostgresStore) -> String {
-        let reason = assert_refused_by(store, || row(database, request_id(1)));
-        assert_ne!(store.integrity_check().unwrap(), "ok");
-        reason
-    }
-
     #[test]
-    fn a_garbage_body_is_corrupt_not_a_panic() {
-        let Some((database, store)) = seeded() else {
-            return;
-        };
-        set_body(&database, request_id(1), "{\"request\": garbage");
-        assert_refused(&database, &store);
-        set_body(&database, request_id(1), "");
-        assert_refused(&database, &store);
-        set_body(&database, request_id(1), "{\"request\": 1}");
-        assert_refused(&database, &store);
-    }
-
-    /// Breaks a stored body.
-    type Breaks = fn(&mut serde_json::Value);
-
-    #[test]
-    fn a_body_breaking_the_core_invariants_is_corrupt() {
-        let cases: [(&str, Breaks); 4] = [
-            (
-                "a completion time is set exactly when the status is completed",
-                |body| {
-                    body["request"]["status"] = "Delivered".into();
-                    body["request"]["completedAt"] = serde_json::Value::Null;
-                },
-            ),
-            ("past the policy's last stage", |body| {
-                body["request"]["approvalStage"] = 1.into();
-            }),
-            ("needs a start date", |body| {
-                body["request"]["status"] = "PendingNotBefore".into();
-            }),
-            ("unknown request status", |body| {
-                body["request"]["status"] = "Approved".into();
-            }),
-        ];
-        for (expected, breaks) in cases {
-            let Some((database, store)) = seeded() else {
-                return;
-            };
-            let (_, _, text) = row(&database, request_id(1));
-            let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-            breaks(&mut json);
-            set_body(&database, request_id(1), &json.to_string());
-            let reason = assert_refused(&database, &store);
-            assert!(
-                reason.contains(expected),
-                "{reason:?} should say {expected:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_garbage_history_entry_is_corrupt() {
-        let Some((database, store)) = seeded() else {
-            return;
-        };
-        raw(&database)
-            .execute(
-                "UPDATE history SET body = 'nope' WHERE request_id = $1",
-                &[&request_id(1).to_string()],
-            )
-            .unwrap();
-        assert_corrupt(store.history(request_id(1)), "history entry");
-        assert_eq!(store.history(request_id(2)).unwrap().len(), 1);
-        assert!(store.integrity_check().unwrap().contains("history entry"));
-    }
-
-    #[test]
-    fn a_history_entry_with_an_unknown_field_is_corrupt() {
-        let Some((database, store)) = seeded() else {
-            return;
-        };
-        let mut connection = raw(&database);
-        let last = connection
-            .query_one(
-                "SELECT seq, body FROM history WHERE request_id = $1 ORDER BY seq DESC LIMIT 1",
-                &[&request_id(1).to_string()],
-            )
-            .unwrap();
-        let (seq, text): (i64, String) = (last.get(0), last.get(1));
-        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        json["approvedBy"] = "someone".into();
-        connection
-            .execute(
-                "UPDATE history SET body = $1 WHERE seq = $2",
-                &[&json.to_string(), &seq],
-            )
-            .unwrap();
-        let reason = assert_corrupt(store.history(request_id(1)), "history entry");
-        assert!(reason.contains("approvedBy"), "{reason}");
-    }
-
-    #[test]
-    fn garbage_settings_are_corrupt() {
-        let Some((database, store)) = seeded() else {
-            return;
-        };
-        store.set_directory(&tenant()).unwrap();
-        store.set_clock_offset(5).unwrap();
-        raw(&database)
-            .batch_execute(
-                "UPDATE meta SET value = '{\"users\": 3}' WHERE key = 'directory';
-                 UPDATE meta SET value = 'soon' WHERE key = 'clock_offset_ms';",
-            )
-            .unwrap();
-        assert_corrupt(store.directory(), "directory");
-        assert_corrupt(store.clock_offset(), "clock offset");
-        // Setting them again repairs them.
-        store.set_directory(&tenant()).unwrap();
-        store.set_clock_offset(6).unwrap();
-        assert_eq!(store.directory().unwrap(), tenant());
-        assert_eq!(store.clock_offset().unwrap(), 6);
-    }
-
-    #[test]
-    fn the_integrity_check_finds_rows_that_disagree() {
-        let Some((database, store)) = seeded() else {
-            return;
-        };
-        assert_eq!(store.integrity_check().unwrap(), "ok");
-        let mut connection = raw(&database);
-        let id = request_id(1).to_string();
-
-        connection
-            .execute(
-                "UPDATE requests SET status = 'Delivered' WHERE id = $1",
-                &[&id],
-            )
-            .unwrap();
-        let report = store.integrity_check().unwrap();
-        assert!(report.contains("status column differs"), "{report}");
-        connection
-            .execute(
-                "UPDATE requests SET status = 'PendingApproval' WHERE id = $1",
-                &[&id],
-            )
-            .unwrap();
-        assert_eq!(store.integrity_check().unwrap(), "ok");
-
-        // Its transition's entry lost: the last entry says Accepted, the request is pending.
-        connection
-            .execute(
-                "DELETE FROM history WHERE seq = (SELECT MAX(seq) FROM history WHERE request_id = $1)",
-                &[&id],
-            )
-            .unwrap();
-        let report = store.integrity_check().unwrap();
-        assert!(report.contains("last history entry leads to"), "{report}");
-
-        // Gone without a deletion entry; and a request without any history.
-        connection
-            .execute("DELETE FROM requests WHERE id = $1", &[&id])
-            .unwrap();
-        connection
-            .execute(
-                "DELETE FROM history WHERE request_id = $1",
-                &[&request_id(2).to_string()],
-            )
-            .unwrap();
-        let report = store.integrity_check().unwrap();
-        assert!(
-            report.contains("its last entry is not its deletion"),
-            "{report}"
-        );
-        assert!(report.contains("it has no history"), "{report}");
-        assert_eq!(report.lines().count(), 2, "{report}");
-    }
-
-    #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn migrations_are_recorded_and_safe_when_processes_start_at_once() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let barrier = Arc::new(Barrier::new(8));
         let starts: Vec<_> = (0..8)
             .map(|_| {
@@ -2144,16 +3845,13 @@ mod postgres_only {
             start.join().unwrap().unwrap();
         }
         let store = database.open_postgres();
-        create(&store, &draft(1, Policy::default()));
+        create(&store, &draft(1, PolicyRules::default()));
         drop(store);
         let _again = database.open_postgres();
-        let versions: Vec<i32> = raw(&database)
-            .query("SELECT version FROM entitle_schema ORDER BY version", &[])
-            .unwrap()
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        assert_eq!(versions, [1]);
+        assert_eq!(
+            database.texts("SELECT version FROM entitle_schema ORDER BY version"),
+            ["1", "2"]
+        );
         assert!(
             database
                 .open_postgres()
@@ -2164,35 +3862,122 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_newer_schema_is_refused() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         drop(database.open_postgres());
-        raw(&database)
-            .execute("INSERT INTO entitle_schema (version) VALUES (2)", &[])
-            .unwrap();
+        database.execute("INSERT INTO entitle_schema (version) VALUES (3)");
         match PostgresStore::connect(&database.url, 2) {
-            Err(StoreError::Database(reason)) => {
-                assert!(reason.contains("schema version 2"), "{reason}");
+            Err(StoreError::Config(reason)) => {
+                assert!(reason.contains("schema version 3"), "{reason}");
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
 
+    /// The schema of the previous record format: migration 1 as it was, recorded as applied.
+    const SCHEMA_1: &str = "
+        CREATE TABLE entitle_schema (
+            version INTEGER PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        );
+        CREATE TABLE requests (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            version BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            request_type TEXT NOT NULL,
+            requestor TEXT NOT NULL,
+            target TEXT NOT NULL,
+            next_deadline BIGINT,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE history (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            request_id TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO entitle_schema (version) VALUES (1);
+    ";
+
     #[test]
-    fn bad_settings_and_an_unreachable_server_are_database_errors() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
+    fn a_database_of_the_previous_record_format_is_refused_while_it_holds_requests() {
+        let database = PostgresDatabase::fresh();
+        database.execute(SCHEMA_1);
+        database.execute(&format!(
+            "INSERT INTO requests (id, version, status, request_type, requestor, target, body)
+             VALUES ({id}, 1, 'Accepted', 'userAdd', {who}, {who},
+                     '{{\"requestType\":\"userAdd\",\"accessPackageId\":\"package\"}}')",
+            id = quote(&request_id(1).to_string()),
+            who = quote(&REQUESTOR.to_string()),
+        ));
+        match PostgresStore::connect(&database.url, 2) {
+            Err(StoreError::Config(reason)) => {
+                assert!(reason.contains("older entitle"), "{reason}");
+                assert!(reason.contains("1 request"), "{reason}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(
+            database.texts("SELECT version FROM entitle_schema"),
+            ["1"],
+            "left as it was"
+        );
+        assert!(
+            database
+                .texts("SELECT tablename FROM pg_tables WHERE tablename = 'assignments'")
+                .is_empty()
+        );
+
+        // Without requests, it is migrated to the current schema.
+        database.execute("DELETE FROM requests");
+        let store = database.open_postgres();
+        assert_eq!(
+            database.texts("SELECT version FROM entitle_schema ORDER BY version"),
+            ["1", "2"]
+        );
+        assert_eq!(store.assignment(assignment_of(1)).unwrap(), None);
+        assert_eq!(store.due_assignments(FAR_FUTURE, 10).unwrap(), []);
+        assert_sound(&store);
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
+    fn an_unreachable_server_is_unavailable_and_bad_settings_are_misconfiguration() {
+        let database = PostgresDatabase::fresh();
         let free = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let started = Instant::now();
+        match PostgresStore::connect(&format!("postgres://postgres@127.0.0.1:{free}/nothing"), 4) {
+            Err(error @ StoreError::Unavailable { .. }) => {
+                let source = std::error::Error::source(&error).expect("the driver's error");
+                assert!(source.is::<postgres::Error>(), "{source:?}");
+            }
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+        let missing = database.url.rsplit_once('/').unwrap().0.to_owned() + "/missing";
+        match PostgresStore::connect(&missing, 2) {
+            Err(error @ StoreError::Unavailable { .. }) => {
+                assert!(error.to_string().contains("does not exist"), "{error}");
+                assert!(std::error::Error::source(&error).is_some());
+            }
+            other => panic!("expected a missing database, got {other:?}"),
+        }
         for (url, max) in [
-            (format!("postgres://postgres@127.0.0.1:{free}/nothing"), 4),
             ("not a url at all".to_owned(), 4),
             ("postgres://postgres@127.0.0.1:1:2/x".to_owned(), 4),
             (database.url.clone(), 0),
@@ -2200,17 +3985,10 @@ mod postgres_only {
             assert!(
                 matches!(
                     PostgresStore::connect(&url, max),
-                    Err(StoreError::Database(_))
+                    Err(StoreError::Config(_))
                 ),
                 "{url} with {max} connections"
             );
-        }
-        let missing = database.url.rsplit_once('/').unwrap().0.to_owned() + "/missing";
-        match PostgresStore::connect(&missing, 2) {
-            Err(StoreError::Database(reason)) => {
-                assert!(reason.contains("does not exist"), "{reason}");
-            }
-            other => panic!("expected a missing database, got {other:?}"),
         }
         assert!(
             started.elapsed() < StdDuration::from_secs(5),
@@ -2219,16 +3997,18 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_small_pool_serves_many_threads() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let store = Arc::new(PostgresStore::connect(&database.url, 2).unwrap());
         let threads: Vec<_> = (0..12_u128)
             .map(|n| {
                 let store = Arc::clone(&store);
                 std::thread::spawn(move || {
-                    create(&*store, &draft(n + 1, Policy::default()));
+                    create(&*store, &draft(n + 1, PolicyRules::default()));
                     act(
                         &*store,
                         request_id(n + 1),
@@ -2251,22 +4031,27 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_panicking_caller_leaves_its_connection_clean() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         // One connection: the one the panic unwound through is the one used next.
         let store = PostgresStore::connect(&database.url, 1).unwrap();
         a_panicking_caller_writes_nothing_and_the_store_stays_usable(&store);
         assert_eq!(store.pool_status().connections, 1);
+        assert_sound(&store);
     }
 
     /// As the server uses it: connected and called from `spawn_blocking`, dropped on an async task.
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn the_store_serves_a_tokio_runtime_from_blocking_threads() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -2284,7 +4069,7 @@ mod postgres_only {
                 .map(|n| {
                     let store = Arc::clone(&store);
                     tokio::task::spawn_blocking(move || {
-                        create(&*store, &draft(n, Policy::default()));
+                        create(&*store, &draft(n, PolicyRules::default()));
                         act(&*store, request_id(n), ActionKind::Process, system(), T0)
                     })
                 })
@@ -2305,68 +4090,68 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_serializable_default_still_has_one_winner() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let name = database.url.rsplit_once('/').unwrap().1.to_owned();
-        raw(&database)
-            .batch_execute(&format!(
-                "ALTER DATABASE {name} SET default_transaction_isolation = 'serializable'"
-            ))
-            .unwrap();
-        let isolation: String = raw(&database)
-            .query_one("SHOW default_transaction_isolation", &[])
-            .unwrap()
-            .get(0);
-        assert_eq!(isolation, "serializable", "the database default applies");
+        database.execute(&format!(
+            "ALTER DATABASE {name} SET default_transaction_isolation = 'serializable'"
+        ));
+        assert_eq!(
+            one(&database, "SHOW default_transaction_isolation"),
+            "serializable",
+            "the database default applies"
+        );
         concurrent_cancels_on_two_handles_have_one_winner(&database);
+        two_approvers_reviewing_one_stage_at_once_have_one_winner(&database);
     }
 
     /// Makes updates of `requests` fail with SQLSTATE `code` for their first `failures` attempts
     /// (counted by a sequence, which a rollback does not undo).
     fn inject_failures(database: &PostgresDatabase, code: &str, failures: i64) {
-        raw(database)
-            .batch_execute(&format!(
-                "CREATE SEQUENCE attempts;
-                 CREATE FUNCTION fail_update() RETURNS trigger LANGUAGE plpgsql AS $$
-                 BEGIN
-                     IF nextval('attempts') <= {failures} THEN
-                         RAISE EXCEPTION 'injected failure' USING ERRCODE = '{code}';
-                     END IF;
-                     RETURN NEW;
-                 END $$;
-                 CREATE TRIGGER fail_update BEFORE UPDATE ON requests
-                     FOR EACH ROW EXECUTE FUNCTION fail_update();"
-            ))
-            .unwrap();
+        database.execute(&format!(
+            "CREATE SEQUENCE attempts;
+             CREATE FUNCTION fail_update() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF nextval('attempts') <= {failures} THEN
+                     RAISE EXCEPTION 'injected failure' USING ERRCODE = '{code}';
+                 END IF;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER fail_update BEFORE UPDATE ON requests
+                 FOR EACH ROW EXECUTE FUNCTION fail_update();"
+        ));
     }
 
     fn attempts(database: &PostgresDatabase) -> i64 {
-        raw(database)
-            .query_one("SELECT last_value FROM attempts", &[])
+        one(database, "SELECT last_value FROM attempts")
+            .parse()
             .unwrap()
-            .get(0)
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn serialization_failures_and_deadlocks_are_retried() {
         for code in ["40001", "40P01"] {
-            let Some(database) = PostgresDatabase::fresh() else {
-                return;
-            };
+            let database = PostgresDatabase::fresh();
             let store = database.open_postgres();
-            let record = draft(1, approval(1, None));
-            create(&store, &record);
+            let id = request_id(1);
+            create(&store, &draft(1, approval(1, None)));
             inject_failures(&database, code, 4);
             let calls = AtomicUsize::new(0);
             let moved = store
                 .transition(
-                    record.request.id,
-                    ActionKind::Process,
-                    &|_: &AssignmentRequest| {
+                    id,
+                    Command::Act(ActionKind::Process),
+                    &|_: &RequestRecord| {
                         calls.fetch_add(1, Ordering::SeqCst);
-                        Ok(system())
+                        system()
                     },
                     T0,
                     None,
@@ -2375,20 +4160,21 @@ mod postgres_only {
             assert_eq!(moved.stored.version, 2, "{code}");
             assert_eq!(calls.load(Ordering::SeqCst), 5, "each attempt decides anew");
             assert_eq!(attempts(&database), 5);
-            assert_eq!(store.history(record.request.id).unwrap().len(), 2);
-            assert_eq!(store.integrity_check().unwrap(), "ok");
+            assert_eq!(store.history(id).unwrap().len(), 2);
+            assert_sound(&store);
         }
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_transition_failing_every_attempt_is_contended_and_writes_nothing() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let store = database.open_postgres();
-        let record = draft(1, approval(1, None));
-        let id = record.request.id;
-        create(&store, &record);
+        let id = request_id(1);
+        create(&store, &draft(1, approval(1, None)));
         inject_failures(&database, "40001", 1000);
         let before = snapshot(&store, id);
         match act(&store, id, ActionKind::Process, system(), T0) {
@@ -2405,19 +4191,21 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn other_database_errors_are_not_retried() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let store = database.open_postgres();
-        let record = draft(1, approval(1, None));
-        let id = record.request.id;
-        create(&store, &record);
+        let id = request_id(1);
+        create(&store, &draft(1, approval(1, None)));
         inject_failures(&database, "23514", 1000);
         let before = snapshot(&store, id);
         match act(&store, id, ActionKind::Process, system(), T0) {
-            Err(TransitionError::Store(StoreError::Database(reason))) => {
-                assert!(reason.contains("injected failure"), "{reason}");
+            Err(TransitionError::Store(error @ StoreError::Unavailable { .. })) => {
+                assert!(error.to_string().contains("injected failure"), "{error}");
+                assert!(std::error::Error::source(&error).is_some());
             }
             other => panic!("expected a database error, got {other:?}"),
         }
@@ -2426,10 +4214,12 @@ mod postgres_only {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_cursor_never_skips_a_request_committed_after_its_page() {
-        let Some(database) = PostgresDatabase::fresh() else {
-            return;
-        };
+        let database = PostgresDatabase::fresh();
         let handles: [Arc<PostgresStore>; 2] = [
             Arc::new(database.open_postgres()),
             Arc::new(database.open_postgres()),
@@ -2439,7 +4229,7 @@ mod postgres_only {
                 let store = Arc::clone(&handles[usize::from(thread % 2 == 1)]);
                 std::thread::spawn(move || {
                     for k in 0..25 {
-                        create(&*store, &draft(thread * 25 + k + 1, Policy::default()));
+                        create(&*store, &draft(thread * 25 + k + 1, PolicyRules::default()));
                     }
                 })
             })

@@ -13,6 +13,13 @@
 //!
 //! `initdb` and `postgres` refuse to run as root: when the effective user is root, every server
 //! binary runs through `runuser -u postgres --` and the directory is handed to `postgres`.
+//!
+//! Whether a test that needs PostgreSQL runs is decided when it is built: the build script of its
+//! crate sets the cfg `entitle_postgres` when the server binaries are installed (where
+//! [`PgCluster::start`] looks for them) or when `ENTITLE_REQUIRE_POSTGRES=1`, and the test carries
+//! `#[cfg_attr(not(entitle_postgres), ignore = "…")]`, so `cargo test` lists it as ignored, with the
+//! reason, instead of passing it unrun. A test that runs needs its cluster: [`PgCluster::for_tests`]
+//! and [`PgCluster::shared`] fail it when the cluster does not start.
 
 use std::io::Write as _;
 use std::net::TcpListener;
@@ -25,7 +32,9 @@ use std::time::{Duration, Instant};
 /// The environment variable naming the directory of the PostgreSQL binaries (`initdb`, `pg_ctl`).
 pub const BIN_ENV: &str = "ENTITLE_PG_BIN";
 
-/// The environment variable that makes a missing PostgreSQL a test failure (CI sets it to `1`).
+/// The environment variable that, set to `1` when the tests are built, makes the tests that need
+/// PostgreSQL run even where its binaries are not found, so that a missing PostgreSQL fails them (CI
+/// sets it). The build scripts of the crates with such tests read it.
 pub const REQUIRE_ENV: &str = "ENTITLE_REQUIRE_POSTGRES";
 
 /// How long the server may take to accept connections once `pg_ctl start` returned.
@@ -120,36 +129,26 @@ impl PgCluster {
         Ok(cluster)
     }
 
-    /// A started cluster for a test, or `None` when PostgreSQL is not available and not required: the
-    /// test then prints why it did not run and returns.
+    /// A started cluster for a test that needs PostgreSQL (see the [crate documentation](crate) for
+    /// when such a test runs).
     ///
     /// # Panics
-    /// When the cluster cannot start and `ENTITLE_REQUIRE_POSTGRES=1` (as in CI).
-    #[expect(
-        clippy::panic,
-        reason = "test support: a required PostgreSQL that cannot start fails the test"
-    )]
-    pub fn for_tests() -> Option<Self> {
-        match Self::start() {
-            Ok(cluster) => Some(cluster),
-            Err(error) if std::env::var(REQUIRE_ENV).is_ok_and(|value| value == "1") => {
-                panic!("PostgreSQL is required ({REQUIRE_ENV}=1) but did not start: {error}")
-            }
-            Err(error) => {
-                eprintln!(
-                    "NOT RUN: PostgreSQL is not available ({error}); set {REQUIRE_ENV}=1 to fail instead"
-                );
-                None
-            }
-        }
+    /// When the cluster cannot start: a test that runs needs it, and never passes without it.
+    pub fn for_tests() -> Self {
+        Self::start().unwrap_or_else(|error| unavailable(&error))
     }
 
-    /// The cluster shared by every test of this process, started by the first caller (see
-    /// [`PgCluster::for_tests`] for when it is `None`). It lives as long as the process: the watchdog
-    /// stops it once the process exits, however it exits.
-    pub fn shared() -> Option<&'static Self> {
-        static SHARED: OnceLock<Option<PgCluster>> = OnceLock::new();
-        SHARED.get_or_init(Self::for_tests).as_ref()
+    /// The cluster shared by every test of this process, started by the first caller. It lives as
+    /// long as the process: the watchdog stops it once the process exits, however it exits.
+    ///
+    /// # Panics
+    /// When the cluster cannot start (in every test that asks for it), as [`PgCluster::for_tests`].
+    pub fn shared() -> &'static Self {
+        static SHARED: OnceLock<Result<PgCluster, String>> = OnceLock::new();
+        match SHARED.get_or_init(Self::start) {
+            Ok(cluster) => cluster,
+            Err(error) => unavailable(error),
+        }
     }
 
     /// Creates an empty database with a name of its own (`prefix_N`), returning its URL.
@@ -292,6 +291,15 @@ impl Drop for PgCluster {
     }
 }
 
+/// Fails the test that needed a cluster that did not start.
+#[expect(
+    clippy::panic,
+    reason = "test support: a test that needs PostgreSQL fails when it cannot start"
+)]
+fn unavailable(error: &str) -> ! {
+    panic!("this test needs PostgreSQL, which did not start: {error}")
+}
+
 /// Runs `command`, returning its output, or its failure with what it printed.
 fn run(command: &mut Command) -> Result<Output, String> {
     let output = command
@@ -385,10 +393,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_cluster_serves_databases_and_leaves_nothing_behind() {
-        let Some(cluster) = PgCluster::for_tests() else {
-            return;
-        };
+        let cluster = PgCluster::for_tests();
         let dir = cluster.dir().to_owned();
         assert!(dir.join("data").join("PG_VERSION").is_file());
         assert!(cluster.bin("pgbench").is_file());
@@ -413,10 +423,12 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn two_clusters_run_side_by_side() {
-        let (Some(one), Some(two)) = (PgCluster::for_tests(), PgCluster::for_tests()) else {
-            return;
-        };
+        let (one, two) = (PgCluster::for_tests(), PgCluster::for_tests());
         assert_ne!(one.port(), two.port());
         assert_ne!(one.dir(), two.dir());
         one.create_database("same_name").unwrap();
@@ -441,13 +453,14 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
     fn a_killed_process_leaves_no_cluster_behind() {
         use std::io::BufRead as _;
-        // Only where a cluster can start at all.
-        let Some(probe) = PgCluster::for_tests() else {
-            return;
-        };
-        drop(probe);
+        // A cluster that cannot start at all fails here, with the reason, rather than in the child.
+        drop(PgCluster::for_tests());
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
