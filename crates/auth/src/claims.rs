@@ -82,11 +82,34 @@ fn permissions<'a>(names: impl Iterator<Item = &'a str>) -> Permissions {
     names.filter_map(Permission::from_name).collect()
 }
 
+/// The Microsoft Entra directory roles entitle-core knows, by the role template id a token's `wids`
+/// claim states (the Microsoft Entra built-in roles reference).
+pub const DIRECTORY_ROLES: [(&str, Role); 5] = [
+    (SECURITY_READER, Role::SecurityReader),
+    (GLOBAL_READER, Role::GlobalReader),
+    (COMPLIANCE_ADMINISTRATOR, Role::ComplianceAdministrator),
+    (SECURITY_ADMINISTRATOR, Role::SecurityAdministrator),
+    (
+        IDENTITY_GOVERNANCE_ADMINISTRATOR,
+        Role::IdentityGovernanceAdministrator,
+    ),
+];
+
+/// The role template id of Security Reader.
+pub const SECURITY_READER: &str = "5d6b6bb7-de71-4623-b4af-96380a352509";
+/// The role template id of Global Reader.
+pub const GLOBAL_READER: &str = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
+/// The role template id of Compliance Administrator.
+pub const COMPLIANCE_ADMINISTRATOR: &str = "17315797-102d-40b4-93e0-432062caca18";
+/// The role template id of Security Administrator.
+pub const SECURITY_ADMINISTRATOR: &str = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+
 /// The role of a directory role template id, if entitle knows it.
 fn directory_role(template_id: &str) -> Option<Role> {
-    template_id
-        .eq_ignore_ascii_case(IDENTITY_GOVERNANCE_ADMINISTRATOR)
-        .then_some(Role::IdentityGovernanceAdministrator)
+    DIRECTORY_ROLES
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(template_id))
+        .map(|(_, role)| *role)
 }
 
 /// The refusal of a token without `claim`.

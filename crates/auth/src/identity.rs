@@ -18,14 +18,13 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The core caller, with extra roles the adapter resolved (catalog roles, approver).
+    /// The core caller, with the extra roles the adapter resolved (catalog roles). Approver facts are
+    /// the adapter's to add.
     pub fn caller(&self, extra: Roles) -> Caller {
-        Caller {
-            principal: self.principal,
-            id: self.id,
-            permissions: self.permissions,
-            roles: extra.iter().fold(self.directory_roles, Roles::with),
-        }
+        let mut caller = Caller::new(self.principal, self.id);
+        caller.permissions = self.permissions;
+        caller.roles = extra.iter().fold(self.directory_roles, Roles::with);
+        caller
     }
 }
 

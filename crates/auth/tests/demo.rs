@@ -55,9 +55,9 @@ fn a_user_token_round_trips_with_permissions_and_directory_roles() {
         identity.directory_roles,
         Roles::NONE.with(Role::IdentityGovernanceAdministrator)
     );
-    let caller = identity.caller(Roles::NONE.with(Role::Approver));
+    let caller = identity.caller(Roles::NONE.with(Role::CatalogReader));
     assert_eq!(caller.id, identity.id);
-    assert!(caller.roles.contains(Role::Approver));
+    assert!(caller.roles.contains(Role::CatalogReader));
     assert!(caller.roles.contains(Role::IdentityGovernanceAdministrator));
 }
 

@@ -1,28 +1,28 @@
-//! Applying an action to a stored request: the store runs entitle-core's decision in one
+//! Performing a command on a stored request: the store runs entitle-core's decision in one
 //! transaction; this module resolves who acts, maps the outcome to the Graph answer and counts it.
 
 use entitle_auth::Identity;
-use entitle_core::{ActionKind, Caller, RequestId, Timestamp};
-use entitle_graph::AssignmentRequest;
-use entitle_store::{Event, Stored};
+use entitle_core::{ActionKind, Caller, Operation, RequestId, Timestamp};
+use entitle_store::{Command, Event, RequestRecord, Stored};
 
 use crate::access::caller_for;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
-/// Applies `kind` for `caller` (resolved inside the store's transaction) and counts the outcome.
+/// Performs `command` for the caller `caller` resolves (inside the store's transaction) and counts the
+/// outcome.
 pub async fn transition(
     state: &AppState,
     id: RequestId,
-    kind: ActionKind,
-    caller: impl Fn(&AssignmentRequest) -> Result<Caller, String> + Send + Sync + 'static,
+    command: Command,
+    caller: impl Fn(&RequestRecord) -> Caller + Send + Sync + 'static,
     at: Timestamp,
     justification: Option<String>,
 ) -> Result<Stored, ApiError> {
     let result = {
         let store = std::sync::Arc::clone(&state.store);
         tokio::task::spawn_blocking(move || {
-            store.transition(id, kind, &caller, at, justification.as_deref())
+            store.transition(id, command, &caller, at, justification.as_deref())
         })
         .await
     };
@@ -36,13 +36,14 @@ pub async fn transition(
             ));
         }
     };
+    let action = command.action();
     match outcome {
         Ok(done) => {
             if let Event::Transition { rule, .. } = &done.entry.event {
                 state.metrics.increment(
                     "entitle_transitions_total",
                     vec![
-                        ("action", kind.as_str().to_owned()),
+                        ("action", action.as_str().to_owned()),
                         ("from", rule.from.as_str().to_owned()),
                         ("to", rule.to.as_str().to_owned()),
                     ],
@@ -51,11 +52,11 @@ pub async fn transition(
             Ok(done.stored)
         }
         Err(error) => {
-            let error = ApiError::from_transition(kind, error);
+            let error = ApiError::from_transition(Operation::Act(action), error);
             state.metrics.increment(
                 "entitle_rejections_total",
                 vec![
-                    ("action", kind.as_str().to_owned()),
+                    ("action", action.as_str().to_owned()),
                     ("code", error.code.as_str().to_owned()),
                 ],
             );
@@ -71,25 +72,34 @@ pub async fn system_action(
     kind: ActionKind,
     at: Timestamp,
 ) -> Result<Stored, ApiError> {
-    transition(state, id, kind, |_| Ok(Caller::system()), at, None).await
+    transition(
+        state,
+        id,
+        Command::Act(kind),
+        |_| Caller::system(),
+        at,
+        None,
+    )
+    .await
 }
 
-/// An action asked for by the caller of `identity`.
-pub async fn caller_action(
+/// A command asked for by the caller of `identity`, with its justification.
+pub async fn caller_command(
     state: &AppState,
     identity: Identity,
     id: RequestId,
-    kind: ActionKind,
+    command: Command,
+    justification: Option<String>,
 ) -> Result<Stored, ApiError> {
     let shared = state.clone();
     let now = state.clock.now();
     transition(
         state,
         id,
-        kind,
-        move |record| Ok(caller_for(&identity, &shared.directory, record)),
+        command,
+        move |record| caller_for(&identity, &shared.directory, record),
         now,
-        None,
+        justification,
     )
     .await
 }

@@ -9,9 +9,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entitle_core::{
-    ActionKind, Caller, Guid, Permission, RequestId, SubjectId, Timestamp, authorize,
+    ActionKind, Caller, Guid, Operation, Parties, Permission, RequestId, SubjectId, Timestamp,
+    authorize,
 };
 use entitle_graph::datetime;
+use entitle_store::{Command, TransitionError};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -55,7 +57,7 @@ struct EventBody {
 /// custom extension's application for `resume…`; every other action is a client's, through Graph.
 fn performer(kind: ActionKind) -> Result<Caller, ApiError> {
     let system = Caller::system();
-    if authorize(kind, &system, system.id).is_ok() {
+    if authorize(Operation::Act(kind), &system, Parties::own(system.id)).is_ok() {
         return Ok(system);
     }
     match kind {
@@ -74,6 +76,7 @@ fn summary(id: RequestId, request: &entitle_core::Request) -> Value {
         "id": id.to_string(),
         "status": request.status.as_str(),
         "approvalStage": request.approval_stage,
+        "assignment": request.assignment.to_string(),
         "nextDeadline": request.next_deadline().map(|d| json!({
             "at": datetime::format(d.at),
             "action": d.action.as_str(),
@@ -94,7 +97,7 @@ pub async fn post_event(
     let kind = ActionKind::parse(&event.action).map_err(|e| ApiError::invalid(e.to_string()))?;
     let caller = performer(kind)?;
     let now = state.clock.now();
-    let stored = transition(&state, id, kind, move |_| Ok(caller), now, None).await?;
+    let stored = transition(&state, id, Command::Act(kind), move |_| caller, now, None).await?;
     Ok(Json(summary(id, &stored.record.request)).into_response())
 }
 
@@ -180,11 +183,58 @@ pub async fn advance_clock(
     Ok(Json(clock_body(&state, &fired)).into_response())
 }
 
-/// Fires every timed action due at or before `now`, earliest first, each at its own deadline.
+/// Fires every timed action due at or before `now`, earliest first, each at its own deadline: the
+/// requests' (escalation, expiry, start) and then the assignments' (the end of their schedule).
 ///
 /// # Errors
 /// A storage failure.
 pub async fn fire_due(state: &AppState, now: Timestamp) -> Result<Vec<Value>, ApiError> {
+    let mut fired = fire_due_requests(state, now).await?;
+    fired.extend(fire_due_assignments(state, now).await?);
+    Ok(fired)
+}
+
+/// Ends every assignment whose schedule ended at or before `now`, each at its end.
+async fn fire_due_assignments(state: &AppState, now: Timestamp) -> Result<Vec<Value>, ApiError> {
+    let mut fired = Vec::new();
+    while fired.len() < MAX_FIRED {
+        let due = state
+            .blocking(move |store| store.due_assignments(now, 100))
+            .await?;
+        if due.is_empty() {
+            break;
+        }
+        let mut progressed = false;
+        for (id, at) in due {
+            let ended = state
+                .blocking(move |store| match store.end_assignment(id, at) {
+                    Ok(record) => Ok(Some(record)),
+                    Err(TransitionError::Store(error)) => Err(ApiError::from(error)),
+                    Err(refused) => {
+                        tracing::warn!(%id, %refused, "a due assignment end was refused");
+                        Ok(None)
+                    }
+                })
+                .await?;
+            if let Some(record) = ended {
+                progressed = true;
+                fired.push(json!({
+                    "assignment": id.to_string(),
+                    "event": entitle_core::AssignmentEvent::ScheduleEnded.as_str(),
+                    "at": datetime::format(at),
+                    "state": record.assignment.state.as_str(),
+                }));
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    Ok(fired)
+}
+
+/// Fires every request's timed action due at or before `now`, earliest first, each at its deadline.
+async fn fire_due_requests(state: &AppState, now: Timestamp) -> Result<Vec<Value>, ApiError> {
     let mut fired = Vec::new();
     while fired.len() < MAX_FIRED {
         let due = state.blocking(move |store| store.due(now, 100)).await?;

@@ -4,8 +4,10 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entitle_core::{ActionKind, Rejection};
-use entitle_store::{StoreError, TransitionError};
+use entitle_core::{
+    ActionKind, AssignmentRejection, CreateError, Operation, Rejection, StageRejection,
+};
+use entitle_store::{CreateFailure, StoreError, TransitionError};
 use strum::VariantArray;
 
 /// An error code the server answers with.
@@ -116,10 +118,10 @@ impl ErrorCode {
                 "`cancel` of a request whose status is not `Accepted`, `PendingApproval`, `PendingNotBefore` or `PendingApprovalEscalated`, including a second cancel. The message names the current status."
             }
             Self::ActionNotAllowed => {
-                "Another action (reprocess, delete, approve, deny, a control-API event) that the request's status does not allow, or whose condition does not hold yet."
+                "Another action (reprocess, delete, approve, deny, a control-API event) that the request's status does not allow, or whose condition does not hold yet; a review of a stage not started yet; a change or removal of an assignment whose state does not allow it."
             }
             Self::StageAlreadyReviewed => {
-                "A review of an approval stage that is no longer the one in progress (Microsoft documents `409 Conflict` for this case, not the code)."
+                "A review of an approval stage that was already reviewed (Microsoft documents `409 Conflict` for this case, not the code)."
             }
             Self::ResourceModified => {
                 "Concurrent writers kept changing the request and the store gave up; nothing was applied."
@@ -132,7 +134,9 @@ impl ErrorCode {
             Self::ServiceNotAvailable => {
                 "The store cannot be reached, or the server is handling too many requests at once (then with `Retry-After`); retry later."
             }
-            Self::GeneralException => "An unexpected failure; the server's log has the details.",
+            Self::GeneralException => {
+                "An unexpected failure, or stored data entitle refuses to decide on (corrupt or of another version); retrying does not help. The server's log has the details."
+            }
         }
     }
 }
@@ -161,32 +165,44 @@ impl ApiError {
         Self::new(ErrorCode::InvalidRequest, message)
     }
 
-    /// The answer to an action the core or the store refused.
-    pub fn from_transition(action: ActionKind, error: TransitionError) -> Self {
+    /// The answer to an operation the core or the store refused.
+    pub fn from_transition(operation: Operation, error: TransitionError) -> Self {
         match error {
             TransitionError::NotFound(id) => {
                 Self::new(ErrorCode::ItemNotFound, format!("request `{id}` not found"))
             }
-            TransitionError::Rejected(rejection) => Self::from_rejection(action, &rejection),
-            TransitionError::Stale(reason) => Self::new(ErrorCode::StageAlreadyReviewed, reason),
+            TransitionError::Rejected(rejection) => Self::from_rejection(operation, &rejection),
             TransitionError::Store(error) => Self::from(error),
         }
     }
 
-    /// The answer to a rejection by the core. A denial never names the request's status.
-    pub fn from_rejection(action: ActionKind, rejection: &Rejection) -> Self {
-        match rejection {
-            Rejection::Unauthorized(denial) => Self::new(
-                ErrorCode::AccessDenied,
-                format!("not authorized to `{action}`: {denial}"),
-            ),
-            Rejection::NotAllowed { .. } if action == ActionKind::Cancel => {
-                Self::new(ErrorCode::RequestNotCancelable, rejection.to_string())
+    /// The answer to a refusal by the core. A denial never names the request's status.
+    pub fn from_rejection(operation: Operation, rejection: &Rejection) -> Self {
+        let message = rejection.to_string();
+        let code = match rejection {
+            Rejection::Unauthorized(denial) => {
+                return Self::new(
+                    ErrorCode::AccessDenied,
+                    format!("not authorized to `{operation}`: {denial}"),
+                );
             }
-            Rejection::NotAllowed { .. } | Rejection::ConditionNotMet { .. } => {
-                Self::new(ErrorCode::ActionNotAllowed, rejection.to_string())
+            Rejection::NotAllowed { .. } if operation == Operation::Act(ActionKind::Cancel) => {
+                ErrorCode::RequestNotCancelable
             }
-        }
+            Rejection::Stage(StageRejection::AlreadyReviewed { .. }) => {
+                ErrorCode::StageAlreadyReviewed
+            }
+            Rejection::Stage(
+                StageRejection::NotAssigned { .. } | StageRejection::NotEscalated { .. },
+            ) => ErrorCode::AccessDenied,
+            Rejection::Stage(StageRejection::NoSuchStage { .. }) => ErrorCode::ItemNotFound,
+            Rejection::NotAllowed { .. }
+            | Rejection::ConditionNotMet { .. }
+            | Rejection::Stage(StageRejection::NotStarted { .. })
+            | Rejection::Assignment(_)
+            | Rejection::NotDeletable { .. } => ErrorCode::ActionNotAllowed,
+        };
+        Self::new(code, message)
     }
 }
 
@@ -197,12 +213,41 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(_) | StoreError::Directory(_) => {
                 Self::new(ErrorCode::InvalidRequest, error.to_string())
             }
-            StoreError::Database(_) | StoreError::Corrupt { .. } => {
-                tracing::error!(%error, "storage failure");
+            StoreError::Unavailable { .. } => {
+                tracing::error!(error = %error, source = ?std::error::Error::source(&error), "store unavailable");
                 Self::new(
                     ErrorCode::ServiceNotAvailable,
                     "the store is not available; retry later",
                 )
+            }
+            StoreError::Corrupt { .. } | StoreError::Config(_) => {
+                tracing::error!(%error, "store refused its data");
+                Self::new(
+                    ErrorCode::GeneralException,
+                    "the stored data cannot be used; the server's log has the details",
+                )
+            }
+        }
+    }
+}
+
+impl From<CreateFailure> for ApiError {
+    fn from(failure: CreateFailure) -> Self {
+        match failure {
+            CreateFailure::Store(error) => Self::from(error),
+            CreateFailure::Refused(refusal) => {
+                let message = refusal.to_string();
+                let code = match refusal {
+                    CreateError::Unauthorized(_) => ErrorCode::AccessDenied,
+                    CreateError::Assignment(
+                        AssignmentRejection::NotAllowed { .. }
+                        | AssignmentRejection::ConditionNotMet { .. },
+                    ) => ErrorCode::ActionNotAllowed,
+                    CreateError::Invalid(_) | CreateError::Assignment(_) => {
+                        ErrorCode::InvalidRequest
+                    }
+                };
+                Self::new(code, message)
             }
         }
     }

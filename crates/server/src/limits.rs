@@ -4,10 +4,10 @@
 //!
 //! The rate limit is a token bucket per client, kept as its theoretical arrival time (GCRA): a client
 //! may send [`Limits::burst`] requests at once and [`Limits::rate_per_second`] a second after that. The
-//! client is the token's `oid` when the `Authorization` header holds a bearer token whose payload
-//! parses (the payload is decoded without checking the signature: it only picks the bucket, it grants
-//! nothing), else the peer's IP address. The buckets run on a monotonic [`TimeSource`], never on the
-//! virtual clock. A bucket that has refilled is forgotten, and at most [`Limits::max_clients`] are kept.
+//! client is the `oid` of the bearer token in the `Authorization` header when the server's verifier
+//! accepts that token (signature, issuer, audience and lifetime checked, as for the request itself),
+//! else the peer's IP address. The buckets run on a monotonic [`TimeSource`], never on the virtual
+//! clock. A bucket that has refilled is forgotten, and at most [`Limits::max_clients`] are kept.
 //!
 //! `GET /healthz` is exempt from both the rate limit and the in-flight limit: a liveness probe must
 //! keep answering while the server sheds load.
@@ -169,7 +169,7 @@ impl ManualTime {
 /// Whose bucket a request draws from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientKey {
-    /// The `oid` of the request's bearer token (unverified).
+    /// The `oid` of the request's bearer token, once the verifier has accepted the token.
     Subject(SubjectId),
     /// The peer's IP address.
     Peer(IpAddr),

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use entitle_core::RequestType;
 use entitle_core::{ApiVersion, RequestState, RequestStatus};
-use entitle_graph::{EnumPolicy, RequestType};
+use entitle_graph::{EnumPreference, request_type};
 use serde_json::{Map, Value};
 use strum::VariantArray;
 
@@ -68,7 +69,11 @@ fn narrow(current: Option<Vec<RequestStatus>>, allowed: Vec<RequestStatus>) -> V
 ///
 /// # Errors
 /// `400 invalidRequest` naming what is not understood.
-pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<Filter, ApiError> {
+pub fn parse_filter(
+    text: &str,
+    api: ApiVersion,
+    preference: EnumPreference,
+) -> Result<Filter, ApiError> {
     let mut filter = Filter::default();
     for clause in split_and(text) {
         let mut words = clause.splitn(3, char::is_whitespace);
@@ -110,7 +115,7 @@ pub fn parse_filter(text: &str, api: ApiVersion, policy: EnumPolicy) -> Result<F
                 .collect();
             filter.statuses = Some(narrow(filter.statuses, statuses));
         } else if property == "requestType" {
-            let kind = RequestType::parse(value, api, policy)
+            let kind = request_type::parse(value, api, preference)
                 .map_err(|e| ApiError::invalid(e.to_string()))?;
             filter.request_type = Some(kind);
         } else {
@@ -182,7 +187,7 @@ const SELECTABLE_BETA: [&str; 9] = [
 pub fn parse(
     query: &BTreeMap<String, String>,
     api: ApiVersion,
-    policy: EnumPolicy,
+    preference: EnumPreference,
 ) -> Result<Options, ApiError> {
     let mut options = Options {
         top: DEFAULT_PAGE,
@@ -191,7 +196,7 @@ pub fn parse(
     for (name, value) in query {
         match name.as_str() {
             "$filter" => {
-                options.filter = parse_filter(value, api, policy)?;
+                options.filter = parse_filter(value, api, preference)?;
                 options.filter_text = Some(value.clone());
             }
             "$top" => {
@@ -319,7 +324,7 @@ mod tests {
         let filter = parse_filter(
             "state eq 'pendingApproval' and status eq 'PendingApprovalEscalated' and requestType eq 'userAdd'",
             ApiVersion::V1,
-            EnumPolicy::default(),
+            EnumPreference::default(),
         )
         .unwrap();
         assert_eq!(
@@ -334,7 +339,7 @@ mod tests {
         let filter = parse_filter(
             "requestStatus eq 'Fulfilled'",
             ApiVersion::Beta,
-            EnumPolicy::default(),
+            EnumPreference::default(),
         )
         .unwrap();
         assert_eq!(filter.statuses, Some(vec![RequestStatus::Delivered]));
@@ -342,7 +347,7 @@ mod tests {
             parse_filter(
                 "status eq 'Delivered'",
                 ApiVersion::Beta,
-                EnumPolicy::default()
+                EnumPreference::default()
             )
             .is_err()
         );
@@ -374,7 +379,7 @@ mod tests {
             let error = parse(
                 &query(&[(name, value)]),
                 ApiVersion::V1,
-                EnumPolicy::default(),
+                EnumPreference::default(),
             )
             .unwrap_err();
             assert_eq!(

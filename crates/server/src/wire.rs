@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_core::{ApiVersion, RequestId};
-use entitle_graph::{EnumPolicy, INCLUDE_UNKNOWN_ENUM_MEMBERS};
+use entitle_graph::{EnumPreference, INCLUDE_UNKNOWN_ENUM_MEMBERS};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -23,9 +23,9 @@ pub const fn prefix(api: ApiVersion) -> &'static str {
     }
 }
 
-/// The client's evolvable-enum policy, from its `Prefer` headers.
-pub fn enum_policy(headers: &HeaderMap) -> EnumPolicy {
-    EnumPolicy::from_prefer(
+/// The client's evolvable-enum preference, from its `Prefer` headers.
+pub fn enum_preference(headers: &HeaderMap) -> EnumPreference {
+    EnumPreference::from_prefer(
         headers
             .get_all("prefer")
             .iter()
@@ -94,14 +94,14 @@ where
 }
 
 /// A JSON response, acknowledging `Prefer: include-unknown-enum-members` when it was applied.
-pub fn json(status: StatusCode, policy: EnumPolicy, body: &Value) -> Response {
+pub fn json(status: StatusCode, preference: EnumPreference, body: &Value) -> Response {
     let mut response = (
         status,
         [(header::CONTENT_TYPE, "application/json")],
         body.to_string(),
     )
         .into_response();
-    if policy.include_unknown_members {
+    if preference.include_unknown_members {
         response.headers_mut().insert(
             "preference-applied",
             HeaderValue::from_static(INCLUDE_UNKNOWN_ENUM_MEMBERS),

@@ -14,11 +14,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, Verifier, mint_demo};
-use entitle_core::{ApprovalPolicy, Duration as Span, Guid, Policy, SubjectId, Timestamp};
+use entitle_core::{
+    ApprovalRules, Duration as Span, Guid, PolicyRules, Role, SubjectId, Timestamp,
+};
 use entitle_server::metrics::Metrics;
 use entitle_server::{AppState, Clock, ClockBase, Shared};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, SqliteStore, StageApprovers, Store, User,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore,
+    StageApprovers, Store, User,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -54,6 +57,8 @@ const SECOND: SubjectId = subject(4);
 const ESCALATION: SubjectId = subject(5);
 /// Approves nothing.
 const OUTSIDER: SubjectId = subject(6);
+/// Catalog reader of the package's catalog: reads every approval there, approves nothing.
+const READER: SubjectId = subject(7);
 
 const READ_WRITE: &str = "EntitlementManagement.ReadWrite.All";
 const SUBJECT_ACCESS: &str = "EntitlementMgmt-SubjectAccess.ReadWrite";
@@ -67,8 +72,8 @@ fn user(id: SubjectId, name: &str) -> User {
     }
 }
 
-fn approval(stages: u8) -> ApprovalPolicy {
-    ApprovalPolicy {
+fn approval(stages: u8) -> ApprovalRules {
+    ApprovalRules {
         stages,
         decision_timeout: Span::days(14),
         escalate_after: Some(Span::days(3)),
@@ -84,14 +89,14 @@ fn first_stage() -> StageApprovers {
 
 fn policy(
     id: &str,
-    approval: Option<ApprovalPolicy>,
+    approval: Option<ApprovalRules>,
     stages: Vec<StageApprovers>,
 ) -> AssignmentPolicy {
     AssignmentPolicy {
         id: id.into(),
         access_package_id: PACKAGE.into(),
         display_name: id.into(),
-        rules: Policy {
+        rules: PolicyRules {
             approval,
             callout_on_created: false,
         },
@@ -108,6 +113,7 @@ fn tenant() -> Directory {
             user(SECOND, "Sam"),
             user(ESCALATION, "Esther"),
             user(OUTSIDER, "Oscar"),
+            user(READER, "Rhea"),
         ],
         catalogs: vec![Catalog {
             id: "catalog".into(),
@@ -134,7 +140,11 @@ fn tenant() -> Directory {
                 ],
             ),
         ],
-        role_assignments: vec![],
+        role_assignments: vec![RoleAssignment {
+            principal_id: READER,
+            role: Role::CatalogReader,
+            catalog_id: Some("catalog".into()),
+        }],
     }
 }
 
@@ -480,12 +490,20 @@ async fn assigned_to_me_follows_the_stage_approvers() {
         mine(&server.stages(&id, &writer(ESCALATION)).await),
         [false, false]
     );
-    // Readers who approve nothing: the requestor, an administrator reader.
+    // Readers who approve nothing: the requestor, a catalog reader.
     let requestor = token(REQUESTOR, &[SUBJECT_ACCESS, READ_ALL]);
     assert_eq!(mine(&server.stages(&id, &requestor).await), [false, false]);
     assert_eq!(
-        mine(&server.stages(&id, &writer(OUTSIDER)).await),
+        mine(&server.stages(&id, &token(READER, &[READ_ALL])).await),
         [false, false]
+    );
+    // `ReadWrite.All` without a reader role in the catalog reads nothing.
+    assert_error(
+        &server
+            .get(&format!("/v1.0{APPROVALS}/{id}/stages"), &writer(OUTSIDER))
+            .await,
+        StatusCode::FORBIDDEN,
+        "accessDenied",
     );
 }
 

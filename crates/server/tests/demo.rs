@@ -229,7 +229,11 @@ async fn each_requestor_cancels_exactly_the_documented_cancelable_requests() {
     for (status, id) in demo::seeded() {
         let got = demo
             .get_json(
-                &token(ISAIAH, "EntitlementManagement.Read.All", &[]),
+                &token(
+                    ISAIAH,
+                    "EntitlementManagement.Read.All",
+                    &[IDENTITY_GOVERNANCE_ADMINISTRATOR],
+                ),
                 &format!("{REQUESTS}/{id}?$expand=requestor"),
             )
             .await;

@@ -17,8 +17,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{APIS, APPROVAL, DIRECT, TestServer, approver, create_body, manager, requests};
+use entitle_core::RequestType;
 use entitle_core::{ApiVersion, Condition, RequestStatus, TRANSITIONS};
-use entitle_graph::{EnumPolicy, RequestType};
+use entitle_graph::{EnumPreference, request_type};
 use entitle_server::ErrorCode;
 use entitle_server::routes::{OPENAPI_YAML, Verb, routes};
 use reqwest::{Method, StatusCode};
@@ -302,9 +303,10 @@ fn the_enums_are_the_names_the_server_writes() {
             .iter()
             .flat_map(|t| {
                 [false, true].map(|include| {
-                    t.wire_name(
+                    request_type::wire_name(
+                        *t,
                         api,
-                        EnumPolicy {
+                        EnumPreference {
                             include_unknown_members: include,
                         },
                     )

@@ -5,13 +5,16 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
-use entitle_core::{Action, ActionKind, ApiVersion, Caller, RequestId, Roles, SubjectId};
-use entitle_graph::{AssignmentRequest, EnumPolicy, RequestType, datetime};
-use entitle_store::{Event, HistoryEntry};
+use entitle_core::{
+    ActionKind, ApiVersion, AssignmentId, AssignmentRejection, CreateError, RequestId, SubjectId,
+    Submission, Timestamp,
+};
+use entitle_graph::{EnumPreference, datetime, request_type};
+use entitle_store::{CreateFailure, Event, NewRequest, RequestRecord};
 use serde::Deserialize;
 
 use super::render;
-use crate::access::{self, identify};
+use crate::access::{caller_in, identify};
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::Options;
 use crate::state::AppState;
@@ -21,6 +24,7 @@ use crate::wire::{self, Api};
 #[serde(rename_all = "camelCase")]
 #[allow(clippy::struct_field_names, reason = "Graph's property names")]
 struct AssignmentIn {
+    id: Option<String>,
     #[serde(alias = "target_id")]
     target_id: Option<String>,
     #[serde(alias = "assignment_policy_id")]
@@ -63,90 +67,115 @@ struct IdIn {
     id: String,
 }
 
-fn parse_time(text: Option<&str>, what: &str) -> Result<Option<entitle_core::Timestamp>, ApiError> {
+fn parse_time(text: Option<&str>, what: &str) -> Result<Option<Timestamp>, ApiError> {
     text.map(|text| {
         datetime::parse(text).map_err(|error| ApiError::invalid(format!("`{what}`: {error}")))
     })
     .transpose()
 }
 
-/// The record a create body asks for, checked against the directory; `identity` submits it at `now`.
-fn submission(
+fn parse_guid<T>(
+    text: Option<String>,
+    parse: impl Fn(&str) -> Result<T, entitle_core::InvalidInput>,
+) -> Result<Option<T>, ApiError> {
+    text.map(|text| parse(&text).map_err(|error| ApiError::invalid(error.to_string())))
+        .transpose()
+}
+
+/// What a create body asks for, checked against the directory, as the store's input; `identity`'s
+/// caller for it.
+async fn submission(
     state: &AppState,
     identity: &Identity,
     api: ApiVersion,
-    policy: EnumPolicy,
+    preference: EnumPreference,
     input: CreateBody,
-    now: entitle_core::Timestamp,
-) -> Result<AssignmentRequest, ApiError> {
+) -> Result<(NewRequest, entitle_core::Caller), ApiError> {
     let type_text = input
         .request_type
         .as_deref()
         .ok_or_else(|| ApiError::invalid("`requestType` is required"))?;
-    let request_type =
-        RequestType::parse(type_text, api, policy).map_err(|e| ApiError::invalid(e.to_string()))?;
-    if !matches!(request_type, RequestType::UserAdd | RequestType::AdminAdd) {
-        return Err(ApiError::invalid(format!(
-            "entitle serves `userAdd` and `adminAdd` requests, not `{request_type}`"
-        )));
-    }
-    let assignment = input
+    let kind = request_type::parse(type_text, api, preference)
+        .map_err(|error| ApiError::invalid(error.to_string()))?;
+    let assignment_in = input
         .assignment
         .or(input.access_package_assignment)
         .unwrap_or_default();
-    let policy_id = assignment
-        .assignment_policy_id
-        .ok_or_else(|| ApiError::invalid("`assignment.assignmentPolicyId` is required"))?;
-    let assignment_policy = state
+    let assignment = parse_guid(assignment_in.id, AssignmentId::parse)?;
+    let target = parse_guid(assignment_in.target_id, SubjectId::parse)?;
+    // A change or a removal names an assignment, whose package and policy it concerns.
+    let (package_id, policy_id) = if let Some(id) = assignment.filter(|_| kind.needs_assignment()) {
+        let stored = state
+            .blocking(move |store| store.assignment(id))
+            .await?
+            .ok_or_else(|| {
+                ApiError::from(CreateFailure::Refused(CreateError::Assignment(
+                    AssignmentRejection::Missing { assignment: id },
+                )))
+            })?;
+        (stored.access_package_id, stored.assignment_policy_id)
+    } else {
+        let policy_id = assignment_in
+            .assignment_policy_id
+            .ok_or_else(|| ApiError::invalid("`assignment.assignmentPolicyId` is required"))?;
+        let policy = state
+            .directory
+            .policy(&policy_id)
+            .ok_or_else(|| ApiError::invalid(format!("unknown assignment policy `{policy_id}`")))?;
+        let package_id = assignment_in
+            .access_package_id
+            .or(input.access_package.map(|p| p.id))
+            .unwrap_or_else(|| policy.access_package_id.clone());
+        if package_id != policy.access_package_id {
+            return Err(ApiError::invalid(format!(
+                "assignment policy `{policy_id}` does not belong to access package `{package_id}`"
+            )));
+        }
+        (package_id, policy_id)
+    };
+    let rules = state
         .directory
         .policy(&policy_id)
-        .ok_or_else(|| ApiError::invalid(format!("unknown assignment policy `{policy_id}`")))?;
-    let package_id = assignment
-        .access_package_id
-        .or(input.access_package.map(|p| p.id))
-        .unwrap_or_else(|| assignment_policy.access_package_id.clone());
-    if package_id != assignment_policy.access_package_id {
-        return Err(ApiError::invalid(format!(
-            "assignment policy `{policy_id}` does not belong to access package `{package_id}`"
-        )));
-    }
-    let target = match assignment.target_id {
-        Some(text) => SubjectId::parse(&text).map_err(|e| ApiError::invalid(e.to_string()))?,
-        None => identity.id,
-    };
-    let roles = state
-        .directory
-        .catalog_roles(identity.id, &package_id)
-        .iter()
-        .fold(identity.directory_roles, Roles::with);
-    access::may_create(identity, request_type, target, roles)?;
+        .map(|policy| policy.rules)
+        .unwrap_or_default();
+    // An end user adding access asks for themselves: with no target named, the target is the caller.
+    // A change or a removal concerns the holder of the assignment it names.
+    let target = target.or_else(|| {
+        (kind.submitter() == entitle_core::Submitter::Target && !kind.needs_assignment())
+            .then_some(identity.id)
+    });
     let schedule = input.schedule.unwrap_or_default();
     let starts_at = parse_time(
         schedule.start_date_time.as_deref(),
         "schedule.startDateTime",
     )?;
-    let expires_at = parse_time(
+    let ends_at = parse_time(
         schedule.expiration.and_then(|e| e.end_date_time).as_deref(),
         "schedule.expiration.endDateTime",
     )?;
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let request =
-        entitle_core::Request::submit(id, identity.id, assignment_policy.rules, starts_at, now)
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-    Ok(AssignmentRequest {
-        request,
-        request_type,
+        .map_err(|error| ApiError::invalid(error.to_string()))?;
+    let caller = caller_in(identity, &state.directory, &package_id, &policy_id);
+    let new = NewRequest {
+        submission: Submission {
+            id,
+            kind,
+            target,
+            assignment,
+            rules,
+            starts_at,
+            ends_at,
+        },
         access_package_id: package_id,
         assignment_policy_id: policy_id,
-        target_id: target,
         justification: input.justification,
-        expires_at,
-    })
+        process: true,
+    };
+    Ok((new, caller))
 }
 
 /// `POST …/assignmentRequests`: `201 Created` with the request as submitted (`Accepted`); the
-/// service then processes it at once, as the policy decides.
+/// service has processed it already, in the same store transaction, as the policy decides.
 pub async fn create(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
@@ -154,7 +183,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let policy = wire::enum_policy(&headers);
+    let preference = wire::enum_preference(&headers);
     if !wire::is_json(&headers) {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -163,68 +192,39 @@ pub async fn create(
     }
     let input: CreateBody = wire::json_object(&body)
         .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))?;
+    let (new, caller) = submission(&state, &identity, api, preference, input).await?;
     let now = state.clock.now();
-    let record = submission(&state, &identity, api, policy, input, now)?;
-    let core = record.request;
-    let id = core.id;
-    let entry = HistoryEntry {
-        seq: 0,
-        request_id: id,
-        at: now,
-        by: identity.id,
-        principal: identity.principal,
-        stage: 0,
-        event: Event::Submitted {
-            status: core.status,
-        },
-        justification: record.justification.clone(),
+    let created = {
+        let new = new.clone();
+        state
+            .blocking(move |store| store.create(&new, &caller, now).map_err(ApiError::from))
+            .await?
     };
-    // The service processes the request at once, as the policy decides; the submission and that
-    // first step are stored together, so no request is left unprocessed. The answer shows the
-    // request as submitted.
-    let system = Caller::system();
-    let mut history = vec![entry];
-    let mut stored = record.clone();
-    match record
-        .request
-        .apply(&Action::new(ActionKind::Process, system), now)
-    {
-        Ok(step) => {
-            stored.request = step.request;
-            history.push(HistoryEntry::of_step(
-                &step,
-                system.id,
-                system.principal,
-                0,
-                None,
-            ));
-        }
-        Err(rejection) => {
-            tracing::warn!(%id, %rejection, "a new request could not be processed");
-        }
-    }
-    let processed_to = stored.request.status;
-    state
-        .blocking(move |store| store.create(&stored, &history))
-        .await?;
-    state.metrics.increment(
-        "entitle_transitions_total",
-        vec![
-            ("action", "submit".to_owned()),
-            ("from", String::new()),
-            ("to", core.status.as_str().to_owned()),
-        ],
-    );
-    if processed_to != core.status {
+    for entry in &created.history {
+        let (action, from, to) = match &entry.event {
+            Event::Submitted { status } => ("submit", String::new(), status.as_str()),
+            Event::Transition { rule, .. } => (
+                ActionKind::Process.as_str(),
+                rule.from.as_str().to_owned(),
+                rule.to.as_str(),
+            ),
+            Event::Deleted { .. } | Event::AssignmentEnded { .. } => continue,
+        };
         state.metrics.increment(
             "entitle_transitions_total",
             vec![
-                ("action", ActionKind::Process.as_str().to_owned()),
-                ("from", core.status.as_str().to_owned()),
-                ("to", processed_to.as_str().to_owned()),
+                ("action", action.to_owned()),
+                ("from", from),
+                ("to", to.to_owned()),
             ],
         );
     }
-    let body = render(&state, api, policy, &record, &Options::default());
-    Ok(wire::json(StatusCode::CREATED, policy, &body))
+    let record = RequestRecord::new(
+        created.submitted,
+        &new.access_package_id,
+        &new.assignment_policy_id,
+        new.justification,
+    );
+    let body = render(&state, api, preference, &record, None, &Options::default());
+    Ok(wire::json(StatusCode::CREATED, preference, &body))
 }

@@ -1,5 +1,5 @@
 //! `…/assignmentRequests` (and beta's `…/accessPackageAssignmentRequests`): create, list, get,
-//! `filterByCurrentUser`, `cancel`, `reprocess` and delete. Every lifecycle decision is entitle-core's.
+//! `filterByCurrentUser`, `cancel`, `reprocess` and delete. Every decision is entitle-core's.
 
 mod changes;
 mod create;
@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use axum::extract::Query;
 use entitle_core::{ApiVersion, RequestId};
-use entitle_graph::{AssignmentRequest, EnumPolicy};
+use entitle_graph::{AssignmentView, EnumPreference, RequestView};
+use entitle_store::{AssignmentRecord, RequestRecord};
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorCode};
@@ -36,54 +37,80 @@ pub(crate) const fn expand_name(expand: Expand, api: ApiVersion) -> &'static str
     }
 }
 
+/// The assignments of `records`, in order, when `options` expands them (one store read each).
+pub(crate) async fn expanded_assignments(
+    state: &AppState,
+    records: &[&RequestRecord],
+    options: &Options,
+) -> Result<Vec<Option<AssignmentRecord>>, ApiError> {
+    if !options.expand.contains(&Expand::Assignment) {
+        return Ok(vec![None; records.len()]);
+    }
+    let ids: Vec<_> = records
+        .iter()
+        .map(|record| record.request.assignment)
+        .collect();
+    state
+        .blocking(move |store| {
+            ids.into_iter()
+                .map(|id| store.assignment(id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+}
+
 /// The request as the client asked to see it: wire shape, `$select`, `$expand`. `$select` narrows the
 /// request's own properties only: expanded navigation properties are always represented inline, as
 /// `OData` requires (`$select=id&$expand=requestor` shows both).
 pub(crate) fn render(
     state: &AppState,
     api: ApiVersion,
-    policy: EnumPolicy,
-    record: &AssignmentRequest,
+    preference: EnumPreference,
+    record: &RequestRecord,
+    assignment: Option<&AssignmentRecord>,
     options: &Options,
 ) -> Value {
-    let mut object = odata::select(record.to_wire(api, policy), options.select.as_deref());
+    let request = &record.request;
+    let view = RequestView {
+        request,
+        justification: record.justification.as_deref(),
+    };
+    let mut object = odata::select(view.to_wire(api, preference), options.select.as_deref());
     let directory = &state.directory;
     if let Value::Object(map) = &mut object {
         for expand in &options.expand {
-            match expand {
+            let value = match expand {
                 Expand::Requestor => {
-                    let user = directory.user(record.request.requestor);
-                    map.insert(
-                        "requestor".into(),
-                        json!({
-                            "id": record.request.requestor.to_string(),
-                            "displayName": user.map(|u| u.display_name.as_str()),
-                            "userPrincipalName": user.map(|u| u.user_principal_name.as_str()),
-                        }),
-                    );
+                    let user = directory.user(request.requestor);
+                    json!({
+                        "id": request.requestor.to_string(),
+                        "displayName": user.map(|u| u.display_name.as_str()),
+                        "userPrincipalName": user.map(|u| u.user_principal_name.as_str()),
+                    })
                 }
                 Expand::AccessPackage => {
                     let package = directory.package(&record.access_package_id);
-                    map.insert(
-                        "accessPackage".into(),
-                        json!({
-                            "id": record.access_package_id,
-                            "displayName": package.map(|p| p.display_name.as_str()),
-                            "description": package.map(|p| p.description.as_str()),
-                        }),
-                    );
+                    json!({
+                        "id": record.access_package_id,
+                        "displayName": package.map(|p| p.display_name.as_str()),
+                        "description": package.map(|p| p.description.as_str()),
+                    })
                 }
-                Expand::Assignment => {
-                    map.insert(
-                        expand_name(Expand::Assignment, api).into(),
-                        json!({
-                            "targetId": record.target_id.to_string(),
-                            "accessPackageId": record.access_package_id,
-                            "assignmentPolicyId": record.assignment_policy_id,
+                Expand::Assignment => AssignmentView {
+                    id: request.assignment,
+                    target: request.target,
+                    assignment: assignment.map(|stored| &stored.assignment),
+                    access_package_id: assignment.map_or(&record.access_package_id, |stored| {
+                        &stored.access_package_id
+                    }),
+                    assignment_policy_id: assignment
+                        .map_or(&record.assignment_policy_id, |stored| {
+                            &stored.assignment_policy_id
                         }),
-                    );
                 }
-            }
+                .to_wire(api),
+            };
+            map.insert(expand_name(*expand, api).into(), value);
         }
     }
     object

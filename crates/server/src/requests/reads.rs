@@ -4,13 +4,13 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
-use entitle_core::{ApiVersion, RequestStatus};
-use entitle_graph::{AssignmentRequest, EnumPolicy};
-use entitle_store::{Query as StoreQuery, Stored};
+use entitle_core::{ApiVersion, Operation, Parties, RequestStatus, VariantArray};
+use entitle_graph::EnumPreference;
+use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
 use serde_json::{Value, json};
 
-use super::{COLLECTION, Params, expand_name, not_found, render};
-use crate::access::{self, identify};
+use super::{COLLECTION, Params, expand_name, expanded_assignments, not_found, render};
+use crate::access::{authorized, authorized_on, caller_alone, caller_for, identify};
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Options};
 use crate::state::AppState;
@@ -25,19 +25,28 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let policy = wire::enum_policy(&headers);
-    let options = odata::parse(&query, api, policy)?;
+    let preference = wire::enum_preference(&headers);
+    let options = odata::parse(&query, api, preference)?;
     if let Some(on) = filter_by_current_user(&id) {
-        return filter_for_user(&state, api, policy, &identity, &on?, &options, &headers).await;
+        return filter_for_user(&state, api, preference, &identity, &on?, &options, &headers).await;
     }
     let id = wire::request_id(&id)?;
     let stored = state
         .blocking(move |store| store.get(id))
         .await?
         .ok_or_else(|| not_found(id))?;
-    access::may_read(&identity, &stored.record)?;
-    let body = render(&state, api, policy, &stored.record, &options);
-    Ok(wire::json(StatusCode::OK, policy, &body))
+    authorized_on(Operation::Get, &identity, &state.directory, &stored.record)?;
+    let assignments = expanded_assignments(&state, &[&stored.record], &options).await?;
+    let assignment = assignments.first().and_then(Option::as_ref);
+    let body = render(
+        &state,
+        api,
+        preference,
+        &stored.record,
+        assignment,
+        &options,
+    );
+    Ok(wire::json(StatusCode::OK, preference, &body))
 }
 
 /// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
@@ -88,22 +97,31 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    access::may_read_all(&identity)?;
-    let policy = wire::enum_policy(&headers);
-    let options = odata::parse(&query, api, policy)?;
+    authorized(
+        Operation::List,
+        &caller_alone(&identity),
+        Parties::own(identity.id),
+    )?;
+    let preference = wire::enum_preference(&headers);
+    let options = odata::parse(&query, api, preference)?;
     let store_query = StoreQuery {
         statuses: options.filter.statuses.clone(),
         request_type: options.filter.request_type,
         ..StoreQuery::default()
     };
+    // The rows a caller sees are those entitle-core lets it get.
+    let shared = state.clone();
+    let keep = move |record: &RequestRecord| {
+        authorized_on(Operation::Get, &identity, &shared.directory, record).is_ok()
+    };
     page(
         &state,
         api,
-        policy,
+        preference,
         store_query,
         &options,
         &headers,
-        |_| true,
+        keep,
         "",
     )
     .await
@@ -112,13 +130,17 @@ pub async fn list(
 async fn filter_for_user(
     state: &AppState,
     api: ApiVersion,
-    policy: EnumPolicy,
+    preference: EnumPreference,
     identity: &Identity,
     on: &str,
     options: &Options,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    access::may_filter_by_current_user(identity)?;
+    authorized(
+        Operation::FilterByCurrentUser,
+        &caller_alone(identity),
+        Parties::own(identity.id),
+    )?;
     let mut query = StoreQuery {
         statuses: options.filter.statuses.clone(),
         request_type: options.filter.request_type,
@@ -126,7 +148,8 @@ async fn filter_for_user(
     };
     let me = identity.id;
     let shared = state.clone();
-    let keep: Box<dyn Fn(&AssignmentRequest) -> bool + Send + Sync> = match on {
+    let identity = identity.clone();
+    let keep: Box<dyn Fn(&RequestRecord) -> bool + Send + Sync> = match on {
         "target" => {
             query.target = Some(me);
             Box::new(|_| true)
@@ -136,26 +159,30 @@ async fn filter_for_user(
             Box::new(|_| true)
         }
         _ => {
-            let pending = [
-                RequestStatus::PendingApproval,
-                RequestStatus::PendingApprovalEscalated,
-            ];
-            query.statuses = Some(query.statuses.map_or(pending.to_vec(), |s| {
-                s.into_iter().filter(|s| pending.contains(s)).collect()
+            // Only a request pending approval can wait for the caller's review: read no other.
+            let pending: Vec<RequestStatus> = RequestStatus::VARIANTS
+                .iter()
+                .copied()
+                .filter(|status| status.is_pending_approval())
+                .collect();
+            query.statuses = Some(query.statuses.map_or(pending.clone(), |statuses| {
+                statuses
+                    .into_iter()
+                    .filter(|status| pending.contains(status))
+                    .collect()
             }));
-            Box::new(move |record: &AssignmentRequest| {
-                let request = &record.request;
-                shared.directory.is_approver(
-                    &record.assignment_policy_id,
-                    request.approval_stage,
-                    request.status == RequestStatus::PendingApprovalEscalated,
-                    me,
-                )
+            Box::new(move |record: &RequestRecord| {
+                record
+                    .request
+                    .awaits_review_by(&caller_for(&identity, &shared.directory, record))
             })
         }
     };
     let function = format!("/filterByCurrentUser(on='{on}')");
-    page(state, api, policy, query, options, headers, keep, &function).await
+    page(
+        state, api, preference, query, options, headers, keep, &function,
+    )
+    .await
 }
 
 /// The fewest rows one store call of a page reads.
@@ -169,11 +196,11 @@ const MIN_BATCH: u32 = 100;
 async fn page(
     state: &AppState,
     api: ApiVersion,
-    policy: EnumPolicy,
+    preference: EnumPreference,
     mut query: StoreQuery,
     options: &Options,
     headers: &HeaderMap,
-    keep: impl Fn(&AssignmentRequest) -> bool + Send + Sync,
+    keep: impl Fn(&RequestRecord) -> bool + Send + Sync,
     function: &str,
 ) -> Result<Response, ApiError> {
     let top = usize::try_from(options.top).unwrap_or(usize::MAX);
@@ -202,9 +229,14 @@ async fn page(
             break false;
         }
     };
-    let value: Vec<Value> = found
+    let records: Vec<&RequestRecord> = found.iter().map(|stored| &stored.record).collect();
+    let assignments = expanded_assignments(state, &records, options).await?;
+    let value: Vec<Value> = records
         .iter()
-        .map(|stored| render(state, api, policy, &stored.record, options))
+        .zip(&assignments)
+        .map(|(record, assignment)| {
+            render(state, api, preference, record, assignment.as_ref(), options)
+        })
         .collect();
     let mut body = json!({ "value": value });
     if more && let Some(last) = found.last() {
@@ -237,5 +269,5 @@ async fn page(
             map.insert("@odata.nextLink".into(), Value::String(link));
         }
     }
-    Ok(wire::json(StatusCode::OK, policy, &body))
+    Ok(wire::json(StatusCode::OK, preference, &body))
 }

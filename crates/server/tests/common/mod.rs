@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, Verifier, mint_demo};
 use entitle_core::{
-    ApiVersion, ApprovalPolicy, Duration as Span, Guid, Policy, Role, SubjectId, Timestamp,
+    ApiVersion, ApprovalRules, Duration as Span, Guid, PolicyRules, Role, SubjectId, Timestamp,
 };
 use entitle_server::{AppState, Clock, ClockBase, Limits, Shared};
 use entitle_store::{
@@ -61,7 +61,7 @@ pub(crate) const MANAGER: SubjectId = subject(3);
 pub(crate) const APPROVER: SubjectId = subject(4);
 /// The escalation approver of [`APPROVAL`].
 pub(crate) const ALTERNATE: SubjectId = subject(5);
-/// A user who reads everything.
+/// A catalog reader of [`CATALOG`], who reads every request there.
 pub(crate) const READER: SubjectId = subject(6);
 /// An application.
 pub(crate) const APP: SubjectId = subject(7);
@@ -83,7 +83,12 @@ fn user(id: SubjectId, name: &str) -> User {
     }
 }
 
-fn policy(id: &str, name: &str, rules: Policy, stages: Vec<StageApprovers>) -> AssignmentPolicy {
+fn policy(
+    id: &str,
+    name: &str,
+    rules: PolicyRules,
+    stages: Vec<StageApprovers>,
+) -> AssignmentPolicy {
     AssignmentPolicy {
         id: id.to_owned(),
         access_package_id: PACKAGE.to_owned(),
@@ -122,12 +127,12 @@ pub(crate) fn directory() -> Directory {
             description: "Access to the sales tools".to_owned(),
         }],
         policies: vec![
-            policy(DIRECT, "Direct", Policy::default(), vec![]),
+            policy(DIRECT, "Direct", PolicyRules::default(), vec![]),
             policy(
                 APPROVAL,
                 "Manager approval",
-                Policy {
-                    approval: Some(ApprovalPolicy {
+                PolicyRules {
+                    approval: Some(ApprovalRules {
                         stages: 1,
                         decision_timeout: Span::days(14),
                         escalate_after: Some(Span::days(3)),
@@ -142,7 +147,7 @@ pub(crate) fn directory() -> Directory {
             policy(
                 CALLOUT,
                 "Custom extension",
-                Policy {
+                PolicyRules {
                     approval: None,
                     callout_on_created: true,
                 },
@@ -159,6 +164,11 @@ pub(crate) fn directory() -> Directory {
                 principal_id: BOB,
                 role: Role::CatalogOwner,
                 catalog_id: Some(OTHER_CATALOG.to_owned()),
+            },
+            RoleAssignment {
+                principal_id: READER,
+                role: Role::CatalogReader,
+                catalog_id: Some(CATALOG.to_owned()),
             },
         ],
     }

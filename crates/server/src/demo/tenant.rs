@@ -1,0 +1,215 @@
+//! The demo tenant's directory.
+
+use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, SubjectId};
+use entitle_store::{
+    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, StageApprovers, User,
+};
+
+use super::ids::{
+    ADELE, ALEX, BIANCA, CATALOG_GENERAL, DIEGO, ENRICO, ISAIAH, MEGAN, NESTOR,
+    PACKAGE_FINANCE_REPORTS, PACKAGE_LAB_ACCESS, PACKAGE_SALES_TOOLS, POLICY_DIRECT,
+    POLICY_EXTENSION, POLICY_ONE_STAGE, POLICY_TWO_STAGE,
+};
+
+fn user(id: SubjectId, display_name: &str, login: &str) -> User {
+    User {
+        id,
+        display_name: display_name.to_owned(),
+        user_principal_name: format!("{login}@contoso.test"),
+    }
+}
+
+fn package(id: &str, display_name: &str, description: &str) -> AccessPackage {
+    AccessPackage {
+        id: id.to_owned(),
+        catalog_id: CATALOG_GENERAL.to_owned(),
+        display_name: display_name.to_owned(),
+        description: description.to_owned(),
+    }
+}
+
+fn policy(
+    id: &str,
+    package_id: &str,
+    display_name: &str,
+    rules: PolicyRules,
+    stages: Vec<StageApprovers>,
+) -> AssignmentPolicy {
+    AssignmentPolicy {
+        id: id.to_owned(),
+        access_package_id: package_id.to_owned(),
+        display_name: display_name.to_owned(),
+        rules,
+        stages,
+    }
+}
+
+fn stage(approvers: &[SubjectId], escalation_approvers: &[SubjectId]) -> StageApprovers {
+    StageApprovers {
+        approvers: approvers.to_vec(),
+        escalation_approvers: escalation_approvers.to_vec(),
+    }
+}
+
+/// The demo directory: the users, the General catalog with its three access packages, their four
+/// policies, and the catalog roles of Megan and Nestor.
+pub fn directory() -> Directory {
+    Directory {
+        users: vec![
+            user(ADELE, "Adele Vance", "adele"),
+            user(BIANCA, "Bianca Pisani", "bianca"),
+            user(ALEX, "Alex Wilber", "alex"),
+            user(DIEGO, "Diego Siciliani", "diego"),
+            user(ENRICO, "Enrico Cattaneo", "enrico"),
+            user(MEGAN, "Megan Bowen", "megan"),
+            user(NESTOR, "Nestor Wilke", "nestor"),
+            user(ISAIAH, "Isaiah Langer", "isaiah"),
+        ],
+        catalogs: vec![Catalog {
+            id: CATALOG_GENERAL.to_owned(),
+            display_name: "General".to_owned(),
+        }],
+        access_packages: vec![
+            package(
+                PACKAGE_SALES_TOOLS,
+                "Sales tools",
+                "The CRM and the sales team's shared mailbox.",
+            ),
+            package(
+                PACKAGE_FINANCE_REPORTS,
+                "Finance reports",
+                "Read access to the monthly finance reports.",
+            ),
+            package(
+                PACKAGE_LAB_ACCESS,
+                "Lab access",
+                "Badge access to the hardware lab and its booking system.",
+            ),
+        ],
+        policies: vec![
+            policy(
+                POLICY_DIRECT,
+                PACKAGE_SALES_TOOLS,
+                "Sales tools: direct assignment",
+                PolicyRules::default(),
+                vec![],
+            ),
+            policy(
+                POLICY_ONE_STAGE,
+                PACKAGE_FINANCE_REPORTS,
+                "Finance reports: approval by Alex, escalating to Enrico",
+                PolicyRules {
+                    approval: Some(ApprovalRules {
+                        stages: 1,
+                        decision_timeout: Duration::days(14),
+                        escalate_after: Some(Duration::days(3)),
+                    }),
+                    callout_on_created: false,
+                },
+                vec![stage(&[ALEX], &[ENRICO])],
+            ),
+            policy(
+                POLICY_TWO_STAGE,
+                PACKAGE_LAB_ACCESS,
+                "Lab access: approval by Alex, then Diego",
+                PolicyRules {
+                    approval: Some(ApprovalRules {
+                        stages: 2,
+                        decision_timeout: Duration::days(14),
+                        escalate_after: None,
+                    }),
+                    callout_on_created: false,
+                },
+                vec![stage(&[ALEX], &[]), stage(&[DIEGO], &[])],
+            ),
+            policy(
+                POLICY_EXTENSION,
+                PACKAGE_LAB_ACCESS,
+                "Lab access: safety-training check (custom extension)",
+                PolicyRules {
+                    approval: None,
+                    callout_on_created: true,
+                },
+                vec![],
+            ),
+        ],
+        role_assignments: vec![
+            RoleAssignment {
+                principal_id: MEGAN,
+                role: Role::AccessPackageAssignmentManager,
+                catalog_id: Some(CATALOG_GENERAL.to_owned()),
+            },
+            RoleAssignment {
+                principal_id: NESTOR,
+                role: Role::CatalogOwner,
+                catalog_id: Some(CATALOG_GENERAL.to_owned()),
+            },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entitle_core::{ApproverOf, Roles, StageSet, VariantArray};
+
+    use super::*;
+    use crate::demo::ids::{REQUEST_ACCEPTED, REQUEST_CANCELED, seeded};
+
+    #[test]
+    fn the_directory_is_consistent() {
+        let directory = directory();
+        assert_eq!(directory.check(), Ok(()));
+        assert_eq!(directory.users.len(), 8);
+        assert_eq!(
+            directory.approver_of(POLICY_ONE_STAGE, ALEX).primary,
+            StageSet::NONE.with(0)
+        );
+        assert_eq!(
+            directory.approver_of(POLICY_ONE_STAGE, ENRICO),
+            ApproverOf {
+                primary: StageSet::NONE,
+                escalation: StageSet::NONE.with(0),
+            }
+        );
+        assert_eq!(
+            directory.approver_of(POLICY_TWO_STAGE, DIEGO).primary,
+            StageSet::NONE.with(1)
+        );
+        assert!(
+            directory
+                .catalog_roles(MEGAN, PACKAGE_LAB_ACCESS)
+                .contains(Role::AccessPackageAssignmentManager)
+        );
+        assert!(
+            directory
+                .catalog_roles(NESTOR, PACKAGE_SALES_TOOLS)
+                .contains(Role::CatalogOwner)
+        );
+        // Isaiah's role is in his token's `wids`, not in the directory.
+        assert_eq!(
+            directory.catalog_roles(ISAIAH, PACKAGE_SALES_TOOLS),
+            Roles::NONE
+        );
+        assert!(
+            directory
+                .policy(POLICY_EXTENSION)
+                .is_some_and(|policy| policy.rules.callout_on_created)
+        );
+    }
+
+    #[test]
+    fn ids_are_the_documented_ones() {
+        assert_eq!(ADELE.to_string(), "00000000-0000-4000-8000-00000000a001");
+        assert_eq!(ISAIAH.to_string(), "00000000-0000-4000-8000-00000000a008");
+        assert_eq!(
+            REQUEST_ACCEPTED.to_string(),
+            "00000000-0000-4000-8000-0000000c0001"
+        );
+        assert_eq!(
+            REQUEST_CANCELED.to_string(),
+            "00000000-0000-4000-8000-0000000c000c"
+        );
+        let statuses: Vec<_> = seeded().iter().map(|(status, _)| *status).collect();
+        assert_eq!(statuses, entitle_core::RequestStatus::VARIANTS);
+    }
+}

@@ -1,0 +1,328 @@
+//! Request types and the assignments they create, change and remove, over real HTTP: an adding
+//! request's delivery creates its assignment, a removal ends it, a schedule's end expires it, and every
+//! refusal is entitle-core's, answered as a Graph error.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use common::{
+    ALICE, APPROVAL, CAROL, DIRECT, TestServer, alice, approver, carol, expect_error, expect_json,
+    manager, reader, requests,
+};
+use entitle_core::ApiVersion;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// `GET …/assignmentRequests/{id}?$expand=assignment` as the catalog reader.
+async fn expanded(server: &TestServer, id: &str) -> Value {
+    server
+        .get_json(
+            &format!("{}/{id}?$expand=assignment", requests(ApiVersion::V1)),
+            &reader(),
+        )
+        .await
+}
+
+/// The id and state of a request's assignment, as `$expand=assignment` shows them.
+async fn assignment(server: &TestServer, id: &str) -> (String, Value) {
+    let body = expanded(server, id).await;
+    (
+        body["assignment"]["id"].as_str().unwrap().to_owned(),
+        body["assignment"]["state"].clone(),
+    )
+}
+
+/// A delivered `userAdd` of Alice's under the direct policy, and its assignment's id.
+async fn delivered(server: &TestServer) -> (String, String) {
+    let id = server.create_request(&alice(), DIRECT).await;
+    assert_eq!(server.drive(&id, "deliver").await, "Delivered");
+    let (assignment, state) = assignment(server, &id).await;
+    assert_eq!(state, "delivered");
+    (id, assignment)
+}
+
+/// A removal of `assignment` of type `kind`, as `token`.
+async fn remove(
+    server: &TestServer,
+    token: &str,
+    kind: &str,
+    assignment: &str,
+) -> reqwest::Response {
+    server
+        .post_request(
+            ApiVersion::V1,
+            token,
+            &json!({ "requestType": kind, "assignment": { "id": assignment } }),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delivery_creates_the_assignment_and_moves_it_with_the_request() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), DIRECT).await;
+    // Processing started delivery: the assignment exists, delivering.
+    let (assignment, state) = assignment(&server, &id).await;
+    assert_eq!(state, "delivering");
+    assert_eq!(
+        server.drive(&id, "deliverPartially").await,
+        "PartiallyDelivered"
+    );
+    assert_eq!(super_state(&server, &id).await, "partiallyDelivered");
+    // The beta shape names it `accessPackageAssignment` and writes the state in PascalCase.
+    let beta = server
+        .get_json(
+            &format!(
+                "{}/{id}?$expand=accessPackageAssignment",
+                requests(ApiVersion::Beta)
+            ),
+            &reader(),
+        )
+        .await;
+    assert_eq!(beta["accessPackageAssignment"]["id"], assignment.as_str());
+    assert_eq!(
+        beta["accessPackageAssignment"]["assignmentState"],
+        "PartiallyDelivered"
+    );
+    // A request still waiting for approval has no assignment yet.
+    let pending = server.create_request(&alice(), APPROVAL).await;
+    assert!(expanded(&server, &pending).await["assignment"]["state"].is_null());
+}
+
+async fn super_state(server: &TestServer, id: &str) -> Value {
+    assignment(server, id).await.1
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_removes_an_assignment_and_it_ends_when_the_removal_is_delivered() {
+    let server = TestServer::start().await;
+    let (add, assignment) = delivered(&server).await;
+    let removal = expect_json(
+        remove(&server, &manager(), "adminRemove", &assignment).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(removal["requestType"], "adminRemove");
+    assert_eq!(removal["status"], "Accepted");
+    let removal = removal["id"].as_str().unwrap().to_owned();
+    // A removal is not approved and does not pause for the extension: it is delivering already.
+    assert_eq!(server.status(&removal).await, "Delivering");
+    assert_eq!(super_state(&server, &add).await, "delivered");
+    assert_eq!(server.drive(&removal, "deliver").await, "Delivered");
+    let ended = expanded(&server, &add).await["assignment"].clone();
+    assert_eq!(ended["state"], "expired");
+    assert_eq!(ended["expiredDateTime"], common::START_TEXT);
+    // The same assignment cannot be removed twice: the core refuses, nothing is created.
+    let again = remove(&server, &manager(), "adminRemove", &assignment).await;
+    let error = expect_error(again, StatusCode::CONFLICT, "actionNotAllowed").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("expired"),
+        "{error}"
+    );
+    // A removal that was delivered created no assignment: it may be deleted; the adding request may not.
+    let response = server
+        .call(
+            Method::DELETE,
+            &format!("{}/{removal}", requests(ApiVersion::V1)),
+            Some(&manager()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = server
+        .call(
+            Method::DELETE,
+            &format!("{}/{add}", requests(ApiVersion::V1)),
+            Some(&manager()),
+        )
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::CONFLICT, "actionNotAllowed").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn users_remove_their_own_assignments_only() {
+    let server = TestServer::start().await;
+    let (_, assignment) = delivered(&server).await;
+    // Carol may not remove Alice's assignment, as a user or by naming herself.
+    let refused = remove(&server, &carol(), "userRemove", &assignment).await;
+    expect_error(refused, StatusCode::FORBIDDEN, "accessDenied").await;
+    let named = server
+        .post_request(
+            ApiVersion::V1,
+            &carol(),
+            &json!({
+                "requestType": "userRemove",
+                "assignment": { "id": assignment, "targetId": CAROL.to_string() },
+            }),
+        )
+        .await;
+    expect_error(named, StatusCode::BAD_REQUEST, "invalidRequest").await;
+    // An approver is not an administrator.
+    let refused = remove(&server, &approver(), "adminRemove", &assignment).await;
+    expect_error(refused, StatusCode::FORBIDDEN, "accessDenied").await;
+    // Alice may.
+    let removal = expect_json(
+        remove(&server, &alice(), "userRemove", &assignment).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(removal["requestType"], "userRemove");
+    // Names of nothing: an unknown assignment, and a removal without an assignment.
+    let unknown = remove(
+        &server,
+        &manager(),
+        "adminRemove",
+        "00000000-0000-4000-8000-00000000beef",
+    )
+    .await;
+    let error = expect_error(unknown, StatusCode::BAD_REQUEST, "invalidRequest").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("beef"),
+        "{error}"
+    );
+    let bare = server
+        .post_request(
+            ApiVersion::V1,
+            &manager(),
+            &json!({ "requestType": "adminRemove", "assignment": { "assignmentPolicyId": DIRECT } }),
+        )
+        .await;
+    expect_error(bare, StatusCode::BAD_REQUEST, "invalidRequest").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_needs_approval_when_a_user_asks_and_takes_the_new_schedule() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), APPROVAL).await;
+    let stages = server
+        .get_json(
+            &format!(
+                "/v1.0/identityGovernance/entitlementManagement/accessPackageAssignmentApprovals/{id}/stages"
+            ),
+            &approver(),
+        )
+        .await;
+    let stage = stages["value"][0]["id"].as_str().unwrap().to_owned();
+    let reviewed = server
+        .call(
+            Method::PATCH,
+            &format!(
+                "/v1.0/identityGovernance/entitlementManagement/accessPackageAssignmentApprovals/{id}/stages/{stage}"
+            ),
+            Some(&approver()),
+        )
+        .json(&json!({ "reviewResult": "Approve", "justification": "fine" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reviewed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(server.drive(&id, "deliver").await, "Delivered");
+    let (assignment, _) = assignment(&server, &id).await;
+    // Alice asks for a new end date: her update waits for the approver, as her request did.
+    let update = expect_json(
+        server
+            .post_request(
+                ApiVersion::V1,
+                &alice(),
+                &json!({
+                    "requestType": "userUpdate",
+                    "assignment": { "id": assignment },
+                    "schedule": { "expiration": { "endDateTime": "2026-06-30T00:00:00Z" } },
+                }),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let update = update["id"].as_str().unwrap().to_owned();
+    assert_eq!(server.status(&update).await, "PendingApproval");
+    // An administrator's update is not approved.
+    let admin = expect_json(
+        server
+            .post_request(
+                ApiVersion::V1,
+                &manager(),
+                &json!({ "requestType": "adminUpdate", "assignment": { "id": assignment } }),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let admin = admin["id"].as_str().unwrap().to_owned();
+    assert_eq!(server.status(&admin).await, "Delivering");
+    assert_eq!(server.drive(&admin, "deliver").await, "Delivered");
+    let after = expanded(&server, &id).await["assignment"].clone();
+    assert_eq!(after["state"], "delivered");
+    assert_eq!(ALICE.to_string(), after["targetId"].as_str().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schedule_ends_a_delivered_assignment_when_the_clock_passes_it() {
+    let server = TestServer::start().await;
+    let created = expect_json(
+        server
+            .post_request(
+                ApiVersion::V1,
+                &alice(),
+                &json!({
+                    "requestType": "userAdd",
+                    "assignment": { "assignmentPolicyId": DIRECT },
+                    "schedule": { "expiration": { "endDateTime": "2026-01-11T00:00:00Z" } },
+                }),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(server.drive(&id, "deliver").await, "Delivered");
+    let clock = server.advance_days(9).await;
+    assert_eq!(clock["fired"], json!([]));
+    let clock = server.advance_days(2).await;
+    let (assignment, state) = assignment(&server, &id).await;
+    assert_eq!(state, "expired");
+    assert_eq!(
+        clock["fired"],
+        json!([{
+            "assignment": assignment,
+            "event": "scheduleEnded",
+            "at": "2026-01-11T00:00:00.000Z",
+            "state": "expired",
+        }])
+    );
+    // The request's history records it.
+    let history = server.history(&id).await;
+    assert_eq!(history.last().unwrap()["event"], "assignmentEnded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_delivery_keeps_its_assignment_and_cannot_be_deleted() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), DIRECT).await;
+    assert_eq!(server.drive(&id, "failDelivery").await, "DeliveryFailed");
+    assert_eq!(super_state(&server, &id).await, "deliveryFailed");
+    let response = server
+        .call(
+            Method::DELETE,
+            &format!("{}/{id}", requests(ApiVersion::V1)),
+            Some(&manager()),
+        )
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(response, StatusCode::CONFLICT, "actionNotAllowed").await;
+    assert_eq!(
+        error["message"],
+        "cannot `delete` a request whose status is `DeliveryFailed`"
+    );
+}
