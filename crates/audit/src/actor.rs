@@ -2,14 +2,20 @@
 
 use core::fmt;
 
-use entitle_core::{Caller, Guid, Permission, Role, SubjectId};
+use entitle_core::{
+    ApproverOf, Caller, Guid, MAX_APPROVAL_STAGES, Operation, Parties, Permission, Role, StageSet,
+    SubjectId,
+};
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
-/// The requestor of the request every matrix cell is decided for.
+/// The requestor (and target) of the request every matrix cell is decided for.
 pub const REQUESTOR: SubjectId = SubjectId::new(Guid::from_u128(0x0001));
 /// Everyone else in the matrix: a user or application that did not submit the request.
 const SOMEONE_ELSE: SubjectId = SubjectId::new(Guid::from_u128(0x0002));
+
+/// What the approver actor is, in tables: not a role, a fact of the request's policy.
+pub const APPROVER_FACT: &str = "approver of every stage";
 
 /// A kind of caller, as a column of the authority matrix.
 #[derive(
@@ -21,8 +27,11 @@ pub enum Actor {
     RequestorOwn,
     /// A requestor, on a request of another user, with `EntitlementMgmt-SubjectAccess.ReadWrite`.
     RequestorOther,
-    /// An approver of the request's current stage, with `EntitlementManagement.ReadWrite.All`.
+    /// A user with `EntitlementManagement.ReadWrite.All` who is a primary approver of every stage of
+    /// the request's policy, and holds no role.
     Approver,
+    /// Catalog reader of the request's catalog, with `EntitlementManagement.Read.All`.
+    CatalogReader,
     /// Access package assignment manager on the request's catalog.
     AssignmentManager,
     /// Access package manager on the request's catalog.
@@ -45,6 +54,7 @@ impl Actor {
             Self::RequestorOwn => "requestor-own",
             Self::RequestorOther => "requestor-other",
             Self::Approver => "approver",
+            Self::CatalogReader => "catalog-reader",
             Self::AssignmentManager => "assignment-manager",
             Self::PackageManager => "package-manager",
             Self::CatalogOwner => "catalog-owner",
@@ -65,12 +75,36 @@ impl Actor {
     /// The role this actor holds, if any.
     pub const fn role(self) -> Option<Role> {
         match self {
-            Self::Approver => Some(Role::Approver),
+            Self::CatalogReader => Some(Role::CatalogReader),
             Self::AssignmentManager => Some(Role::AccessPackageAssignmentManager),
             Self::PackageManager => Some(Role::AccessPackageManager),
             Self::CatalogOwner => Some(Role::CatalogOwner),
             Self::IdentityGovernanceAdministrator => Some(Role::IdentityGovernanceAdministrator),
-            Self::RequestorOwn | Self::RequestorOther | Self::Application | Self::System => None,
+            Self::RequestorOwn
+            | Self::RequestorOther
+            | Self::Approver
+            | Self::Application
+            | Self::System => None,
+        }
+    }
+
+    /// The approval stages of the request's policy this actor approves.
+    pub fn approver_of(self) -> ApproverOf {
+        match self {
+            Self::Approver => ApproverOf {
+                primary: (0..MAX_APPROVAL_STAGES).collect(),
+                escalation: StageSet::NONE,
+            },
+            _ => ApproverOf::NONE,
+        }
+    }
+
+    /// What tables show in the actor's role column: the role's name, or the approver fact.
+    pub fn standing(self) -> Option<&'static str> {
+        match self.role() {
+            Some(role) => Some(role.as_str()),
+            None if self.approver_of().any() => Some(APPROVER_FACT),
+            None => None,
         }
     }
 
@@ -78,26 +112,45 @@ impl Actor {
     pub const fn permission(self) -> Option<Permission> {
         match self {
             Self::RequestorOwn | Self::RequestorOther => Some(Permission::SubjectAccessReadWrite),
+            Self::CatalogReader => Some(Permission::ReadAll),
             Self::System => None,
-            _ => Some(Permission::ReadWriteAll),
+            Self::Approver
+            | Self::AssignmentManager
+            | Self::PackageManager
+            | Self::CatalogOwner
+            | Self::IdentityGovernanceAdministrator
+            | Self::Application => Some(Permission::ReadWriteAll),
         }
     }
 
-    /// The typical caller of this kind, acting on a request submitted by [`REQUESTOR`].
+    /// The typical caller of this kind, acting on a request submitted by [`REQUESTOR`] for themselves.
     pub fn caller(self) -> Caller {
-        let base = match self {
+        let mut caller = match self {
             Self::RequestorOwn => Caller::user(REQUESTOR),
             Self::Application => Caller::application(SOMEONE_ELSE),
             Self::System => return Caller::system(),
             _ => Caller::user(SOMEONE_ELSE),
         };
-        let with_permission = match self.permission() {
-            Some(permission) => base.with_permission(permission),
-            None => base,
-        };
-        match self.role() {
-            Some(role) => with_permission.with_role(role),
-            None => with_permission,
+        if let Some(permission) = self.permission() {
+            caller = caller.with_permission(permission);
+        }
+        if let Some(role) = self.role() {
+            caller = caller.with_role(role);
+        }
+        caller.approver_of = self.approver_of();
+        caller
+    }
+
+    /// The people `operation` concerns when this actor asks for it: the witness request's
+    /// (submitted by [`REQUESTOR`] for themselves), or for a creation, a request this actor submits
+    /// for [`REQUESTOR`].
+    pub fn parties(self, operation: Operation) -> Parties {
+        match operation {
+            Operation::Create(_) => Parties {
+                requestor: self.caller().id,
+                target: REQUESTOR,
+            },
+            _ => Parties::own(REQUESTOR),
         }
     }
 }
@@ -120,13 +173,27 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", actor.as_str()));
         }
         assert_eq!(Actor::parse("nobody"), None);
+        assert_eq!(Actor::parse("Catalog-Reader"), Some(Actor::CatalogReader));
     }
 
     #[test]
-    fn callers_carry_their_permission_and_role() {
+    fn callers_carry_their_permission_role_and_approver_facts() {
         let owner = Actor::CatalogOwner.caller();
         assert!(owner.permissions.contains(Permission::ReadWriteAll));
         assert!(owner.roles.contains(Role::CatalogOwner));
+        assert!(!owner.approver_of.any());
+        let reader = Actor::CatalogReader.caller();
+        assert!(reader.has(Permission::ReadAll));
+        assert!(!reader.has(Permission::ReadWriteAll));
+        assert!(reader.roles.contains(Role::CatalogReader));
+        let approver = Actor::Approver.caller();
+        assert!(approver.roles.is_empty());
+        assert!(approver.has(Permission::ReadWriteAll));
+        assert!((0..MAX_APPROVAL_STAGES).all(|stage| approver.approver_of.primary.contains(stage)));
+        assert!(approver.approver_of.escalation.is_empty());
+        assert_eq!(Actor::Approver.standing(), Some(APPROVER_FACT));
+        assert_eq!(Actor::CatalogReader.standing(), Some("Catalog reader"));
+        assert_eq!(Actor::Application.standing(), None);
         assert_eq!(Actor::RequestorOwn.caller().id, REQUESTOR);
         assert_ne!(Actor::RequestorOther.caller().id, REQUESTOR);
         assert_eq!(
@@ -134,5 +201,18 @@ mod tests {
             entitle_core::Principal::Application
         );
         assert_eq!(Actor::System.caller(), Caller::system());
+    }
+
+    #[test]
+    fn a_creation_is_submitted_by_the_actor_for_the_requestor() {
+        let create = Operation::Create(entitle_core::RequestType::AdminAdd);
+        let parties = Actor::CatalogOwner.parties(create);
+        assert_eq!(parties.target, REQUESTOR);
+        assert_eq!(parties.requestor, Actor::CatalogOwner.caller().id);
+        assert_eq!(
+            Actor::CatalogOwner.parties(Operation::Get),
+            Parties::own(REQUESTOR)
+        );
+        assert_eq!(Actor::RequestorOwn.parties(create), Parties::own(REQUESTOR));
     }
 }

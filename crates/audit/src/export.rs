@@ -2,7 +2,7 @@
 
 use core::fmt::Write as _;
 
-use entitle_core::{RequestStatus, Source};
+use entitle_core::{AssignmentState, RequestStatus, Source};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -131,6 +131,17 @@ pub enum LoadError {
         /// The status.
         status: RequestStatus,
     },
+    /// An assignment state listed twice.
+    #[error("assignment state `{0}` is listed more than once")]
+    DuplicateAssignmentState(AssignmentState),
+    /// An assignment transition from or to a state the table does not list.
+    #[error("assignment transition {row} names state `{state}`, which the table does not list")]
+    UnlistedAssignmentState {
+        /// The 1-based row number.
+        row: usize,
+        /// The state.
+        state: AssignmentState,
+    },
 }
 
 impl Export {
@@ -149,7 +160,8 @@ impl Export {
         json
     }
 
-    /// Loads an export, checking its hash (when it has a header) and that its statuses are consistent.
+    /// Loads an export, checking its hash (when it has a header) and that its statuses and assignment
+    /// states are consistent.
     ///
     /// # Errors
     /// A [`LoadError`] naming what is wrong.
@@ -180,6 +192,27 @@ impl Export {
                     return Err(LoadError::UnlistedStatus {
                         row: index + 1,
                         status,
+                    });
+                }
+            }
+        }
+        let assignment = &export.table.assignment;
+        for (index, entry) in assignment.states.iter().enumerate() {
+            if assignment
+                .states
+                .iter()
+                .skip(index + 1)
+                .any(|other| other.state == entry.state)
+            {
+                return Err(LoadError::DuplicateAssignmentState(entry.state));
+            }
+        }
+        for (index, row) in assignment.transitions.iter().enumerate() {
+            for state in row.from.into_iter().chain([row.to]) {
+                if export.table.assignment_state(state).is_none() {
+                    return Err(LoadError::UnlistedAssignmentState {
+                        row: index + 1,
+                        state,
                     });
                 }
             }
@@ -281,6 +314,39 @@ mod tests {
             error.to_string(),
             "transition 16 names status `Expired`, which the table does not list"
         );
+    }
+
+    #[test]
+    fn inconsistent_assignment_states_are_refused() {
+        let mut table = LifecycleTable::builtin();
+        table
+            .assignment
+            .states
+            .retain(|entry| entry.state != AssignmentState::DeliveryFailed);
+        let text = Export {
+            entitle: None,
+            table,
+        }
+        .to_json();
+        let error = Export::from_json(&text).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "assignment transition 4 names state `deliveryFailed`, which the table does not list"
+        );
+        let mut table = LifecycleTable::builtin();
+        let first = table.assignment.states[0].clone();
+        table.assignment.states.push(first);
+        let text = Export {
+            entitle: None,
+            table,
+        }
+        .to_json();
+        assert!(matches!(
+            Export::from_json(&text),
+            Err(LoadError::DuplicateAssignmentState(
+                AssignmentState::Delivering
+            ))
+        ));
     }
 
     #[test]

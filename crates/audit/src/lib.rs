@@ -1,8 +1,10 @@
 //! # entitle-audit
 //!
 //! Auditor views of entitle-core's lifecycle, as a pure library: the table as an owned document
-//! ([`LifecycleTable`]) that exports write and `verify`/`diff` load back, renderers for every format,
-//! the authority matrix, structural checks with counterexamples, and a diff between two versions.
+//! ([`LifecycleTable`]: statuses, transitions, authority per operation, request types and the
+//! assignment table) that exports write and `verify`/`diff` load back, renderers for every format,
+//! the authority matrix over every operation, structural checks with counterexamples, and a diff
+//! between two versions.
 //!
 //! Nothing here does I/O: renderers return strings, loaders take text. Output is deterministic, so
 //! diffs of it stay small.
@@ -19,4 +21,7 @@ pub mod verify;
 pub use actor::Actor;
 pub use export::{Export, Header, LoadError, canonical_json, table_hash};
 pub use matrix::{Cell, MatrixEntry, cell, matrix};
-pub use table::{AuthorityEntry, LifecycleTable, StatusEntry};
+pub use table::{
+    AssignmentStateEntry, AssignmentTable, AuthorityEntry, LifecycleTable, RequestTypeEntry,
+    StatusEntry,
+};

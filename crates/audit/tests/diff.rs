@@ -17,7 +17,8 @@ use std::path::PathBuf;
 use entitle_audit::diff::{AuthorityChange, TableDiff, diff};
 use entitle_audit::{Actor, Export, LifecycleTable};
 use entitle_core::{
-    ActionKind as A, Condition as C, Decision, Provenance, RequestStatus as S, Transition,
+    ActionKind as A, AssignmentCondition, AssignmentEvent, AssignmentState, AssignmentTransition,
+    Condition as C, Decision, Operation, Provenance, RequestStatus as S, RequestType, Transition,
     VariantArray,
 };
 
@@ -33,6 +34,9 @@ const EDITS: &[(&str, Edit)] = &[
     ("redirect", redirect),
     ("narrow-cancel", narrow_cancel),
     ("narrow-authority", narrow_authority),
+    ("widen-create", widen_create),
+    ("widen-delete", widen_delete),
+    ("change-assignment", change_assignment),
 ];
 
 fn position(table: &LifecycleTable, from: S, action: A, when: C) -> usize {
@@ -61,7 +65,7 @@ fn widen_cancel(table: &mut LifecycleTable) {
 /// Authorizes an application acting as itself to cancel, in every status.
 fn widen_authority(table: &mut LifecycleTable) {
     for entry in &mut table.authority {
-        if (entry.actor, entry.action) == (Actor::Application, A::Cancel) {
+        if (entry.actor, entry.operation) == (Actor::Application, Operation::Act(A::Cancel)) {
             entry.authorized_in = S::VARIANTS.to_vec();
             "application".clone_into(&mut entry.rule);
         }
@@ -96,11 +100,73 @@ fn narrow_cancel(table: &mut LifecycleTable) {
 /// Stops requestors from cancelling their own requests.
 fn narrow_authority(table: &mut LifecycleTable) {
     for entry in &mut table.authority {
-        if (entry.actor, entry.action) == (Actor::RequestorOwn, A::Cancel) {
+        if (entry.actor, entry.operation) == (Actor::RequestorOwn, Operation::Act(A::Cancel)) {
             entry.authorized_in.clear();
             "`requestor-own` callers cannot `cancel`".clone_into(&mut entry.rule);
         }
     }
+}
+
+/// Lets a user assign access package assignments to others directly (`adminAdd`).
+fn widen_create(table: &mut LifecycleTable) {
+    for entry in &mut table.authority {
+        if (entry.actor, entry.operation)
+            == (
+                Actor::RequestorOther,
+                Operation::Create(RequestType::AdminAdd),
+            )
+        {
+            entry.authorized_in = S::VARIANTS.to_vec();
+            "requestor on own request (EntitlementMgmt-SubjectAccess.ReadWrite)"
+                .clone_into(&mut entry.rule);
+        }
+    }
+}
+
+/// Lets a delivered `userAdd` request be deleted, though it created an assignment.
+fn widen_delete(table: &mut LifecycleTable) {
+    for entry in &mut table.request_types {
+        if entry.request_type == RequestType::UserAdd {
+            entry.deletable_in.insert(0, S::Delivered);
+        }
+    }
+}
+
+/// Moves an updated, partly delivered assignment to `delivered`, and lets a removal end an assignment
+/// still being delivered.
+fn change_assignment(table: &mut LifecycleTable) {
+    let rows = &mut table.assignment.transitions;
+    let updated = rows
+        .iter()
+        .position(|row| {
+            (row.from, row.event)
+                == (
+                    Some(AssignmentState::PartiallyDelivered),
+                    AssignmentEvent::Updated,
+                )
+        })
+        .unwrap();
+    rows[updated].to = AssignmentState::Delivered;
+    let failed = rows
+        .iter()
+        .position(|row| {
+            (row.from, row.event)
+                == (
+                    Some(AssignmentState::Delivering),
+                    AssignmentEvent::DeliveryFailed,
+                )
+        })
+        .unwrap();
+    rows.insert(
+        failed + 1,
+        AssignmentTransition {
+            from: Some(AssignmentState::Delivering),
+            event: AssignmentEvent::Removed,
+            when: AssignmentCondition::Always,
+            to: AssignmentState::Expired,
+            provenance: Provenance::Modelled(Decision::AssignmentLifecycle),
+        },
+    );
 }
 
 fn fixture_path(name: &str) -> PathBuf {
@@ -206,7 +272,7 @@ fn widen_authority_lets_applications_cancel_where_cancel_applies() {
         diff.widened_authority,
         [AuthorityChange {
             actor: Actor::Application,
-            action: A::Cancel,
+            operation: Operation::Act(A::Cancel),
             statuses: S::VARIANTS.to_vec(),
         }]
     );
@@ -285,7 +351,7 @@ fn narrow_authority_takes_cancel_from_requestors_and_grants_nothing() {
         diff.narrowed_authority,
         [AuthorityChange {
             actor: Actor::RequestorOwn,
-            action: A::Cancel,
+            operation: Operation::Act(A::Cancel),
             statuses: S::VARIANTS.to_vec(),
         }]
     );
@@ -319,6 +385,70 @@ fn reversing_a_narrowing_grants_access_again() {
             "`requestor-own` may now `cancel` from `PendingNotBefore` (authority widened)",
         ]
     );
+}
+
+#[test]
+fn widen_create_lets_another_user_assign_directly() {
+    let diff = diff_of("base", "widen-create");
+    assert_eq!(
+        diff.widened_authority,
+        [AuthorityChange {
+            actor: Actor::RequestorOther,
+            operation: Operation::Create(RequestType::AdminAdd),
+            statuses: S::VARIANTS.to_vec(),
+        }]
+    );
+    assert_eq!(
+        reasons(&diff),
+        ["`requestor-other` may now `create:adminAdd` (authority widened)"]
+    );
+    assert_eq!(diff.new_access[0].status, None);
+    assert!(
+        diff.to_text()
+            .contains("widened authority:\n  `requestor-other` may `create:adminAdd`\n")
+    );
+}
+
+#[test]
+fn widen_delete_lets_every_deleter_delete_delivered_requests() {
+    let diff = diff_of("base", "widen-delete");
+    assert_eq!(diff.request_types_changed.len(), 1);
+    assert_eq!(
+        diff.request_types_changed[0].request_type,
+        RequestType::UserAdd
+    );
+    let expected: Vec<String> = [
+        "assignment-manager",
+        "package-manager",
+        "catalog-owner",
+        "identity-governance-administrator",
+        "application",
+    ]
+    .iter()
+    .map(|actor| {
+        format!("`{actor}` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)")
+    })
+    .collect();
+    assert_eq!(reasons(&diff), expected);
+    assert!(
+        diff.new_access
+            .iter()
+            .all(|access| access.operation == Operation::Delete
+                && access.status == Some(S::Delivered))
+    );
+    assert!(!diff_of("widen-delete", "base").grants_new_access());
+}
+
+#[test]
+fn change_assignment_lists_rows_and_grants_nothing() {
+    let diff = diff_of("base", "change-assignment");
+    assert_eq!(diff.assignment_added.len(), 1);
+    assert_eq!(diff.assignment_changed.len(), 1);
+    assert!(diff.assignment_removed.is_empty());
+    assert!(diff.added.is_empty() && diff.changed.is_empty());
+    assert!(!diff.grants_new_access());
+    let back = diff_of("change-assignment", "base");
+    assert_eq!(back.assignment_removed, diff.assignment_added);
 }
 
 #[test]
@@ -368,6 +498,31 @@ fn text_of_relax_guard() {
 }
 
 #[test]
+fn text_of_widen_delete() {
+    insta::assert_snapshot!(diff_of("base", "widen-delete").to_text(), @r"
+    request types changed:
+      `userAdd`: deletable from `Denied`, `Expired`, `Canceled` became `Delivered`, `Denied`, `Expired`, `Canceled`
+    new access: FAIL
+      `assignment-manager` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)
+      `package-manager` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)
+      `catalog-owner` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)
+      `identity-governance-administrator` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)
+      `application` may now `delete` from `Delivered` (newly deletable: `userAdd` requests)
+    ");
+}
+
+#[test]
+fn text_of_change_assignment() {
+    insta::assert_snapshot!(diff_of("base", "change-assignment").to_text(), @r"
+    assignment added:
+      `delivering` --removed--> `expired` (modelled: D21)
+    assignment changed:
+      `partiallyDelivered` --updated--> `partiallyDelivered` (modelled: D21) became `partiallyDelivered` --updated--> `delivered` (modelled: D21)
+    new access: PASS (none)
+    ");
+}
+
+#[test]
 fn json_parses_with_camel_case_fields() {
     for (name, _) in EDITS {
         let diff = diff_of("base", name);
@@ -384,6 +539,12 @@ fn json_parses_with_camel_case_fields() {
             "noLongerCancelable",
             "widenedAuthority",
             "narrowedAuthority",
+            "requestTypesChanged",
+            "assignmentAdded",
+            "assignmentRemoved",
+            "assignmentChanged",
+            "assignmentReordered",
+            "assignmentStatesChanged",
             "newAccess",
         ] {
             assert!(
@@ -401,6 +562,6 @@ fn json_parses_with_camel_case_fields() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["newAccess"][0]["actor"], "requestor-own");
     assert_eq!(value["newAccess"][0]["status"], "Delivering");
-    assert_eq!(value["newAccess"][0]["action"], "cancel");
+    assert_eq!(value["newAccess"][0]["operation"], "cancel");
     assert_eq!(value["added"][0]["to"], "Canceled");
 }

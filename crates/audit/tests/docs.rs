@@ -89,10 +89,22 @@ fn transitions_md_summarises_terminal_and_cancelable_statuses() {
         "## Conditions",
         "## Transitions",
         "## Every status and action",
+        "## Request types",
+        "## Assignments",
+        "### States",
+        "### Transitions",
+        "### What request transitions do to the assignment",
         "## Diagram",
     ] {
         assert!(text.lines().any(|line| line == heading), "{heading}");
     }
+    assert_eq!(
+        summary_line(&text, "- 13 [request types]"),
+        "- 13 [request types](#request-types); each request creates, changes or removes an access \
+         package [assignment](#assignments), which has 5 states (terminal: `expired`) and 13 \
+         transitions: 4 documented by Microsoft, 9 modelled by entitle."
+    );
+    assert!(text.contains("    state Assignment {\n"));
     assert!(text.contains("```mermaid\nstateDiagram-v2\n"));
     assert!(text.ends_with("```\n"));
 }
@@ -139,6 +151,8 @@ fn authority_md_introduces_then_embeds_the_markdown_matrix() {
     assert!(text.ends_with(&matrix));
     let intro = &text[..text.len() - matrix.len()];
     assert!(intro.contains("[D12](decisions.md#d12)"), "{intro}");
+    assert!(intro.contains("[D15](decisions.md#d15)"), "{intro}");
+    assert!(intro.contains("whether a `userAdd` request in that status may be deleted"));
     assert!(intro.ends_with("`—`: not from this status.\n\n"), "{intro}");
 }
 

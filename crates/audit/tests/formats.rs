@@ -11,7 +11,7 @@
 
 use entitle_audit::render::{self, Format};
 use entitle_audit::{Actor, Export, Header, LifecycleTable, MatrixEntry};
-use entitle_core::{ActionKind, ApiVersion, VariantArray};
+use entitle_core::{ApiVersion, Operation, VariantArray};
 
 fn builtin() -> (LifecycleTable, Header) {
     let table = LifecycleTable::builtin();
@@ -122,7 +122,22 @@ fn format_names_are_distinct() {
 
 #[test]
 fn table_md() {
-    insta::assert_snapshot!(table(Format::Md, ApiVersion::V1));
+    let md = table(Format::Md, ApiVersion::V1);
+    for heading in [
+        "## Statuses",
+        "## Transitions",
+        "## Request types",
+        "## Assignments",
+        "### States",
+        "### Transitions",
+    ] {
+        assert!(md.lines().any(|line| line == heading), "{heading}");
+    }
+    assert!(md.contains(
+        "| 1 | (none) | `deliveryStarted` | always | `delivering` | documented: [Graph: create \
+         accessPackageAssignmentRequest]("
+    ));
+    insta::assert_snapshot!(md);
 }
 
 #[test]
@@ -156,7 +171,26 @@ fn table_dot_beta() {
 
 #[test]
 fn table_mermaid() {
-    insta::assert_snapshot!(table(Format::Mermaid, ApiVersion::V1));
+    let (table_data, _) = builtin();
+    let mermaid = table(Format::Mermaid, ApiVersion::V1);
+    assert!(mermaid.contains("    state Assignment {\n"));
+    assert_eq!(
+        mermaid.matches(" --> ").count(),
+        1 + table_data.transitions.len()
+            + table_data
+                .statuses
+                .iter()
+                .filter(|entry| entry.terminal)
+                .count()
+            + table_data.assignment.transitions.len()
+            + table_data
+                .assignment
+                .states
+                .iter()
+                .filter(|entry| entry.terminal)
+                .count()
+    );
+    insta::assert_snapshot!(mermaid);
 }
 
 #[test]
@@ -240,13 +274,21 @@ fn matrix_json_has_the_header_and_every_cell() {
     assert_eq!(loaded, header);
     let entries: Vec<MatrixEntry> = serde_json::from_value(object["matrix"].clone()).unwrap();
     assert_eq!(entries, entitle_audit::matrix(&table));
+    assert_eq!(object["matrix"][0]["status"], serde_json::Value::Null);
+    assert_eq!(object["matrix"][0]["operation"], "get");
 }
 
 #[test]
 fn table_csv_reads_back_to_the_transitions() {
-    let (table, _) = builtin();
+    let (table, header) = builtin();
     for api in ApiVersion::VARIANTS.iter().copied() {
-        let records = read_csv(&self::table(Format::Csv, api));
+        let text = self::table(Format::Csv, api);
+        assert!(text.contains(&format!(
+            "{}# names as spelled by Graph {}\n# request transitions only",
+            header.comment_lines("#"),
+            api.as_str()
+        )));
+        let records = read_csv(&text);
         assert_eq!(records.len(), table.transitions.len() + 1);
         assert_eq!(
             records[0],
@@ -281,13 +323,57 @@ fn table_csv_reads_back_to_the_transitions() {
 fn matrix_csv_has_a_line_per_cell() {
     let (table, _) = builtin();
     let records = read_csv(&matrix(Format::Csv, ApiVersion::V1));
+    assert_eq!(records.len(), entitle_audit::matrix(&table).len() + 1);
     assert_eq!(
-        records.len(),
-        table.statuses.len() * Actor::VARIANTS.len() * ActionKind::VARIANTS.len() + 1
+        records[0],
+        [
+            "status",
+            "actor",
+            "permission",
+            "role",
+            "operation",
+            "decision",
+            "when"
+        ]
     );
     for record in &records {
         assert_eq!(record.len(), 7, "{record:?}");
     }
+    let operations: std::collections::BTreeSet<&str> = records[1..]
+        .iter()
+        .map(|record| record[4].as_str())
+        .collect();
+    assert_eq!(operations.len(), Operation::all().len());
+    assert!(records.iter().any(|record| record[..]
+        == [
+            "",
+            "catalog-reader",
+            "EntitlementManagement.Read.All",
+            "Catalog reader",
+            "get",
+            "allowed",
+            ""
+        ]));
+    assert!(records.iter().any(|record| record[..]
+        == [
+            "",
+            "approver",
+            "EntitlementManagement.ReadWrite.All",
+            "approver of every stage",
+            "create:approverRemove",
+            "allowed",
+            ""
+        ]));
+    assert!(records.iter().any(|record| record[..]
+        == [
+            "Canceled",
+            "assignment-manager",
+            "EntitlementManagement.ReadWrite.All",
+            "Access package assignment manager",
+            "delete",
+            "allowed",
+            ""
+        ]));
     assert!(records.iter().any(|record| record[..]
         == [
             "PendingApproval",
@@ -325,9 +411,21 @@ fn table_dot_is_balanced_with_an_edge_per_transition() {
         let dot = self::table(Format::Dot, api);
         assert_dot_balanced(&dot);
         assert!(dot.contains("digraph lifecycle {"));
+        assert!(dot.contains("    subgraph cluster_assignment {"));
         let edges = dot_edges(&dot);
-        assert_eq!(edges.len(), table.transitions.len());
-        for (edge, row) in edges.iter().zip(&table.transitions) {
+        assert_eq!(
+            edges.len(),
+            table.transitions.len() + table.assignment.transitions.len()
+        );
+        let (requests, assignments) = edges.split_at(table.transitions.len());
+        for (edge, row) in assignments.iter().zip(&table.assignment.transitions) {
+            assert!(edge.starts_with("        \"assignment:"), "{edge}");
+            assert_eq!(
+                edge.contains("style=dashed"),
+                !row.provenance.is_documented()
+            );
+        }
+        for (edge, row) in requests.iter().zip(&table.transitions) {
             let start = format!(
                 "    \"{}\" -> \"{}\" [",
                 row.from.name_in(api),
@@ -339,7 +437,13 @@ fn table_dot_is_balanced_with_an_edge_per_transition() {
                 !row.provenance.is_documented()
             );
         }
-        let terminal = table.statuses.iter().filter(|entry| entry.terminal).count();
+        let terminal = table.statuses.iter().filter(|entry| entry.terminal).count()
+            + table
+                .assignment
+                .states
+                .iter()
+                .filter(|entry| entry.terminal)
+                .count();
         assert_eq!(dot.matches("peripheries=2").count(), terminal);
     }
 }
@@ -352,19 +456,21 @@ fn matrix_dot_is_balanced_with_an_edge_per_actor_and_allowed_action() {
     let pairs = Actor::VARIANTS
         .iter()
         .flat_map(|&actor| {
-            ActionKind::VARIANTS
-                .iter()
-                .map(move |&action| (actor, action))
+            Operation::all()
+                .into_iter()
+                .map(move |operation| (actor, operation))
         })
-        .filter(|&(actor, action)| {
+        .filter(|&(actor, operation)| {
             table.statuses.iter().any(|entry| {
-                entitle_audit::cell(&table, entry.status, Some(actor), action).allows()
+                entitle_audit::cell(&table, Some(entry.status), Some(actor), operation).allows()
             })
         })
         .count();
     assert_eq!(dot_edges(&dot).len(), pairs);
-    assert!(dot.contains("\"actor:requestor-own\" -> \"action:cancel\";"));
-    assert!(!dot.contains("\"actor:application\" -> \"action:cancel\""));
+    assert!(dot.contains("\"actor:requestor-own\" -> \"operation:cancel\";"));
+    assert!(!dot.contains("\"actor:application\" -> \"operation:cancel\""));
+    assert!(dot.contains("\"actor:catalog-reader\" -> \"operation:get\";"));
+    assert!(dot.contains("\"actor:catalog-owner\" -> \"operation:create:adminAdd\";"));
     let mermaid = matrix(Format::Mermaid, ApiVersion::V1);
     assert_eq!(mermaid.matches(" --> ").count(), pairs);
 }

@@ -10,10 +10,14 @@
 )]
 
 use entitle_audit::render::{self, Format};
-use entitle_audit::{Actor, AuthorityEntry, Export, Header, LifecycleTable, StatusEntry};
+use entitle_audit::{
+    Actor, AssignmentStateEntry, AssignmentTable, AuthorityEntry, Export, Header, LifecycleTable,
+    RequestTypeEntry, StatusEntry,
+};
 use entitle_core::{
-    ActionKind, ApiVersion, Condition, Decision, Provenance, RequestState, RequestStatus, Source,
-    Transition, VariantArray,
+    ActionKind, ApiVersion, AssignmentCondition, AssignmentEvent, AssignmentState,
+    AssignmentTransition, Condition, Decision, Effect, Operation, Provenance, RequestState,
+    RequestStatus, RequestType, Source, Submitter, Transition, VariantArray,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -57,20 +61,93 @@ fn status_entry(status: RequestStatus) -> impl Strategy<Value = StatusEntry> {
 fn authority_entry() -> impl Strategy<Value = AuthorityEntry> {
     (
         select(Actor::VARIANTS),
-        select(ActionKind::VARIANTS),
+        select(Operation::all()),
         subsequence(RequestStatus::VARIANTS, 0..=RequestStatus::VARIANTS.len()),
         text(),
         provenance(),
     )
         .prop_map(
-            |(actor, action, authorized_in, rule, provenance)| AuthorityEntry {
+            |(actor, operation, authorized_in, rule, provenance)| AuthorityEntry {
                 actor,
-                action,
+                operation,
                 authorized_in,
                 rule,
                 provenance,
             },
         )
+}
+
+fn request_type_entry() -> impl Strategy<Value = RequestTypeEntry> {
+    (
+        select(RequestType::VARIANTS),
+        select(Effect::VARIANTS),
+        select(Submitter::VARIANTS),
+        any::<[bool; 3]>(),
+        subsequence(RequestStatus::VARIANTS, 0..=RequestStatus::VARIANTS.len()),
+        provenance(),
+    )
+        .prop_map(
+            |(
+                request_type,
+                effect,
+                submitter,
+                [needs_assignment, grants, needs_approval],
+                deletable_in,
+                provenance,
+            )| {
+                RequestTypeEntry {
+                    request_type,
+                    effect,
+                    submitter,
+                    needs_assignment,
+                    grants,
+                    needs_approval,
+                    deletable_in,
+                    provenance,
+                }
+            },
+        )
+}
+
+/// A random assignment table: a subset of the states in random order, and rows between them.
+fn assignment_table() -> impl Strategy<Value = AssignmentTable> {
+    subsequence(
+        AssignmentState::VARIANTS,
+        0..=AssignmentState::VARIANTS.len(),
+    )
+    .prop_shuffle()
+    .prop_flat_map(|listed| {
+        let states: Vec<_> = listed
+            .iter()
+            .map(|&state| {
+                any::<bool>().prop_map(move |terminal| AssignmentStateEntry { state, terminal })
+            })
+            .collect();
+        let rows = if listed.is_empty() {
+            Just(Vec::new()).boxed()
+        } else {
+            let row = (
+                proptest::option::of(select(listed.clone())),
+                select(AssignmentEvent::VARIANTS),
+                select(AssignmentCondition::VARIANTS),
+                select(listed),
+                provenance(),
+            )
+                .prop_map(|(from, event, when, to, provenance)| AssignmentTransition {
+                    from,
+                    event,
+                    when,
+                    to,
+                    provenance,
+                });
+            prop::collection::vec(row, 0..16).boxed()
+        };
+        (states, rows)
+    })
+    .prop_map(|(states, transitions)| AssignmentTable {
+        states,
+        transitions,
+    })
 }
 
 /// A random table: a non-empty subset of the statuses in random order with random facts,
@@ -98,15 +175,28 @@ fn lifecycle_table() -> impl Strategy<Value = LifecycleTable> {
                 statuses,
                 prop::collection::vec(transition, 0..40),
                 prop::collection::vec(authority_entry(), 0..30),
+                prop::collection::vec(request_type_entry(), 0..16),
+                assignment_table(),
                 any::<u64>(),
             )
         })
         .prop_map(
-            |(statuses, transitions, authority, reprocess_window_days)| LifecycleTable {
+            |(
                 statuses,
                 transitions,
                 authority,
+                request_types,
+                assignment,
                 reprocess_window_days,
+            )| {
+                LifecycleTable {
+                    statuses,
+                    transitions,
+                    authority,
+                    request_types,
+                    assignment,
+                    reprocess_window_days,
+                }
             },
         )
 }
@@ -170,8 +260,9 @@ proptest! {
         let dot = render::table(&table, Format::Dot, api, &header);
         prop_assert_eq!(
             dot.lines().filter(|line| line.contains(" -> ")).count(),
-            table.transitions.len()
+            table.transitions.len() + table.assignment.transitions.len()
         );
+
         let csv = render::table(&table, Format::Csv, api, &header);
         let data_lines = csv.lines().filter(|line| !line.starts_with('#')).count();
         prop_assert_eq!(data_lines, table.transitions.len() + 1);

@@ -16,10 +16,12 @@
 use std::fs;
 use std::path::PathBuf;
 
-use entitle_audit::verify::{Check, PathStep, Report, verify};
+use entitle_audit::verify::{Check, PathStep, Report, Step, verify};
 use entitle_audit::{Actor, Export, LifecycleTable};
 use entitle_core::{
-    ActionKind, Condition, Decision, Provenance, RequestStatus, Source, Transition, VariantArray,
+    ActionKind, AssignmentCondition, AssignmentEvent, AssignmentState, AssignmentTransition,
+    Condition, Decision, Operation, Provenance, RequestStatus, RequestType, Source, Transition,
+    VariantArray,
 };
 use proptest::prelude::*;
 
@@ -43,7 +45,7 @@ fn run(table: &LifecycleTable) -> Report {
     verify(table, &mut |_| {})
 }
 
-fn lines(steps: &[PathStep]) -> Vec<String> {
+fn lines(steps: &[Step]) -> Vec<String> {
     steps.iter().map(ToString::to_string).collect()
 }
 
@@ -57,6 +59,34 @@ fn position(table: &LifecycleTable, from: S, action: A, when: C) -> usize {
         .iter()
         .position(|t| (t.from, t.action, t.when) == (from, action, when))
         .unwrap()
+}
+
+fn assignment_position(
+    table: &LifecycleTable,
+    from: Option<AssignmentState>,
+    event: AssignmentEvent,
+) -> usize {
+    table
+        .assignment
+        .transitions
+        .iter()
+        .position(|row| (row.from, row.event) == (from, event))
+        .unwrap()
+}
+
+fn assignment_row(
+    from: Option<AssignmentState>,
+    event: AssignmentEvent,
+    when: AssignmentCondition,
+    to: AssignmentState,
+) -> AssignmentTransition {
+    AssignmentTransition {
+        from,
+        event,
+        when,
+        to,
+        provenance: Provenance::Modelled(Decision::AssignmentLifecycle),
+    }
 }
 
 fn transition(from: S, action: A, when: C, to: S, provenance: Provenance) -> Transition {
@@ -128,7 +158,7 @@ fn broken_tables() -> Vec<(&'static str, LifecycleTable)> {
     // depends on the status, and a denial would reveal it.
     let mut table = builtin.clone();
     for entry in &mut table.authority {
-        if (entry.actor, entry.action) == (Actor::RequestorOwn, A::Cancel) {
+        if (entry.actor, entry.operation) == (Actor::RequestorOwn, Operation::Act(A::Cancel)) {
             entry
                 .authorized_in
                 .retain(|s| S::DOCUMENTED_CANCELABLE.contains(s));
@@ -150,7 +180,7 @@ fn broken_tables() -> Vec<(&'static str, LifecycleTable)> {
     fixtures.push(("dead-row", table));
 
     // A second `expire` row of `PendingApproval` with the same condition and another target.
-    let mut table = builtin;
+    let mut table = builtin.clone();
     let at = position(&table, S::PendingApproval, A::Expire, C::DecisionTimedOut) + 1;
     let repeated = transition(
         S::PendingApproval,
@@ -161,6 +191,92 @@ fn broken_tables() -> Vec<(&'static str, LifecycleTable)> {
     );
     table.transitions.insert(at, repeated);
     fixtures.push(("repeated-row", table));
+
+    fixtures.extend(broken_assignment_tables(&builtin));
+    fixtures
+}
+
+/// The fixtures that break the assignment table, or the request types.
+fn broken_assignment_tables(builtin: &LifecycleTable) -> Vec<(&'static str, LifecycleTable)> {
+    use AssignmentCondition as AC;
+    use AssignmentEvent as E;
+    use AssignmentState as AS;
+    let mut fixtures = Vec::new();
+
+    // A second `scheduleEnded` row of `delivered` with the same condition and another target.
+    let mut table = builtin.clone();
+    let at = assignment_position(&table, Some(AS::Delivered), E::ScheduleEnded) + 1;
+    let repeated = assignment_row(
+        Some(AS::Delivered),
+        E::ScheduleEnded,
+        AC::EndReached,
+        AS::Delivered,
+    );
+    table.assignment.transitions.insert(at, repeated);
+    fixtures.push(("assignment-repeated-row", table));
+
+    // A second way to create the assignment: delivered at once.
+    let mut table = builtin.clone();
+    let at = assignment_position(&table, None, E::DeliveryStarted) + 1;
+    let second = assignment_row(None, E::Delivered, AC::Always, AS::Delivered);
+    table.assignment.transitions.insert(at, second);
+    fixtures.push(("assignment-two-creations", table));
+
+    // Nothing leads into `partiallyDelivered`.
+    let mut table = builtin.clone();
+    let at = assignment_position(&table, Some(AS::Delivering), E::PartiallyDelivered);
+    table.assignment.transitions.remove(at);
+    fixtures.push(("assignment-unreachable-state", table));
+
+    // A row out of `expired`, which the table still marks terminal.
+    let mut table = builtin.clone();
+    let restart = assignment_row(
+        Some(AS::Expired),
+        E::DeliveryStarted,
+        AC::Always,
+        AS::Delivering,
+    );
+    table.assignment.transitions.push(restart);
+    fixtures.push(("assignment-terminal-with-exit", table));
+
+    // An assignment never ends: `expired` is no longer terminal, and its schedule may end it again.
+    let mut table = builtin.clone();
+    for entry in &mut table.assignment.states {
+        if entry.state == AS::Expired {
+            entry.terminal = false;
+        }
+    }
+    let again = assignment_row(
+        Some(AS::Expired),
+        E::ScheduleEnded,
+        AC::EndReached,
+        AS::Expired,
+    );
+    table.assignment.transitions.push(again);
+    fixtures.push(("assignment-dead-end", table));
+
+    // Reprocessing a failed delivery restarts it, but the assignment table no longer says so.
+    let mut table = builtin.clone();
+    let at = assignment_position(&table, Some(AS::DeliveryFailed), E::DeliveryStarted);
+    table.assignment.transitions.remove(at);
+    fixtures.push(("assignment-missing-row", table));
+
+    // No assignment can be updated any more.
+    let mut table = builtin.clone();
+    table
+        .assignment
+        .transitions
+        .retain(|row| row.event != E::Updated);
+    fixtures.push(("assignment-no-update", table));
+
+    // A delivered `userAdd` request may be deleted, though it created an assignment.
+    let mut table = builtin.clone();
+    for entry in &mut table.request_types {
+        if entry.request_type == RequestType::UserAdd {
+            entry.deletable_in.insert(0, S::Delivered);
+        }
+    }
+    fixtures.push(("deletable-after-delivery", table));
 
     fixtures
 }
@@ -196,7 +312,8 @@ struct Expected {
 const EXPECTED: &[Expected] = &[
     Expected {
         name: "cancel-from-delivered",
-        failed: &[Check::CancelSet],
+        // A request canceled once delivered holds an assignment, yet is deletable once `Canceled`.
+        failed: &[Check::CancelSet, Check::RequestTypes],
         check: Check::CancelSet,
         message: "cancel is allowed from `Delivered`, which is not documented as cancelable",
         counterexample: &[
@@ -214,7 +331,9 @@ const EXPECTED: &[Expected] = &[
     },
     Expected {
         name: "terminal-with-exit",
-        failed: &[Check::TerminalAbsorbs],
+        // Reprocessing a delivered request would also restart the delivery of an assignment that
+        // was delivered, or remove again one that was removed: the assignment table has no row.
+        failed: &[Check::TerminalAbsorbs, Check::AssignmentFollowsRequests],
         check: Check::TerminalAbsorbs,
         message: "`Delivered` is marked terminal but a row leaves it (`reprocess`)",
         counterexample: &[
@@ -272,6 +391,100 @@ const EXPECTED: &[Expected] = &[
             "PendingApproval --expire [decisionTimedOut]--> Denied",
         ],
     },
+    Expected {
+        name: "assignment-repeated-row",
+        failed: &[Check::AssignmentRows],
+        check: Check::AssignmentRows,
+        message: "assignment row 12 (`delivered --scheduleEnded [endReached]--> delivered`) repeats \
+                  the condition of assignment row 11 (`delivered --scheduleEnded [endReached]--> \
+                  expired`), so it never applies",
+        counterexample: &[
+            "assignment delivered --scheduleEnded [endReached]--> expired",
+            "assignment delivered --scheduleEnded [endReached]--> delivered",
+        ],
+    },
+    Expected {
+        name: "assignment-two-creations",
+        failed: &[Check::AssignmentCreation],
+        check: Check::AssignmentCreation,
+        message: "2 rows create the assignment: assignment row 1 (`(none) --deliveryStarted \
+                  [always]--> delivering`), assignment row 2 (`(none) --delivered [always]--> \
+                  delivered`)",
+        counterexample: &[
+            "assignment (none) --deliveryStarted [always]--> delivering",
+            "assignment (none) --delivered [always]--> delivered",
+        ],
+    },
+    Expected {
+        name: "assignment-unreachable-state",
+        // A partial delivery now has nowhere to take its assignment.
+        failed: &[Check::AssignmentReachable, Check::AssignmentFollowsRequests],
+        check: Check::AssignmentReachable,
+        message: "assignment state `partiallyDelivered` is not reachable from creation",
+        counterexample: &[],
+    },
+    Expected {
+        name: "assignment-terminal-with-exit",
+        failed: &[Check::AssignmentTerminal],
+        check: Check::AssignmentTerminal,
+        message: "assignment state `expired` is marked terminal but a row leaves it \
+                  (`deliveryStarted`)",
+        counterexample: &[
+            "assignment (none) --deliveryStarted [always]--> delivering",
+            "assignment delivering --delivered [always]--> delivered",
+            "assignment delivered --removed [always]--> expired",
+            "assignment expired --deliveryStarted [always]--> delivering",
+        ],
+    },
+    Expected {
+        name: "assignment-dead-end",
+        failed: &[Check::AssignmentNoDeadEnds],
+        check: Check::AssignmentNoDeadEnds,
+        message: "assignment state `delivering` is reachable but cannot reach a terminal state; \
+                  assignment state `partiallyDelivered` is reachable but cannot reach a terminal \
+                  state; assignment state `delivered` is reachable but cannot reach a terminal \
+                  state; assignment state `expired` is reachable but cannot reach a terminal \
+                  state; assignment state `deliveryFailed` is reachable but cannot reach a \
+                  terminal state",
+        counterexample: &["assignment (none) --deliveryStarted [always]--> delivering"],
+    },
+    Expected {
+        name: "assignment-missing-row",
+        failed: &[Check::AssignmentFollowsRequests],
+        check: Check::AssignmentFollowsRequests,
+        message: "row 30 (`DeliveryFailed --reprocess [withinReprocessWindow]--> Delivering`) \
+                  causes `deliveryStarted` on the assignment of `userAdd`, `adminAdd`, \
+                  `systemAdd`, `onBehalfAdd` requests, which no row allows from `deliveryFailed`",
+        counterexample: &[
+            "Accepted --process [always]--> Delivering",
+            "assignment (none) --deliveryStarted [always]--> delivering",
+            "Delivering --failDelivery [always]--> DeliveryFailed",
+            "assignment delivering --deliveryFailed [always]--> deliveryFailed",
+            "DeliveryFailed --reprocess [withinReprocessWindow]--> Delivering",
+        ],
+    },
+    Expected {
+        name: "assignment-no-update",
+        failed: &[Check::AssignmentFollowsRequests],
+        check: Check::AssignmentFollowsRequests,
+        message: "no assignment state reachable from creation has a row for `updated`, so \
+                  `userUpdate`, `adminUpdate`, `systemUpdate`, `userExtend` requests can never be \
+                  submitted",
+        counterexample: &[],
+    },
+    Expected {
+        name: "deletable-after-delivery",
+        failed: &[Check::RequestTypes],
+        check: Check::RequestTypes,
+        message: "`userAdd` requests may be deleted from `Delivered`, where they may have created \
+                  an assignment",
+        counterexample: &[
+            "Accepted --process [always]--> Delivering",
+            "assignment (none) --deliveryStarted [always]--> delivering",
+            "Delivering --deliver [always]--> Delivered",
+            "assignment delivering --delivered [always]--> delivered",
+        ],
+    },
 ];
 
 #[test]
@@ -305,6 +518,16 @@ fn every_fixture_fails_exactly_its_checks_with_its_counterexample() {
 }
 
 #[test]
+fn every_check_fails_on_some_fixture() {
+    for &check in Check::VARIANTS {
+        assert!(
+            EXPECTED.iter().any(|expected| expected.check == check),
+            "no fixture shows `{check}` failing"
+        );
+    }
+}
+
+#[test]
 fn every_fixture_file_has_expectations() {
     let mut files: Vec<String> = fs::read_dir(fixtures_dir())
         .unwrap()
@@ -324,29 +547,21 @@ fn every_fixture_file_has_expectations() {
 fn cancel_from_delivered_path_is_the_shortest_one() {
     let report = run(&load("cancel-from-delivered"));
     let outcome = report.outcome(Check::CancelSet).unwrap();
-    assert_eq!(
-        outcome.counterexample,
-        [
-            PathStep {
-                from: S::Accepted,
-                action: A::Process,
-                when: C::Always,
-                to: S::Delivering,
-            },
-            PathStep {
-                from: S::Delivering,
-                action: A::Deliver,
-                when: C::Always,
-                to: S::Delivered,
-            },
-            PathStep {
-                from: S::Delivered,
-                action: A::Cancel,
-                when: C::Always,
-                to: S::Canceled,
-            },
-        ]
-    );
+    let steps: Vec<PathStep> = [
+        (S::Accepted, A::Process, S::Delivering),
+        (S::Delivering, A::Deliver, S::Delivered),
+        (S::Delivered, A::Cancel, S::Canceled),
+    ]
+    .into_iter()
+    .map(|(from, action, to)| PathStep {
+        from,
+        action,
+        when: C::Always,
+        to,
+    })
+    .collect();
+    let expected: Vec<Step> = steps.into_iter().map(Step::from).collect();
+    assert_eq!(outcome.counterexample, expected);
 }
 
 #[test]
@@ -366,7 +581,14 @@ fn builtin_text_report() {
     PASS terminal-absorbs: no row leaves the 4 terminal statuses (`Delivered`, `Denied`, `Expired`, `Canceled`)
     PASS no-dead-ends: every non-terminal status reachable from `Accepted` can reach a terminal status, and every status without outgoing rows is terminal
     PASS cancel-set: cancel is allowed exactly from `Accepted`, `PendingApproval`, `PendingNotBefore`, `PendingApprovalEscalated`, unconditionally, and leads to `Canceled`
-    PASS authority-ignores-status: each of the 126 actor and action pairs is listed once and authorized in every status or in none
+    PASS authority-ignores-status: each of the 320 actor and operation pairs is listed once and authorized in every status or in none
+    PASS request-types: each of the 13 request types is listed once, and its requests may be deleted only once completed, and never after they created an assignment
+    PASS assignment-rows: every row over the 5 assignment states and 7 events names listed states: 13 rows, none repeated or dead
+    PASS assignment-creation: exactly one row creates the assignment: `(none) --deliveryStarted [always]--> delivering`
+    PASS assignment-reachable: all 5 assignment states are reachable from creation
+    PASS assignment-terminal: no row leaves the terminal assignment state `expired`, and every other state has outgoing rows
+    PASS assignment-no-dead-ends: every assignment state reachable from creation can reach a terminal state
+    PASS assignment-follows-requests: along the request table, every event the 13 request types cause on their assignment has a row from the state their path left it in, and every change or removal applies to some state reachable from creation
     ");
 }
 
@@ -381,7 +603,19 @@ fn failing_text_report() {
       Accepted --process [always]--> Delivering
       Delivering --deliver [always]--> Delivered
       Delivered --cancel [always]--> Canceled
-    PASS authority-ignores-status: each of the 126 actor and action pairs is listed once and authorized in every status or in none
+    PASS authority-ignores-status: each of the 320 actor and operation pairs is listed once and authorized in every status or in none
+    FAIL request-types: `userAdd`, `adminAdd`, `systemAdd`, `onBehalfAdd` requests may be deleted from `Canceled`, where they may have created an assignment
+      Accepted --process [always]--> Delivering
+      assignment (none) --deliveryStarted [always]--> delivering
+      Delivering --deliver [always]--> Delivered
+      assignment delivering --delivered [always]--> delivered
+      Delivered --cancel [always]--> Canceled
+    PASS assignment-rows: every row over the 5 assignment states and 7 events names listed states: 13 rows, none repeated or dead
+    PASS assignment-creation: exactly one row creates the assignment: `(none) --deliveryStarted [always]--> delivering`
+    PASS assignment-reachable: all 5 assignment states are reachable from creation
+    PASS assignment-terminal: no row leaves the terminal assignment state `expired`, and every other state has outgoing rows
+    PASS assignment-no-dead-ends: every assignment state reachable from creation can reach a terminal state
+    PASS assignment-follows-requests: along the request table, every event the 13 request types cause on their assignment has a row from the state their path left it in, and every change or removal applies to some state reachable from creation
     ");
 }
 
@@ -435,6 +669,11 @@ enum Edit {
     RemoveStatus(usize),
     NarrowAuthority(usize, usize),
     RemoveAuthority(usize),
+    RemoveAssignmentRow(usize),
+    RetargetAssignmentRow(usize, usize),
+    ReeventAssignmentRow(usize, usize),
+    FlipAssignmentTerminal(usize),
+    ToggleDeletable(usize, usize),
 }
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -447,6 +686,11 @@ fn edit() -> impl Strategy<Value = Edit> {
         any::<usize>().prop_map(Edit::RemoveStatus),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::NarrowAuthority(a, b)),
         any::<usize>().prop_map(Edit::RemoveAuthority),
+        any::<usize>().prop_map(Edit::RemoveAssignmentRow),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::RetargetAssignmentRow(a, b)),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::ReeventAssignmentRow(a, b)),
+        any::<usize>().prop_map(Edit::FlipAssignmentTerminal),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::ToggleDeletable(a, b)),
     ]
 }
 
@@ -454,6 +698,9 @@ fn apply(table: &mut LifecycleTable, edit: &Edit) {
     let rows = table.transitions.len();
     let statuses = table.statuses.len();
     let authority = table.authority.len();
+    let assignment_rows = table.assignment.transitions.len();
+    let assignment_states = table.assignment.states.len();
+    let types = table.request_types.len();
     match *edit {
         Edit::RemoveRow(i) if rows > 0 => {
             table.transitions.remove(i % rows);
@@ -483,6 +730,30 @@ fn apply(table: &mut LifecycleTable, edit: &Edit) {
         Edit::RemoveAuthority(i) if authority > 0 => {
             table.authority.remove(i % authority);
         }
+        Edit::RemoveAssignmentRow(i) if assignment_rows > 0 => {
+            table.assignment.transitions.remove(i % assignment_rows);
+        }
+        Edit::RetargetAssignmentRow(i, s) if assignment_rows > 0 => {
+            table.assignment.transitions[i % assignment_rows].to =
+                AssignmentState::VARIANTS[s % AssignmentState::VARIANTS.len()];
+        }
+        Edit::ReeventAssignmentRow(i, e) if assignment_rows > 0 => {
+            table.assignment.transitions[i % assignment_rows].event =
+                AssignmentEvent::VARIANTS[e % AssignmentEvent::VARIANTS.len()];
+        }
+        Edit::FlipAssignmentTerminal(i) if assignment_states > 0 => {
+            let entry = &mut table.assignment.states[i % assignment_states];
+            entry.terminal = !entry.terminal;
+        }
+        Edit::ToggleDeletable(i, s) if types > 0 => {
+            let entry = &mut table.request_types[i % types];
+            let status = S::VARIANTS[s % S::VARIANTS.len()];
+            if entry.deletable_in.contains(&status) {
+                entry.deletable_in.retain(|other| *other != status);
+            } else {
+                entry.deletable_in.push(status);
+            }
+        }
         _ => {}
     }
 }
@@ -509,13 +780,17 @@ proptest! {
             }
         }
         prop_assert!(serde_json::from_str::<serde_json::Value>(&report.to_json()).is_ok());
-        prop_assert_eq!(report.to_text().lines().filter(|l| !l.starts_with("  ")).count(), 6);
+        prop_assert_eq!(
+            report.to_text().lines().filter(|l| !l.starts_with("  ")).count(),
+            Check::VARIANTS.len()
+        );
         if edits.is_empty() {
             prop_assert!(report.passed());
         }
     }
 
-    /// A counterexample's rows chain: each starts where the previous ended.
+    /// A counterexample's rows chain: each request row starts where the previous one ended, from
+    /// `Accepted`, and so does each assignment row, from creation when the path starts there.
     #[test]
     fn counterexample_paths_chain(edits in prop::collection::vec(edit(), 1..8)) {
         let mut table = LifecycleTable::builtin();
@@ -524,15 +799,33 @@ proptest! {
         }
         let report = run(&table);
         for outcome in &report.outcomes {
-            if outcome.check == Check::Totality {
-                continue; // Totality shows offending rows side by side, not a path.
+            if matches!(
+                outcome.check,
+                Check::Totality | Check::AssignmentRows | Check::AssignmentCreation
+            ) {
+                continue; // These show offending rows side by side, not a path.
             }
-            for pair in outcome.counterexample.windows(2) {
+            let requests: Vec<&PathStep> =
+                outcome.counterexample.iter().filter_map(Step::request).collect();
+            for pair in requests.windows(2) {
                 prop_assert_eq!(pair[0].to, pair[1].from, "{}", report.to_text());
             }
-            if let Some(first) = outcome.counterexample.first() {
+            if let Some(first) = requests.first() {
                 prop_assert!(
-                    first.from == S::Accepted || outcome.counterexample.len() == 1,
+                    first.from == S::Accepted || requests.len() == 1,
+                    "{}",
+                    report.to_text()
+                );
+            }
+            let moves: Vec<_> = outcome.counterexample.iter().filter_map(Step::assignment).collect();
+            for pair in moves.windows(2) {
+                prop_assert_eq!(Some(pair[0].to), pair[1].from, "{}", report.to_text());
+            }
+            if requests.is_empty()
+                && let Some(first) = moves.first()
+            {
+                prop_assert!(
+                    first.from.is_none() || moves.len() == 1,
                     "{}",
                     report.to_text()
                 );

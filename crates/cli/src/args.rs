@@ -40,7 +40,8 @@ pub struct TableSource {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the transition table, with its provenance header.
+    /// Print the transition table, the request types and the assignment table, with a provenance
+    /// header (CSV: the request transitions only).
     #[command(after_help = EXIT_CODES)]
     Table {
         /// The output format.
@@ -56,7 +57,8 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Print the authority matrix: status × actor × action, with Graph permissions and roles.
+    /// Print the authority matrix: actor × operation, and status × actor for `delete` and the actions,
+    /// with Graph permissions and roles.
     #[command(after_help = EXIT_CODES)]
     Matrix {
         /// The output format.
@@ -72,17 +74,21 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Decide one action: allowed or rejected, with the row or rule behind it and its provenance.
+    /// Decide one operation: allowed or rejected, with the rule or row behind it and its provenance.
     #[command(after_help = EXIT_CODES)]
     Check {
-        /// The action, such as `cancel`, `approve` or `reprocess`.
-        action: String,
-        /// The request's status, such as `PendingApproval` (any case; `cancelled` and `Fulfilled` too).
+        /// The operation: an action such as `cancel`, `approve` or `reprocess`; `delete`; `get`,
+        /// `list`, `filterByCurrentUser` or `readStages`; or `create:TYPE`, such as
+        /// `create:adminAdd` (any case).
+        operation: String,
+        /// The request's status, such as `PendingApproval` (any case; `cancelled` and `Fulfilled`
+        /// too). Required for the actions and `delete`, whose answer depends on it; the other
+        /// operations never look at it.
         #[arg(long)]
-        status: String,
-        /// Who asks: requestor-own, requestor-other, approver, assignment-manager, package-manager,
-        /// catalog-owner, identity-governance-administrator, application or system. Without it,
-        /// only the transition table is consulted.
+        status: Option<String>,
+        /// Who asks: requestor-own, requestor-other, approver, catalog-reader, assignment-manager,
+        /// package-manager, catalog-owner, identity-governance-administrator, application or
+        /// system. Without it, only the table is consulted.
         #[arg(long)]
         actor: Option<String>,
         /// The output format.
@@ -108,7 +114,8 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Compare two JSON exports: added, removed and changed transitions, and new access.
+    /// Compare two JSON exports: transitions, authority, request types and the assignment table,
+    /// and new access per operation.
     #[command(after_help = EXIT_CODES)]
     Diff {
         /// The older export.
@@ -283,7 +290,8 @@ pub enum ReportFormat {
 /// What `diff` fails on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// NEW allows a status, actor and action that OLD did not.
+    /// NEW lets an actor perform an operation (from a status, for the actions and `delete`) that OLD
+    /// did not.
     NewAccess,
 }
 

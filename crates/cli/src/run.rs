@@ -8,7 +8,7 @@ use clap::CommandFactory as _;
 use entitle_audit::docs::generated_docs;
 use entitle_audit::verify::{Progress, verify};
 use entitle_audit::{Actor, Export, Header, LifecycleTable, LoadError, diff::diff, render};
-use entitle_core::{ActionKind, InvalidInput, RequestStatus, VariantArray};
+use entitle_core::{InvalidInput, Operation, RequestStatus, VariantArray};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use entitle_auth::{TokenRequest, mint_demo};
@@ -74,6 +74,9 @@ pub enum CliError {
     /// An actor name entitle does not know.
     #[error("unknown actor `{0}`: expected one of {actors}", actors = actor_names())]
     UnknownActor(String),
+    /// An operation whose answer depends on the request's status, asked without one.
+    #[error("`{0}` depends on the request's status: give it with `--status`")]
+    MissingStatus(Operation),
     /// Rendering into a string failed.
     #[error("cannot render: {0}")]
     Render(#[from] std::fmt::Error),
@@ -159,22 +162,25 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             )))
         }
         Command::Check {
-            action,
+            operation,
             status,
             actor,
             format,
             source,
             ..
         } => {
-            let action = ActionKind::parse(action)?;
-            let status = RequestStatus::parse(status)?;
+            let operation = Operation::parse(operation)?;
+            let status = status.as_deref().map(RequestStatus::parse).transpose()?;
+            if operation.depends_on_status() && status.is_none() {
+                return Err(CliError::MissingStatus(operation));
+            }
             let actor = actor
                 .as_deref()
                 .map(|name| {
                     Actor::parse(name).ok_or_else(|| CliError::UnknownActor(name.to_owned()))
                 })
                 .transpose()?;
-            let verdict = check(&table_from(source)?, action, status, actor);
+            let verdict = check(&table_from(source)?, operation, status, actor);
             let text = match format {
                 ReportFormat::Text => verdict.to_text(),
                 ReportFormat::Json => verdict.to_json(),

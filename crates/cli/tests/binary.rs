@@ -97,7 +97,76 @@ fn matrix_prints_every_format() {
         assert!(output.status.success(), "{name}");
         assert!(!output.stdout.is_empty());
     }
-    assert!(stdout(&entitle(&["matrix", "--format", "csv"])).contains("requestor-own"));
+    let csv = stdout(&entitle(&["matrix", "--format", "csv"]));
+    assert!(csv.contains("requestor-own"));
+    assert!(csv.contains(
+        "\n,catalog-reader,EntitlementManagement.Read.All,Catalog reader,get,allowed,\n"
+    ));
+    assert!(
+        csv.contains(
+            "\nCanceled,application,EntitlementManagement.ReadWrite.All,,delete,allowed,\n"
+        )
+    );
+    let md = stdout(&entitle(&["matrix"]));
+    for operation in entitle_core::Operation::all() {
+        assert!(md.contains(&format!("`{operation}`")), "{operation}");
+    }
+}
+
+#[test]
+fn check_decides_every_kind_of_operation() {
+    let delete = entitle(&[
+        "check",
+        "delete",
+        "--status",
+        "Canceled",
+        "--actor",
+        "assignment-manager",
+    ]);
+    assert_eq!(delete.status.code(), Some(0), "{}", stdout(&delete));
+    assert!(
+        stdout(&delete).starts_with("`delete` from `Canceled` by `assignment-manager`: allowed\n")
+    );
+    let kept = entitle(&[
+        "check",
+        "delete",
+        "--status",
+        "Delivered",
+        "--actor",
+        "assignment-manager",
+    ]);
+    assert_eq!(kept.status.code(), Some(1));
+    let create = entitle(&["check", "create:adminAdd", "--actor", "catalog-owner"]);
+    assert_eq!(create.status.code(), Some(0));
+    assert_eq!(
+        stdout(&create),
+        "`create:adminAdd` by `catalog-owner`: allowed\n  authority: administrator: Catalog owner \
+         (documented: Graph: create accessPackageAssignmentRequest)\n"
+    );
+    let reader = entitle(&["check", "CREATE:ADMINADD", "--actor", "catalog-reader"]);
+    assert_eq!(reader.status.code(), Some(1));
+    let read = entitle(&[
+        "check",
+        "get",
+        "--actor",
+        "catalog-reader",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(read.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&read)).unwrap();
+    assert_eq!(value["operation"], "get");
+    assert_eq!(value["status"], serde_json::Value::Null);
+    let ignored = entitle(&[
+        "check",
+        "list",
+        "--status",
+        "Delivered",
+        "--actor",
+        "approver",
+    ]);
+    assert_eq!(ignored.status.code(), Some(0));
+    assert!(stdout(&ignored).contains("`Delivered` is not looked at"));
 }
 
 #[test]
@@ -156,6 +225,9 @@ fn check_rejects_bad_input_with_exit_2_and_one_line() {
         &["check", "submit", "--status", "Accepted"][..],
         &["check", "cancel", "--status", "Accepted", "--actor", "ceo"][..],
         &["check", "cancel"][..],
+        &["check", "delete", "--actor", "catalog-owner"][..],
+        &["check", "create:nothing", "--actor", "catalog-owner"][..],
+        &["check", "get", "--status", "Approved"][..],
     ] {
         let output = entitle(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -167,6 +239,14 @@ fn check_rejects_bad_input_with_exit_2_and_one_line() {
     assert!(
         stderr(&entitle(&["check", "cancel", "--status", "Approved"]))
             .contains("unknown request status `Approved`")
+    );
+    assert_eq!(
+        stderr(&entitle(&["check", "delete"])),
+        "entitle: `delete` depends on the request's status: give it with `--status`\n"
+    );
+    assert!(
+        stderr(&entitle(&["check", "create:nothing"]))
+            .contains("unknown operation `create:nothing`")
     );
 }
 
@@ -186,6 +266,18 @@ fn verify_passes_the_builtin_table_and_fails_a_broken_one() {
 
     let json = entitle(&["verify", "--format", "json"]);
     let _: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+
+    let assignment = entitle(&[
+        "verify",
+        "--table",
+        &fixture("broken/assignment-missing-row.json"),
+    ]);
+    assert_eq!(assignment.status.code(), Some(1));
+    assert!(stdout(&assignment).contains("FAIL assignment-follows-requests"));
+    assert!(
+        stdout(&assignment)
+            .contains("  assignment (none) --deliveryStarted [always]--> delivering\n")
+    );
 }
 
 #[test]
@@ -215,6 +307,25 @@ fn diff_fails_on_new_access_only_when_asked_and_only_when_widened() {
 
     let narrow = entitle(&["diff", &base, &narrowed, "--fail-on", "new-access"]);
     assert_eq!(narrow.status.code(), Some(0));
+    for widened in ["widen-create", "widen-delete"] {
+        let gate = entitle(&[
+            "diff",
+            &base,
+            &fixture(&format!("diff/{widened}.json")),
+            "--fail-on",
+            "new-access",
+        ]);
+        assert_eq!(gate.status.code(), Some(1), "{widened}");
+    }
+    let rows = entitle(&[
+        "diff",
+        &base,
+        &fixture("diff/change-assignment.json"),
+        "--fail-on",
+        "new-access",
+    ]);
+    assert_eq!(rows.status.code(), Some(0));
+    assert!(stdout(&rows).starts_with("assignment added:\n"));
     let same = entitle(&["diff", &base, &base, "--fail-on", "new-access"]);
     assert_eq!(same.status.code(), Some(0));
 }
@@ -240,7 +351,9 @@ fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let output = entitle(&["completions", shell]);
         assert!(output.status.success(), "{shell}");
-        assert!(stdout(&output).contains("entitle"));
+        let script = stdout(&output);
+        assert!(script.contains("entitle"));
+        assert!(script.contains("status"), "{shell}");
     }
 }
 
@@ -263,6 +376,10 @@ fn help_documents_every_command_and_the_exit_codes() {
         assert!(sub.status.success(), "{command} --help");
     }
     assert!(help.contains("Exit codes"));
+    let check = stdout(&entitle(&["check", "--help"]));
+    assert!(check.contains("<OPERATION>"), "{check}");
+    assert!(check.contains("create:adminAdd"), "{check}");
+    assert!(check.contains("catalog-reader"), "{check}");
 }
 
 #[test]

@@ -56,15 +56,33 @@ fn every_decision_is_recorded_with_a_heading_and_an_anchor() {
 
 #[test]
 fn every_modelled_fact_cites_a_recorded_decision() {
-    let modelled = TRANSITIONS.iter().map(|row| row.provenance).chain(
-        RequestStatus::VARIANTS
-            .iter()
-            .flat_map(|s| [s.provenance(), s.state_provenance()]),
-    );
+    let table = LifecycleTable::builtin();
+    let modelled = TRANSITIONS
+        .iter()
+        .map(|row| row.provenance)
+        .chain(
+            RequestStatus::VARIANTS
+                .iter()
+                .flat_map(|s| [s.provenance(), s.state_provenance()]),
+        )
+        .chain(table.authority.iter().map(|entry| entry.provenance))
+        .chain(table.request_types.iter().map(|entry| entry.provenance))
+        .chain(
+            table
+                .assignment
+                .transitions
+                .iter()
+                .map(|row| row.provenance),
+        )
+        .collect::<Vec<_>>();
     let decisions = workspace_file("docs/decisions.md");
     for provenance in modelled {
         if let Provenance::Modelled(decision) = provenance {
-            assert!(decisions.contains(&format!("## {}: ", decision.id())));
+            let id = decision.id();
+            assert!(
+                decisions.contains(&format!("## {id}: ")),
+                "docs/decisions.md lacks `## {id}: …`, which the table cites"
+            );
         }
     }
 }

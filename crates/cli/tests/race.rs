@@ -1,7 +1,8 @@
 //! Race proof: two `entitle serve` processes on one PostgreSQL database; many clients fire cancel,
 //! approve, deny and delivery events at the same 1,000 requests through both. Every request ends in a
 //! status the core allows along a valid path through the transition table, every success matches
-//! exactly one history entry, every loser gets a documented `409`, and nothing answers `5xx`.
+//! exactly one history entry, every loser gets a documented `409`, nothing answers `5xx`, and the
+//! store's own integrity check (`Store::integrity`) finds nothing afterwards.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,6 +21,7 @@ use common::{
     ADELE, ALEX, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace,
 };
 use entitle_core::{RequestStatus, TRANSITIONS, Transition};
+use entitle_store::{PostgresStore, Store as _};
 use entitle_testkit::PgCluster;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -247,13 +249,15 @@ fn recorded_actions(
 }
 
 #[test]
+#[cfg_attr(
+    not(entitle_postgres),
+    ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+)]
 fn two_processes_on_one_postgresql_keep_every_rule() {
-    let Some(cluster) = PgCluster::for_tests() else {
-        return;
-    };
+    let cluster = PgCluster::for_tests();
     let url = cluster.create_database("race").unwrap();
     let (_dir, _db, config) = workspace();
-    let backend = Backend::Postgres(url);
+    let backend = Backend::Postgres(url.clone());
     let servers = [
         Server::start_on(&backend, &config),
         Server::start_on(&backend, &config),
@@ -296,4 +300,10 @@ fn two_processes_on_one_postgresql_keep_every_rule() {
         won.sort_unstable();
         assert_eq!(won, recorded, "{}: successes and history differ", target.id);
     }
+    let report = PostgresStore::connect(&url, 1)
+        .unwrap()
+        .integrity()
+        .unwrap();
+    assert!(report.is_ok(), "{}", report.summary(10));
+    assert_eq!(report.requests, REQUEST_COUNT);
 }

@@ -2,9 +2,9 @@
 //! `sdk-tests/requirements.txt`) drive `entitle serve`: create, get, `cancel.post()`, a second cancel
 //! surfacing as a parsed `ODataError` with `requestNotCancelable`, and a filtered list.
 //!
-//! The test needs the environment `just sdk-env` builds (`.venv-sdk`). Without it the test reports
-//! that it did not run, unless `ENTITLE_REQUIRE_SDK=1` (as CI sets), which makes a missing
-//! environment a failure.
+//! The test needs the environment `just sdk-env` builds (`.venv-sdk`). When it is built without that
+//! environment, the test is ignored, with the reason, unless `ENTITLE_REQUIRE_SDK=1` (as CI sets)
+//! requires it (see `build.rs`); if it runs, a missing environment fails it.
 
 #![allow(
     clippy::unwrap_used,
@@ -29,18 +29,18 @@ fn repository() -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(
+    not(entitle_sdk),
+    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
+)]
 fn the_graph_python_sdks_create_cancel_and_list() {
     let root = repository();
     let python = root.join(".venv-sdk/bin/python");
-    if !python.exists() {
-        assert!(
-            std::env::var("ENTITLE_REQUIRE_SDK").as_deref() != Ok("1"),
-            "ENTITLE_REQUIRE_SDK=1 but {} is missing: run `just sdk-env`",
-            python.display()
-        );
-        eprintln!("NOT RUN: the Graph SDK environment is missing; `just sdk-env` builds it");
-        return;
-    }
+    assert!(
+        python.exists(),
+        "this test needs the Graph SDK environment, and {} is missing: run `just sdk-env`",
+        python.display()
+    );
     let (_dir, db, config) = workspace();
     let server = Server::start(&db, &config);
     let output = Command::new(&python)

@@ -1,10 +1,13 @@
-//! New access: the cells in which NEW lets an actor move a request where OLD did not.
+//! New access: the cells in which NEW lets an actor do what OLD did not.
 
-use entitle_core::{ActionKind, Condition, RequestStatus, Transition, VariantArray};
+use entitle_core::{
+    ActionKind, Condition, Operation, RequestStatus, RequestType, Transition, VariantArray,
+};
 
 use super::NewAccess;
 use super::text::{condition_list, rows_phrase, situation_phrase};
 use crate::actor::Actor;
+use crate::matrix::status_independent;
 use crate::table::LifecycleTable;
 
 /// Where `rows` lead in the situation where exactly `holding` (and `always`) hold.
@@ -123,8 +126,78 @@ impl Group {
     }
 }
 
+/// The request types whose requests `table` lets be deleted from `status` (none when it does not
+/// list the status), in type order.
+fn deletable(table: &LifecycleTable, status: RequestStatus) -> Vec<RequestType> {
+    if table.status(status).is_none() {
+        return Vec::new();
+    }
+    RequestType::VARIANTS
+        .iter()
+        .copied()
+        .filter(|&kind| table.is_deletable(kind, status))
+        .collect()
+}
+
+/// `` `a`, `b` ``.
+fn type_list(kinds: &[RequestType]) -> String {
+    let names: Vec<String> = kinds.iter().map(|kind| format!("`{kind}`")).collect();
+    names.join(", ")
+}
+
+/// The new access `actor` gains to `delete` requests in `status`, as the reason's parts.
+fn delete_changes(
+    old: &LifecycleTable,
+    new: &LifecycleTable,
+    status: RequestStatus,
+    actor: Actor,
+) -> Vec<String> {
+    let was_authorized = old.is_authorized(actor, Operation::Delete, status);
+    if !new.is_authorized(actor, Operation::Delete, status) {
+        return Vec::new();
+    }
+    let before = deletable(old, status);
+    let gained: Vec<RequestType> = deletable(new, status)
+        .into_iter()
+        .filter(|kind| !was_authorized || !before.contains(kind))
+        .collect();
+    if gained.is_empty() {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    if old.status(status).is_none() {
+        parts.push(format!("new status `{status}`"));
+    }
+    if !was_authorized {
+        parts.push("authority widened".to_owned());
+    }
+    let newly: Vec<RequestType> = gained
+        .iter()
+        .copied()
+        .filter(|kind| !before.contains(kind))
+        .collect();
+    if !newly.is_empty() && old.status(status).is_some() {
+        parts.push(format!("newly deletable: {} requests", type_list(&newly)));
+    }
+    parts
+}
+
 pub(super) fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewAccess> {
     let mut found = Vec::new();
+    for operation in status_independent() {
+        for &actor in Actor::VARIANTS {
+            if new.is_authorized_anywhere(actor, operation)
+                && !old.is_authorized_anywhere(actor, operation)
+            {
+                found.push(NewAccess {
+                    status: None,
+                    actor,
+                    operation,
+                    reason: format!("`{actor}` may now `{operation}` (authority widened)"),
+                });
+            }
+        }
+    }
     let listed =
         |status: RequestStatus| old.status(status).is_some() || new.status(status).is_some();
     for &status in RequestStatus::VARIANTS
@@ -137,6 +210,18 @@ pub(super) fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewA
             .map(|&action| Group::new(old, new, status, action))
             .collect();
         for &actor in Actor::VARIANTS {
+            let parts = delete_changes(old, new, status, actor);
+            if !parts.is_empty() {
+                found.push(NewAccess {
+                    status: Some(status),
+                    actor,
+                    operation: Operation::Delete,
+                    reason: format!(
+                        "`{actor}` may now `delete` from `{status}` ({})",
+                        parts.join("; ")
+                    ),
+                });
+            }
             for group in &groups {
                 let Group {
                     action,
@@ -144,11 +229,11 @@ pub(super) fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewA
                     after,
                     changes,
                 } = group;
-                let action = *action;
-                if after.is_empty() || !new.is_authorized(actor, action, status) {
+                let operation = Operation::Act(*action);
+                if after.is_empty() || !new.is_authorized(actor, operation, status) {
                     continue;
                 }
-                let was_authorized = old.is_authorized(actor, action, status);
+                let was_authorized = old.is_authorized(actor, operation, status);
                 let parts = if was_authorized && !before.is_empty() {
                     let mut parts = changes.clone();
                     if window_widened(old, new, after) {
@@ -173,9 +258,9 @@ pub(super) fn new_access(old: &LifecycleTable, new: &LifecycleTable) -> Vec<NewA
                 };
                 if !parts.is_empty() {
                     found.push(NewAccess {
-                        status,
+                        status: Some(status),
                         actor,
-                        action,
+                        operation,
                         reason: format!(
                             "`{actor}` may now `{action}` from `{status}` ({})",
                             parts.join("; ")

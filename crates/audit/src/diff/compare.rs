@@ -1,31 +1,46 @@
-//! Comparing rows, statuses, cancelability and authority between two tables.
+//! Comparing rows, statuses, cancelability, authority, request types and the assignment table
+//! between two tables.
 
-use entitle_core::{ActionKind, RequestStatus, Transition, VariantArray};
+use entitle_core::{
+    ActionKind, AssignmentEvent, AssignmentState, AssignmentTransition, Operation, RequestStatus,
+    RequestType, Transition, VariantArray,
+};
 
-use super::{AuthorityChange, ChangedStatus, ChangedTransition, ReorderedRows};
+use super::{AuthorityChange, ChangedAssignmentState, ChangedRequestType, ChangedStatus};
 use crate::actor::Actor;
 use crate::table::LifecycleTable;
 
-/// The row differences: added, removed, changed and reordered.
-pub(super) struct RowDiff {
-    pub(super) added: Vec<Transition>,
-    pub(super) removed: Vec<Transition>,
-    pub(super) changed: Vec<ChangedTransition>,
-    pub(super) reordered: Vec<ReorderedRows>,
+/// The row differences: added, removed, changed (old and new) and reordered groups (the group, its
+/// rows in OLD, its rows in NEW).
+pub(super) struct RowDiff<T, K> {
+    pub(super) added: Vec<T>,
+    pub(super) removed: Vec<T>,
+    pub(super) changed: Vec<(T, T)>,
+    pub(super) reordered: Vec<(K, Vec<T>, Vec<T>)>,
 }
 
-/// Whether two rows are counterparts in each pass of the pairing, strictest first.
-const PAIRINGS: [fn(&Transition, &Transition) -> bool; 3] = [
+/// Whether two rows are counterparts in one pass of the pairing.
+type Pairing<T> = fn(&T, &T) -> bool;
+
+/// Whether two request rows are counterparts in each pass of the pairing, strictest first.
+const PAIRINGS: [Pairing<Transition>; 3] = [
     |old, new| old == new,
     |old, new| (old.from, old.action, old.when, old.to) == (new.from, new.action, new.when, new.to),
     |old, new| (old.from, old.action, old.when) == (new.from, new.action, new.when),
 ];
 
+/// Whether two assignment rows are counterparts in each pass of the pairing, strictest first.
+const ASSIGNMENT_PAIRINGS: [Pairing<AssignmentTransition>; 3] = [
+    |old, new| old == new,
+    |old, new| (old.from, old.event, old.when, old.to) == (new.from, new.event, new.when, new.to),
+    |old, new| (old.from, old.event, old.when) == (new.from, new.event, new.when),
+];
+
 /// For each row of `new`, the index of its counterpart in `old`, if any.
-fn pair_rows(old: &[Transition], new: &[Transition]) -> Vec<Option<usize>> {
+fn pair_rows<T>(old: &[T], new: &[T], pairings: &[Pairing<T>]) -> Vec<Option<usize>> {
     let mut taken = vec![false; old.len()];
     let mut pairs: Vec<Option<usize>> = vec![None; new.len()];
-    for same in PAIRINGS {
+    for same in pairings {
         for (new_row, pair) in new.iter().zip(pairs.iter_mut()) {
             if pair.is_some() {
                 continue;
@@ -45,17 +60,20 @@ fn pair_rows(old: &[Transition], new: &[Transition]) -> Vec<Option<usize>> {
     pairs
 }
 
-pub(super) fn diff_rows(old: &[Transition], new: &[Transition]) -> RowDiff {
-    let pairs = pair_rows(old, new);
+/// Pairs the rows of `old` and `new` and sorts them into added, removed, changed and reordered.
+fn diff_generic<T: Copy + PartialEq, K: Ord + Copy>(
+    old: &[T],
+    new: &[T],
+    pairings: &[Pairing<T>],
+    group: fn(&T) -> K,
+) -> RowDiff<T, K> {
+    let pairs = pair_rows(old, new, pairings);
     let mut added = Vec::new();
     let mut changed = Vec::new();
     for (new_row, pair) in new.iter().zip(&pairs) {
         match pair.and_then(|index| old.get(index)) {
             None => added.push(*new_row),
-            Some(old_row) if old_row != new_row => changed.push(ChangedTransition {
-                old: *old_row,
-                new: *new_row,
-            }),
+            Some(old_row) if old_row != new_row => changed.push((*old_row, *new_row)),
             Some(_) => {}
         }
     }
@@ -69,44 +87,53 @@ pub(super) fn diff_rows(old: &[Transition], new: &[Transition]) -> RowDiff {
         added,
         removed,
         changed,
-        reordered: reordered(old, new, &pairs),
+        reordered: reordered(old, new, &pairs, group),
     }
 }
 
-/// The groups in which the paired rows of `new` appear in another order than their counterparts.
-fn reordered(
+pub(super) fn diff_rows(
     old: &[Transition],
     new: &[Transition],
+) -> RowDiff<Transition, (RequestStatus, ActionKind)> {
+    diff_generic(old, new, &PAIRINGS, |row| (row.from, row.action))
+}
+
+pub(super) fn diff_assignment_rows(
+    old: &[AssignmentTransition],
+    new: &[AssignmentTransition],
+) -> RowDiff<AssignmentTransition, (Option<AssignmentState>, AssignmentEvent)> {
+    diff_generic(old, new, &ASSIGNMENT_PAIRINGS, |row| (row.from, row.event))
+}
+
+/// The groups in which the paired rows of `new` appear in another order than their counterparts.
+fn reordered<T: Copy, K: Ord + Copy>(
+    old: &[T],
+    new: &[T],
     pairs: &[Option<usize>],
-) -> Vec<ReorderedRows> {
-    let mut groups: Vec<(RequestStatus, ActionKind)> =
-        new.iter().map(|row| (row.from, row.action)).collect();
+    group: fn(&T) -> K,
+) -> Vec<(K, Vec<T>, Vec<T>)> {
+    let mut groups: Vec<K> = new.iter().map(group).collect();
     groups.sort_unstable();
     groups.dedup();
     groups
         .into_iter()
-        .filter(|&(from, action)| {
+        .filter(|&key| {
             let order: Vec<usize> = new
                 .iter()
                 .zip(pairs)
-                .filter(|(row, _)| row.from == from && row.action == action)
+                .filter(|(row, _)| group(row) == key)
                 .filter_map(|(_, pair)| *pair)
                 .collect();
             order.windows(2).any(|pair| pair.first() > pair.get(1))
         })
-        .map(|(from, action)| {
-            let group = |rows: &[Transition]| -> Vec<Transition> {
+        .map(|key| {
+            let rows = |rows: &[T]| -> Vec<T> {
                 rows.iter()
-                    .filter(|row| row.from == from && row.action == action)
+                    .filter(|row| group(row) == key)
                     .copied()
                     .collect()
             };
-            ReorderedRows {
-                from,
-                action,
-                old: group(old),
-                new: group(new),
-            }
+            (key, rows(old), rows(new))
         })
         .collect()
 }
@@ -119,6 +146,42 @@ pub(super) fn diff_statuses(old: &LifecycleTable, new: &LifecycleTable) -> Vec<C
             let after = new.status(status);
             (before != after).then(|| ChangedStatus {
                 status,
+                old: before.cloned(),
+                new: after.cloned(),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn diff_request_types(
+    old: &LifecycleTable,
+    new: &LifecycleTable,
+) -> Vec<ChangedRequestType> {
+    RequestType::VARIANTS
+        .iter()
+        .filter_map(|&kind| {
+            let before = old.request_type(kind);
+            let after = new.request_type(kind);
+            (before != after).then(|| ChangedRequestType {
+                request_type: kind,
+                old: before.cloned(),
+                new: after.cloned(),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn diff_assignment_states(
+    old: &LifecycleTable,
+    new: &LifecycleTable,
+) -> Vec<ChangedAssignmentState> {
+    AssignmentState::VARIANTS
+        .iter()
+        .filter_map(|&state| {
+            let before = old.assignment_state(state);
+            let after = new.assignment_state(state);
+            (before != after).then(|| ChangedAssignmentState {
+                state,
                 old: before.cloned(),
                 new: after.cloned(),
             })
@@ -145,14 +208,14 @@ pub(super) fn diff_authority(
     let mut widened = Vec::new();
     let mut narrowed = Vec::new();
     for &actor in Actor::VARIANTS {
-        for &action in ActionKind::VARIANTS {
+        for operation in Operation::all() {
             let only_in = |table: &LifecycleTable, other: &LifecycleTable| -> Vec<RequestStatus> {
                 RequestStatus::VARIANTS
                     .iter()
                     .copied()
                     .filter(|&status| {
-                        table.is_authorized(actor, action, status)
-                            && !other.is_authorized(actor, action, status)
+                        table.is_authorized(actor, operation, status)
+                            && !other.is_authorized(actor, operation, status)
                     })
                     .collect()
             };
@@ -160,7 +223,7 @@ pub(super) fn diff_authority(
             if !added.is_empty() {
                 widened.push(AuthorityChange {
                     actor,
-                    action,
+                    operation,
                     statuses: added,
                 });
             }
@@ -168,7 +231,7 @@ pub(super) fn diff_authority(
             if !removed.is_empty() {
                 narrowed.push(AuthorityChange {
                     actor,
-                    action,
+                    operation,
                     statuses: removed,
                 });
             }

@@ -18,23 +18,37 @@
 //! - **Statuses.** Every field of a status entry, by status; a status listed in one table only is
 //!   added or removed.
 //! - **Cancelability**: whether the table has a `cancel` row from a status.
-//! - **Authority**: for every actor and action, the statuses in which the actor is authorized. A
+//! - **Authority**: for every actor and operation, the statuses in which the actor is authorized. A
 //!   missing entry authorizes nowhere. The `rule` texts and their provenance explain, and are not
 //!   compared.
+//! - **Request types**: every field of a request type's entry, by type.
+//! - **The assignment table**: its rows, paired and ordered as the request's rows are (by `from`,
+//!   `event` and `when`), and its states' entries, by state.
 //! - **The reprocess window**, in days.
 //!
 //! # New access
 //!
-//! A *situation* is a set of conditions that hold. `always` holds in every situation, and the other
-//! conditions are taken as independent of each other. In a situation, a table leads a request in
-//! status `S` by action `A` to the target of the first row from `S` for `A` whose condition holds, or
-//! nowhere if none does; a status the table does not list has no rows. The cell (`S`, actor, `A`) of
-//! a table allows a move to `T` in a situation when the actor is authorized for `A` in `S` and the
-//! table leads to `T` there.
+//! New access is judged per cell of the [authority matrix](crate::matrix()), for every operation.
 //!
-//! NEW **grants new access** in a cell when, in some situation, NEW's cell allows a move to a status
-//! `T` and OLD's cell does not allow that move (it allows nothing, or a move elsewhere). The reason
-//! names the status, the actor, the action and what changed, in one or more of these forms:
+//! An operation that does not depend on the request's status (reading, listing, reading the approval
+//! stages, creating a request of a type) has one cell per actor: NEW **grants new access** when it
+//! authorizes the actor in some status and OLD authorizes it in none (`authority widened`).
+//!
+//! `delete` has a cell per status and actor: NEW grants new access when the actor may delete a request
+//! of some type from the status in NEW and not in OLD: the actor is now authorized, or the type's
+//! requests are newly deletable from the status (`newly deletable`), or the status is new. Every
+//! request type counts, not only the matrix's witness.
+//!
+//! An action has a cell per status and actor. A *situation* is a set of conditions that hold.
+//! `always` holds in every situation, and the other conditions are taken as independent of each
+//! other. In a situation, a table leads a request in status `S` by action `A` to the target of the
+//! first row from `S` for `A` whose condition holds, or nowhere if none does; a status the table does
+//! not list has no rows. The cell (`S`, actor, `A`) of a table allows a move to `T` in a situation
+//! when the actor is authorized for `A` in `S` and the table leads to `T` there.
+//!
+//! NEW **grants new access** in an action's cell when, in some situation, NEW's cell allows a move to
+//! a status `T` and OLD's cell does not allow that move (it allows nothing, or a move elsewhere). The
+//! reason names the status, the actor, the action and what changed, in one or more of these forms:
 //!
 //! 1. OLD's cell allows nothing in any situation ([`Cell::NotAuthorized`](crate::Cell::NotAuthorized) or
 //!    [`Cell::NotFromStatus`](crate::Cell::NotFromStatus), or a status OLD does not list) and NEW's allows something:
@@ -53,25 +67,34 @@
 //! change nothing. Taking conditions as independent over-approximates: a situation in which two
 //! exclusive conditions hold (`startsLater` and `startReached`) can be named, so the check may report
 //! access that cannot happen, never the reverse. Narrowing, provenance, status facts and row order
-//! that changes no outcome never grant new access.
+//! that changes no outcome never grant new access. Request-type facts other than deletability, and
+//! the assignment table, are listed but not judged: who may create a request of a type is the
+//! authority of `create:TYPE`, and the matrix decides actions by the request's table.
 //!
-//! Everything is listed in a fixed order: statuses in lifecycle order, then actors, then actions;
-//! rows in table order.
+//! Everything is listed in a fixed order: statuses in lifecycle order, then actors, then operations;
+//! rows in table order. New access lists the operations that do not depend on the status first (by
+//! operation, then actor), then the others by status, actor and operation, as the matrix does.
 
 mod access;
 mod compare;
 mod text;
 
 use access::new_access;
-use compare::{cancelable_only_in, diff_authority, diff_rows, diff_statuses};
+use compare::{
+    cancelable_only_in, diff_assignment_rows, diff_assignment_states, diff_authority,
+    diff_request_types, diff_rows, diff_statuses,
+};
 
 use std::fmt;
 
-use entitle_core::{ActionKind, RequestStatus, Transition};
+use entitle_core::{
+    ActionKind, AssignmentEvent, AssignmentState, AssignmentTransition, Operation, RequestStatus,
+    RequestType, Transition,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
-use crate::table::{LifecycleTable, StatusEntry};
+use crate::table::{AssignmentStateEntry, LifecycleTable, RequestTypeEntry, StatusEntry};
 
 /// Everything that differs between two tables, and the access NEW grants that OLD did not.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,10 +114,23 @@ pub struct TableDiff {
     pub newly_cancelable: Vec<RequestStatus>,
     /// Statuses with a `cancel` row in OLD only.
     pub no_longer_cancelable: Vec<RequestStatus>,
-    /// Actors and actions authorized in more statuses in NEW, with the added statuses.
+    /// Actors and operations authorized in more statuses in NEW, with the added statuses.
     pub widened_authority: Vec<AuthorityChange>,
-    /// Actors and actions authorized in fewer statuses in NEW, with the removed statuses.
+    /// Actors and operations authorized in fewer statuses in NEW, with the removed statuses.
     pub narrowed_authority: Vec<AuthorityChange>,
+    /// Request type entries added, removed or changed, in type order.
+    pub request_types_changed: Vec<ChangedRequestType>,
+    /// Assignment rows of NEW with no counterpart in OLD, in NEW's order.
+    pub assignment_added: Vec<AssignmentTransition>,
+    /// Assignment rows of OLD with no counterpart in NEW, in OLD's order.
+    pub assignment_removed: Vec<AssignmentTransition>,
+    /// Assignment rows with the same `from`, `event` and `when` whose `to` or provenance changed, in
+    /// NEW's order.
+    pub assignment_changed: Vec<ChangedAssignmentTransition>,
+    /// Groups of assignment rows (one state and event) tried in another order.
+    pub assignment_reordered: Vec<ReorderedAssignmentRows>,
+    /// Assignment state entries added, removed or changed, in state order.
+    pub assignment_states_changed: Vec<ChangedAssignmentState>,
     /// The reprocess window, in days, when it changed: `[old, new]`.
     pub reprocess_window_days: Option<[u64; 2]>,
     /// Every cell in which NEW grants access OLD did not, with the reason.
@@ -137,28 +173,76 @@ pub struct ChangedStatus {
     pub new: Option<StatusEntry>,
 }
 
-/// The statuses in which an actor's authority for an action was added or removed.
+/// The statuses in which an actor's authority for an operation was added or removed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorityChange {
     /// The kind of caller.
     pub actor: Actor,
-    /// The action.
-    pub action: ActionKind,
+    /// The operation.
+    pub operation: Operation,
     /// The statuses added (when widened) or removed (when narrowed), in status order.
     pub statuses: Vec<RequestStatus>,
+}
+
+/// A request type entry added, removed or changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedRequestType {
+    /// The type.
+    pub request_type: RequestType,
+    /// Its entry in OLD, if listed.
+    pub old: Option<RequestTypeEntry>,
+    /// Its entry in NEW, if listed.
+    pub new: Option<RequestTypeEntry>,
+}
+
+/// An assignment row whose `to` or provenance changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedAssignmentTransition {
+    /// The row in OLD.
+    pub old: AssignmentTransition,
+    /// The row in NEW.
+    pub new: AssignmentTransition,
+}
+
+/// The assignment rows for one state and event, tried in another order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReorderedAssignmentRows {
+    /// The state the rows leave (`None`: before the assignment exists).
+    pub from: Option<AssignmentState>,
+    /// The event.
+    pub event: AssignmentEvent,
+    /// The rows in OLD, in order.
+    pub old: Vec<AssignmentTransition>,
+    /// The rows in NEW, in order.
+    pub new: Vec<AssignmentTransition>,
+}
+
+/// An assignment state entry added, removed or changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedAssignmentState {
+    /// The state.
+    pub state: AssignmentState,
+    /// Its entry in OLD, if listed.
+    pub old: Option<AssignmentStateEntry>,
+    /// Its entry in NEW, if listed.
+    pub new: Option<AssignmentStateEntry>,
 }
 
 /// One cell in which NEW grants access that OLD did not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewAccess {
-    /// The request's status.
-    pub status: RequestStatus,
+    /// The request's status; `None` for an operation that does not depend on it.
+    pub status: Option<RequestStatus>,
     /// The kind of caller.
     pub actor: Actor,
-    /// The action.
-    pub action: ActionKind,
+    /// The operation.
+    pub operation: Operation,
     /// A sentence naming the cell and what changed.
     pub reason: String,
 }
@@ -172,17 +256,50 @@ impl fmt::Display for NewAccess {
 /// The difference from `old` to `new`; see the [module documentation](self) for its rules.
 pub fn diff(old: &LifecycleTable, new: &LifecycleTable) -> TableDiff {
     let rows = diff_rows(&old.transitions, &new.transitions);
+    let assignment = diff_assignment_rows(&old.assignment.transitions, &new.assignment.transitions);
     let (widened_authority, narrowed_authority) = diff_authority(old, new);
     TableDiff {
         added: rows.added,
         removed: rows.removed,
-        changed: rows.changed,
-        reordered: rows.reordered,
+        changed: rows
+            .changed
+            .into_iter()
+            .map(|(old, new)| ChangedTransition { old, new })
+            .collect(),
+        reordered: rows
+            .reordered
+            .into_iter()
+            .map(|((from, action), old, new)| ReorderedRows {
+                from,
+                action,
+                old,
+                new,
+            })
+            .collect(),
         statuses_changed: diff_statuses(old, new),
         newly_cancelable: cancelable_only_in(new, old),
         no_longer_cancelable: cancelable_only_in(old, new),
         widened_authority,
         narrowed_authority,
+        request_types_changed: diff_request_types(old, new),
+        assignment_added: assignment.added,
+        assignment_removed: assignment.removed,
+        assignment_changed: assignment
+            .changed
+            .into_iter()
+            .map(|(old, new)| ChangedAssignmentTransition { old, new })
+            .collect(),
+        assignment_reordered: assignment
+            .reordered
+            .into_iter()
+            .map(|((from, event), old, new)| ReorderedAssignmentRows {
+                from,
+                event,
+                old,
+                new,
+            })
+            .collect(),
+        assignment_states_changed: diff_assignment_states(old, new),
         reprocess_window_days: (old.reprocess_window_days != new.reprocess_window_days)
             .then_some([old.reprocess_window_days, new.reprocess_window_days]),
         new_access: new_access(old, new),
@@ -201,6 +318,12 @@ impl TableDiff {
             && self.no_longer_cancelable.is_empty()
             && self.widened_authority.is_empty()
             && self.narrowed_authority.is_empty()
+            && self.request_types_changed.is_empty()
+            && self.assignment_added.is_empty()
+            && self.assignment_removed.is_empty()
+            && self.assignment_changed.is_empty()
+            && self.assignment_reordered.is_empty()
+            && self.assignment_states_changed.is_empty()
             && self.reprocess_window_days.is_none()
             && self.new_access.is_empty()
     }
@@ -458,7 +581,7 @@ mod tests {
             },
         );
         for entry in &mut new.authority {
-            if (entry.actor, entry.action) == (Actor::Application, A::Cancel) {
+            if (entry.actor, entry.operation) == (Actor::Application, Operation::Act(A::Cancel)) {
                 entry.authorized_in = vec![S::Delivering];
             }
         }
@@ -526,7 +649,10 @@ mod tests {
 
     /// The cells in which `new` grants new access, straight from the definition: every situation
     /// over every condition, first matching row over all rows.
-    fn new_access_by_definition(old: &LifecycleTable, new: &LifecycleTable) -> Vec<(S, Actor, A)> {
+    fn new_access_by_definition(
+        old: &LifecycleTable,
+        new: &LifecycleTable,
+    ) -> Vec<(Option<S>, Actor, Operation)> {
         let conditions: Vec<C> = C::VARIANTS
             .iter()
             .copied()
@@ -558,17 +684,52 @@ mod tests {
                 .collect()
         };
         let mut cells = Vec::new();
+        for operation in Operation::all() {
+            if operation.depends_on_status() {
+                continue;
+            }
+            for &actor in Actor::VARIANTS {
+                let anywhere = |table: &LifecycleTable| {
+                    S::VARIANTS
+                        .iter()
+                        .any(|&status| table.is_authorized(actor, operation, status))
+                };
+                if anywhere(new) && !anywhere(old) {
+                    cells.push((None, actor, operation));
+                }
+            }
+        }
+        let deletable = |table: &LifecycleTable, actor: Actor, status: S| -> Vec<RequestType> {
+            if table.status(status).is_none()
+                || !table.is_authorized(actor, Operation::Delete, status)
+            {
+                return Vec::new();
+            }
+            RequestType::VARIANTS
+                .iter()
+                .copied()
+                .filter(|&kind| table.is_deletable(kind, status))
+                .collect()
+        };
         for &status in S::VARIANTS {
             if old.status(status).is_none() && new.status(status).is_none() {
                 continue;
             }
             for &actor in Actor::VARIANTS {
+                let before = deletable(old, actor, status);
+                if deletable(new, actor, status)
+                    .iter()
+                    .any(|kind| !before.contains(kind))
+                {
+                    cells.push((Some(status), actor, Operation::Delete));
+                }
                 for &action in A::VARIANTS {
-                    if !new.is_authorized(actor, action, status) {
+                    let operation = Operation::Act(action);
+                    if !new.is_authorized(actor, operation, status) {
                         continue;
                     }
                     let after = outcomes(new, status, action);
-                    let before = if old.is_authorized(actor, action, status) {
+                    let before = if old.is_authorized(actor, operation, status) {
                         outcomes(old, status, action)
                     } else {
                         vec![None; after.len()]
@@ -578,7 +739,7 @@ mod tests {
                         .zip(&before)
                         .any(|(now, was)| now.is_some() && now != was)
                     {
-                        cells.push((status, actor, action));
+                        cells.push((Some(status), actor, operation));
                     }
                 }
             }
@@ -600,6 +761,7 @@ mod tests {
             prop::sample::Index,
         ),
         ToggleAuthority(prop::sample::Index, prop::sample::Index),
+        ToggleDeletable(prop::sample::Index, prop::sample::Index),
         DropStatus(prop::sample::Index),
     }
 
@@ -614,6 +776,7 @@ mod tests {
             (any::<Index>(), any::<Index>(), any::<Index>())
                 .prop_map(|(a, b, c)| Edit::Variant(a, b, c)),
             (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::ToggleAuthority(a, b)),
+            (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::ToggleDeletable(a, b)),
             any::<Index>().prop_map(Edit::DropStatus),
         ]
     }
@@ -655,6 +818,16 @@ mod tests {
                         entry.authorized_in.push(status);
                     }
                 }
+                Edit::ToggleDeletable(entry, status) => {
+                    let count = table.request_types.len();
+                    let entry = &mut table.request_types[entry.index(count)];
+                    let status = *status.get(S::VARIANTS);
+                    if entry.deletable_in.contains(&status) {
+                        entry.deletable_in.retain(|other| *other != status);
+                    } else {
+                        entry.deletable_in.push(status);
+                    }
+                }
                 Edit::DropStatus(status) => {
                     let status = *status.get(S::VARIANTS);
                     table.statuses.retain(|entry| entry.status != status);
@@ -677,11 +850,14 @@ mod tests {
             let cells: Vec<_> = diff
                 .new_access
                 .iter()
-                .map(|access| (access.status, access.actor, access.action))
+                .map(|access| (access.status, access.actor, access.operation))
                 .collect();
             prop_assert_eq!(&cells, &new_access_by_definition(&old, &new));
             for access in &diff.new_access {
-                let start = format!("`{}` may now `{}` from `{}` (", access.actor, access.action, access.status);
+                let start = match access.status {
+                    Some(status) => format!("`{}` may now `{}` from `{status}` (", access.actor, access.operation),
+                    None => format!("`{}` may now `{}` (", access.actor, access.operation),
+                };
                 prop_assert!(access.reason.starts_with(&start), "{}", access.reason);
                 prop_assert!(access.reason.ends_with(')'), "{}", access.reason);
             }
@@ -705,11 +881,11 @@ mod tests {
             widened
                 .new_access
                 .iter()
-                .all(|access| access.action == ActionKind::Reprocess)
+                .all(|access| access.operation == Operation::Act(ActionKind::Reprocess))
         );
         assert!(widened.new_access.iter().any(|access| {
             access.actor == Actor::Application
-                && access.status == RequestStatus::DeliveryFailed
+                && access.status == Some(RequestStatus::DeliveryFailed)
                 && access
                     .reason
                     .contains("reprocess window widened from 14 to 30 days")

@@ -9,6 +9,11 @@ use entitle_core::{ApiVersion, Provenance};
 
 use crate::table::LifecycleTable;
 
+/// The comment line after the header of the table export: what the CSV holds, and what it leaves to
+/// the JSON export.
+pub const TABLE_SCOPE: &str = "# request transitions only: the JSON export also holds the authority, the request types \
+                               and the assignment table\n";
+
 /// The column names of [`table`], in order.
 pub const TABLE_COLUMNS: [&str; 7] = [
     "row",

@@ -4,7 +4,7 @@ use core::fmt::{self, Write};
 
 use entitle_core::ApiVersion;
 
-use super::edge_label;
+use super::{assignment_edge_label, assignment_state_name, edge_label};
 use crate::table::LifecycleTable;
 
 /// `text` as a DOT quoted string: `"` and `\` escaped, line breaks as centred `\n` breaks.
@@ -29,7 +29,9 @@ pub fn quoted(text: &str) -> String {
 /// One node per status, in table order, labelled with the status and its coarse state: terminal
 /// statuses have a double border, cancelable ones are filled. Then one edge per transition, in table
 /// order, labelled `action [condition]`: solid when Microsoft documents it, dashed when entitle
-/// models it, with the provenance as its tooltip.
+/// models it, with the provenance as its tooltip. Then the assignment in its own cluster, drawn the
+/// same way: one node per state (ids `assignment:STATE`), a point for "not created yet", and one
+/// edge per assignment transition, labelled `event [condition]`.
 ///
 /// # Errors
 /// Only if writing to `out` fails.
@@ -47,7 +49,11 @@ pub fn table(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::
     )?;
     writeln!(
         out,
-        "    // dashed edge: modelled by entitle (see docs/decisions.md)."
+        "    // dashed edge: modelled by entitle (see docs/decisions.md). The cluster is the access"
+    )?;
+    writeln!(
+        out,
+        "    // package assignment the requests create, change and remove."
     )?;
     writeln!(out, "    rankdir=LR;")?;
     writeln!(
@@ -88,5 +94,60 @@ pub fn table(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::
         }
         writeln!(out, ", tooltip={}];", quoted(&row.provenance.to_string()))?;
     }
+    assignment_cluster(out, table, api)?;
     writeln!(out, "}}")
+}
+
+/// The node id of an assignment state, or of "not created yet".
+fn assignment_node(state: Option<entitle_core::AssignmentState>, api: ApiVersion) -> String {
+    quoted(&format!(
+        "assignment:{}",
+        state.map_or("none", |state| assignment_state_name(state, api))
+    ))
+}
+
+/// The assignment's states and transitions as `subgraph cluster_assignment`.
+fn assignment_cluster(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Result {
+    writeln!(out, "    subgraph cluster_assignment {{")?;
+    writeln!(out, "        label=\"access package assignment\";")?;
+    writeln!(out, "        fontname=\"Helvetica\";")?;
+    writeln!(out, "        style=rounded;")?;
+    if table
+        .assignment
+        .transitions
+        .iter()
+        .any(|row| row.from.is_none())
+    {
+        writeln!(
+            out,
+            "        {} [shape=point, tooltip=\"not created yet\"];",
+            assignment_node(None, api)
+        )?;
+    }
+    for entry in &table.assignment.states {
+        write!(
+            out,
+            "        {} [label={}",
+            assignment_node(Some(entry.state), api),
+            quoted(assignment_state_name(entry.state, api))
+        )?;
+        if entry.terminal {
+            out.push_str(", peripheries=2");
+        }
+        out.push_str("];\n");
+    }
+    for row in &table.assignment.transitions {
+        write!(
+            out,
+            "        {} -> {} [label={}",
+            assignment_node(row.from, api),
+            assignment_node(Some(row.to), api),
+            quoted(&assignment_edge_label(*row)),
+        )?;
+        if !row.provenance.is_documented() {
+            out.push_str(", style=dashed");
+        }
+        writeln!(out, ", tooltip={}];", quoted(&row.provenance.to_string()))?;
+    }
+    writeln!(out, "    }}")
 }

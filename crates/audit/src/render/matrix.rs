@@ -1,17 +1,20 @@
 //! The authority matrix in every format.
 //!
-//! Statuses follow the table's order, actors [`Actor::VARIANTS`] and actions `ActionKind::VARIANTS`.
+//! Statuses follow the table's order, actors [`Actor::VARIANTS`] and operations `Operation::all()`.
 
 use core::fmt::{self, Write};
 
-use entitle_core::{ActionKind, ApiVersion, Permission, RequestStatus, Role, VariantArray};
+use entitle_core::{ApiVersion, Operation, Permission, RequestStatus};
 use serde::Serialize;
+use strum::VariantArray;
 
 use super::markdown::cell_text;
 use super::{csv as csv_format, dot::quoted};
 use crate::actor::Actor;
 use crate::export::Header;
-use crate::matrix::{Cell, MatrixEntry, cell};
+use crate::matrix::{
+    Cell, DELETE_WITNESS, MatrixEntry, cell, status_dependent, status_independent,
+};
 use crate::table::LifecycleTable;
 
 /// The column names of [`csv`], in order.
@@ -20,7 +23,7 @@ pub const CSV_COLUMNS: [&str; 7] = [
     "actor",
     "permission",
     "role",
-    "action",
+    "operation",
     "decision",
     "when",
 ];
@@ -42,46 +45,52 @@ fn permission_name(actor: Actor) -> &'static str {
         .map_or("", |permission| permission.as_str())
 }
 
-/// The role of an actor, or `""` for none.
+/// The role of an actor (or the approver fact), or `""` for none.
 fn role_name(actor: Actor) -> &'static str {
-    actor.role().map_or("", |role| role.as_str())
+    actor.standing().unwrap_or_default()
 }
 
-/// The statuses, in table order, from which the table has a row for `action`.
-pub fn possible_from(table: &LifecycleTable, action: ActionKind) -> Vec<RequestStatus> {
+/// The statuses, in table order, from which `operation` can happen at all: for an action, those the
+/// table has a row from; for `delete`, those a [`DELETE_WITNESS`] request may be deleted from; for any
+/// other operation, every status.
+pub fn possible_from(table: &LifecycleTable, operation: Operation) -> Vec<RequestStatus> {
     table
         .statuses
         .iter()
         .map(|entry| entry.status)
-        .filter(|&status| table.rows(status, action).next().is_some())
+        .filter(|&status| match operation {
+            Operation::Act(action) => table.rows(status, action).next().is_some(),
+            Operation::Delete => table.is_deletable(DELETE_WITNESS, status),
+            _ => true,
+        })
         .collect()
 }
 
-/// The statuses, in table order, from which `actor` may perform `action`, at least under some
+/// The statuses, in table order, from which `actor` may perform `operation`, at least under some
 /// condition.
 pub fn allowed_from(
     table: &LifecycleTable,
     actor: Actor,
-    action: ActionKind,
+    operation: Operation,
 ) -> Vec<RequestStatus> {
     table
         .statuses
         .iter()
         .map(|entry| entry.status)
-        .filter(|&status| cell(table, status, Some(actor), action).allows())
+        .filter(|&status| cell(table, Some(status), Some(actor), operation).allows())
         .collect()
 }
 
-/// Whether `actor` is authorized for `action` at all, as a table cell: `yes` (in every listed
+/// Whether `actor` is authorized for `operation` at all, as a table cell: `yes` (in every listed
 /// status), `no`, or the statuses it is authorized in.
 fn authorized_text(
     table: &LifecycleTable,
     actor: Actor,
-    action: ActionKind,
+    operation: Operation,
     api: ApiVersion,
 ) -> String {
     let authorized_in = table
-        .authority(actor, action)
+        .authority(actor, operation)
         .map_or(&[][..], |entry| entry.authorized_in.as_slice());
     if authorized_in.is_empty() {
         "no".to_owned()
@@ -100,7 +109,31 @@ fn authorized_text(
     }
 }
 
-/// The matrix for review: who may act at all, then one table per status.
+/// A table head: `| Actor | Permission | Role |` and one column per operation.
+fn head(out: &mut String, operations: &[Operation]) -> fmt::Result {
+    out.push_str("| Actor | Permission | Role |");
+    for operation in operations {
+        write!(out, " `{operation}` |")?;
+    }
+    out.push_str("\n|---|---|---|");
+    for _ in operations {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// A table row's first cells: the actor, its permission and its role.
+fn actor_cells(out: &mut String, actor: Actor) -> fmt::Result {
+    let permission = actor
+        .permission()
+        .map_or_else(|| "—".to_owned(), |permission| format!("`{permission}`"));
+    let role = actor.standing().unwrap_or("—");
+    write!(out, "| {actor} | {permission} | {role} |")
+}
+
+/// The matrix for review: who may act at all; the operations that do not depend on the status, one
+/// cell per actor; then one table per status for `delete` and the actions.
 ///
 /// # Errors
 /// Only if writing to `out` fails.
@@ -110,49 +143,59 @@ pub fn markdown(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fm
         out,
         "By the authorization rules alone, before the request's status is looked at.\n"
     )?;
-    writeln!(out, "| Actor | Action | Authorized | Rule |")?;
+    writeln!(out, "| Actor | Operation | Authorized | Rule |")?;
     writeln!(out, "|---|---|---|---|")?;
     for &actor in Actor::VARIANTS {
-        for &action in ActionKind::VARIANTS {
-            let rule = table.authority(actor, action).map_or_else(
+        for operation in Operation::all() {
+            let rule = table.authority(actor, operation).map_or_else(
                 || "not listed in the table".to_owned(),
                 |entry| cell_text(&entry.rule),
             );
             writeln!(
                 out,
-                "| {actor} | `{action}` | {} | {rule} |",
-                authorized_text(table, actor, action, api)
+                "| {actor} | `{operation}` | {} | {rule} |",
+                authorized_text(table, actor, operation, api)
             )?;
         }
+    }
+    writeln!(out, "\n## Whatever the status\n")?;
+    writeln!(
+        out,
+        "Reading, listing, reading the approval stages and creating never depend on the request's \
+         status. A creation is of a request for the requestor, submitted by the actor. `yes`: allowed; \
+         `unauthorized`: this actor may never do it.\n"
+    )?;
+    let independent = status_independent();
+    head(out, &independent)?;
+    for &actor in Actor::VARIANTS {
+        actor_cells(out, actor)?;
+        for &operation in &independent {
+            write!(
+                out,
+                " {} |",
+                cell(table, None, Some(actor), operation).short()
+            )?;
+        }
+        out.push('\n');
     }
     writeln!(out, "\n## By status\n")?;
     writeln!(
         out,
         "`yes`: allowed. `if …`: allowed once a condition holds. `unauthorized`: this actor may never \
-         perform the action. `—`: authorized, but the action is not allowed from this status.\n"
+         do it. `—`: authorized, but the action is not allowed from this status, or a `{DELETE_WITNESS}` \
+         request in this status may not be deleted.\n"
     )?;
+    let dependent = status_dependent();
     for entry in &table.statuses {
         writeln!(out, "### {}\n", entry.status.name_in(api))?;
-        out.push_str("| Actor | Permission | Role |");
-        for action in ActionKind::VARIANTS {
-            write!(out, " `{action}` |")?;
-        }
-        out.push_str("\n|---|---|---|");
-        for _ in ActionKind::VARIANTS {
-            out.push_str("---|");
-        }
-        out.push('\n');
+        head(out, &dependent)?;
         for &actor in Actor::VARIANTS {
-            let permission = actor
-                .permission()
-                .map_or_else(|| "—".to_owned(), |permission| format!("`{permission}`"));
-            let role = actor.role().map_or("—", |role| role.as_str());
-            write!(out, "| {actor} | {permission} | {role} |")?;
-            for &action in ActionKind::VARIANTS {
+            actor_cells(out, actor)?;
+            for &operation in &dependent {
                 write!(
                     out,
                     " {} |",
-                    cell(table, entry.status, Some(actor), action).short()
+                    cell(table, Some(entry.status), Some(actor), operation).short()
                 )?;
             }
             out.push('\n');
@@ -162,13 +205,14 @@ pub fn markdown(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fm
     Ok(())
 }
 
-/// The matrix as CSV: a header line, then one line per cell; `when` lists a conditional cell's
-/// conditions, joined by ` or `.
+/// The matrix as CSV: a header line, then one line per cell; `status` is empty for an operation that
+/// does not depend on it, and `when` lists a conditional cell's conditions, joined by ` or `.
 ///
 /// # Errors
 /// Only if writing to `out` fails.
 pub fn csv(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Result {
     csv_format::record(out, CSV_COLUMNS);
+    let mut operation = String::new();
     for entry in crate::matrix::matrix(table) {
         let when = match &entry.cell {
             Cell::AllowedIf(conditions) => conditions
@@ -178,14 +222,16 @@ pub fn csv(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Re
                 .join(" or "),
             Cell::Allowed | Cell::NotAuthorized | Cell::NotFromStatus => String::new(),
         };
+        operation.clear();
+        write!(operation, "{}", entry.operation)?;
         csv_format::record(
             out,
             [
-                entry.status.name_in(api),
+                entry.status.map_or("", |status| status.name_in(api)),
                 entry.actor.as_str(),
                 permission_name(entry.actor),
                 role_name(entry.actor),
-                entry.action.as_str(),
+                operation.as_str(),
                 decision_name(&entry.cell),
                 when.as_str(),
             ],
@@ -215,18 +261,22 @@ pub fn json(table: &LifecycleTable, header: &Header) -> String {
     json
 }
 
-/// An actor's label: its name, then its permission and role when it has them.
+/// An actor's label: its name, then its permission and role (or approver fact) when it has them.
 fn actor_label(actor: Actor) -> Vec<&'static str> {
     let mut lines = vec![actor.as_str()];
     lines.extend(actor.permission().map(Permission::as_str));
-    lines.extend(actor.role().map(Role::as_str));
+    lines.extend(actor.standing());
     lines
 }
 
-/// An action's label: its name, then the statuses it is allowed from, two to a line.
-fn action_label(table: &LifecycleTable, action: ActionKind, api: ApiVersion) -> Vec<String> {
-    let from = possible_from(table, action);
-    let mut lines = vec![action.as_str().to_owned()];
+/// An operation's label: its name, then, when it depends on the status, the statuses it can happen
+/// from, two to a line.
+fn operation_label(table: &LifecycleTable, operation: Operation, api: ApiVersion) -> Vec<String> {
+    let mut lines = vec![operation.to_string()];
+    if !operation.depends_on_status() {
+        return lines;
+    }
+    let from = possible_from(table, operation);
     if from.is_empty() {
         lines.push("from no status".to_owned());
     }
@@ -243,19 +293,25 @@ fn action_label(table: &LifecycleTable, action: ActionKind, api: ApiVersion) -> 
     lines
 }
 
-/// The label of an edge from `actor` to `action`: `None` when there is no edge (the actor may not
-/// perform the action from any status), empty when the actor may perform it from every status the
-/// action is allowed from, and otherwise the statuses it may.
+/// The label of an edge from `actor` to `operation`: `None` when there is no edge (the actor may not
+/// perform the operation from any status), empty when the actor may perform it from every status the
+/// operation can happen from (or, for an operation that does not depend on the status, at all), and
+/// otherwise the statuses it may.
 fn edge(
     table: &LifecycleTable,
     actor: Actor,
-    action: ActionKind,
+    operation: Operation,
     api: ApiVersion,
 ) -> Option<String> {
-    let allowed = allowed_from(table, actor, action);
+    if !operation.depends_on_status() {
+        return cell(table, None, Some(actor), operation)
+            .allows()
+            .then(String::new);
+    }
+    let allowed = allowed_from(table, actor, operation);
     if allowed.is_empty() {
         None
-    } else if allowed == possible_from(table, action) {
+    } else if allowed == possible_from(table, operation) {
         Some(String::new())
     } else {
         let names: Vec<&str> = allowed.iter().map(|status| status.name_in(api)).collect();
@@ -263,11 +319,17 @@ fn edge(
     }
 }
 
-/// The matrix as a Graphviz `digraph authority`: an edge from each actor to each action it may
-/// perform from some status.
+/// The DOT node id of an operation.
+fn operation_node(operation: Operation) -> String {
+    quoted(&format!("operation:{operation}"))
+}
+
+/// The matrix as a Graphviz `digraph authority`: an edge from each actor to each operation it may
+/// perform (from some status, for those that depend on it).
 ///
-/// Action nodes list the statuses the action is allowed from. An unlabelled edge means the actor may
-/// perform the action from all of them; a labelled one names the only statuses it may.
+/// The nodes of `delete` and the actions list the statuses the operation can happen from. An
+/// unlabelled edge means the actor may perform the operation from all of them; a labelled one names
+/// the only statuses it may.
 ///
 /// # Errors
 /// Only if writing to `out` fails.
@@ -275,7 +337,7 @@ pub fn dot(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Re
     writeln!(out, "digraph authority {{")?;
     writeln!(
         out,
-        "    // An edge: the actor may perform the action, from every status listed on the action"
+        "    // An edge: the actor may perform the operation, from every status listed on it"
     )?;
     writeln!(
         out,
@@ -292,24 +354,24 @@ pub fn dot(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt::Re
             quoted(&actor_label(actor).join("\n"))
         )?;
     }
-    for &action in ActionKind::VARIANTS {
+    for operation in Operation::all() {
         writeln!(
             out,
             "    {} [shape=ellipse, label={}];",
-            quoted(&format!("action:{action}")),
-            quoted(&action_label(table, action, api).join("\n"))
+            operation_node(operation),
+            quoted(&operation_label(table, operation, api).join("\n"))
         )?;
     }
     for &actor in Actor::VARIANTS {
-        for &action in ActionKind::VARIANTS {
-            let Some(label) = edge(table, actor, action, api) else {
+        for operation in Operation::all() {
+            let Some(label) = edge(table, actor, operation, api) else {
                 continue;
             };
             write!(
                 out,
                 "    {} -> {}",
                 quoted(&format!("actor:{actor}")),
-                quoted(&format!("action:{action}"))
+                operation_node(operation)
             )?;
             if label.is_empty() {
                 out.push_str(";\n");
@@ -350,6 +412,11 @@ fn actor_id(actor: Actor) -> String {
     format!("actor_{}", actor.as_str().replace('-', "_"))
 }
 
+/// A Mermaid node id for an operation: `operation_` and its name with `:` as `_`.
+fn operation_id(operation: Operation) -> String {
+    format!("operation_{}", operation.to_string().replace(':', "_"))
+}
+
 /// The matrix as a Mermaid `flowchart LR`, with the same nodes and edges as [`dot`].
 ///
 /// # Errors
@@ -364,26 +431,33 @@ pub fn mermaid(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt
             mermaid_label(&actor_label(actor))
         )?;
     }
-    for &action in ActionKind::VARIANTS {
+    for operation in Operation::all() {
         writeln!(
             out,
-            "    action_{action}([\"{}\"])",
-            mermaid_label(&action_label(table, action, api))
+            "    {}([\"{}\"])",
+            operation_id(operation),
+            mermaid_label(&operation_label(table, operation, api))
         )?;
     }
     for &actor in Actor::VARIANTS {
-        for &action in ActionKind::VARIANTS {
-            let Some(label) = edge(table, actor, action, api) else {
+        for operation in Operation::all() {
+            let Some(label) = edge(table, actor, operation, api) else {
                 continue;
             };
             if label.is_empty() {
-                writeln!(out, "    {} --> action_{action}", actor_id(actor))?;
+                writeln!(
+                    out,
+                    "    {} --> {}",
+                    actor_id(actor),
+                    operation_id(operation)
+                )?;
             } else {
                 writeln!(
                     out,
-                    "    {} -->|\"{}\"| action_{action}",
+                    "    {} -->|\"{}\"| {}",
                     actor_id(actor),
-                    mermaid_text(&label)
+                    mermaid_text(&label),
+                    operation_id(operation)
                 )?;
             }
         }
@@ -395,6 +469,10 @@ pub fn mermaid(out: &mut String, table: &LifecycleTable, api: ApiVersion) -> fmt
 mod tests {
     use super::*;
 
+    use entitle_core::ActionKind;
+
+    const CANCEL: Operation = Operation::Act(ActionKind::Cancel);
+
     fn without_cancel_from(status: RequestStatus) -> LifecycleTable {
         let mut table = LifecycleTable::builtin();
         table
@@ -404,10 +482,10 @@ mod tests {
     }
 
     #[test]
-    fn action_labels_list_statuses_two_to_a_line_with_commas_between_lines() {
+    fn operation_labels_list_statuses_two_to_a_line_with_commas_between_lines() {
         let builtin = LifecycleTable::builtin();
         assert_eq!(
-            action_label(&builtin, ActionKind::Cancel, ApiVersion::V1),
+            operation_label(&builtin, CANCEL, ApiVersion::V1),
             [
                 "cancel",
                 "from Accepted, PendingApproval,",
@@ -417,7 +495,7 @@ mod tests {
         // An odd count leaves one status on the last line, still after a comma.
         let three = without_cancel_from(RequestStatus::PendingNotBefore);
         assert_eq!(
-            action_label(&three, ActionKind::Cancel, ApiVersion::V1),
+            operation_label(&three, CANCEL, ApiVersion::V1),
             [
                 "cancel",
                 "from Accepted, PendingApproval,",
@@ -425,15 +503,27 @@ mod tests {
             ]
         );
         assert_eq!(
-            action_label(&builtin, ActionKind::Deliver, ApiVersion::Beta),
+            operation_label(
+                &builtin,
+                Operation::Act(ActionKind::Deliver),
+                ApiVersion::Beta
+            ),
             ["deliver", "from Delivering"]
         );
         let mut none = LifecycleTable::builtin();
         none.transitions
             .retain(|row| row.action != ActionKind::Reprocess);
         assert_eq!(
-            action_label(&none, ActionKind::Reprocess, ApiVersion::V1),
+            operation_label(&none, Operation::Act(ActionKind::Reprocess), ApiVersion::V1),
             ["reprocess", "from no status"]
+        );
+        assert_eq!(
+            operation_label(&builtin, Operation::Delete, ApiVersion::V1),
+            ["delete", "from Denied, Expired,", "Canceled"]
+        );
+        assert_eq!(
+            operation_label(&builtin, Operation::List, ApiVersion::V1),
+            ["list"]
         );
     }
 }

@@ -13,7 +13,10 @@ pub mod mermaid;
 
 use core::fmt;
 
-use entitle_core::{ApiVersion, Condition, RequestStatus, Transition};
+use entitle_core::{
+    ApiVersion, AssignmentCondition, AssignmentState, AssignmentTransition, Condition,
+    RequestStatus, Transition,
+};
 
 use crate::export::{Export, Header};
 use crate::table::LifecycleTable;
@@ -54,12 +57,15 @@ impl fmt::Display for Format {
 
 /// The transition table in `format`, starting with the provenance header.
 ///
-/// - `Md`: the statuses, the condition legend and the transitions, under `##` headings.
-/// - `Csv`: `row,from,action,when,to,provenance_kind,provenance`, one line per transition.
+/// - `Md`: the statuses, the condition legend, the transitions, the request types and the
+///   assignment's states and transitions, under `##` headings.
+/// - `Csv`: `row,from,action,when,to,provenance_kind,provenance`, one line per request transition
+///   (the request transitions only, as a comment line after the header says).
 /// - `Json`: exactly [`Export::to_json`] of the table with `header`, so it loads back with
 ///   [`Export::from_json`].
-/// - `Dot`: a `digraph lifecycle` with a node per status and an edge per transition.
-/// - `Mermaid`: the [`mermaid::diagram`] `stateDiagram-v2`.
+/// - `Dot`: a `digraph lifecycle` with a node per status and an edge per transition, and the
+///   assignment's states and moves as a separate cluster.
+/// - `Mermaid`: the [`mermaid::diagram`] `stateDiagram-v2`, the assignment as a composite state.
 ///
 /// `api` chooses the spelling of statuses and states in every format but JSON, which always uses the
 /// canonical (serde, v1.0) names so that its hash and loading do not depend on it.
@@ -76,6 +82,7 @@ pub fn table(table: &LifecycleTable, format: Format, api: ApiVersion, header: &H
         }),
         Format::Csv => written(|out| {
             comment_header(out, header, "#", api);
+            out.push_str(csv::TABLE_SCOPE);
             csv::table(out, table, api)
         }),
         Format::Dot => written(|out| {
@@ -91,13 +98,16 @@ pub fn table(table: &LifecycleTable, format: Format, api: ApiVersion, header: &H
 
 /// The authority matrix in `format`, starting with the provenance header.
 ///
-/// - `Md`: who may act at all (actor × action, with the rule), then one table per status.
-/// - `Csv`: `status,actor,permission,role,action,decision,when`, one line per cell.
+/// - `Md`: who may act at all (actor × operation, with the rule), the operations that do not depend
+///   on the status (actor × operation), then one table per status for `delete` and the actions.
+/// - `Csv`: `status,actor,permission,role,operation,decision,when`, one line per cell; `status` is
+///   empty for an operation that does not depend on it.
 /// - `Json`: `{"entitle": header, "matrix": [MatrixEntry…]}`, pretty, ending with a newline.
-/// - `Dot` and `Mermaid`: a graph from actors to the actions they may perform.
+/// - `Dot` and `Mermaid`: a graph from actors to the operations they may perform.
 ///
-/// Rows and columns follow the table's status order, then [`Actor::VARIANTS`](crate::Actor), then
-/// `ActionKind::VARIANTS`. As for [`table`], `api` spells statuses in every format but JSON.
+/// Cells follow [`matrix`](crate::matrix()): statuses in the table's order, actors in
+/// [`Actor::VARIANTS`](crate::Actor) order, operations in `Operation::all()` order. As for
+/// [`table`], `api` spells statuses in every format but JSON.
 pub fn matrix(table: &LifecycleTable, format: Format, api: ApiVersion, header: &Header) -> String {
     match format {
         Format::Json => matrix::json(table, header),
@@ -158,5 +168,21 @@ pub(crate) fn edge_label(row: Transition) -> String {
     match row.when {
         Condition::Always => row.action.to_string(),
         when => format!("{} [{}]", row.action, when.as_str()),
+    }
+}
+
+/// An assignment row's edge label in diagrams: `scheduleEnded [endReached]`, or the bare event.
+pub(crate) fn assignment_edge_label(row: AssignmentTransition) -> String {
+    match row.when {
+        AssignmentCondition::Always => row.event.to_string(),
+        when @ AssignmentCondition::EndReached => format!("{} [{}]", row.event, when.as_str()),
+    }
+}
+
+/// An assignment state as spelled by `api`: lowerCamel in v1.0, PascalCase in beta.
+pub(crate) const fn assignment_state_name(state: AssignmentState, api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V1 => state.as_str(),
+        ApiVersion::Beta => state.beta_str(),
     }
 }

@@ -16,16 +16,37 @@
 //!
 //! Shortest paths come from a breadth-first search from `Accepted` that tries rows in table order,
 //! so counterexamples are stable for a given table.
+//!
+//! ## The assignment table
+//!
+//! The assignment's table is checked the same way, from the row that creates the assignment (from
+//! `(none)`), with its own rows' conditions treated as satisfiable. `assignment-follows-requests`
+//! and `request-types` walk both tables together: for each request type, the request table's rows
+//! (conditions satisfiable) from `Accepted`, each row causing on the request's assignment the event
+//! entitle-core's `AssignmentEvent::caused_by` names, which the assignment table must then allow
+//! from the state the path left the assignment in. An adding request starts without an assignment;
+//! a change or a removal starts from each state reachable from creation that the assignment table
+//! lets it act on (as submission checks). Events the assignment's schedule causes on its own are
+//! not followed: they are not the request's.
 
 use core::fmt::{self, Write as _};
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use entitle_core::{ActionKind, Condition, RequestStatus, Transition, VariantArray};
+use entitle_core::{
+    ActionKind, AssignmentCondition, AssignmentEvent, AssignmentState, AssignmentTransition,
+    Condition, Operation, RequestStatus, Transition, VariantArray,
+};
 use serde::{Serialize, Serializer};
 
 use crate::actor::Actor;
 use crate::table::LifecycleTable;
+
+mod assignment;
+mod rows;
+
+use assignment::AssignmentAnalysis;
+use rows::{RowScan, describe_row, scan_rows};
 
 /// A structural check, in the order [`verify`] runs them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, VariantArray)]
@@ -42,6 +63,23 @@ pub enum Check {
     CancelSet,
     /// Authorization never depends on the request's status.
     AuthorityIgnoresStatus,
+    /// Every request type is listed once, and may be deleted only once completed and never after it
+    /// created an assignment.
+    RequestTypes,
+    /// Every assignment state is listed once, and every assignment row names listed states and can
+    /// apply.
+    AssignmentRows,
+    /// Exactly one row creates the assignment.
+    AssignmentCreation,
+    /// Every assignment state is reachable from creation.
+    AssignmentReachable,
+    /// The assignment states marked terminal are exactly those no row leaves.
+    AssignmentTerminal,
+    /// Every assignment state reachable from creation can reach a terminal state.
+    AssignmentNoDeadEnds,
+    /// Every assignment event a request causes has a row from the state its path leaves the
+    /// assignment in.
+    AssignmentFollowsRequests,
 }
 
 impl Check {
@@ -54,6 +92,13 @@ impl Check {
             Self::NoDeadEnds => "no-dead-ends",
             Self::CancelSet => "cancel-set",
             Self::AuthorityIgnoresStatus => "authority-ignores-status",
+            Self::RequestTypes => "request-types",
+            Self::AssignmentRows => "assignment-rows",
+            Self::AssignmentCreation => "assignment-creation",
+            Self::AssignmentReachable => "assignment-reachable",
+            Self::AssignmentTerminal => "assignment-terminal",
+            Self::AssignmentNoDeadEnds => "assignment-no-dead-ends",
+            Self::AssignmentFollowsRequests => "assignment-follows-requests",
         }
     }
 
@@ -78,7 +123,32 @@ impl Check {
                  `PendingNotBefore` and `PendingApprovalEscalated`, and always leads to `Canceled`"
             }
             Self::AuthorityIgnoresStatus => {
-                "every actor and action is listed once and authorized in every status or in none"
+                "every actor and operation is listed once and authorized in every status or in none"
+            }
+            Self::RequestTypes => {
+                "every request type is listed once, and its requests may be deleted only from \
+                 completed statuses, and never from one in which they created an assignment"
+            }
+            Self::AssignmentRows => {
+                "every assignment state is listed once, and every assignment row names only listed \
+                 states, repeats no earlier row's condition and follows no unconditional row"
+            }
+            Self::AssignmentCreation => "exactly one row creates the assignment (from `(none)`)",
+            Self::AssignmentReachable => {
+                "every listed assignment state is reachable from creation, treating every \
+                 condition as satisfiable"
+            }
+            Self::AssignmentTerminal => {
+                "no row leaves an assignment state marked terminal, and every state without \
+                 outgoing rows is marked terminal"
+            }
+            Self::AssignmentNoDeadEnds => {
+                "every assignment state reachable from creation can reach a terminal state"
+            }
+            Self::AssignmentFollowsRequests => {
+                "every event a request of each type causes on its assignment along the request \
+                 table has a row from the state its path left the assignment in, and every change \
+                 or removal applies to some assignment state reachable from creation"
             }
         }
     }
@@ -143,6 +213,111 @@ impl fmt::Display for PathStep {
     }
 }
 
+/// One row of a counterexample in the assignment's table: a move from one state to another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentPathStep {
+    /// The state the assignment is in, or `None` before it exists.
+    pub from: Option<AssignmentState>,
+    /// The event.
+    pub event: AssignmentEvent,
+    /// The condition of the row taken.
+    pub when: AssignmentCondition,
+    /// The state the assignment moves to.
+    pub to: AssignmentState,
+}
+
+impl From<&AssignmentTransition> for AssignmentPathStep {
+    fn from(row: &AssignmentTransition) -> Self {
+        Self {
+            from: row.from,
+            event: row.event,
+            when: row.when,
+            to: row.to,
+        }
+    }
+}
+
+impl fmt::Display for AssignmentPathStep {
+    /// `(none) --deliveryStarted [always]--> delivering`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.from {
+            Some(state) => write!(f, "{state}")?,
+            None => f.write_str("(none)")?,
+        }
+        write!(
+            f,
+            " --{} [{}]--> {}",
+            self.event,
+            self.when.as_str(),
+            self.to
+        )
+    }
+}
+
+/// One step of a counterexample: a row of the request's table or of the assignment's. In JSON, the
+/// step's fields alone: a request step has an `action`, an assignment step an `event`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Step {
+    /// A request transition.
+    Request(PathStep),
+    /// An assignment transition.
+    Assignment(AssignmentPathStep),
+}
+
+impl Step {
+    /// The request transition, if the step is one.
+    pub const fn request(&self) -> Option<&PathStep> {
+        match self {
+            Self::Request(step) => Some(step),
+            Self::Assignment(_) => None,
+        }
+    }
+
+    /// The assignment transition, if the step is one.
+    pub const fn assignment(&self) -> Option<&AssignmentPathStep> {
+        match self {
+            Self::Assignment(step) => Some(step),
+            Self::Request(_) => None,
+        }
+    }
+}
+
+impl From<PathStep> for Step {
+    fn from(step: PathStep) -> Self {
+        Self::Request(step)
+    }
+}
+
+impl From<AssignmentPathStep> for Step {
+    fn from(step: AssignmentPathStep) -> Self {
+        Self::Assignment(step)
+    }
+}
+
+impl From<&Transition> for Step {
+    fn from(row: &Transition) -> Self {
+        Self::Request(PathStep::from(row))
+    }
+}
+
+impl From<&AssignmentTransition> for Step {
+    fn from(row: &AssignmentTransition) -> Self {
+        Self::Assignment(AssignmentPathStep::from(row))
+    }
+}
+
+impl fmt::Display for Step {
+    /// A request step as [`PathStep`] shows it; an assignment step after `assignment `.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Request(step) => step.fmt(f),
+            Self::Assignment(step) => write!(f, "assignment {step}"),
+        }
+    }
+}
+
 /// The result of one check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -153,8 +328,9 @@ pub struct CheckOutcome {
     pub passed: bool,
     /// On failure every problem found, separated by `; `; on success a one-line summary.
     pub message: String,
-    /// Rows illustrating the first problem, usually a path from `Accepted`; empty on success.
-    pub counterexample: Vec<PathStep>,
+    /// Rows illustrating the first problem, usually a path from `Accepted` (or, for the assignment,
+    /// from its creation); empty on success.
+    pub counterexample: Vec<Step>,
 }
 
 /// How far [`verify`] has got: `done` of `total` checks. `total` never changes during a run.
@@ -237,11 +413,12 @@ impl Report {
 /// Runs every check on `table`, calling `progress` before the first and after each one.
 pub fn verify(table: &LifecycleTable, progress: &mut dyn FnMut(Progress)) -> Report {
     let analysis = Analysis::new(table);
+    let assignment = AssignmentAnalysis::new(table, &analysis.live);
     let total = Check::VARIANTS.len();
     progress(Progress { done: 0, total });
     let mut outcomes = Vec::with_capacity(total);
     for (index, &check) in Check::VARIANTS.iter().enumerate() {
-        outcomes.push(analysis.run(check));
+        outcomes.push(run(check, &analysis, &assignment));
         progress(Progress {
             done: index.saturating_add(1),
             total,
@@ -250,15 +427,34 @@ pub fn verify(table: &LifecycleTable, progress: &mut dyn FnMut(Progress)) -> Rep
     Report { outcomes }
 }
 
+/// Runs one check with the analyses of both tables.
+fn run(check: Check, requests: &Analysis<'_>, assignment: &AssignmentAnalysis<'_>) -> CheckOutcome {
+    match check {
+        Check::Totality => requests.totality(),
+        Check::Reachable => requests.reachable(),
+        Check::TerminalAbsorbs => requests.terminal_absorbs(),
+        Check::NoDeadEnds => requests.no_dead_ends(),
+        Check::CancelSet => requests.cancel_set(),
+        Check::AuthorityIgnoresStatus => requests.authority_ignores_status(),
+        Check::RequestTypes => assignment.request_types(),
+        Check::AssignmentRows => assignment.rows(),
+        Check::AssignmentCreation => assignment.creation(),
+        Check::AssignmentReachable => assignment.reachable(),
+        Check::AssignmentTerminal => assignment.terminal(),
+        Check::AssignmentNoDeadEnds => assignment.no_dead_ends(),
+        Check::AssignmentFollowsRequests => assignment.follows_requests(),
+    }
+}
+
 /// Something a check found wrong, with the rows that show it.
 #[derive(Clone)]
 struct Problem {
     message: String,
-    counterexample: Vec<PathStep>,
+    counterexample: Vec<Step>,
 }
 
 impl Problem {
-    fn new(message: String, counterexample: Vec<PathStep>) -> Self {
+    fn new(message: String, counterexample: Vec<Step>) -> Self {
         Self {
             message,
             counterexample,
@@ -299,75 +495,6 @@ fn names(statuses: &[RequestStatus]) -> String {
     quoted.join(", ")
 }
 
-/// A row as a message fragment, with its 0-based index shown 1-based: ``row 3 (`A --x [c]--> B`)``.
-fn describe_row(index: usize, row: Transition) -> String {
-    format!(
-        "row {} (`{}`)",
-        index.saturating_add(1),
-        PathStep::from(&row)
-    )
-}
-
-/// The rows split by whether they can ever apply under first-matching-row semantics.
-struct RowScan<'a> {
-    /// Rows that can apply under some condition, in table order.
-    live: Vec<&'a Transition>,
-    /// Repeated and dead rows.
-    problems: Vec<Problem>,
-}
-
-/// For one (status, action) group, what the rows seen so far establish.
-#[derive(Default)]
-struct Group {
-    /// The index of its first unconditional row.
-    always: Option<usize>,
-    /// The index of the first row with each condition.
-    conditions: BTreeMap<Condition, usize>,
-}
-
-/// Splits the rows into live ones and repeated or dead ones, under first-matching-row semantics.
-fn scan_rows(rows: &[Transition]) -> RowScan<'_> {
-    let mut groups: BTreeMap<(RequestStatus, ActionKind), Group> = BTreeMap::new();
-    let mut live = Vec::new();
-    let mut problems = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
-        let group = groups.entry((row.from, row.action)).or_default();
-        let earlier = group
-            .always
-            .or_else(|| group.conditions.get(&row.when).copied());
-        match earlier.and_then(|earlier| Some((earlier, rows.get(earlier)?))) {
-            Some((earlier, first)) if first.when == Condition::Always => {
-                problems.push(Problem::new(
-                    format!(
-                        "{} follows {}, which always applies, so it never applies",
-                        describe_row(index, *row),
-                        describe_row(earlier, *first)
-                    ),
-                    vec![PathStep::from(first), PathStep::from(row)],
-                ));
-            }
-            Some((earlier, first)) => {
-                problems.push(Problem::new(
-                    format!(
-                        "{} repeats the condition of {}, so it never applies",
-                        describe_row(index, *row),
-                        describe_row(earlier, *first)
-                    ),
-                    vec![PathStep::from(first), PathStep::from(row)],
-                ));
-            }
-            None => {
-                live.push(row);
-                group.conditions.insert(row.when, index);
-                if row.when == Condition::Always {
-                    group.always = Some(index);
-                }
-            }
-        }
-    }
-    RowScan { live, problems }
-}
-
 /// What every check needs to know about a table, computed once.
 struct Analysis<'a> {
     table: &'a LifecycleTable,
@@ -390,7 +517,7 @@ impl<'a> Analysis<'a> {
                 listed.push(entry.status);
             }
         }
-        let RowScan { live, problems } = scan_rows(&table.transitions);
+        let RowScan { live, problems } = scan_rows(table.transitions.as_slice());
         let mut reached = BTreeMap::new();
         reached.insert(RequestStatus::Accepted, None);
         let mut queue = VecDeque::from([RequestStatus::Accepted]);
@@ -408,17 +535,6 @@ impl<'a> Analysis<'a> {
             live,
             row_problems: problems,
             reached,
-        }
-    }
-
-    fn run(&self, check: Check) -> CheckOutcome {
-        match check {
-            Check::Totality => self.totality(),
-            Check::Reachable => self.reachable(),
-            Check::TerminalAbsorbs => self.terminal_absorbs(),
-            Check::NoDeadEnds => self.no_dead_ends(),
-            Check::CancelSet => self.cancel_set(),
-            Check::AuthorityIgnoresStatus => self.authority_ignores_status(),
         }
     }
 
@@ -443,11 +559,11 @@ impl<'a> Analysis<'a> {
     }
 
     /// A shortest path from `Accepted` to `status`, or `None` when `status` is unreachable.
-    fn path_to(&self, status: RequestStatus) -> Option<Vec<PathStep>> {
+    fn path_to(&self, status: RequestStatus) -> Option<Vec<Step>> {
         let mut steps = Vec::new();
         let mut current = status;
         while let Some(row) = self.reached.get(&current)? {
-            steps.push(PathStep::from(*row));
+            steps.push(Step::from(*row));
             current = row.from;
             // The tree has no cycles; this only bounds the walk should that ever change.
             if steps.len() > self.reached.len() {
@@ -459,9 +575,9 @@ impl<'a> Analysis<'a> {
     }
 
     /// A shortest path from `Accepted` to `row.from` (empty when unreachable), then `row`.
-    fn path_through(&self, row: Transition) -> Vec<PathStep> {
+    fn path_through(&self, row: Transition) -> Vec<Step> {
         let mut steps = self.path_to(row.from).unwrap_or_default();
-        steps.push(PathStep::from(&row));
+        steps.push(Step::from(&row));
         steps
     }
 
@@ -490,9 +606,9 @@ impl<'a> Analysis<'a> {
                 problems.push(Problem::new(
                     format!(
                         "{} names `{status}`, which the table does not list",
-                        describe_row(index, *row)
+                        describe_row(index, row)
                     ),
-                    vec![PathStep::from(row)],
+                    vec![Step::from(row)],
                 ));
             }
         }
@@ -679,7 +795,7 @@ impl<'a> Analysis<'a> {
                     problems.push(Problem::new(
                         format!(
                             "{} cancels from `{status}` into `{}`, not `Canceled`",
-                            describe_row(index, *row),
+                            describe_row(index, row),
                             row.to
                         ),
                         self.path_through(*row),
@@ -697,7 +813,7 @@ impl<'a> Analysis<'a> {
     fn authority_ignores_status(&self) -> CheckOutcome {
         let mut problems = Vec::new();
         for entry in &self.table.authority {
-            let who = format!("`{}` `{}`", entry.actor, entry.action);
+            let who = format!("`{}` `{}`", entry.actor, entry.operation);
             let unlisted: Vec<RequestStatus> = entry
                 .authorized_in
                 .iter()
@@ -738,33 +854,32 @@ impl<'a> Analysis<'a> {
                 ));
             }
         }
+        let operations = Operation::all();
         for &actor in Actor::VARIANTS {
-            for &action in ActionKind::VARIANTS {
+            for &operation in &operations {
                 let count = self
                     .table
                     .authority
                     .iter()
-                    .filter(|entry| entry.actor == actor && entry.action == action)
+                    .filter(|entry| entry.actor == actor && entry.operation == operation)
                     .count();
                 if count == 0 {
                     problems.push(Problem::new(
-                        format!("no entry says whether `{actor}` may `{action}`"),
+                        format!("no entry says whether `{actor}` may `{operation}`"),
                         Vec::new(),
                     ));
                 } else if count > 1 {
                     problems.push(Problem::new(
-                        format!("`{actor}` `{action}` has {count} entries"),
+                        format!("`{actor}` `{operation}` has {count} entries"),
                         Vec::new(),
                     ));
                 }
             }
         }
         let summary = format!(
-            "each of the {} actor and action pairs is listed once and authorized in every status \
+            "each of the {} actor and operation pairs is listed once and authorized in every status \
              or in none",
-            Actor::VARIANTS
-                .len()
-                .saturating_mul(ActionKind::VARIANTS.len())
+            Actor::VARIANTS.len().saturating_mul(operations.len())
         );
         outcome(Check::AuthorityIgnoresStatus, summary, problems)
     }
@@ -861,6 +976,11 @@ mod tests {
             statuses: Vec::new(),
             transitions: Vec::new(),
             authority: Vec::new(),
+            request_types: Vec::new(),
+            assignment: crate::table::AssignmentTable {
+                states: Vec::new(),
+                transitions: Vec::new(),
+            },
             reprocess_window_days: 0,
         };
         let report = run(&empty);
@@ -869,7 +989,9 @@ mod tests {
             [
                 Check::Reachable,
                 Check::CancelSet,
-                Check::AuthorityIgnoresStatus
+                Check::AuthorityIgnoresStatus,
+                Check::RequestTypes,
+                Check::AssignmentCreation,
             ]
         );
 
@@ -917,13 +1039,13 @@ mod tests {
         assert_eq!(
             outcome.counterexample,
             [
-                PathStep {
+                Step::Request(PathStep {
                     from: RequestStatus::Delivering,
                     action: ActionKind::Deliver,
                     when: Condition::Always,
                     to: RequestStatus::Delivered,
-                },
-                PathStep::from(&repeated),
+                }),
+                Step::from(&repeated),
             ]
         );
     }
@@ -980,8 +1102,8 @@ mod tests {
                 .unwrap()
                 .message,
             format!(
-                "no entry says whether `{}` may `{}`; `requestor-own` `resumeContinue` has 2 entries",
-                removed.actor, removed.action
+                "no entry says whether `{}` may `{}`; `requestor-own` `list` has 2 entries",
+                removed.actor, removed.operation
             )
         );
     }
@@ -1003,12 +1125,130 @@ mod tests {
         );
         assert_eq!(
             outcome.counterexample,
-            [PathStep {
+            [Step::Request(PathStep {
                 from: RequestStatus::Accepted,
                 action: ActionKind::Process,
                 when: Condition::Always,
                 to: RequestStatus::Delivering,
-            }]
+            })]
+        );
+    }
+
+    fn assignment_row(
+        from: Option<AssignmentState>,
+        event: AssignmentEvent,
+        when: AssignmentCondition,
+        to: AssignmentState,
+    ) -> AssignmentTransition {
+        AssignmentTransition {
+            from,
+            event,
+            when,
+            to,
+            provenance: Provenance::Modelled(Decision::AssignmentLifecycle),
+        }
+    }
+
+    #[test]
+    fn a_second_creating_row_fails_creation_with_both_rows() {
+        let mut table = LifecycleTable::builtin();
+        let second = assignment_row(
+            None,
+            AssignmentEvent::Delivered,
+            AssignmentCondition::Always,
+            AssignmentState::Delivered,
+        );
+        table.assignment.transitions.push(second);
+        let report = run(&table);
+        assert_eq!(report.failed(), [Check::AssignmentCreation]);
+        let outcome = report.outcome(Check::AssignmentCreation).unwrap();
+        assert_eq!(
+            outcome.message,
+            "2 rows create the assignment: assignment row 1 (`(none) --deliveryStarted [always]--> \
+             delivering`), assignment row 14 (`(none) --delivered [always]--> delivered`)"
+        );
+        assert_eq!(outcome.counterexample.len(), 2);
+        table
+            .assignment
+            .transitions
+            .retain(|row| row.from.is_some());
+        let report = run(&table);
+        assert_eq!(
+            report.outcome(Check::AssignmentCreation).unwrap().message,
+            "no row creates the assignment"
+        );
+        assert!(report.failed().contains(&Check::AssignmentReachable));
+    }
+
+    #[test]
+    fn unlisted_states_and_dead_assignment_rows_fail_assignment_rows() {
+        let mut table = LifecycleTable::builtin();
+        table
+            .assignment
+            .states
+            .retain(|entry| entry.state != AssignmentState::DeliveryFailed);
+        let dead = assignment_row(
+            Some(AssignmentState::Delivered),
+            AssignmentEvent::Removed,
+            AssignmentCondition::EndReached,
+            AssignmentState::Delivered,
+        );
+        table.assignment.transitions.push(dead);
+        let outcome = run(&table).outcome(Check::AssignmentRows).unwrap().clone();
+        assert!(!outcome.passed);
+        assert!(outcome.message.starts_with(
+            "assignment row 4 (`delivering --deliveryFailed [always]--> deliveryFailed`) names \
+             `deliveryFailed`, which the table does not list; "
+        ));
+        assert!(outcome.message.ends_with(
+            "assignment row 14 (`delivered --removed [endReached]--> delivered`) follows assignment \
+             row 10 (`delivered --removed [always]--> expired`), which always applies, so it never \
+             applies"
+        ));
+    }
+
+    #[test]
+    fn deletion_before_completion_fails_request_types() {
+        let mut table = LifecycleTable::builtin();
+        for entry in &mut table.request_types {
+            if entry.request_type == entitle_core::RequestType::AdminRemove {
+                entry.deletable_in.push(RequestStatus::Delivering);
+            }
+        }
+        table
+            .request_types
+            .retain(|entry| entry.request_type != entitle_core::RequestType::SystemAdd);
+        let report = run(&table);
+        assert_eq!(report.failed(), [Check::RequestTypes]);
+        assert_eq!(
+            report.outcome(Check::RequestTypes).unwrap().message,
+            "no entry says what a `systemAdd` request is; `adminRemove` requests may be deleted \
+             from `Delivering`, which is not completed"
+        );
+    }
+
+    #[test]
+    fn an_assignment_step_shows_where_it_starts() {
+        let step = Step::from(&assignment_row(
+            None,
+            AssignmentEvent::DeliveryStarted,
+            AssignmentCondition::Always,
+            AssignmentState::Delivering,
+        ));
+        assert_eq!(
+            step.to_string(),
+            "assignment (none) --deliveryStarted [always]--> delivering"
+        );
+        assert!(step.request().is_none());
+        assert_eq!(step.assignment().map(|step| step.from), Some(None));
+        assert_eq!(
+            serde_json::to_value(step).unwrap(),
+            serde_json::json!({
+                "from": null,
+                "event": "deliveryStarted",
+                "when": "always",
+                "to": "delivering",
+            })
         );
     }
 
