@@ -22,13 +22,29 @@ SEEDS = os.path.join(HERE, "seeds")
  DELIVER, DELIVER_PARTIALLY, FAIL_DELIVERY, REPROCESS, CANCEL) = range(14)
 USUAL = 0  # caller byte < 128: the usual caller of the action
 
+# The pool of callers, in `entitle_reference::Who::ALL` order.
+(SYSTEM, REQUESTOR_SUBJECT_ACCESS, REQUESTOR_READ_ALL, REQUESTOR_READ_WRITE_ALL, TARGET,
+ ASSIGNMENT_MANAGER, PACKAGE_MANAGER, CATALOG_OWNER, GOVERNANCE_ADMINISTRATOR, CATALOG_READER,
+ GLOBAL_READER, OTHER_WITHOUT_ROLE, OTHER_READ_ONLY, APPROVER, SECOND_STAGE_APPROVER,
+ ESCALATION_APPROVER, SELF_APPROVER, REQUESTOR_CATALOG_OWNER, APPLICATION, APPLICATION_READER,
+ APPLICATION_WITH_NOTHING, PERSONAL_EVERYTHING) = range(22)
+
+# Request types, in `RequestType::VARIANTS` order.
+(NOT_SPECIFIED, USER_ADD, USER_UPDATE, USER_REMOVE, ADMIN_ADD, ADMIN_UPDATE, ADMIN_REMOVE,
+ SYSTEM_ADD, SYSTEM_UPDATE, SYSTEM_REMOVE, ON_BEHALF_ADD, APPROVER_REMOVE, USER_EXTEND) = range(13)
+
+# Assignment states, in `AssignmentState::VARIANTS` order; 5 names none.
+DELIVERING, PARTIALLY_DELIVERED, DELIVERED, EXPIRED, DELIVERY_FAILED, NO_ASSIGNMENT = range(6)
+
 
 def pool(member):
-    """The caller byte naming pool member `member` (0..=15)."""
+    """The caller byte naming pool member `member`."""
     return 128 + member
 
 
-OTHER_WITHOUT_ROLE, SELF_APPROVER, PERSONAL, CUSTOM = 8, 11, 14, 15
+def submitter(member):
+    """The submitter byte naming pool member `member` (bytes below 160 name the usual one)."""
+    return 160 + member
 
 
 def zero():
@@ -55,8 +71,29 @@ def raw_advance():
     return 7
 
 
-def step(action, caller=USUAL, advance=0, extra=b""):
-    return bytes([action, caller, advance]) + extra
+def act(action, caller=USUAL, advance=0, extra=b""):
+    return bytes([0, action, caller, advance]) + extra
+
+
+def review(stage, approve=True, caller=USUAL, advance=0):
+    return bytes([4, stage | (0 if approve else 0x80), caller, advance])
+
+
+def delete(member):
+    return bytes([5, member])
+
+
+def end_assignment(advance=0):
+    return bytes([6, advance])
+
+
+def ask(operation, member):
+    return bytes([7, operation, member])
+
+
+def header(flags, stages=0, timeout=0, escalation=0, offset=0, unit=0, end=0, kind=USER_ADD,
+           by=0, existing=NO_ASSIGNMENT):
+    return bytes([flags, stages, timeout, escalation, offset, unit, end, kind, by, existing])
 
 
 def write(target, name, data):
@@ -67,36 +104,59 @@ def write(target, name, data):
 
 
 def lifecycle():
-    # Approval in 3 stages, 14-day timeout, escalation after 3 days; approved after an escalation.
-    write("lifecycle", "approval-escalated-delivered", bytes([0b0000_0101, 2, 13, 2, 0, 0])
-          + step(PROCESS) + step(APPROVE, advance=days(1)) + step(ESCALATE, advance=days(1))
-          + step(ESCALATE, advance=days(2)) + step(APPROVE, advance=hours(1))
-          + step(APPROVE, advance=hours(1)) + step(DELIVER, advance=hours(2)))
+    # Approval in 3 stages, 14-day timeout, escalation after 3 days; approved after an escalation,
+    # delivered, then the assignment's schedule (30 days) ends it.
+    write("lifecycle", "approval-escalated-delivered",
+          header(0b0000_0101, stages=2, timeout=13, escalation=2, end=30)
+          + act(PROCESS) + act(APPROVE, advance=days(1)) + act(ESCALATE, advance=days(1))
+          + act(ESCALATE, advance=days(2)) + review(1, caller=pool(ESCALATION_APPROVER))
+          + review(1) + review(2, advance=hours(1)) + act(DELIVER, advance=hours(2))
+          + end_assignment(days(10)) + end_assignment(days(20)))
     # A custom extension at creation, a start 5 days ahead, a failed delivery and reprocessing.
-    write("lifecycle", "callout-scheduled-reprocess", bytes([0b0000_1010, 0, 0, 0, 5, 0])
-          + step(PROCESS) + step(RESUME_CONTINUE) + step(REACH_START, advance=days(1))
-          + step(REACH_START, advance=days(4)) + step(FAIL_DELIVERY)
-          + step(REPROCESS, advance=days(10)) + step(DELIVER_PARTIALLY)
-          + step(REPROCESS, advance=days(5)))
+    write("lifecycle", "callout-scheduled-reprocess", header(0b0000_1010, offset=5)
+          + act(PROCESS) + act(RESUME_CONTINUE) + act(REACH_START, advance=days(1))
+          + act(REACH_START, advance=days(4)) + act(FAIL_DELIVERY)
+          + act(REPROCESS, advance=days(10)) + act(DELIVER_PARTIALLY)
+          + act(REPROCESS, advance=days(5)) + delete(ASSIGNMENT_MANAGER))
     # Unauthorized callers, then a cancel, a second cancel and an action on a terminal request.
-    write("lifecycle", "cancel-and-unauthorized", bytes([0b0000_0001, 0, 13, 0, 0, 0])
-          + step(PROCESS) + step(CANCEL, pool(OTHER_WITHOUT_ROLE)) + step(APPROVE, pool(SELF_APPROVER))
-          + step(CANCEL, pool(PERSONAL)) + step(CANCEL) + step(CANCEL, advance=ms(1))
-          + step(DELIVER))
+    write("lifecycle", "cancel-and-unauthorized", header(0b0000_0001, timeout=13)
+          + act(PROCESS) + act(CANCEL, pool(OTHER_WITHOUT_ROLE)) + act(APPROVE, pool(SELF_APPROVER))
+          + act(CANCEL, pool(PERSONAL_EVERYTHING)) + act(CANCEL) + act(CANCEL, advance=ms(1))
+          + act(DELIVER) + delete(APPLICATION) + delete(OTHER_WITHOUT_ROLE))
     # A one-day timeout: expiry refused until the stage's timeout has passed.
-    write("lifecycle", "expiry-boundary", bytes([0b0000_0001, 0, 0, 0, 0, 0])
-          + step(PROCESS) + step(EXPIRE) + step(EXPIRE, advance=day_less_1ms())
-          + step(EXPIRE, advance=ms(1)) + step(REPROCESS))
-    # Near the end of time with raw spans: every addition saturates. Custom callers.
+    write("lifecycle", "expiry-boundary", header(0b0000_0001)
+          + act(PROCESS) + act(EXPIRE) + act(EXPIRE, advance=day_less_1ms())
+          + act(EXPIRE, advance=ms(1)) + act(REPROCESS))
+    # Near the end of time with raw spans: every addition saturates.
     flags = 0b1110_1101  # raw spans, time kind 3, start, escalation, approval
-    header = bytes([flags, 1, 0, 0, 0, 0]) + struct.pack("<I", 1000)
-    header += struct.pack("<Q", 2**64 - 1) + struct.pack("<Q", 2**63) + struct.pack("<q", 5000)
-    write("lifecycle", "end-of-time-raw", header
-          + step(PROCESS) + step(ESCALATE, advance=raw_advance(), extra=struct.pack("<Q", 2**64 - 1))
-          + step(APPROVE, pool(CUSTOM), extra=bytes([0b0000_0100, 0b0000_1100]))
-          + step(APPROVE) + step(REACH_START) + step(DELIVER))
+    raw = header(flags, stages=1) + struct.pack("<I", 1000)
+    raw += struct.pack("<Q", 2**64 - 1) + struct.pack("<Q", 2**63) + struct.pack("<Q", 7)
+    raw += struct.pack("<q", 5000)
+    write("lifecycle", "end-of-time-raw", raw
+          + act(PROCESS) + act(ESCALATE, advance=raw_advance(), extra=struct.pack("<Q", 2**64 - 1))
+          + act(APPROVE, pool(SECOND_STAGE_APPROVER)) + act(APPROVE) + act(REACH_START)
+          + act(DELIVER))
     # Zero stages: the submission must be refused.
-    write("lifecycle", "zero-stages", bytes([0b0001_0001, 0, 0, 0, 0, 0]) + step(PROCESS))
+    write("lifecycle", "zero-stages", header(0b0001_0001) + act(PROCESS))
+    # An administrator removes a delivered assignment; the removal is deleted afterwards.
+    write("lifecycle", "admin-remove", header(0, kind=ADMIN_REMOVE, existing=DELIVERED)
+          + act(PROCESS) + act(DELIVER) + end_assignment() + delete(ASSIGNMENT_MANAGER)
+          + act(CANCEL))
+    # A user extends their assignment under a one-stage approval.
+    write("lifecycle", "user-extend-approved",
+          header(0b0000_0001, timeout=6, end=60, kind=USER_EXTEND, existing=PARTIALLY_DELIVERED)
+          + act(PROCESS) + review(0, caller=pool(SECOND_STAGE_APPROVER)) + review(0)
+          + act(DELIVER, advance=hours(3)))
+    # A removal of an ended assignment, and a type nobody may submit.
+    write("lifecycle", "remove-expired", header(0, kind=USER_REMOVE, existing=EXPIRED))
+    write("lifecycle", "on-behalf", header(0, kind=ON_BEHALF_ADD, by=submitter(APPLICATION)))
+    # Questions about every kind of operation, by readers of every kind.
+    questions = b"".join(ask(op, member) for op, member in
+                         [(0, CATALOG_READER), (0, GLOBAL_READER), (0, TARGET), (1, APPLICATION_READER),
+                          (2, APPLICATION), (3, APPROVER), (3, OTHER_WITHOUT_ROLE), (5, ASSIGNMENT_MANAGER),
+                          (17, ASSIGNMENT_MANAGER), (18, SYSTEM), (22, APPLICATION)])
+    write("lifecycle", "questions", header(0b0000_0001, stages=1, kind=ADMIN_ADD) + act(PROCESS)
+          + questions)
 
 
 def status_parse():
@@ -200,41 +260,54 @@ def graph_wire():
     seed("prefer", "return=minimal, Include-Unknown-Enum-Members\nodata.maxpagesize=5")
     seed("prefer-near-miss", " include-unknown-enum-members-please ,\tinclude-unknown-enum-member")
     seed("envelope", "requestNotCancelable\0cannot `cancel` \"now\"\0r-1\0c-1")
-    # Stored records (serde JSON of AssignmentRequest).
+    # Stored requests (serde JSON of the core's `Request`).
+    def derived(guid, key):
+        kept = (0xF << 76) | (0x3 << 62)
+        value = int(guid.replace("-", ""), 16) ^ (key & ~kept & (2**128 - 1))
+        text = f"{value:032x}"
+        return "-".join([text[:8], text[8:12], text[12:16], text[16:20], text[20:]])
+
+    request_id = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+    requestor = "0d0e0f10-1112-4314-9516-171819202122"
+    not_started = {"startedAt": None, "escalated": False, "outcome": None}
     request = {
-        "id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
-        "requestor": "0d0e0f10-1112-4314-9516-171819202122",
-        "policy": {"approval": {"stages": 2, "decisionTimeout": 1209600000, "escalateAfter": None},
-                   "calloutOnCreated": False},
+        "id": request_id,
+        "kind": "userAdd",
+        "requestor": requestor,
+        "target": requestor,
+        "assignment": derived(request_id, 0x5851_F42D_4C95_7F2D_1405_7B7E_F767_814F),
+        "rules": {"approval": {"stages": 2, "decisionTimeout": 1209600000, "escalateAfter": None},
+                  "calloutOnCreated": False},
         "startsAt": None,
+        "endsAt": 1798761600000,
         "status": "PendingApproval",
         "createdAt": 1767225600000,
         "approvalStage": 1,
-        "stageStartedAt": 1767312000000,
+        "stages": [
+            {"startedAt": 1767225600000, "escalated": False,
+             "outcome": {"reviewed": {"decision": "approve", "by": "0d0e0f10-1112-4314-9516-171819202123",
+                                      "at": 1767312000000}}},
+            {"startedAt": 1767312000000, "escalated": False, "outcome": None},
+            not_started,
+        ],
         "completedAt": None,
         "firstCompletedAt": None,
     }
-    record = {
-        "request": request,
-        "requestType": "userAdd",
-        "accessPackageId": "ap-1",
-        "assignmentPolicyId": "pol-1",
-        "targetId": "0d0e0f10-1112-4314-9516-171819202122",
-        "justification": "need \"access\"\n",
-        "expiresAt": 1798761600000,
-    }
-    seed("record-pending.json", compact(record))
-    delivered = dict(request, policy={"approval": None, "calloutOnCreated": True}, status="Fulfilled",
+    seed("request-pending.json", compact(request))
+    delivered = dict(request, rules={"approval": None, "calloutOnCreated": True}, status="Fulfilled",
                      completedAt=253402300799999, firstCompletedAt=18446744073709551615,
-                     startsAt=18446744073709551615)
-    seed("record-fulfilled-far.json", compact(dict(record, request=delivered,
-                                                   requestType="approverRemove",
-                                                   justification=None, expiresAt=None)))
+                     startsAt=18446744073709551615, endsAt=None, approvalStage=0,
+                     stages=[not_started] * 3, kind="approverRemove",
+                     assignment="00000000-0000-4000-8000-00000000beef")
+    seed("request-fulfilled-far.json", compact(delivered))
     canceled = dict(request, status="cancelled", completedAt=1767225600001,
-                    firstCompletedAt=1767225600001)
-    seed("record-cancelled.json", compact(dict(record, request=canceled, requestType="adminAdd")))
+                    firstCompletedAt=1767225600001, approvalStage=0,
+                    stages=[{"startedAt": 1767225600000, "escalated": True,
+                             "outcome": {"canceled": {"at": 1767225600001}}}, not_started, not_started],
+                    kind="AdminAdd")
+    seed("request-cancelled.json", compact(canceled))
     inconsistent = dict(request, status="Delivered")
-    seed("record-inconsistent.json", compact(dict(record, request=inconsistent)))
+    seed("request-inconsistent.json", compact(inconsistent))
     # Programs (first byte not JSON): a date-time, an instant, a requestType name, the envelope's
     # date, then a built record with the repair flag (0x80) set.
     seed("program-repaired", bytes([6, 0x39, 0x05, 2, 29, 0x4a, 23, 59, 59, 3, 9, 9, 9,

@@ -30,7 +30,7 @@
 //! Wherever `serde_json::from_slice::<Value>` reads the body too, it must agree: the body is an object
 //! exactly when the oracle read members, and its `id` and `requestStatus` are the last ones the
 //! oracle saw. (`Value` refuses what the server need not read at all: other members nested deeper than
-//! serde_json's recursion limit, invalid UTF-8 inside them; the oracle, like the server, skips those.)
+//! `serde_json`'s recursion limit, invalid UTF-8 inside them; the oracle, like the server, skips those.)
 
 #![no_main]
 

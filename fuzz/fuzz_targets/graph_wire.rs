@@ -1,24 +1,25 @@
 //! `graph_wire`: the Microsoft Graph wire types of entitle-graph: `datetime::parse`/`format`,
-//! `RequestType::parse` and `wire_name`, `EnumPolicy::from_prefer`, the error `envelope`, and
-//! `AssignmentRequest`'s serde and `to_wire`.
+//! `request_type::parse` and `wire_name`, `EnumPreference::from_prefer`, the error `envelope`, and
+//! the core `Request`'s serde with `RequestView::to_wire`.
 //!
 //! ## Input format
 //!
 //! Every input is used twice, and every check runs on every input.
 //!
 //! 1. **As text** (lossy UTF-8): a `DateTimeOffset` for `datetime::parse`, a `requestType` name for
-//!    `RequestType::parse`, `Prefer` header values (one per line) for `EnumPolicy::from_prefer`, the
-//!    strings of an error envelope (`code`, `message`, `request-id`, `client-request-id`, separated by
-//!    NUL characters), and the raw bytes as a stored `AssignmentRequest` for serde_json.
+//!    `request_type::parse`, `Prefer` header values (one per line) for `EnumPreference::from_prefer`,
+//!    the strings of an error envelope (`code`, `message`, `request-id`, `client-request-id`, separated
+//!    by NUL characters), and the raw bytes as a stored `Request` for `serde_json`.
 //! 2. **As a program**, read front to back (a read past the end yields zero): a date-time string built
 //!    field by field (years 0000-9999, often 9999; every other field a quarter of the time at its
 //!    largest valid value, else anywhere up to just past its range, offsets likewise, either sign;
 //!    `T`/`t`/space, 0-10 fraction digits, `Z`/`z`/`±hh:mm`, rare junk); an instant for `format`
 //!    (near 1970, 2026, 2000-02-29, the year-9999 limit, `u64::MAX`, or raw); a known `requestType`
 //!    name (or `unknownFutureValue`, or the `Prefer` preference) with its ASCII case flipped by the
-//!    next byte's bits, for `RequestType::parse` and `from_prefer`; the envelope's date; then an
-//!    `AssignmentRequest` built field by field (ids, policy with 0-4 stages, any status, optional
-//!    instants, awkward strings), optionally repaired to satisfy `Request::check`.
+//!    next byte's bits, for `request_type::parse` and `from_prefer`; the envelope's date; then a
+//!    `Request` built field by field (ids, any type, rules with 0-4 stages, any status and stage
+//!    progress, optional instants), optionally repaired to satisfy `Request::check`, with an awkward
+//!    justification.
 //!
 //! ## Properties
 //!
@@ -31,13 +32,13 @@
 //! - `format(t)` is `YYYY-MM-DDTHH:MM:SS.mmmZ`; `parse(format(t)) == t` for every `t` before year
 //!   10000; past that `format` still writes (a longer year) and `parse` refuses it. Anything `parse`
 //!   accepts formats to text that parses to the same instant.
-//! - `RequestType::parse`, for both API versions and both enum policies, equals the oracle: a member
-//!   whose v1.0 or beta name equals the text ignoring ASCII case, except `approverRemove` (past the
-//!   v1.0 sentinel) in v1.0 without the opt-in; `unknownFutureValue` never parses; errors carry the
-//!   text. A parsed type's `wire_name(api, policy)` parses back to it; `Display` and serde write the
-//!   v1.0 name and serde reads it back; `wire_name` is `unknownFutureValue` exactly for past-sentinel
-//!   members in v1.0 without the opt-in.
-//! - `EnumPolicy::from_prefer(values)` is `true` exactly when some value does (values are independent),
+//! - `request_type::parse`, for both API versions and both enum preferences, equals the oracle: a
+//!   member whose v1.0 or beta name equals the text ignoring ASCII case, except `approverRemove` (past
+//!   the v1.0 sentinel) in v1.0 without the opt-in, and `UserExtend` (beta's only) in v1.0;
+//!   `unknownFutureValue` never parses; errors carry the text. A parsed type's `wire_name` parses back
+//!   to it; `Display` and serde write the v1.0 name and serde reads it back; `wire_name` in v1.0 is
+//!   `unknownFutureValue` exactly for `UserExtend`, and for `approverRemove` without the opt-in.
+//! - `EnumPreference::from_prefer(values)` is `true` exactly when some value does (values are independent),
 //!   equals `from_prefer` of the values joined with commas, and becomes `true` when
 //!   `include-unknown-enum-members` is added; for header text (visible ASCII, space and tab, as the
 //!   server passes it) it equals the oracle: some comma-separated element, trimmed of spaces and tabs,
@@ -45,13 +46,13 @@
 //! - `envelope(code, message, exchange)` is JSON of exactly `{"error": {"code", "message",
 //!   "innerError": {"request-id", ["client-request-id"], "date"}}}` carrying the strings unchanged,
 //!   `client-request-id` exactly when given, and `date == format(exchange.date)`.
-//! - Any bytes deserializing as an `AssignmentRequest` pass `Request::check`, re-serialize (to text and
-//!   to a `Value`) into JSON that deserializes to an equal value, and `to_wire` for each version and
-//!   policy is an object with exactly that version's property names (`schedule` and `expiration` too),
-//!   whose values are the record's: id, `wire_name`, the status's and state's names in that version,
-//!   `format`ted instants (parsing back where `format` writes RFC 3339), justification,
-//!   `isValidationOnly` false in beta. A built request serialized and read back deserializes exactly
-//!   when its `Request::check` passes, and then equals what was built.
+//! - Any bytes deserializing as a `Request` pass `Request::check`, re-serialize (to text and to a
+//!   `Value`) into JSON that deserializes to an equal value, and `RequestView::to_wire` for each version
+//!   and preference is an object with exactly that version's property names (`schedule` and
+//!   `expiration` too), whose values are the request's: id, `wire_name`, the status's and state's names
+//!   in that version, `format`ted instants (parsing back where `format` writes RFC 3339), the
+//!   justification, `isValidationOnly` false in beta. A built request serialized and read back
+//!   deserializes exactly when its `Request::check` passes, and then equals what was built.
 
 #![no_main]
 
@@ -60,14 +61,16 @@ mod bytes;
 
 use bytes::Bytes;
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use entitle_core::{
-    ApiVersion, ApprovalPolicy, Duration, Guid, Policy, Request, RequestId, RequestStatus,
-    SubjectId, Timestamp, VariantArray,
+    ApiVersion, ApprovalRules, AssignmentId, Duration, Effect, Guid, PolicyRules, Request,
+    RequestId, RequestStatus, RequestType, Review, ReviewDecision, Stage, StageOutcome, SubjectId,
+    Timestamp, VariantArray,
 };
 use entitle_graph::{
-    AssignmentRequest, EnumPolicy, Exchange, INCLUDE_UNKNOWN_ENUM_MEMBERS, RequestType, datetime,
-    envelope,
+    EnumPreference, Exchange, INCLUDE_UNKNOWN_ENUM_MEMBERS, RequestView, datetime, envelope,
+    request_type,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -80,11 +83,11 @@ const T0: u64 = 1_767_225_600_000;
 /// 2000-02-29T00:00:00Z.
 const LEAP_DAY: u64 = 951_782_400_000;
 
-const POLICIES: [EnumPolicy; 2] = [
-    EnumPolicy {
+const PREFERENCES: [EnumPreference; 2] = [
+    EnumPreference {
         include_unknown_members: false,
     },
-    EnumPolicy {
+    EnumPreference {
         include_unknown_members: true,
     },
 ];
@@ -99,7 +102,8 @@ fn is_leap(year: u64) -> bool {
 
 fn month_days(year: u64, month: u64) -> u64 {
     const DAYS: [u64; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    DAYS[(month - 1) as usize] + u64::from(month == 2 && is_leap(year))
+    let index = usize::try_from(month - 1).expect("a month is 1 to 12");
+    DAYS[index] + u64::from(month == 2 && is_leap(year))
 }
 
 /// Days from 0000-01-01 to the first of January of `year` (proleptic Gregorian; year 0 is leap).
@@ -109,8 +113,8 @@ fn days_before_year(year: i128) -> i128 {
 
 /// The oracle for `datetime::parse`: the instant `text` names, in ms since the epoch.
 fn oracle_datetime(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
     const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
+    let b = text.as_bytes();
     if b.len() < SHAPE.len() {
         return None;
     }
@@ -261,7 +265,7 @@ fn datetime_text(bytes: &mut Bytes<'_>) -> String {
         5 => 0,
         _ => bytes.u16() % 10_000,
     };
-    text.push_str(&format!("{year:04}-"));
+    write!(text, "{year:04}-").expect("a String takes any text");
     two(&mut text, field(bytes, 12, 14));
     text.push('-');
     two(&mut text, field(bytes, 31, 33));
@@ -322,7 +326,7 @@ fn instant(bytes: &mut Bytes<'_>) -> Timestamp {
 // requestType and Prefer.
 // ---------------------------------------------------------------------------------------------------
 
-/// Every member's v1.0 and beta names, written out here, in v1.0 member order.
+/// Every member's v1.0 and beta names, written out here, in the core's member order.
 const REQUEST_TYPES: &[(RequestType, &str, &str)] = &[
     (RequestType::NotSpecified, "notSpecified", "NotSpecified"),
     (RequestType::UserAdd, "userAdd", "UserAdd"),
@@ -340,36 +344,44 @@ const REQUEST_TYPES: &[(RequestType, &str, &str)] = &[
         "approverRemove",
         "ApproverRemove",
     ),
+    (RequestType::UserExtend, "userExtend", "UserExtend"),
 ];
 
-/// The members v1.0 lists after `unknownFutureValue`.
-const PAST_SENTINEL: &[RequestType] = &[RequestType::ApproverRemove];
+/// Whether v1.0 hides `kind` from a client with `preference`: beta's own member always, the member
+/// past the sentinel without the opt-in.
+fn hidden_in_v1(kind: RequestType, preference: EnumPreference) -> bool {
+    kind == RequestType::UserExtend
+        || (kind == RequestType::ApproverRemove && !preference.include_unknown_members)
+}
 
-fn oracle_request_type(text: &str, api: ApiVersion, policy: EnumPolicy) -> Option<RequestType> {
+fn oracle_request_type(
+    text: &str,
+    api: ApiVersion,
+    preference: EnumPreference,
+) -> Option<RequestType> {
     let (kind, _, _) = REQUEST_TYPES
         .iter()
         .find(|(_, v1, beta)| v1.eq_ignore_ascii_case(text) || beta.eq_ignore_ascii_case(text))?;
-    let hidden =
-        api == ApiVersion::V1 && PAST_SENTINEL.contains(kind) && !policy.include_unknown_members;
+    let hidden = api == ApiVersion::V1 && hidden_in_v1(*kind, preference);
     (!hidden).then_some(*kind)
 }
 
 fn check_request_type(text: &str) {
     for &api in ApiVersion::VARIANTS {
-        for policy in POLICIES {
-            let parsed = RequestType::parse(text, api, policy);
+        for preference in PREFERENCES {
+            let parsed = request_type::parse(text, api, preference);
             assert_eq!(
                 parsed.as_ref().ok().copied(),
-                oracle_request_type(text, api, policy),
-                "RequestType::parse({text:?}, {api:?}, {policy:?})"
+                oracle_request_type(text, api, preference),
+                "request_type::parse({text:?}, {api:?}, {preference:?})"
             );
             match parsed {
                 Ok(kind) => {
-                    let wire = kind.wire_name(api, policy);
+                    let wire = request_type::wire_name(kind, api, preference);
                     assert_eq!(
-                        RequestType::parse(wire, api, policy),
+                        request_type::parse(wire, api, preference),
                         Ok(kind),
-                        "the wire name {wire:?} of {kind:?} in {api:?}, {policy:?}"
+                        "the wire name {wire:?} of {kind:?} in {api:?}, {preference:?}"
                     );
                     assert!(!"unknownFutureValue".eq_ignore_ascii_case(text));
                 }
@@ -384,20 +396,17 @@ fn check_request_type_names() {
     assert_eq!(REQUEST_TYPES.len(), RequestType::VARIANTS.len());
     for (&(kind, v1, beta), &variant) in REQUEST_TYPES.iter().zip(RequestType::VARIANTS) {
         assert_eq!(kind, variant, "member order");
-        assert_eq!(kind.v1_name(), v1);
-        assert_eq!(kind.beta_name(), beta);
+        assert_eq!(kind.as_str(), v1);
+        assert_eq!(kind.beta_str(), beta);
         assert_eq!(kind.to_string(), v1);
-        assert_eq!(kind.is_past_sentinel(), PAST_SENTINEL.contains(&kind));
         let json = serde_json::to_string(&kind).expect("serializes");
         assert_eq!(json, format!("\"{v1}\""));
         assert_eq!(serde_json::from_str::<RequestType>(&json).ok(), Some(kind));
-        for policy in POLICIES {
-            let hidden = kind.wire_name(ApiVersion::V1, policy) == "unknownFutureValue";
-            assert_eq!(
-                hidden,
-                kind.is_past_sentinel() && !policy.include_unknown_members
-            );
-            assert_eq!(kind.wire_name(ApiVersion::Beta, policy), beta);
+        for preference in PREFERENCES {
+            let hidden = request_type::wire_name(kind, ApiVersion::V1, preference)
+                == "unknownFutureValue";
+            assert_eq!(hidden, hidden_in_v1(kind, preference));
+            assert_eq!(request_type::wire_name(kind, ApiVersion::Beta, preference), beta);
         }
     }
 }
@@ -447,17 +456,17 @@ fn is_header_text(value: &str) -> bool {
 
 fn check_prefer(text: &str) {
     let values: Vec<&str> = text.split('\n').collect();
-    let policy = EnumPolicy::from_prefer(values.iter().copied());
+    let policy = EnumPreference::from_prefer(values.iter().copied());
     let any_one = values
         .iter()
-        .any(|value| EnumPolicy::from_prefer([*value]).include_unknown_members);
+        .any(|value| EnumPreference::from_prefer([*value]).include_unknown_members);
     assert_eq!(
         policy.include_unknown_members, any_one,
         "values are independent"
     );
     let joined = values.join(",");
     assert_eq!(
-        EnumPolicy::from_prefer([joined.as_str()]),
+        EnumPreference::from_prefer([joined.as_str()]),
         policy,
         "separate values and one comma-joined value"
     );
@@ -469,8 +478,8 @@ fn check_prefer(text: &str) {
         );
     }
     let opted_in = values.iter().copied().chain([INCLUDE_UNKNOWN_ENUM_MEMBERS]);
-    assert!(EnumPolicy::from_prefer(opted_in).include_unknown_members);
-    assert_eq!(EnumPolicy::from_prefer([]), EnumPolicy::default());
+    assert!(EnumPreference::from_prefer(opted_in).include_unknown_members);
+    assert_eq!(EnumPreference::from_prefer([]), EnumPreference::default());
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -568,9 +577,9 @@ fn check_wire_instant(value: &Value, at: Option<Timestamp>) {
     }
 }
 
-fn check_to_wire(record: &AssignmentRequest, api: ApiVersion, policy: EnumPolicy) {
-    let wire = record.to_wire(api, policy);
-    let core = &record.request;
+fn check_to_wire(view: &RequestView<'_>, api: ApiVersion, preference: EnumPreference) {
+    let wire = view.to_wire(api, preference);
+    let core = view.request;
     let (names, state, status, completed) = match api {
         ApiVersion::V1 => (V1_KEYS, "state", "status", "completedDateTime"),
         ApiVersion::Beta => (BETA_KEYS, "requestState", "requestStatus", "completedDate"),
@@ -579,7 +588,7 @@ fn check_to_wire(record: &AssignmentRequest, api: ApiVersion, policy: EnumPolicy
     assert_eq!(wire["id"].as_str(), Some(core.id.to_string().as_str()));
     assert_eq!(
         wire["requestType"].as_str(),
-        Some(record.request_type.wire_name(api, policy))
+        Some(request_type::wire_name(core.kind, api, preference))
     );
     assert_eq!(wire[state].as_str(), Some(core.status.state().name_in(api)));
     assert_eq!(wire[status].as_str(), Some(core.status.name_in(api)));
@@ -587,9 +596,7 @@ fn check_to_wire(record: &AssignmentRequest, api: ApiVersion, policy: EnumPolicy
     check_wire_instant(&wire[completed], core.completed_at);
     assert_eq!(
         wire["justification"],
-        record
-            .justification
-            .as_deref()
+        view.justification
             .map_or(Value::Null, |text| Value::String(text.to_owned()))
     );
     if api == ApiVersion::Beta {
@@ -599,46 +606,42 @@ fn check_to_wire(record: &AssignmentRequest, api: ApiVersion, policy: EnumPolicy
     assert_eq!(keys(schedule), set(&["startDateTime", "expiration"]));
     check_wire_instant(&schedule["startDateTime"], core.starts_at);
     let expiration = &schedule["expiration"];
-    match record.expires_at {
-        Some(end) => {
-            assert_eq!(keys(expiration), set(&["type", "endDateTime"]));
-            assert_eq!(expiration["type"], "afterDateTime");
-            check_wire_instant(&expiration["endDateTime"], Some(end));
-        }
-        None => {
-            assert_eq!(keys(expiration), set(&["type"]));
-            assert_eq!(expiration["type"], "noExpiration");
-        }
+    if let Some(end) = core.ends_at {
+        assert_eq!(keys(expiration), set(&["type", "endDateTime"]));
+        assert_eq!(expiration["type"], "afterDateTime");
+        check_wire_instant(&expiration["endDateTime"], Some(end));
+    } else {
+        assert_eq!(keys(expiration), set(&["type"]));
+        assert_eq!(expiration["type"], "noExpiration");
     }
 }
 
-/// Everything a deserialized record must satisfy.
-fn check_record(record: &AssignmentRequest) {
-    assert_eq!(
-        record.request.check(),
-        Ok(()),
-        "a deserialized request passes check"
-    );
-    let text = serde_json::to_vec(record).expect("a record serializes");
-    let again: AssignmentRequest = serde_json::from_slice(&text).unwrap_or_else(|error| {
+/// Everything a deserialized request must satisfy, shown with `justification`.
+fn check_record(request: &Request, justification: Option<&str>) {
+    assert_eq!(request.check(), Ok(()), "a deserialized request passes check");
+    let text = serde_json::to_vec(request).expect("a request serializes");
+    let again: Request = serde_json::from_slice(&text).unwrap_or_else(|error| {
         panic!(
-            "a record re-serialized does not deserialize ({error}): {}",
+            "a request re-serialized does not deserialize ({error}): {}",
             String::from_utf8_lossy(&text)
         )
     });
-    assert_eq!(&again, record, "text round trip");
-    let value = serde_json::to_value(record).expect("a record serializes");
-    let again: AssignmentRequest =
-        serde_json::from_value(value).expect("a record's Value deserializes");
-    assert_eq!(&again, record, "Value round trip");
+    assert_eq!(&again, request, "text round trip");
+    let value = serde_json::to_value(request).expect("a request serializes");
+    let again: Request = serde_json::from_value(value).expect("a request's Value deserializes");
+    assert_eq!(&again, request, "Value round trip");
+    let view = RequestView {
+        request,
+        justification,
+    };
     for &api in ApiVersion::VARIANTS {
-        for policy in POLICIES {
-            check_to_wire(record, api, policy);
+        for preference in PREFERENCES {
+            check_to_wire(&view, api, preference);
         }
     }
 }
 
-/// Strings for ids and justifications that JSON and markup must escape.
+/// Strings for justifications that JSON and markup must escape.
 const AWKWARD: &[&str] = &[
     "",
     "ap-1",
@@ -663,80 +666,131 @@ fn optional_instant(bytes: &mut Bytes<'_>, present: bool) -> Option<Timestamp> {
     present.then(|| instant(bytes))
 }
 
-fn awkward(pick: u8) -> String {
-    AWKWARD[usize::from(pick) % AWKWARD.len()].to_owned()
+fn awkward(pick: u8) -> &'static str {
+    AWKWARD[usize::from(pick) % AWKWARD.len()]
 }
 
-/// An `AssignmentRequest` built from `bytes`, its invariants repaired when the flags say so.
-fn built_record(bytes: &mut Bytes<'_>) -> AssignmentRequest {
+/// A stage built from `bytes`: any progress, consistent or not.
+fn built_stage(bytes: &mut Bytes<'_>) -> Stage {
+    let flags = bytes.u8();
+    let at = instant(bytes);
+    Stage {
+        started_at: (flags & 1 == 1).then_some(at),
+        escalated: flags & 2 == 2,
+        outcome: match (flags >> 2) & 3 {
+            0 => None,
+            1 => Some(StageOutcome::Reviewed(Review {
+                decision: if flags & 16 == 16 {
+                    ReviewDecision::Approve
+                } else {
+                    ReviewDecision::Deny
+                },
+                by: SubjectId::new(guid(bytes)),
+                at,
+            })),
+            2 => Some(StageOutcome::Expired { at }),
+            _ => Some(StageOutcome::Canceled { at }),
+        },
+    }
+}
+
+/// Repairs the invariants `Request::check` states, so that most built requests deserialize.
+fn repair(request: &mut Request) {
+    let pending = matches!(
+        request.status,
+        RequestStatus::PendingApproval | RequestStatus::PendingApprovalEscalated
+    );
+    if let Some(approval) = &mut request.rules.approval {
+        approval.stages = approval.stages.clamp(1, 3);
+        request.approval_stage = request.approval_stage.min(approval.stages - 1);
+    } else if pending {
+        request.status = RequestStatus::Accepted;
+    }
+    let pending = pending && request.rules.approval.is_some();
+    let at = request.created_at;
+    for (index, stage) in (0u8..).zip(request.stages.iter_mut()) {
+        *stage = if pending && index < request.approval_stage {
+            Stage {
+                started_at: Some(at),
+                escalated: false,
+                outcome: Some(StageOutcome::Reviewed(Review {
+                    decision: ReviewDecision::Approve,
+                    by: request.target,
+                    at,
+                })),
+            }
+        } else if pending && index == request.approval_stage {
+            Stage {
+                started_at: Some(at),
+                escalated: request.status == RequestStatus::PendingApprovalEscalated,
+                outcome: None,
+            }
+        } else {
+            Stage::default()
+        };
+    }
+    if request.status == RequestStatus::PendingNotBefore {
+        request.starts_at = request.starts_at.or(Some(at));
+    }
+    request.rules.callout_on_created |= request.status == RequestStatus::WaitingForCallback;
+    request.completed_at = request
+        .status
+        .is_completed()
+        .then(|| request.completed_at.unwrap_or(at));
+    if request.completed_at.is_some() {
+        request.first_completed_at = request.first_completed_at.or(request.completed_at);
+    }
+    if request.kind.effect() == Effect::Add {
+        request.assignment = AssignmentId::for_request(request.id);
+    }
+}
+
+/// A `Request` built from `bytes`, its invariants repaired when the flags say so, and a
+/// justification.
+fn built_request(bytes: &mut Bytes<'_>) -> (Request, Option<&'static str>) {
     let flags = bytes.u8();
     let optional = bytes.u8();
-    let approval = (flags & 1 == 1).then(|| ApprovalPolicy {
+    let approval = (flags & 1 == 1).then(|| ApprovalRules {
         stages: bytes.u8() % 5,
         decision_timeout: Duration(instant(bytes).0),
         escalate_after: (flags & 2 == 2).then(|| Duration(u64::from(bytes.u32()))),
     });
-    let policy = Policy {
+    let rules = PolicyRules {
         approval,
         callout_on_created: flags & 4 == 4,
     };
     let status = RequestStatus::VARIANTS[usize::from(bytes.u8()) % RequestStatus::VARIANTS.len()];
+    let kind = RequestType::VARIANTS[usize::from(bytes.u8()) % RequestType::VARIANTS.len()];
     let mut request = Request {
         id: RequestId::new(guid(bytes)),
+        kind,
         requestor: SubjectId::new(guid(bytes)),
-        policy,
+        target: SubjectId::new(guid(bytes)),
+        assignment: AssignmentId::new(guid(bytes)),
+        rules,
         starts_at: optional_instant(bytes, optional & 1 == 1),
+        ends_at: optional_instant(bytes, optional & 32 == 32),
         status,
         created_at: instant(bytes),
         approval_stage: bytes.u8() % 4,
-        stage_started_at: optional_instant(bytes, optional & 2 == 2),
+        stages: [built_stage(bytes), built_stage(bytes), built_stage(bytes)],
         completed_at: optional_instant(bytes, optional & 4 == 4),
         first_completed_at: optional_instant(bytes, optional & 8 == 8),
     };
     if flags & 0x80 == 0x80 {
-        // Repair the invariants `Request::check` states, so that most built records deserialize.
-        if let Some(approval) = &mut request.policy.approval {
-            approval.stages = approval.stages.clamp(1, 3);
-            request.approval_stage = request.approval_stage.min(approval.stages - 1);
-        } else if matches!(
-            request.status,
-            RequestStatus::PendingApproval | RequestStatus::PendingApprovalEscalated
-        ) {
-            request.status = RequestStatus::Accepted;
-        }
-        request.stage_started_at = request.stage_started_at.or(Some(request.created_at));
-        if request.status == RequestStatus::PendingNotBefore {
-            request.starts_at = request.starts_at.or(Some(request.created_at));
-        }
-        request.policy.callout_on_created |= request.status == RequestStatus::WaitingForCallback;
-        request.completed_at = request
-            .status
-            .is_completed()
-            .then(|| request.completed_at.unwrap_or(request.created_at));
-        if request.completed_at.is_some() {
-            request.first_completed_at = request.first_completed_at.or(request.completed_at);
-        }
+        repair(&mut request);
     }
-    let request_type = RequestType::VARIANTS[usize::from(bytes.u8()) % RequestType::VARIANTS.len()];
-    let strings = bytes.u8();
-    AssignmentRequest {
-        request,
-        request_type,
-        access_package_id: awkward(strings),
-        assignment_policy_id: awkward(strings >> 3),
-        target_id: SubjectId::new(guid(bytes)),
-        justification: (optional & 16 == 16).then(|| awkward(strings >> 5)),
-        expires_at: optional_instant(bytes, optional & 32 == 32),
-    }
+    let justification = (optional & 16 == 16).then(|| awkward(bytes.u8()));
+    (request, justification)
 }
 
-fn check_built(record: &AssignmentRequest) {
-    let text = serde_json::to_string(record).expect("a record serializes");
-    let read = serde_json::from_str::<AssignmentRequest>(&text);
-    match (record.request.check(), read) {
+fn check_built((request, justification): (Request, Option<&str>)) {
+    let text = serde_json::to_string(&request).expect("a request serializes");
+    let read = serde_json::from_str::<Request>(&text);
+    match (request.check(), read) {
         (Ok(()), Ok(read)) => {
-            assert_eq!(&read, record, "a built record reads back equal");
-            check_record(&read);
+            assert_eq!(read, request, "a built request reads back equal");
+            check_record(&read, justification);
         }
         (Err(_), Err(_)) => {}
         (checked, read) => panic!(
@@ -754,8 +808,8 @@ fuzz_target!(|data: &[u8]| {
     check_datetime(&text);
     check_request_type(&text);
     check_prefer(&text);
-    if let Ok(record) = serde_json::from_slice::<AssignmentRequest>(data) {
-        check_record(&record);
+    if let Ok(request) = serde_json::from_slice::<Request>(data) {
+        check_record(&request, Some(&text));
     }
 
     // 2. The input as a program.
@@ -767,5 +821,5 @@ fuzz_target!(|data: &[u8]| {
     check_request_type(&flipped);
     check_prefer(&flipped);
     check_envelope(&text, instant(&mut bytes));
-    check_built(&built_record(&mut bytes));
+    check_built(built_request(&mut bytes));
 });

@@ -37,7 +37,7 @@
 //!   byte deleted or inserted must be refused, unless the text (whitespace around it ignored, as in a
 //!   header) is the token still.
 //!
-//! Signing is slow (RSA-2048 under AddressSanitizer and coverage instrumentation: ~40 ms a token), so
+//! Signing is slow (RSA-2048 under `AddressSanitizer` and coverage instrumentation: ~40 ms a token), so
 //! only one in [`MINT_EVERY`] inputs starting with `J` mints; each mints once and verifies at most twice.
 //! The seeds' programs end in zeros (as if unread) and a last byte chosen so that they mint.
 
@@ -198,7 +198,7 @@ fn base64url(text: &str) -> Option<Vec<u8>> {
         held += 6;
         if held >= 8 {
             held -= 8;
-            out.push((bits >> held) as u8);
+            out.push(u8::try_from(bits >> held).expect("at most 8 bits lie above `held`"));
             bits &= (1 << held) - 1;
         }
     }
@@ -454,7 +454,7 @@ fn fnv1a(data: &[u8]) -> u32 {
 fuzz_target!(|data: &[u8]| {
     match data.split_first() {
         Some((&MINT, program)) if fnv1a(data).is_multiple_of(MINT_EVERY) => {
-            mint_program(&mut Bytes::new(program))
+            mint_program(&mut Bytes::new(program));
         }
         _ => raw(&String::from_utf8_lossy(data)),
     }

@@ -1,11 +1,8 @@
-//! `lifecycle`: raw bytes become a submission and a run of (action, caller, time advance) steps, driven
-//! through `entitle_core::Request::apply`/`apply_in_place` and through an independent reference model
-//! written below. Any difference in result or state, any panic and any broken invariant is a crash.
-//!
-//! The model restates the lifecycle and authorization rules as plain matches. It uses the core's data
-//! types (statuses, conditions, denials, authorities, the `Request` struct to compare against) and
-//! `Request::submit`, but never its decision logic (`TRANSITIONS`, `rows`, `Condition::holds`,
-//! `authorize`, `is_completed`, `is_terminal`, `is_cancelable`).
+//! `lifecycle`: raw bytes become a submission of any request type and a run of commands (actions,
+//! reviews of a named stage, deletions, the end of the assignment's schedule, authorization
+//! questions) by callers of every kind at any time, driven through entitle-core and through the naive
+//! reference model of `entitle-reference` (the one the model-based property test uses). Any
+//! difference in result, authority, deadline or state, any panic and any broken invariant is a crash.
 //!
 //! ## Input format
 //!
@@ -14,15 +11,20 @@
 //! - Byte 0, policy flags: bit 0 approval, bit 1 custom extension at creation, bit 2 escalation,
 //!   bit 3 scheduled start, bit 4 stages taken raw from byte 1 (0 and 4..=255 must be refused),
 //!   bits 5-6 submission time (0: 2026-01-01, 1: that plus a `u32` of ms, 2: a raw `u64`, 3: within a
-//!   `u32` of ms of `u64::MAX`), bit 7 raw spans (timeout, escalation and start offset as 8 raw bytes
-//!   each instead of the small forms below).
+//!   `u32` of ms of `u64::MAX`), bit 7 raw spans (timeout, escalation, start offset and end as 8 raw
+//!   bytes each instead of the small forms below).
 //! - Byte 1: stages (`% 3 + 1` unless raw). Byte 2: decision timeout (`% 14 + 1` days). Byte 3:
 //!   escalation (`% 13 + 1` days). Bytes 4-5: start offset, `i8(byte 4)` units of byte 5 `% 4` (day,
-//!   hour, minute, ms).
-//! - Then up to [`MAX_STEPS`] steps of three bytes: the action (`% 14`, lifecycle order); the caller
-//!   (`< 128`: the usual caller of the action, else pool member `% 16`, member 15 built from two more
-//!   bytes); the advance (low 3 bits the kind, high 5 bits a magnitude `m`: 0, 1 ms, `m` hours, `m`
-//!   days, a day less 1 ms, `m` minutes, `m` days less 1 ms, a raw `u64` of 8 more bytes).
+//!   hour, minute, ms). Byte 6: end (`0`: none, else that many days after submission).
+//! - Byte 7: the request type (`% 13`, `RequestType::VARIANTS` order). Byte 8: the submitter (`< 160`:
+//!   the usual one for the type, else pool member `% 22`). Byte 9: the state of the assignment a change
+//!   or a removal names (`% 6`: the five states, or none).
+//! - Then up to [`MAX_STEPS`] commands: a kind byte (`% 8`: 0-3 an action, 4 a review, 5 a deletion,
+//!   6 the end of the assignment's schedule, 7 an authorization question), its operands (an action
+//!   byte `% 14`; a stage byte `% 4` and a decision bit; an operation byte), a caller byte (`< 128`:
+//!   the usual caller of the action, else pool member `% 22`) and the advance (low 3 bits the kind,
+//!   high 5 bits a magnitude `m`: 0, 1 ms, `m` hours, `m` days, a day less 1 ms, `m` minutes, `m` days
+//!   less 1 ms, a raw `u64` of 8 more bytes).
 
 #![no_main]
 
@@ -31,10 +33,11 @@ mod bytes;
 
 use bytes::Bytes;
 use entitle_core::{
-    Action, ActionKind, ApprovalPolicy, Authority, Caller, Condition, Denial, Duration, Guid,
-    InvalidInput, Permission, Policy, Principal, Rejection, Request, RequestId, RequestState,
-    RequestStatus, Role, Step, SubjectId, Timestamp, VariantArray,
+    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Duration, Guid,
+    Operation, PolicyRules, Rejection, Request, RequestId, RequestState, RequestStatus,
+    RequestType, ReviewDecision, Submission, Timestamp, VariantArray, authorize,
 };
+use entitle_reference::{Ask, Model, ModelAssignment, Who};
 use libfuzzer_sys::fuzz_target;
 
 const MS_MINUTE: u64 = 60 * 1_000;
@@ -42,164 +45,53 @@ const MS_HOUR: u64 = 60 * MS_MINUTE;
 const MS_DAY: u64 = 24 * MS_HOUR;
 /// 2026-01-01T00:00:00Z.
 const T0: u64 = 1_767_225_600_000;
-/// The most steps decoded from one input.
+/// The most commands decoded from one input.
 const MAX_STEPS: usize = 128;
 
 const ID: RequestId = RequestId::new(Guid::from_u128(0x1d));
-const REQUESTOR: SubjectId = SubjectId::new(Guid::from_u128(0xa1));
-const OTHER: SubjectId = SubjectId::new(Guid::from_u128(0xb2));
-const APPROVER: SubjectId = SubjectId::new(Guid::from_u128(0xc3));
-const APP: SubjectId = SubjectId::new(Guid::from_u128(0xd4));
+const EXISTING: AssignmentId = AssignmentId::new(Guid::from_u128(0x5a));
+const CREATOR: RequestId = RequestId::new(Guid::from_u128(0x5b));
 
-// ---------------------------------------------------------------------------------------------------
-// Decoding.
-// ---------------------------------------------------------------------------------------------------
+/// The statuses no action leaves.
+const TERMINAL: [RequestStatus; 4] = [
+    RequestStatus::Delivered,
+    RequestStatus::Denied,
+    RequestStatus::Expired,
+    RequestStatus::Canceled,
+];
 
-/// The callers a step can name: authorized and unauthorized ones of every kind.
-#[derive(Clone, Copy, Debug)]
-enum Who {
-    System,
-    RequestorSubjectAccess,
-    RequestorReadAll,
-    RequestorReadWriteAll,
-    AssignmentManager,
-    PackageManager,
-    CatalogOwner,
-    GovernanceAdministrator,
-    /// `ReadWrite.All` but no role.
-    OtherWithoutRole,
-    /// Every role but only `Read.All` and `SubjectAccess.ReadWrite`.
-    OtherAdminReadOnly,
-    Approver,
-    /// The requestor holding the approver role.
-    SelfApprover,
-    Application,
-    /// An application without permissions.
-    ApplicationBare,
-    /// A personal account with the requestor's id, every permission and every role.
-    PersonalEverything,
-    /// Built from two bytes: principal, id, permissions and roles.
-    Custom(u8, u8),
+/// The statuses `cancel` is documented to work from.
+const CANCELABLE: [RequestStatus; 4] = [
+    RequestStatus::Accepted,
+    RequestStatus::PendingApproval,
+    RequestStatus::PendingNotBefore,
+    RequestStatus::PendingApprovalEscalated,
+];
+
+fn pool(byte: u8) -> Who {
+    Who::ALL[usize::from(byte) % Who::ALL.len()]
 }
 
-impl Who {
-    fn decode(bytes: &mut Bytes<'_>, action: ActionKind) -> Self {
-        let byte = bytes.u8();
-        if byte < 128 {
-            return Self::usual_for(action);
-        }
-        match byte % 16 {
-            0 => Self::System,
-            1 => Self::RequestorSubjectAccess,
-            2 => Self::RequestorReadAll,
-            3 => Self::RequestorReadWriteAll,
-            4 => Self::AssignmentManager,
-            5 => Self::PackageManager,
-            6 => Self::CatalogOwner,
-            7 => Self::GovernanceAdministrator,
-            8 => Self::OtherWithoutRole,
-            9 => Self::OtherAdminReadOnly,
-            10 => Self::Approver,
-            11 => Self::SelfApprover,
-            12 => Self::Application,
-            13 => Self::ApplicationBare,
-            14 => Self::PersonalEverything,
-            _ => Self::Custom(bytes.u8(), bytes.u8()),
-        }
-    }
-
-    fn usual_for(action: ActionKind) -> Self {
-        match action {
-            ActionKind::ResumeContinue | ActionKind::ResumeDeny | ActionKind::ResumeCancel => {
-                Self::Application
-            }
-            ActionKind::Approve | ActionKind::Deny => Self::Approver,
-            ActionKind::Reprocess => Self::AssignmentManager,
-            ActionKind::Cancel => Self::RequestorSubjectAccess,
-            _ => Self::System,
-        }
-    }
-
-    fn caller(self) -> Caller {
-        let rwa = Permission::ReadWriteAll;
-        let user = Caller::user;
-        match self {
-            Self::System => Caller::system(),
-            Self::RequestorSubjectAccess => {
-                user(REQUESTOR).with_permission(Permission::SubjectAccessReadWrite)
-            }
-            Self::RequestorReadAll => user(REQUESTOR).with_permission(Permission::ReadAll),
-            Self::RequestorReadWriteAll => user(REQUESTOR).with_permission(rwa),
-            Self::AssignmentManager => user(OTHER)
-                .with_permission(rwa)
-                .with_role(Role::AccessPackageAssignmentManager),
-            Self::PackageManager => user(OTHER)
-                .with_permission(rwa)
-                .with_role(Role::AccessPackageManager),
-            Self::CatalogOwner => user(OTHER)
-                .with_permission(rwa)
-                .with_role(Role::CatalogOwner),
-            Self::GovernanceAdministrator => user(OTHER)
-                .with_permission(rwa)
-                .with_role(Role::IdentityGovernanceAdministrator),
-            Self::OtherWithoutRole => user(OTHER).with_permission(rwa),
-            Self::OtherAdminReadOnly => {
-                let mut caller = user(OTHER)
-                    .with_permission(Permission::ReadAll)
-                    .with_permission(Permission::SubjectAccessReadWrite);
-                caller.roles = Role::VARIANTS.iter().copied().collect();
-                caller
-            }
-            Self::Approver => user(APPROVER)
-                .with_permission(rwa)
-                .with_role(Role::Approver),
-            Self::SelfApprover => user(REQUESTOR)
-                .with_permission(rwa)
-                .with_role(Role::Approver),
-            Self::Application => Caller::application(APP).with_permission(rwa),
-            Self::ApplicationBare => Caller::application(APP),
-            Self::PersonalEverything => {
-                let mut caller = Caller::new(Principal::PersonalAccount, REQUESTOR);
-                caller.permissions = Permission::VARIANTS.iter().copied().collect();
-                caller.roles = Role::VARIANTS.iter().copied().collect();
-                caller
-            }
-            Self::Custom(kind, grants) => {
-                let principal = [
-                    Principal::WorkOrSchoolUser,
-                    Principal::PersonalAccount,
-                    Principal::Application,
-                    Principal::System,
-                ][usize::from(kind & 3)];
-                let id = [REQUESTOR, OTHER, APPROVER, APP][usize::from((kind >> 2) & 3)];
-                let mut caller = Caller::new(principal, id);
-                caller.permissions = Permission::VARIANTS
-                    .iter()
-                    .enumerate()
-                    .filter(|(bit, _)| grants & (1 << bit) != 0)
-                    .map(|(_, permission)| *permission)
-                    .collect();
-                caller.roles = Role::VARIANTS
-                    .iter()
-                    .enumerate()
-                    .filter(|(bit, _)| grants & (1 << (bit + 3)) != 0)
-                    .map(|(_, role)| *role)
-                    .collect();
-                caller
-            }
-        }
+/// The submitter who may usually submit a request of `kind`.
+fn submitter_for(kind: RequestType) -> Who {
+    use RequestType as T;
+    match kind {
+        T::UserAdd | T::UserUpdate | T::UserRemove | T::UserExtend => Who::RequestorSubjectAccess,
+        T::ApproverRemove => Who::OtherReadOnly,
+        T::AdminAdd | T::AdminUpdate | T::AdminRemove => Who::AssignmentManager,
+        _ => Who::System,
     }
 }
 
-/// The submission: policy facts, scheduled start and submission time.
-#[derive(Debug)]
-struct Submission {
-    policy: Policy,
-    starts_at: Option<u64>,
+/// What the first bytes say: the submission, its submitter and the assignment it names.
+struct Submitted {
+    ask: Ask,
+    submitter: Who,
+    existing: Option<Assignment>,
     at: u64,
 }
 
-fn decode_submission(bytes: &mut Bytes<'_>) -> Submission {
+fn decode_submission(bytes: &mut Bytes<'_>) -> Submitted {
     let flags = bytes.u8();
     let raw_stages = flags & 0x10 != 0;
     let raw_spans = flags & 0x80 != 0;
@@ -208,6 +100,10 @@ fn decode_submission(bytes: &mut Bytes<'_>) -> Submission {
     let escalation_byte = bytes.u8();
     let offset_byte = bytes.u8();
     let unit_byte = bytes.u8();
+    let end_byte = bytes.u8();
+    let kind = RequestType::VARIANTS[usize::from(bytes.u8()) % RequestType::VARIANTS.len()];
+    let submitter_byte = bytes.u8();
+    let existing_byte = bytes.u8();
     let at = match (flags >> 5) & 3 {
         0 => T0,
         1 => T0 + u64::from(bytes.u32()),
@@ -217,6 +113,7 @@ fn decode_submission(bytes: &mut Bytes<'_>) -> Submission {
     let mut span = |small: u64| if raw_spans { bytes.u64() } else { small };
     let decision_timeout = Duration(span(u64::from(timeout_byte % 14 + 1) * MS_DAY));
     let escalate_after = Duration(span(u64::from(escalation_byte % 13 + 1) * MS_DAY));
+    let end = span(u64::from(end_byte) * MS_DAY);
     let unit = [MS_DAY, MS_HOUR, MS_MINUTE, 1][usize::from(unit_byte % 4)];
     // An offset within ±128 units, or any 64-bit offset.
     let small_offset = i64::from(offset_byte.cast_signed()) * unit.cast_signed();
@@ -225,7 +122,7 @@ fn decode_submission(bytes: &mut Bytes<'_>) -> Submission {
     } else {
         small_offset
     };
-    let approval = (flags & 1 != 0).then_some(ApprovalPolicy {
+    let approval = (flags & 1 != 0).then_some(ApprovalRules {
         stages: if raw_stages {
             stages_byte
         } else {
@@ -234,12 +131,47 @@ fn decode_submission(bytes: &mut Bytes<'_>) -> Submission {
         decision_timeout,
         escalate_after: (flags & 4 != 0).then_some(escalate_after),
     });
-    Submission {
-        policy: Policy {
-            approval,
-            callout_on_created: flags & 2 != 0,
+    let submitter = if submitter_byte < 160 {
+        submitter_for(kind)
+    } else {
+        pool(submitter_byte)
+    };
+    let target = match kind {
+        RequestType::UserAdd
+        | RequestType::UserUpdate
+        | RequestType::UserRemove
+        | RequestType::UserExtend => submitter.caller().id,
+        _ => Who::TARGET,
+    };
+    let ends_at = (end_byte != 0 || raw_spans).then(|| at.saturating_add(end));
+    let existing = AssignmentState::VARIANTS
+        .get(usize::from(existing_byte % 6))
+        .filter(|_| kind.needs_assignment())
+        .map(|&state| Assignment {
+            id: EXISTING,
+            target,
+            state,
+            starts_at: None,
+            ends_at: ends_at.map(|end| Timestamp(end.saturating_add(MS_DAY))),
+            created_by: CREATOR,
+            expired_at: (state == AssignmentState::Expired).then_some(Timestamp(T0)),
+        });
+    let names_assignment = kind.needs_assignment();
+    Submitted {
+        ask: Ask {
+            id: ID,
+            kind,
+            target: (!names_assignment).then_some(target),
+            assignment: names_assignment.then_some(EXISTING),
+            rules: PolicyRules {
+                approval,
+                callout_on_created: flags & 2 != 0,
+            },
+            starts_at: (flags & 8 != 0).then(|| at.saturating_add_signed(offset)),
+            ends_at,
         },
-        starts_at: (flags & 8 != 0).then(|| at.saturating_add_signed(offset)),
+        submitter,
+        existing,
         at,
     }
 }
@@ -259,501 +191,234 @@ fn decode_advance(bytes: &mut Bytes<'_>) -> u64 {
     }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The reference model.
-// ---------------------------------------------------------------------------------------------------
-
-/// The administrator roles, least privileged first.
-const ADMINS: [Role; 4] = [
-    Role::AccessPackageAssignmentManager,
-    Role::AccessPackageManager,
-    Role::CatalogOwner,
-    Role::IdentityGovernanceAdministrator,
-];
-
-/// The statuses no action leaves.
-const TERMINAL: [RequestStatus; 4] = [
-    RequestStatus::Delivered,
-    RequestStatus::Denied,
-    RequestStatus::Expired,
-    RequestStatus::Canceled,
-];
-
-/// The statuses `cancel` is documented to work from.
-const CANCELABLE: [RequestStatus; 4] = [
-    RequestStatus::Accepted,
-    RequestStatus::PendingApproval,
-    RequestStatus::PendingNotBefore,
-    RequestStatus::PendingApprovalEscalated,
-];
-
-/// Fourteen days, in milliseconds.
-const REPROCESS_MS: u64 = 14 * MS_DAY;
-
-/// Who may do what, decided from the caller and the requestor only.
-fn model_authorize(
-    action: ActionKind,
-    caller: &Caller,
-    requestor: SubjectId,
-) -> Result<Authority, Denial> {
-    use ActionKind as A;
-    use Principal as P;
-    let rwa = caller.permissions.contains(Permission::ReadWriteAll);
-    let unsupported = Denial::PrincipalNotSupported {
-        action,
-        principal: caller.principal,
-    };
-    let need_rwa = Denial::MissingPermission {
-        action,
-        permission: Permission::ReadWriteAll,
-    };
-    let admin = || -> Result<Authority, Denial> {
-        if !rwa {
-            return Err(need_rwa);
-        }
-        for role in ADMINS {
-            if caller.roles.contains(role) {
-                return Ok(Authority::Administrator(role));
-            }
-        }
-        Err(Denial::MissingAdministratorRole { action })
-    };
-    match (action, caller.principal) {
-        (
-            A::Process
-            | A::Escalate
-            | A::Expire
-            | A::ReachStart
-            | A::Deliver
-            | A::DeliverPartially
-            | A::FailDelivery,
-            P::System,
-        ) => Ok(Authority::System),
-        (
-            A::Process
-            | A::Escalate
-            | A::Expire
-            | A::ReachStart
-            | A::Deliver
-            | A::DeliverPartially
-            | A::FailDelivery,
-            _,
-        ) => Err(unsupported),
-        // resume (a custom extension calling back) and reprocess: an application with ReadWrite.All,
-        // or a delegated administrator acting on someone else's request.
-        (A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess, P::Application) => {
-            if rwa {
-                Ok(Authority::Application)
-            } else {
-                Err(need_rwa)
-            }
-        }
-        (
-            A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess,
-            P::WorkOrSchoolUser,
-        ) => {
-            if caller.id == requestor {
-                Err(Denial::OwnRequest { action })
-            } else {
-                admin()
-            }
-        }
-        (A::ResumeContinue | A::ResumeDeny | A::ResumeCancel | A::Reprocess, _) => Err(unsupported),
-        (A::Approve | A::Deny, P::WorkOrSchoolUser) => {
-            if !rwa {
-                Err(need_rwa)
-            } else if caller.id == requestor {
-                Err(Denial::OwnRequest { action })
-            } else if caller.roles.contains(Role::Approver) {
-                Ok(Authority::Approver)
-            } else {
-                Err(Denial::NotAnApprover { action })
-            }
-        }
-        (A::Approve | A::Deny, _) => Err(unsupported),
-        (A::Cancel, P::WorkOrSchoolUser) if caller.id == requestor => {
-            if caller
-                .permissions
-                .contains(Permission::SubjectAccessReadWrite)
-            {
-                Ok(Authority::OwnRequest(Permission::SubjectAccessReadWrite))
-            } else if rwa {
-                Ok(Authority::OwnRequest(Permission::ReadWriteAll))
-            } else {
-                Err(Denial::MissingPermission {
-                    action,
-                    permission: Permission::SubjectAccessReadWrite,
-                })
-            }
-        }
-        (A::Cancel, P::WorkOrSchoolUser) => admin(),
-        (A::Cancel, _) => Err(unsupported),
+fn who(bytes: &mut Bytes<'_>, action: ActionKind) -> Who {
+    let byte = bytes.u8();
+    if byte < 128 {
+        Who::natural_for(action)
+    } else {
+        pool(byte)
     }
 }
 
-/// Whether a status records `completedDateTime`.
-fn completes(status: RequestStatus) -> bool {
-    TERMINAL.contains(&status)
-        || matches!(
-            status,
-            RequestStatus::PartiallyDelivered | RequestStatus::DeliveryFailed
-        )
-}
-
-/// The model's request: plain integers for times.
-#[derive(Clone, Copy, Debug)]
-struct Model {
-    policy: Policy,
-    starts_at: Option<u64>,
-    created_at: u64,
-    status: RequestStatus,
-    stage: u8,
-    stage_started_at: Option<u64>,
-    completed_at: Option<u64>,
-    first_completed_at: Option<u64>,
-}
-
-/// A move the lifecycle allows: the condition of the row taken, and the status entered.
-type Move = (Condition, RequestStatus);
-
-impl Model {
-    fn new(submission: &Submission) -> Self {
-        Self {
-            policy: submission.policy,
-            starts_at: submission.starts_at,
-            created_at: submission.at,
-            status: RequestStatus::Accepted,
-            stage: 0,
-            stage_started_at: None,
-            completed_at: None,
-            first_completed_at: None,
-        }
-    }
-
-    fn as_request(&self) -> Request {
-        Request {
-            id: ID,
-            requestor: REQUESTOR,
-            policy: self.policy,
-            starts_at: self.starts_at.map(Timestamp),
-            status: self.status,
-            created_at: Timestamp(self.created_at),
-            approval_stage: self.stage,
-            stage_started_at: self.stage_started_at.map(Timestamp),
-            completed_at: self.completed_at.map(Timestamp),
-            first_completed_at: self.first_completed_at.map(Timestamp),
-        }
-    }
-
-    fn starts_later(&self, now: u64) -> bool {
-        self.starts_at.is_some_and(|start| start > now)
-    }
-
-    /// Past the callout: approval first, then a future start, else delivery.
-    fn route(&self, now: u64) -> Move {
-        if self.policy.approval.is_some() {
-            (Condition::ApprovalRequired, RequestStatus::PendingApproval)
-        } else if self.starts_later(now) {
-            (Condition::StartsLater, RequestStatus::PendingNotBefore)
-        } else {
-            (Condition::Always, RequestStatus::Delivering)
-        }
-    }
-
-    fn escalation_due(&self) -> Option<u64> {
-        let after = self.policy.approval?.escalate_after?;
-        Some(self.stage_started_at?.saturating_add(after.0))
-    }
-
-    fn expiry_due(&self) -> Option<u64> {
-        let timeout = self.policy.approval?.decision_timeout;
-        Some(self.stage_started_at?.saturating_add(timeout.0))
-    }
-
-    /// Timed: the move if `due` has come, else the unmet condition.
-    fn timed(due: Option<u64>, now: u64, mv: Move) -> Result<Move, Option<Condition>> {
-        if due.is_some_and(|due| now >= due) {
-            Ok(mv)
-        } else {
-            Err(Some(mv.0))
-        }
-    }
-
-    /// The lifecycle: `Err(None)` when no row exists, `Err(Some(c))` when `c` does not hold.
-    fn lifecycle(&self, action: ActionKind, now: u64) -> Result<Move, Option<Condition>> {
-        use ActionKind as A;
-        use Condition as C;
-        use RequestStatus as S;
-        match (self.status, action) {
-            (S::Accepted, A::Process) if self.policy.callout_on_created => {
-                Ok((C::CalloutConfigured, S::WaitingForCallback))
-            }
-            (S::Accepted, A::Process) | (S::WaitingForCallback, A::ResumeContinue) => {
-                Ok(self.route(now))
-            }
-            (S::WaitingForCallback, A::ResumeDeny) => Ok((C::Always, S::Denied)),
-            (S::WaitingForCallback, A::ResumeCancel) => Ok((C::Always, S::Canceled)),
-            (
-                S::Accepted
-                | S::PendingApproval
-                | S::PendingApprovalEscalated
-                | S::PendingNotBefore,
-                A::Cancel,
-            ) => Ok((C::Always, S::Canceled)),
-            (S::PendingApproval | S::PendingApprovalEscalated, A::Approve) => {
-                let stages = self.policy.approval.map_or(0, |a| u16::from(a.stages));
-                if u16::from(self.stage) + 1 < stages {
-                    Ok((C::MoreStagesRemain, S::PendingApproval))
-                } else if self.starts_later(now) {
-                    Ok((C::StartsLater, S::PendingNotBefore))
-                } else {
-                    Ok((C::Always, S::Delivering))
-                }
-            }
-            (S::PendingApproval | S::PendingApprovalEscalated, A::Deny) => {
-                Ok((C::Always, S::Denied))
-            }
-            (S::PendingApproval, A::Escalate) => Self::timed(
-                self.escalation_due(),
-                now,
-                (C::EscalationDue, S::PendingApprovalEscalated),
-            ),
-            (S::PendingApproval | S::PendingApprovalEscalated, A::Expire) => {
-                Self::timed(self.expiry_due(), now, (C::DecisionTimedOut, S::Expired))
-            }
-            (S::PendingNotBefore, A::ReachStart) => Self::timed(
-                Some(self.starts_at.unwrap_or(0)),
-                now,
-                (C::StartReached, S::Delivering),
-            ),
-            (S::Delivering, A::Deliver) => Ok((C::Always, S::Delivered)),
-            (S::Delivering, A::DeliverPartially) => Ok((C::Always, S::PartiallyDelivered)),
-            (S::Delivering, A::FailDelivery) => Ok((C::Always, S::DeliveryFailed)),
-            (S::PartiallyDelivered | S::DeliveryFailed, A::Reprocess) => {
-                let open = self
-                    .first_completed_at
-                    .is_some_and(|first| now <= first.saturating_add(REPROCESS_MS));
-                if open {
-                    Ok((C::WithinReprocessWindow, S::Delivering))
-                } else {
-                    Err(Some(C::WithinReprocessWindow))
-                }
-            }
-            _ => Err(None),
-        }
-    }
-
-    /// Decides an action; on success returns the authority and row and moves the model.
-    fn apply(
-        &mut self,
-        action: ActionKind,
-        caller: &Caller,
-        now: u64,
-    ) -> Result<(Authority, Move), Rejection> {
-        let authority = model_authorize(action, caller, REQUESTOR)?;
-        let status = self.status;
-        let (when, to) = self.lifecycle(action, now).map_err(|unmet| match unmet {
-            Some(unmet) => Rejection::ConditionNotMet {
-                status,
-                action,
-                unmet,
-            },
-            None => Rejection::NotAllowed { status, action },
-        })?;
-        if to == RequestStatus::PendingApproval {
-            self.stage = if when == Condition::MoreStagesRemain {
-                self.stage + 1
-            } else {
-                0
-            };
-            self.stage_started_at = Some(now);
-        }
-        if completes(to) {
-            self.completed_at = Some(now);
-            self.first_completed_at = Some(self.first_completed_at.unwrap_or(now));
-        } else {
-            self.completed_at = None;
-        }
-        self.status = to;
-        Ok((authority, (when, to)))
-    }
-
-    /// The earliest timed action the model waits for; on a tie the one tried first.
-    fn next_deadline(&self) -> Option<(u64, ActionKind)> {
-        use RequestStatus as S;
-        match self.status {
-            S::PendingApproval => {
-                let escalate = self.escalation_due().map(|at| (at, ActionKind::Escalate));
-                let expire = self.expiry_due().map(|at| (at, ActionKind::Expire));
-                match (escalate, expire) {
-                    (Some(e), Some(x)) => Some(if x.0 < e.0 { x } else { e }),
-                    (e, x) => e.or(x),
-                }
-            }
-            S::PendingApprovalEscalated => self.expiry_due().map(|at| (at, ActionKind::Expire)),
-            S::PendingNotBefore => Some((self.starts_at.unwrap_or(0), ActionKind::ReachStart)),
-            _ => None,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The target.
-// ---------------------------------------------------------------------------------------------------
-
-fn check_step(
-    index: usize,
-    core: &Result<Step, Rejection>,
-    model: &Result<(Authority, Move), Rejection>,
-    kind: ActionKind,
-    from: RequestStatus,
-    now: u64,
-    after: &Request,
-) {
-    match (core, model) {
-        (Ok(step), Ok((authority, (when, to)))) => {
-            assert_eq!(step.from, from, "step {index}: Step.from");
-            assert_eq!(step.at, Timestamp(now), "step {index}: Step.at");
-            assert_eq!(step.authority, *authority, "step {index}: Step.authority");
-            assert_eq!(
-                (
-                    step.rule.from,
-                    step.rule.action,
-                    step.rule.when,
-                    step.rule.to
-                ),
-                (from, kind, *when, *to),
-                "step {index}: Step.rule"
-            );
-            assert_eq!(step.request, *after, "step {index}: Step.request");
-        }
-        (Err(core), Err(model)) => assert_eq!(core, model, "step {index}: rejection"),
-        _ => panic!("step {index}: core {core:?} vs model {model:?}"),
-    }
+/// The invariants of one request, whatever the model says.
+fn check_request(request: &Request, index: usize) {
+    assert_eq!(request.check(), Ok(()), "step {index}: an invariant broke");
+    assert_ne!(request.status.state(), RequestState::UnknownFutureValue);
+    assert_eq!(
+        request.status.is_terminal(),
+        TERMINAL.contains(&request.status),
+        "is_terminal of {:?}",
+        request.status
+    );
+    assert_eq!(
+        request.status.is_cancelable(),
+        CANCELABLE.contains(&request.status),
+        "is_cancelable of {:?}",
+        request.status
+    );
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes::new(data);
-    let submission = decode_submission(&mut bytes);
-    let submitted = Request::submit(
-        ID,
-        REQUESTOR,
-        submission.policy,
-        submission.starts_at.map(Timestamp),
-        Timestamp(submission.at),
-    );
-    let mut core = match (submission.policy.approval, submitted) {
-        (Some(approval), Err(error)) => {
-            assert!(!(1..=3).contains(&approval.stages), "valid policy refused");
+    let submitted = decode_submission(&mut bytes);
+    let ask = submitted.ask;
+    let submission = Submission {
+        id: ask.id,
+        kind: ask.kind,
+        target: ask.target,
+        assignment: ask.assignment,
+        rules: ask.rules,
+        starts_at: ask.starts_at.map(Timestamp),
+        ends_at: ask.ends_at.map(Timestamp),
+    };
+    let submitter = submitted.submitter.caller();
+    let existing = submitted.existing;
+    let mut now = submitted.at;
+    let core = Request::create(&submission, &submitter, existing.as_ref(), Timestamp(now));
+    let model = Model::create(&ask, &submitter, existing.as_ref().map(ModelAssignment::of), now);
+    let (mut request, mut model) = match (core, model) {
+        (Ok(created), Ok(model)) => {
             assert_eq!(
-                error,
-                InvalidInput::ApprovalStages {
-                    stages: approval.stages
-                }
+                Ok(Some(created.authority)),
+                model.authorize(Operation::Create(ask.kind), &submitter),
+                "the creation's authority"
             );
+            (created.request, model)
+        }
+        (Err(core), Err(model)) => {
+            assert_eq!(core, model, "creation refused differently");
             return;
         }
-        (None, Err(error)) => panic!("a policy without approval refused: {error}"),
-        (Some(approval), Ok(_)) if !(1..=3).contains(&approval.stages) => {
-            panic!("{} stages accepted", approval.stages)
-        }
-        (_, Ok(request)) => request,
+        (core, model) => panic!("creation: core {core:?} vs model {model:?}"),
     };
-    let mut model = Model::new(&submission);
-    assert_eq!(core, model.as_request(), "after submission");
-    let mut now = submission.at;
+    let mut assignment = existing;
+    assert_eq!(request, model.expected(), "after creation");
 
     for index in 0..MAX_STEPS {
         if bytes.done() {
             break;
         }
-        let kind = ActionKind::VARIANTS[usize::from(bytes.u8()) % ActionKind::VARIANTS.len()];
-        let who = Who::decode(&mut bytes, kind);
-        now = now.saturating_add(decode_advance(&mut bytes));
-        let caller = who.caller();
-        let action = Action::new(kind, caller);
-        let at = Timestamp(now);
-        let before = core;
-
-        // What the caller could do now, by the model, before the model moves.
-        let permitted: Vec<ActionKind> = ActionKind::VARIANTS
-            .iter()
-            .copied()
-            .filter(|&other| {
-                let mut probe = model;
-                probe.apply(other, &caller, now).is_ok()
-            })
-            .collect();
-        assert_eq!(
-            core.permitted_actions(&caller, at).collect::<Vec<_>>(),
-            permitted,
-            "step {index}: permitted_actions for {who:?}"
-        );
-        assert_eq!(
-            core.can_cancel(&caller, at),
-            permitted.contains(&ActionKind::Cancel),
-            "step {index}: can_cancel for {who:?}"
-        );
-
-        let by_value = core.apply(&action, at);
-        assert_eq!(core, before, "step {index}: apply changed its receiver");
-        let in_place = core.apply_in_place(&action, at);
-        assert_eq!(in_place, by_value, "step {index}: apply_in_place vs apply");
-        let expected = model.apply(kind, &caller, now);
-        check_step(index, &in_place, &expected, kind, before.status, now, &core);
-        assert_eq!(
-            core,
-            model.as_request(),
-            "step {index}: {kind} by {who:?} from {:?}: core vs model state",
-            before.status
-        );
-
-        // Invariants, whatever the model says.
-        if in_place.is_err() {
-            assert_eq!(
-                core, before,
-                "step {index}: a rejection changed the request"
-            );
-        } else {
-            assert!(
-                !TERMINAL.contains(&before.status),
-                "step {index}: left terminal {:?} by {kind}",
-                before.status
-            );
-            assert!(
-                kind != ActionKind::Cancel || CANCELABLE.contains(&before.status),
-                "step {index}: cancel succeeded from {:?}",
-                before.status
-            );
+        let command = bytes.u8() % 8;
+        let before = request;
+        match command {
+            0..=3 => {
+                let action = ActionKind::VARIANTS[usize::from(bytes.u8()) % ActionKind::VARIANTS.len()];
+                let by = who(&mut bytes, action);
+                now = now.saturating_add(decode_advance(&mut bytes));
+                let caller = by.caller();
+                let at = Timestamp(now);
+                let permitted: Vec<ActionKind> = ActionKind::VARIANTS
+                    .iter()
+                    .copied()
+                    .filter(|&other| {
+                        let mut probe = model;
+                        probe.act(other, &caller, now).is_ok()
+                    })
+                    .collect();
+                let permitted_core: Vec<ActionKind> = request
+                    .permitted_actions(&caller, at)
+                    .filter(|&other| {
+                        request
+                            .decide(&Action::new(other, caller), assignment.as_ref(), at)
+                            .is_ok()
+                    })
+                    .collect();
+                assert_eq!(permitted_core, permitted, "step {index}: permitted for {by:?}");
+                let decided = request.decide(&Action::new(action, caller), assignment.as_ref(), at);
+                assert_eq!(request, before, "step {index}: decide changed its receiver");
+                let expected = model.act(action, &caller, now);
+                assert_eq!(
+                    decided.map(|step| step.request.status),
+                    expected,
+                    "step {index}: {action} by {by:?} from {:?}",
+                    before.status
+                );
+                if let Ok(step) = decided {
+                    assert_eq!(step.from, before.status);
+                    assert_eq!(step.at, at);
+                    assert!(!TERMINAL.contains(&before.status), "left a terminal status");
+                    assert!(
+                        action != ActionKind::Cancel || CANCELABLE.contains(&before.status),
+                        "cancel from {:?}",
+                        before.status
+                    );
+                    assert_eq!(
+                        Ok(Some(step.authority)),
+                        model.authorize(Operation::Act(action), &caller),
+                        "step {index}: authority"
+                    );
+                    if let Some(moved) = step.assignment {
+                        assignment = Some(moved.assignment);
+                    }
+                    request = step.request;
+                } else if !matches!(decided, Err(Rejection::Assignment(_))) {
+                    // `apply` refuses what `decide` refuses, except the assignment's refusals.
+                    assert!(request.apply(&Action::new(action, caller), at).is_err());
+                }
+            }
+            4 => {
+                let stage = bytes.u8();
+                let approve = stage & 0x80 == 0;
+                let stage = stage % 4;
+                let decision = if approve {
+                    ReviewDecision::Approve
+                } else {
+                    ReviewDecision::Deny
+                };
+                let by = who(&mut bytes, decision.action());
+                now = now.saturating_add(decode_advance(&mut bytes));
+                let caller = by.caller();
+                let reviewed =
+                    request.review(stage, decision, &caller, assignment.as_ref(), Timestamp(now));
+                let expected = model.review(stage, approve, &caller, now);
+                assert_eq!(
+                    reviewed.map(|step| step.request.status),
+                    expected,
+                    "step {index}: review {stage} {decision} by {by:?}"
+                );
+                if let Ok(step) = reviewed {
+                    assert_eq!(step.reviewed, Some(stage));
+                    if let Some(moved) = step.assignment {
+                        assignment = Some(moved.assignment);
+                    }
+                    request = step.request;
+                }
+            }
+            5 => {
+                let by = pool(bytes.u8());
+                let caller = by.caller();
+                let deleted = request.delete(&caller).map(|_| ());
+                assert_eq!(deleted, model.delete(&caller), "step {index}: delete by {by:?}");
+                if deleted.is_ok() {
+                    break;
+                }
+            }
+            6 => {
+                now = now.saturating_add(decode_advance(&mut bytes));
+                let ended = match assignment {
+                    Some(current) => current.end(Timestamp(now)),
+                    None => Err(entitle_core::AssignmentRejection::Missing {
+                        assignment: request.assignment,
+                    }),
+                };
+                assert_eq!(
+                    ended.map(|step| step.assignment.state),
+                    model.end_assignment(now),
+                    "step {index}: the end of the assignment"
+                );
+                if let Ok(step) = ended {
+                    assignment = Some(step.assignment);
+                }
+            }
+            _ => {
+                let operations = Operation::all();
+                let operation = operations[usize::from(bytes.u8()) % operations.len()];
+                let by = pool(bytes.u8());
+                let caller = by.caller();
+                assert_eq!(
+                    authorize(operation, &caller, request.parties()).map(Some),
+                    model.authorize(operation, &caller),
+                    "step {index}: `{operation}` by {by:?}"
+                );
+                assert_eq!(
+                    request.awaits_review_by(&caller),
+                    model.awaits_review_by(&caller),
+                    "step {index}: awaits review by {by:?}"
+                );
+                assert_eq!(
+                    request.can_cancel(&caller, Timestamp(now)),
+                    model.clone_act(ActionKind::Cancel, &caller, now),
+                    "step {index}: can_cancel for {by:?}"
+                );
+            }
         }
-        assert_ne!(core.status.state(), RequestState::UnknownFutureValue);
+        check_request(&request, index);
+        assert_eq!(request, model.expected(), "step {index}: request");
+        assert_eq!(assignment, model.expected_assignment(), "step {index}: assignment");
         assert_eq!(
-            core.status.is_terminal(),
-            TERMINAL.contains(&core.status),
-            "is_terminal of {:?}",
-            core.status
-        );
-        assert_eq!(
-            core.status.is_cancelable(),
-            CANCELABLE.contains(&core.status),
-            "is_cancelable of {:?}",
-            core.status
-        );
-        assert_eq!(
-            core.completed_at.is_some(),
-            completes(core.status),
-            "step {index}: completed_at vs status {:?}",
-            core.status
-        );
-        assert_eq!(
-            core.next_deadline().map(|d| (d.at.0, d.action)),
+            request.next_deadline().map(|deadline| (deadline.at.0, deadline.action)),
             model.next_deadline(),
-            "step {index}: next_deadline in {:?}",
-            core.status
+            "step {index}: next deadline"
+        );
+        assert_eq!(
+            assignment.and_then(|assignment| assignment.next_deadline()),
+            model.expected_assignment().and_then(|assignment| assignment.next_deadline()),
         );
     }
 
-    let json = serde_json::to_string(&core).expect("a request serializes");
+    let json = serde_json::to_string(&request).expect("a request serializes");
     let back: Request = serde_json::from_str(&json).expect("a serialized request loads");
-    assert_eq!(back, core, "serde round trip");
+    assert_eq!(back, request, "serde round trip");
 });
+
+/// Whether the model would accept `action` by `caller` at `now`, without moving.
+trait Probe {
+    fn clone_act(&self, action: ActionKind, caller: &entitle_core::Caller, now: u64) -> bool;
+}
+
+impl Probe for Model {
+    fn clone_act(&self, action: ActionKind, caller: &entitle_core::Caller, now: u64) -> bool {
+        let mut probe = *self;
+        probe.act(action, caller, now).is_ok()
+    }
+}

@@ -28,8 +28,8 @@ use entitle_audit::render::{self, Format};
 use entitle_audit::verify::{Check, Progress, verify};
 use entitle_audit::{Actor, Export, Header, LifecycleTable, diff::diff};
 use entitle_core::{
-    ActionKind, ApiVersion, Condition, Decision, Provenance, RequestState, RequestStatus, Source,
-    VariantArray,
+    ActionKind, ApiVersion, Condition, Decision, Operation, Provenance, RequestState,
+    RequestStatus, Source, VariantArray,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -246,10 +246,10 @@ fn edited_table_file(program: &[u8]) -> String {
                 if b & 1 == 0 {
                     entry.actor = pick(Actor::VARIANTS, b >> 1);
                 } else {
-                    entry.action = pick(ActionKind::VARIANTS, b >> 1);
+                    entry.operation = pick(&Operation::all(), b >> 1);
                 }
             }
-            (19, _, _, Some(i)) => table.authority[i].rule = pick(AWKWARD, b).to_owned(),
+            (19, _, _, Some(i)) => pick(AWKWARD, b).clone_into(&mut table.authority[i].rule),
             (20, ..) => header = (b & 1 == 1).then(|| pick(AWKWARD, b >> 1)),
             _ => {}
         }

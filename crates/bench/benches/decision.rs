@@ -15,7 +15,9 @@ use std::fmt;
 
 use divan::{Bencher, black_box};
 use entitle_bench::{fixture, naive, rust_fsm, statig};
-use entitle_core::{ActionKind, Policy, Request, RequestStatus, VariantArray, authorize};
+use entitle_core::{
+    ActionKind, Operation, Parties, PolicyRules, Request, RequestStatus, VariantArray, authorize,
+};
 
 fn main() {
     divan::main();
@@ -26,8 +28,8 @@ const STATUSES: &[RequestStatus] = RequestStatus::VARIANTS;
 
 mod cancel_decision {
     use super::{
-        ActionKind, Bencher, RequestStatus, STATUSES, authorize, black_box, fixture, naive,
-        rust_fsm, statig,
+        ActionKind, Bencher, Operation, Parties, RequestStatus, STATUSES, authorize, black_box,
+        fixture, naive, rust_fsm, statig,
     };
 
     /// `Request::can_cancel` for the requestor, at `fixture::NOW`: the baseline of every ratio.
@@ -39,15 +41,15 @@ mod cancel_decision {
             .bench(|| black_box(&request).can_cancel(black_box(&caller), black_box(fixture::NOW)));
     }
 
-    /// `authorize(Cancel, requestor, requestor)` alone: the first step of `can_cancel`.
+    /// `authorize(cancel, requestor, own request)` alone: the first step of `can_cancel`.
     #[divan::bench]
     fn core_authorize(bencher: Bencher) {
         let caller = fixture::requestor();
         bencher.bench(|| {
             authorize(
-                black_box(ActionKind::Cancel),
+                black_box(Operation::Act(ActionKind::Cancel)),
                 black_box(&caller),
-                black_box(fixture::REQUESTOR),
+                black_box(Parties::own(fixture::REQUESTOR)),
             )
         });
     }
@@ -123,7 +125,7 @@ impl fmt::Display for Case {
 
 mod apply {
     use super::{
-        ActionKind, Bencher, Case, Policy, Request, RequestStatus, black_box, fixture, naive,
+        ActionKind, Bencher, Case, PolicyRules, Request, RequestStatus, black_box, fixture, naive,
         rust_fsm, statig,
     };
 
@@ -141,7 +143,7 @@ mod apply {
     #[divan::bench]
     fn core_process_by_last_row(bencher: Bencher) {
         let request = Request {
-            policy: Policy::default(),
+            rules: PolicyRules::default(),
             starts_at: None,
             ..fixture::request_in(RequestStatus::Accepted)
         };

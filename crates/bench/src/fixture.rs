@@ -23,8 +23,9 @@
 //! (status, action) pair, and moves to that group's first row's target: the relation the peers model.
 
 use entitle_core::{
-    Action, ActionKind, ApprovalPolicy, Caller, Duration, Guid, Permission, Policy, Rejection,
-    Request, RequestId, RequestStatus, Role, SubjectId, Timestamp,
+    Action, ActionKind, ApprovalRules, AssignmentId, Caller, Duration, Guid, Permission,
+    PolicyRules, Rejection, Request, RequestId, RequestStatus, RequestType, Role, Stage, SubjectId,
+    Timestamp,
 };
 
 /// The request's id.
@@ -50,8 +51,8 @@ pub const NOW: Timestamp = T0.after(Duration::days(14));
 
 /// The policy: a custom extension on creation, and two approval stages that escalate after 3 days
 /// and time out after 14.
-pub const POLICY: Policy = Policy {
-    approval: Some(ApprovalPolicy {
+pub const POLICY: PolicyRules = PolicyRules {
+    approval: Some(ApprovalRules {
         stages: 2,
         decision_timeout: Duration::days(14),
         escalate_after: Some(Duration::days(3)),
@@ -59,17 +60,37 @@ pub const POLICY: Policy = Policy {
     callout_on_created: true,
 };
 
-/// The request in `status`, with the facts described in the [module docs](self).
+/// A stage that has not started.
+const NOT_STARTED: Stage = Stage {
+    started_at: None,
+    escalated: false,
+    outcome: None,
+};
+
+/// The request in `status`, with the facts described in the [module docs](self): a `userAdd` whose
+/// first approval stage started at [`T0`].
 pub const fn request_in(status: RequestStatus) -> Request {
     Request {
         id: REQUEST,
+        kind: RequestType::UserAdd,
         requestor: REQUESTOR,
-        policy: POLICY,
+        target: REQUESTOR,
+        assignment: AssignmentId::for_request(REQUEST),
+        rules: POLICY,
         starts_at: Some(T0.after(Duration::days(1))),
+        ends_at: None,
         status,
         created_at: T0,
         approval_stage: 0,
-        stage_started_at: Some(T0),
+        stages: [
+            Stage {
+                started_at: Some(T0),
+                escalated: false,
+                outcome: None,
+            },
+            NOT_STARTED,
+            NOT_STARTED,
+        ],
         completed_at: None,
         first_completed_at: Some(T0.after(Duration::days(10))),
     }
@@ -95,7 +116,8 @@ pub const fn caller_for(action: ActionKind) -> Caller {
         }
         ActionKind::Approve | ActionKind::Deny => Caller::user(APPROVER)
             .with_permission(Permission::ReadWriteAll)
-            .with_role(Role::Approver),
+            .approving(0)
+            .approving(1),
         ActionKind::Reprocess => Caller::user(ADMINISTRATOR)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::CatalogOwner),

@@ -14,7 +14,8 @@
 
 use entitle_bench::{fixture, naive, rust_fsm, statig};
 use entitle_core::{
-    ActionKind, Rejection, RequestStatus, TRANSITIONS, VariantArray, authorize, rows,
+    ActionKind, Operation, Parties, Rejection, RequestStatus, TRANSITIONS, VariantArray, authorize,
+    rows,
 };
 
 /// The core's verdict on a cell: the target, or `None` when the table has no row for it.
@@ -39,7 +40,12 @@ fn the_fixture_authorizes_every_action_and_meets_every_first_condition() {
     for &action in ActionKind::VARIANTS {
         let caller = fixture::caller_for(action);
         assert!(
-            authorize(action, &caller, fixture::REQUESTOR).is_ok(),
+            authorize(
+                Operation::Act(action),
+                &caller,
+                Parties::own(fixture::REQUESTOR)
+            )
+            .is_ok(),
             "{action} by {caller:?}"
         );
     }

@@ -19,7 +19,9 @@ use std::alloc::System;
 use std::hint::black_box;
 
 use entitle_bench::{fixture, naive, rust_fsm, statig};
-use entitle_core::{ActionKind, Caller, Request, RequestStatus, VariantArray, authorize};
+use entitle_core::{
+    ActionKind, Caller, Operation, Parties, Request, RequestStatus, VariantArray, authorize,
+};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -98,9 +100,9 @@ fn deciding_allocates_nothing_in_the_core_and_something_in_the_naive_table() {
                 &format!("authorize {action}"),
                 allocations(|| {
                     black_box(authorize(
-                        black_box(action),
+                        black_box(Operation::Act(action)),
                         black_box(&asked.by),
-                        fixture::REQUESTOR,
+                        Parties::own(fixture::REQUESTOR),
                     ))
                     .ok();
                 }),
