@@ -1,4 +1,4 @@
-# entitle: every routine task. `just ci` is exactly what .ci/run runs.
+# entitle: every routine task. .ci/run installs what is missing, then runs `just ci` and `just fuzz-smoke`.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -14,12 +14,14 @@ setup:
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
     command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
+    command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
     command -v oha >/dev/null || cargo install oha --locked
     {{just_executable()}} sdk-env
 
+# A new environment touches crates/cli/build.rs: its build script reruns and stops ignoring the SDK test.
 # Build the Python environment with the pinned Microsoft Graph SDKs (.venv-sdk) for the SDK test
 sdk-env:
-    test -x .venv-sdk/bin/python || python3 -m venv .venv-sdk
+    test -x .venv-sdk/bin/python || { python3 -m venv .venv-sdk && touch crates/cli/build.rs; }
     .venv-sdk/bin/pip install --quiet --disable-pip-version-check -r sdk-tests/requirements.txt
 
 # Serve the Graph API with the built-in demo tenant (insecure demo tokens; see docs/demo.md)
@@ -34,6 +36,7 @@ test:
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 # Build the API docs, warnings as errors
 doc-api:
@@ -42,6 +45,14 @@ doc-api:
 # Check that entitle-core is no_std and depends only on serde, strum and thiserror
 core-purity:
     scripts/core-purity.sh
+
+# Build entitle-core with the oldest Rust the manifests declare (`rust-version` in Cargo.toml)
+msrv:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    version="$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' Cargo.toml)"
+    test -n "$version" || { echo "no rust-version in Cargo.toml" >&2; exit 1; }
+    cargo "+$version" build -p entitle-core
 
 # Regenerate the generated docs (transitions.md, authority.md, lifecycle.dot and .svg, errors.md)
 docs:
@@ -72,8 +83,8 @@ bench:
 snap:
     cargo insta review
 
-# Everything CI checks (the Graph SDK and PostgreSQL tests are required to run), then schemathesis
-ci: lint core-purity doc-api sdk-env
+# Everything .ci/run checks but the fuzz smoke run (the Graph SDK and PostgreSQL tests are required to run)
+ci: lint core-purity msrv doc-api sdk-env
     ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 {{just_executable()}} test
     {{just_executable()}} docs-check
     {{just_executable()}} schemathesis
