@@ -287,14 +287,14 @@ fn token(args: &TokenArgs) -> Result<Outcome, CliError> {
     Ok(Outcome::success(format!("{}\n", mint_demo(&request)?)))
 }
 
-/// Every generated document: the lifecycle documents and the error catalogue.
+/// Every generated document: the lifecycle documents and the list of error codes.
 fn all_docs() -> Result<Vec<(&'static str, String)>, CliError> {
     let mut docs: Vec<(&'static str, String)> =
         generated_docs(&LifecycleTable::builtin(), VERSION)?
             .into_iter()
             .map(|doc| (doc.name, doc.text))
             .collect();
-    docs.push(("errors.md", entitle_server::catalogue::errors_markdown()?));
+    docs.push(("errors.md", entitle_server::error_docs::errors_markdown()?));
     Ok(docs)
 }
 

@@ -1,4 +1,4 @@
-//! Every error the server answers, as a Graph error envelope: one catalogue of codes, each with its
+//! Every error the server answers, as a Graph error envelope: one list of codes, each with its
 //! HTTP status and whether Microsoft documents the code or entitle chose it. `docs/errors.md` is
 //! generated from [`ErrorCode::VARIANTS`].
 
@@ -100,7 +100,7 @@ impl ErrorCode {
         )
     }
 
-    /// When the server answers with this code, for the catalogue.
+    /// When the server answers with this code, for docs/errors.md.
     pub const fn when(self) -> &'static str {
         match self {
             Self::InvalidRequest => {

@@ -12,13 +12,13 @@
 
 #![allow(
     clippy::missing_errors_doc,
-    reason = "handlers answer every error as a Graph envelope; the codes are catalogued in docs/errors.md"
+    reason = "handlers answer every error as a Graph envelope; the codes are listed in docs/errors.md"
 )]
 
 pub mod access;
 pub mod actions;
 pub mod approvals;
-pub mod catalogue;
+pub mod error_docs;
 pub mod clock;
 mod connections;
 pub mod control;

@@ -1,4 +1,4 @@
-//! `docs/errors.md`: the catalogue of error codes, generated from [`ErrorCode::VARIANTS`].
+//! `docs/errors.md`: the list of error codes, generated from [`ErrorCode::VARIANTS`].
 
 use std::fmt::{self, Write as _};
 
@@ -6,7 +6,7 @@ use strum::VariantArray;
 
 use crate::error::ErrorCode;
 
-/// The Markdown catalogue of every error code the server answers with.
+/// The Markdown list of every error code the server answers with.
 ///
 /// # Errors
 /// Only if writing into a string fails.
