@@ -1,8 +1,6 @@
 //! What can happen to a request: the actions of its lifecycle.
 
 use alloc::string::String;
-use core::fmt;
-use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
@@ -90,31 +88,7 @@ impl ActionKind {
     }
 }
 
-impl fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ActionKind {
-    type Err = InvalidInput;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for ActionKind {
-    type Error = InvalidInput;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<ActionKind> for &'static str {
-    fn from(action: ActionKind) -> Self {
-        action.as_str()
-    }
-}
+named_enum!(ActionKind);
 
 #[cfg(test)]
 mod tests {

@@ -52,6 +52,9 @@
 
 extern crate alloc;
 
+#[macro_use]
+mod names;
+
 mod action;
 mod actor;
 mod approval;

@@ -2,8 +2,6 @@
 //! access package assignment.
 
 use alloc::string::String;
-use core::fmt;
-use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
@@ -221,31 +219,7 @@ impl RequestType {
     }
 }
 
-impl fmt::Display for RequestType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RequestType {
-    type Err = InvalidInput;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for RequestType {
-    type Error = InvalidInput;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<RequestType> for &'static str {
-    fn from(kind: RequestType) -> Self {
-        kind.as_str()
-    }
-}
+named_enum!(RequestType);
 
 #[cfg(test)]
 mod tests {

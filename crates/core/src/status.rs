@@ -1,8 +1,6 @@
 //! The fine-grained `status` of a request and the coarse `state` it reports alongside.
 
 use alloc::string::String;
-use core::fmt;
-use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
@@ -226,31 +224,7 @@ impl RequestStatus {
     }
 }
 
-impl fmt::Display for RequestStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RequestStatus {
-    type Err = InvalidInput;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for RequestStatus {
-    type Error = InvalidInput;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<RequestStatus> for &'static str {
-    fn from(status: RequestStatus) -> Self {
-        status.as_str()
-    }
-}
+named_enum!(RequestStatus);
 
 /// The coarse state of a request: the v1.0 `accessPackageRequestState` enum, in its member order.
 #[derive(
@@ -345,31 +319,7 @@ impl RequestState {
     }
 }
 
-impl fmt::Display for RequestState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RequestState {
-    type Err = InvalidInput;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::parse(text)
-    }
-}
-
-impl TryFrom<String> for RequestState {
-    type Error = InvalidInput;
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        Self::parse(&text)
-    }
-}
-
-impl From<RequestState> for &'static str {
-    fn from(state: RequestState) -> Self {
-        state.as_str()
-    }
-}
+named_enum!(RequestState);
 
 #[cfg(test)]
 mod tests {
