@@ -417,6 +417,12 @@ mod tests {
         assert!(set.contains(2));
         assert!(!set.contains(1));
         assert!(!set.contains(3));
+        assert_eq!(StageSet::NONE.with(3), StageSet::NONE);
+        assert_eq!(StageSet::NONE.with(1).with(1), StageSet::NONE.with(1));
+        // A set read from elsewhere with bits past the last stage still holds none of them.
+        let stray: StageSet = serde_json::from_str("255").unwrap();
+        assert!(!stray.contains(3));
+        assert_eq!(stray.iter().count(), usize::from(MAX_APPROVAL_STAGES));
         assert!(StageSet::NONE.is_empty());
         assert!(!set.is_empty());
         assert_eq!(

@@ -477,6 +477,22 @@ mod tests {
 
     const TARGET: SubjectId = SubjectId::new(Guid::from_u128(0xb));
 
+    #[test]
+    fn condition_names_are_their_serde_names_and_clauses_differ() {
+        let clauses: alloc::collections::BTreeSet<_> = AssignmentCondition::VARIANTS
+            .iter()
+            .map(|condition| condition.describe())
+            .collect();
+        assert_eq!(clauses.len(), AssignmentCondition::VARIANTS.len());
+        assert!(clauses.iter().all(|clause| !clause.is_empty()));
+        for condition in AssignmentCondition::VARIANTS {
+            assert_eq!(
+                serde_json::to_string(condition).unwrap(),
+                alloc::format!("\"{}\"", condition.as_str())
+            );
+        }
+    }
+
     fn request() -> Request {
         Request::submit(
             RequestId::new(Guid::from_u128(0xa)),

@@ -52,7 +52,9 @@ impl Authority {
             }
             (Self::Approver, O::Act(_)) => Provenance::Documented(Source::ApprovalStageApi),
             (Self::Approver, O::ReadStages) => Provenance::Modelled(Decision::ApprovalStages),
-            (Self::System | Self::Approver, _) => Provenance::Modelled(Decision::RequestTypes),
+            (Self::System | Self::Approver, O::Create(_)) => {
+                Provenance::Modelled(Decision::RequestTypes)
+            }
             (Self::Application(_), O::Act(A::Reprocess)) => {
                 Provenance::Documented(Source::ReprocessApi)
             }
@@ -511,6 +513,57 @@ mod tests {
     use alloc::string::ToString;
 
     const REQUESTOR: SubjectId = SubjectId::new(Guid::from_u128(1));
+
+    /// The provenance of every kind of authority and denial for every operation, one line each:
+    /// pinned, so a rule's source cannot change unnoticed.
+    #[test]
+    fn every_rule_names_its_source() {
+        use core::fmt::Write as _;
+        let authorities = [
+            Authority::System,
+            Authority::OwnRequest(Permission::SubjectAccessReadWrite),
+            Authority::Target(Permission::SubjectAccessReadWrite),
+            Authority::SignedInUser(Permission::ReadAll),
+            Authority::Administrator(Role::CatalogOwner),
+            Authority::Reader(Role::CatalogReader),
+            Authority::Approver,
+            Authority::Application(Permission::ReadWriteAll),
+        ];
+        let mut text = String::new();
+        for operation in Operation::all() {
+            let denials = [
+                Denial::PrincipalNotSupported {
+                    operation,
+                    principal: Principal::System,
+                },
+                Denial::PrincipalNotSupported {
+                    operation,
+                    principal: Principal::PersonalAccount,
+                },
+                Denial::MissingPermission {
+                    operation,
+                    permission: Permission::ReadAll,
+                },
+                Denial::MissingAdministratorRole { operation },
+                Denial::MissingReaderRole { operation },
+                Denial::NotAnApprover { operation },
+                Denial::OwnRequest { operation },
+                Denial::NotTheTarget { operation },
+                Denial::NotRequestable { operation },
+            ];
+            writeln!(text, "{operation}").unwrap();
+            for authority in authorities {
+                let provenance = authority.provenance(operation);
+                writeln!(text, "  allowed, {authority:?}: {provenance:?}").unwrap();
+            }
+            for denial in denials {
+                let kind = alloc::format!("{denial:?}");
+                let kind = kind.split(' ').next().unwrap_or_default();
+                writeln!(text, "  denied, {kind}: {:?}", denial.provenance()).unwrap();
+            }
+        }
+        insta::assert_snapshot!(text);
+    }
     const OTHER: SubjectId = SubjectId::new(Guid::from_u128(2));
     const TARGET: SubjectId = SubjectId::new(Guid::from_u128(3));
     const OWN: Parties = Parties::own(REQUESTOR);

@@ -14,9 +14,10 @@ use crate::error::InvalidInput;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Guid(u128);
 
-/// Bits of a GUID that a derived id keeps: the version nibble and the variant bits, so an id derived
-/// from a version-4 GUID is a version-4 GUID too.
-const KEPT_BITS: u128 = (0xf << 76) | (0x3 << 62);
+/// Bits of a GUID that a derived id keeps: the version nibble (`M` in
+/// `xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx`) and the two variant bits atop `N`, so an id derived from a
+/// version-4 GUID is a version-4 GUID too.
+const KEPT_BITS: u128 = 0x0000_0000_0000_f000_c000_0000_0000_0000;
 
 /// Byte offsets of the four hyphens in the canonical form.
 const HYPHENS: [usize; 4] = [8, 13, 18, 23];
@@ -235,6 +236,15 @@ mod tests {
             request.guid().as_u128() & KEPT_BITS
         );
         assert_eq!(Guid::from_u128(9).derived(0).as_u128(), 9);
+        // Deriving twice with one key gives the source back: the key only flips bits.
+        let source = request.guid();
+        assert_eq!(source.derived(0x5a5a).derived(0x5a5a), source);
+        // Every key bit flips but the version nibble (bits 76-79) and the variant (bits 62-63).
+        let flipped = source.derived(u128::MAX).as_u128() ^ source.as_u128();
+        assert_eq!(flipped, !((0xf_u128 << 76) + (0x3_u128 << 62)));
+        let variant = source.derived(u128::MAX).to_string();
+        let variant_digit = variant.as_bytes().get(19).copied().unwrap_or_default();
+        assert!(b"89ab".contains(&variant_digit), "{variant}");
     }
 
     #[test]
