@@ -46,7 +46,6 @@ impl Authority {
         use Operation as O;
         let modelled = Provenance::Modelled(Decision::OperationAccess);
         match (self, operation) {
-            (Self::System, O::Act(_)) => Provenance::Modelled(Decision::ActionAuthority),
             (Self::OwnRequest(_) | Self::Administrator(_), O::Act(A::Cancel)) => {
                 Provenance::Documented(Source::CancelApi)
             }

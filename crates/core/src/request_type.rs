@@ -187,6 +187,13 @@ impl RequestType {
         matches!(self.effect(), Effect::Update | Effect::Remove)
     }
 
+    /// Whether a submission that names no target is for its submitter: an end user adding access
+    /// asks for themselves. A change or removal concerns the holder of the assignment it names, and
+    /// every other adding request names its target.
+    pub const fn targets_submitter_by_default(self) -> bool {
+        matches!(self.submitter(), Submitter::Target) && !self.needs_assignment()
+    }
+
     /// Whether the request grants or changes access, so the policy's approval and its custom extension
     /// at `assignmentRequestCreated` apply to it.
     pub const fn grants(self) -> bool {
@@ -225,6 +232,16 @@ named_enum!(RequestType);
 mod tests {
     use super::*;
     use alloc::collections::BTreeSet;
+
+    #[test]
+    fn only_end_user_adds_default_to_their_submitter() {
+        let defaulting: alloc::vec::Vec<_> = RequestType::VARIANTS
+            .iter()
+            .copied()
+            .filter(|kind| kind.targets_submitter_by_default())
+            .collect();
+        assert_eq!(defaulting, [RequestType::UserAdd]);
+    }
 
     #[test]
     fn names_are_unique_and_parse_back_in_both_spellings() {

@@ -18,13 +18,13 @@
 pub mod access;
 pub mod actions;
 pub mod approvals;
-pub mod error_docs;
 pub mod clock;
 mod connections;
 pub mod control;
 pub mod demo;
 pub mod envelope;
 pub mod error;
+pub mod error_docs;
 pub mod limits;
 pub mod metrics;
 pub mod odata;

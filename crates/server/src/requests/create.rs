@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
 use entitle_core::{
-    ActionKind, ApiVersion, AssignmentId, AssignmentRejection, CreateError, RequestId, SubjectId,
-    Submission, Timestamp,
+    ApiVersion, AssignmentId, AssignmentRejection, CreateError, RequestId, SubjectId, Submission,
+    Timestamp,
 };
 use entitle_graph::{EnumPreference, datetime, request_type};
 use entitle_store::{CreateFailure, Event, NewRequest, RequestRecord};
@@ -138,12 +138,7 @@ async fn submission(
         .policy(&policy_id)
         .map(|policy| policy.rules)
         .unwrap_or_default();
-    // An end user adding access asks for themselves: with no target named, the target is the caller.
-    // A change or a removal concerns the holder of the assignment it names.
-    let target = target.or_else(|| {
-        (kind.submitter() == entitle_core::Submitter::Target && !kind.needs_assignment())
-            .then_some(identity.id)
-    });
+    let target = target.or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let schedule = input.schedule.unwrap_or_default();
     let starts_at = parse_time(
         schedule.start_date_time.as_deref(),
@@ -204,7 +199,7 @@ pub async fn create(
         let (action, from, to) = match &entry.event {
             Event::Submitted { status } => ("submit", String::new(), status.as_str()),
             Event::Transition { rule, .. } => (
-                ActionKind::Process.as_str(),
+                rule.action.as_str(),
                 rule.from.as_str().to_owned(),
                 rule.to.as_str(),
             ),
