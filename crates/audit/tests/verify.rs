@@ -833,3 +833,79 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Assignment checks on tables built here: edge cases the fixtures do not reach.
+// ---------------------------------------------------------------------------------------------
+
+/// The outcome of `check` on `table`.
+fn outcome(table: &LifecycleTable, check: Check) -> entitle_audit::verify::CheckOutcome {
+    run(table)
+        .outcomes
+        .into_iter()
+        .find(|outcome| outcome.check == check)
+        .unwrap()
+}
+
+#[test]
+fn an_adding_type_deletable_after_delivery_lists_each_status_once() {
+    let mut table = LifecycleTable::builtin();
+    for entry in &mut table.request_types {
+        if entry.request_type == RequestType::UserAdd {
+            entry
+                .deletable_in
+                .splice(0..0, [S::Delivered, S::PartiallyDelivered]);
+        }
+    }
+    let outcome = outcome(&table, Check::RequestTypes);
+    assert!(!outcome.passed);
+    assert_eq!(
+        outcome.message.matches("`Delivered`").count(),
+        1,
+        "{}",
+        outcome.message
+    );
+    assert!(
+        outcome.message.contains("`PartiallyDelivered`"),
+        "{}",
+        outcome.message
+    );
+}
+
+#[test]
+fn a_state_without_exits_is_left_to_the_terminal_check() {
+    let mut table = LifecycleTable::builtin();
+    table
+        .assignment
+        .transitions
+        .retain(|row| row.from != Some(AssignmentState::PartiallyDelivered));
+    assert!(!outcome(&table, Check::AssignmentTerminal).passed);
+    let dead_ends = outcome(&table, Check::AssignmentNoDeadEnds);
+    assert!(dead_ends.passed, "{}", dead_ends.message);
+}
+
+#[test]
+fn two_missing_moves_are_two_problems_naming_each_type_once() {
+    let mut table = LifecycleTable::builtin();
+    table.assignment.transitions.retain(|row| {
+        !(row.event == AssignmentEvent::DeliveryStarted
+            && matches!(
+                row.from,
+                Some(AssignmentState::DeliveryFailed | AssignmentState::PartiallyDelivered)
+            ))
+    });
+    let outcome = outcome(&table, Check::AssignmentFollowsRequests);
+    assert!(!outcome.passed);
+    let problems: Vec<&str> = outcome.message.split("; ").collect();
+    assert_eq!(problems.len(), 2, "{}", outcome.message);
+    for (problem, state) in problems
+        .iter()
+        .zip(["partiallyDelivered", "deliveryFailed"])
+    {
+        assert!(
+            problem.ends_with(&format!("which no row allows from `{state}`")),
+            "{problem}"
+        );
+        assert_eq!(problem.matches("`userAdd`").count(), 1, "{problem}");
+    }
+}

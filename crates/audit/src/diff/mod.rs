@@ -567,6 +567,58 @@ mod tests {
     }
 
     #[test]
+    fn widened_delete_authority_names_itself_alone() {
+        let mut new = builtin();
+        for entry in &mut new.authority {
+            if (entry.actor, entry.operation) == (Actor::RequestorOwn, Operation::Delete) {
+                entry.authorized_in = S::VARIANTS.to_vec();
+            }
+        }
+        let diff = diff(&builtin(), &new);
+        let denied: Vec<_> = diff
+            .new_access
+            .iter()
+            .filter(|access| access.status == Some(S::Denied))
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            denied,
+            ["`requestor-own` may now `delete` from `Denied` (authority widened)"]
+        );
+    }
+
+    #[test]
+    fn a_changed_assignment_state_is_listed() {
+        let mut new = builtin();
+        let entry = new
+            .assignment
+            .states
+            .iter_mut()
+            .find(|entry| entry.state == AssignmentState::Delivered)
+            .expect("`delivered` is listed");
+        entry.terminal = true;
+        let diff = diff(&builtin(), &new);
+        let changed: Vec<_> = diff
+            .assignment_states_changed
+            .iter()
+            .map(|change| {
+                (
+                    change.state,
+                    change.new.as_ref().map(|entry| entry.terminal),
+                )
+            })
+            .collect();
+        assert_eq!(changed, [(AssignmentState::Delivered, Some(true))]);
+        assert!(!diff.is_empty());
+        assert!(
+            diff.to_text()
+                .contains("assignment states changed:\n  `delivered`: terminal `no` became `yes`"),
+            "{}",
+            diff.to_text()
+        );
+    }
+
+    #[test]
     fn authority_and_rows_widened_together_say_both() {
         let mut new = builtin();
         let delivering = position(&new, S::Delivering, A::FailDelivery, C::Always);

@@ -33,6 +33,14 @@ struct Missing<'a> {
     event: AssignmentEvent,
 }
 
+impl Missing<'_> {
+    /// What a problem is reported for: the request row (by identity), the assignment's state and the
+    /// event. Types whose walks miss the same move are reported together.
+    fn key(&self) -> (*const Transition, Option<AssignmentState>, AssignmentEvent) {
+        (core::ptr::from_ref(self.row), self.at.1, self.event)
+    }
+}
+
 /// Every node a request of one type reaches with its assignment, from its start nodes.
 struct Exploration<'a> {
     /// Every node reached, with how it was first reached (`None` for a start node): a breadth-first
@@ -571,19 +579,17 @@ impl<'a> AssignmentAnalysis<'a> {
         let mut missing: Vec<(Missing<'a>, Vec<RequestType>, Vec<Step>)> = Vec::new();
         for (kind, walk) in &self.explorations {
             for found in &walk.missing {
-                let same = missing.iter_mut().find(|(other, _, _)| {
-                    core::ptr::eq(other.row, found.row)
-                        && other.at.1 == found.at.1
-                        && other.event == found.event
-                });
-                match same {
-                    Some((_, kinds, _)) if !kinds.contains(kind) => kinds.push(*kind),
-                    Some(_) => {}
-                    None => {
-                        let mut path = walk.path_to(found.at);
-                        path.push(Step::from(found.row));
-                        missing.push((*found, vec![*kind], path));
-                    }
+                // A walk pops each node once and finds at most one missing move per row there, so a
+                // type joins a group at most once.
+                let same = missing
+                    .iter_mut()
+                    .find(|(other, _, _)| other.key() == found.key());
+                if let Some((_, kinds, _)) = same {
+                    kinds.push(*kind);
+                } else {
+                    let mut path = walk.path_to(found.at);
+                    path.push(Step::from(found.row));
+                    missing.push((*found, vec![*kind], path));
                 }
             }
         }

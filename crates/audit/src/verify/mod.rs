@@ -1228,6 +1228,16 @@ mod tests {
     }
 
     #[test]
+    fn a_request_step_is_no_assignment_step() {
+        let row = entitle_core::TRANSITIONS
+            .first()
+            .expect("the table has rows");
+        let step = Step::Request(PathStep::from(row));
+        assert_eq!(step.request(), Some(&PathStep::from(row)));
+        assert!(step.assignment().is_none());
+    }
+
+    #[test]
     fn an_assignment_step_shows_where_it_starts() {
         let step = Step::from(&assignment_row(
             None,
