@@ -244,9 +244,25 @@ const STAGE_KEYS: [u128; MAX_APPROVAL_STAGES as usize] = [
 ];
 
 impl Request {
-    /// Stage `index` (from 0), if the policy has it.
+    /// Whether the request goes through approval: its policy requires approval and approval applies to
+    /// its type (an administrator's or the system's request is never approved).
+    pub fn has_approval(&self) -> bool {
+        self.rules.approval.is_some() && self.kind.needs_approval()
+    }
+
+    /// The number of approval stages the request goes through: its policy's, or 0 without
+    /// [approval](Self::has_approval).
+    pub fn approval_stages(&self) -> u8 {
+        if self.has_approval() {
+            self.rules.stages()
+        } else {
+            0
+        }
+    }
+
+    /// Stage `index` (from 0), if the request goes through it.
     pub fn stage(&self, index: u8) -> Option<&Stage> {
-        if index < self.rules.stages() {
+        if index < self.approval_stages() {
             self.stages.get(usize::from(index))
         } else {
             None
@@ -268,7 +284,7 @@ impl Request {
 
     /// The index of the stage whose id is `id`.
     pub fn stage_index(&self, id: StageId) -> Option<u8> {
-        (0..self.rules.stages()).find(|index| self.stage_id(*index) == Some(id))
+        (0..self.approval_stages()).find(|index| self.stage_id(*index) == Some(id))
     }
 
     /// Whether `caller` may review stage `index` now, were it in progress: a primary approver, or an
@@ -302,7 +318,7 @@ impl Request {
     /// Every stage of the policy, in order, as Graph shows it to `caller`.
     pub fn stage_views(&self, caller: &Caller) -> impl Iterator<Item = StageView> + '_ {
         let caller = *caller;
-        (0..self.rules.stages()).filter_map(move |index| {
+        (0..self.approval_stages()).filter_map(move |index| {
             let stage = self.stage(index)?;
             let review = stage.review();
             Some(StageView {
@@ -400,7 +416,7 @@ mod tests {
             .approving_when_escalated(0)
     }
 
-    fn pending() -> Request {
+    fn submitted() -> Request {
         let rules = PolicyRules {
             approval: Some(ApprovalRules {
                 stages: 2,
@@ -409,18 +425,40 @@ mod tests {
             }),
             callout_on_created: false,
         };
-        let request = Request::submit(
+        Request::submit(
             RequestId::new(Guid::from_u128(0x6b1e_9d0c_3a2f_4e8b_a5c7_0d9f_8e7a_6b5c)),
             REQUESTOR,
             rules,
             None,
             T0,
         )
-        .unwrap();
-        request
+        .unwrap()
+    }
+
+    fn pending() -> Request {
+        submitted()
             .apply(&Action::by_system(ActionKind::Process), T0)
             .unwrap()
             .request
+    }
+
+    #[test]
+    fn a_request_approval_does_not_apply_to_has_no_stages() {
+        let mut request = submitted();
+        assert!(request.has_approval());
+        assert_eq!(request.approval_stages(), 2);
+        request.kind = crate::request_type::RequestType::AdminAdd;
+        assert!(!request.has_approval());
+        assert_eq!(request.approval_stages(), 0);
+        assert_eq!(request.stage(0), None);
+        assert_eq!(request.stage_id(0), None);
+        assert_eq!(request.stage_views(&first()).count(), 0);
+        let processed = request
+            .apply(&Action::by_system(ActionKind::Process), T0)
+            .unwrap()
+            .request;
+        assert!(!processed.status.is_pending_approval());
+        assert_eq!(processed.stage_views(&first()).count(), 0);
     }
 
     fn review(

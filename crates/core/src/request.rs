@@ -235,7 +235,7 @@ impl Request {
         use RequestStatus as S;
         self.rules.validate()?;
         let pending = self.status.is_pending_approval();
-        let count = self.rules.stages();
+        let count = self.approval_stages();
         if pending && count == 0 {
             return broken("a request pending approval needs an approval policy");
         }

@@ -83,12 +83,10 @@ impl Condition {
         match self {
             Self::Always => true,
             Self::CalloutConfigured => request.rules.callout_on_created && request.kind.grants(),
-            Self::ApprovalRequired => {
-                request.rules.approval.is_some() && request.kind.needs_approval()
-            }
+            Self::ApprovalRequired => request.has_approval(),
             Self::StartsLater => request.starts_at.is_some_and(|start| start > now),
             Self::MoreStagesRemain => {
-                request.approval_stage.saturating_add(1) < request.rules.stages()
+                request.approval_stage.saturating_add(1) < request.approval_stages()
             }
             Self::EscalationDue | Self::DecisionTimedOut | Self::StartReached => {
                 self.due_at(request).is_some_and(|due| now >= due)

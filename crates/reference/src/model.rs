@@ -273,18 +273,32 @@ impl Model {
         }
     }
 
+    /// Whether approval applies: the policy has one and the request is a user's grant or change.
+    fn approval_required(&self) -> bool {
+        self.rules.approval.is_some()
+            && matches!(
+                self.kind,
+                RequestType::UserAdd | RequestType::UserUpdate | RequestType::UserExtend
+            )
+    }
+
+    /// The stages the request goes through: none without approval.
+    fn approval_stages(&self) -> u8 {
+        if self.approval_required() {
+            stage_count(&self.rules)
+        } else {
+            0
+        }
+    }
+
     fn facts(&self, now: u64) -> Facts {
         let approval = self.rules.approval;
-        let user_grant = matches!(
-            self.kind,
-            RequestType::UserAdd | RequestType::UserUpdate | RequestType::UserExtend
-        );
         let grants = matches!(rules::intent(self.kind), Intent::Add | Intent::Change);
         Facts {
-            approval_required: approval.is_some() && user_grant,
+            approval_required: self.approval_required(),
             callout: self.rules.callout_on_created && grants,
             starts_later: self.starts_at.is_some_and(|start| start > now),
-            more_stages: u32::from(self.stage) + 1 < u32::from(stage_count(&self.rules)),
+            more_stages: u32::from(self.stage) + 1 < u32::from(self.approval_stages()),
             escalation_due: self
                 .stage_elapsed(approval.and_then(|a| a.escalate_after).map(|d| d.0), now),
             timed_out: self.stage_elapsed(approval.map(|a| a.decision_timeout.0), now),
@@ -444,7 +458,7 @@ impl Model {
         } else {
             ActionKind::Deny
         };
-        if stage >= stage_count(&self.rules) {
+        if stage >= self.approval_stages() {
             return Err(StageRejection::NoSuchStage { stage }.into());
         }
         let approves = caller.approver_of.primary.contains(stage)

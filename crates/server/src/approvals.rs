@@ -51,7 +51,7 @@ async fn approval(state: &AppState, id: RequestId) -> Result<Stored, ApiError> {
     state
         .blocking(move |store| store.get(id))
         .await?
-        .filter(|stored| stored.record.request.rules.stages() > 0)
+        .filter(|stored| stored.record.request.has_approval())
         .ok_or_else(|| not_found(id))
 }
 

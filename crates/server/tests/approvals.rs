@@ -59,6 +59,8 @@ const ESCALATION: SubjectId = subject(5);
 const OUTSIDER: SubjectId = subject(6);
 /// Catalog reader of the package's catalog: reads every approval there, approves nothing.
 const READER: SubjectId = subject(7);
+/// Access package assignment manager of the catalog.
+const MANAGER: SubjectId = subject(8);
 
 const READ_WRITE: &str = "EntitlementManagement.ReadWrite.All";
 const SUBJECT_ACCESS: &str = "EntitlementMgmt-SubjectAccess.ReadWrite";
@@ -114,6 +116,7 @@ fn tenant() -> Directory {
             user(ESCALATION, "Esther"),
             user(OUTSIDER, "Oscar"),
             user(READER, "Rhea"),
+            user(MANAGER, "Mona"),
         ],
         catalogs: vec![Catalog {
             id: "catalog".into(),
@@ -140,11 +143,18 @@ fn tenant() -> Directory {
                 ],
             ),
         ],
-        role_assignments: vec![RoleAssignment {
-            principal_id: READER,
-            role: Role::CatalogReader,
-            catalog_id: Some("catalog".into()),
-        }],
+        role_assignments: vec![
+            RoleAssignment {
+                principal_id: READER,
+                role: Role::CatalogReader,
+                catalog_id: Some("catalog".into()),
+            },
+            RoleAssignment {
+                principal_id: MANAGER,
+                role: Role::AccessPackageAssignmentManager,
+                catalog_id: Some("catalog".into()),
+            },
+        ],
     }
 }
 
@@ -920,6 +930,57 @@ async fn unknown_approvals_and_stages_are_not_found() {
         "invalidRequest",
     );
     assert_eq!(server.status(&id).await, "PendingApproval");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrators_request_under_an_approval_policy_has_no_approval() {
+    let server = start().await;
+    let stage = server.stage_id(&server.create(ONE).await, 0).await;
+    let body = json!({
+        "requestType": "adminAdd",
+        "assignment": {
+            "targetId": OUTSIDER.to_string(),
+            "assignmentPolicyId": ONE,
+            "accessPackageId": PACKAGE,
+        },
+    });
+    let created = server
+        .call(
+            Method::POST,
+            "/v1.0/identityGovernance/entitlementManagement/assignmentRequests",
+            Some(&writer(MANAGER)),
+            Some(("application/json", &body.to_string())),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+    let read = server
+        .get(
+            &format!("/v1.0/identityGovernance/entitlementManagement/assignmentRequests/{id}"),
+            &writer(MANAGER),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.body["status"], "Delivering");
+    for bearer in [writer(FIRST), writer(MANAGER)] {
+        for path in [
+            format!("/v1.0{APPROVALS}/{id}/stages"),
+            format!("/beta{APPROVALS}/{id}/steps"),
+        ] {
+            assert_error(
+                &server.get(&path, &bearer).await,
+                StatusCode::NOT_FOUND,
+                "itemNotFound",
+            );
+        }
+    }
+    assert_error(
+        &server
+            .review(id, &stage, &writer(FIRST), &approve("ok"))
+            .await,
+        StatusCode::NOT_FOUND,
+        "itemNotFound",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
