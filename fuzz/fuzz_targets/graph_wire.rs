@@ -69,8 +69,8 @@ use entitle_core::{
     Timestamp, VariantArray,
 };
 use entitle_graph::{
-    EnumPreference, Exchange, INCLUDE_UNKNOWN_ENUM_MEMBERS, RequestView, datetime, envelope,
-    request_type,
+    EnumPreference, Exchange, INCLUDE_UNKNOWN_ENUM_MEMBERS, Moment, RequestView, datetime,
+    envelope, request_type,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -403,10 +403,13 @@ fn check_request_type_names() {
         assert_eq!(json, format!("\"{v1}\""));
         assert_eq!(serde_json::from_str::<RequestType>(&json).ok(), Some(kind));
         for preference in PREFERENCES {
-            let hidden = request_type::wire_name(kind, ApiVersion::V1, preference)
-                == "unknownFutureValue";
+            let hidden =
+                request_type::wire_name(kind, ApiVersion::V1, preference) == "unknownFutureValue";
             assert_eq!(hidden, hidden_in_v1(kind, preference));
-            assert_eq!(request_type::wire_name(kind, ApiVersion::Beta, preference), beta);
+            assert_eq!(
+                request_type::wire_name(kind, ApiVersion::Beta, preference),
+                beta
+            );
         }
     }
 }
@@ -618,7 +621,11 @@ fn check_to_wire(view: &RequestView<'_>, api: ApiVersion, preference: EnumPrefer
 
 /// Everything a deserialized request must satisfy, shown with `justification`.
 fn check_record(request: &Request, justification: Option<&str>) {
-    assert_eq!(request.check(), Ok(()), "a deserialized request passes check");
+    assert_eq!(
+        request.check(),
+        Ok(()),
+        "a deserialized request passes check"
+    );
     let text = serde_json::to_vec(request).expect("a request serializes");
     let again: Request = serde_json::from_slice(&text).unwrap_or_else(|error| {
         panic!(
@@ -633,6 +640,9 @@ fn check_record(request: &Request, justification: Option<&str>) {
     let view = RequestView {
         request,
         justification,
+        answers: &[],
+        schedule: None,
+        moment: Moment::Stored,
     };
     for &api in ApiVersion::VARIANTS {
         for preference in PREFERENCES {

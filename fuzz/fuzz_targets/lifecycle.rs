@@ -230,12 +230,18 @@ fuzz_target!(|data: &[u8]| {
         rules: ask.rules,
         starts_at: ask.starts_at.map(Timestamp),
         ends_at: ask.ends_at.map(Timestamp),
+        lasts: None,
     };
     let submitter = submitted.submitter.caller();
     let existing = submitted.existing;
     let mut now = submitted.at;
     let core = Request::create(&submission, &submitter, existing.as_ref(), Timestamp(now));
-    let model = Model::create(&ask, &submitter, existing.as_ref().map(ModelAssignment::of), now);
+    let model = Model::create(
+        &ask,
+        &submitter,
+        existing.as_ref().map(ModelAssignment::of),
+        now,
+    );
     let (mut request, mut model) = match (core, model) {
         (Ok(created), Ok(model)) => {
             assert_eq!(
@@ -262,7 +268,8 @@ fuzz_target!(|data: &[u8]| {
         let before = request;
         match command {
             0..=3 => {
-                let action = ActionKind::VARIANTS[usize::from(bytes.u8()) % ActionKind::VARIANTS.len()];
+                let action =
+                    ActionKind::VARIANTS[usize::from(bytes.u8()) % ActionKind::VARIANTS.len()];
                 let by = who(&mut bytes, action);
                 now = now.saturating_add(decode_advance(&mut bytes));
                 let caller = by.caller();
@@ -283,7 +290,10 @@ fuzz_target!(|data: &[u8]| {
                             .is_ok()
                     })
                     .collect();
-                assert_eq!(permitted_core, permitted, "step {index}: permitted for {by:?}");
+                assert_eq!(
+                    permitted_core, permitted,
+                    "step {index}: permitted for {by:?}"
+                );
                 let decided = request.decide(&Action::new(action, caller), assignment.as_ref(), at);
                 assert_eq!(request, before, "step {index}: decide changed its receiver");
                 let expected = model.act(action, &caller, now);
@@ -328,8 +338,13 @@ fuzz_target!(|data: &[u8]| {
                 let by = who(&mut bytes, decision.action());
                 now = now.saturating_add(decode_advance(&mut bytes));
                 let caller = by.caller();
-                let reviewed =
-                    request.review(stage, decision, &caller, assignment.as_ref(), Timestamp(now));
+                let reviewed = request.review(
+                    stage,
+                    decision,
+                    &caller,
+                    assignment.as_ref(),
+                    Timestamp(now),
+                );
                 let expected = model.review(stage, approve, &caller, now);
                 assert_eq!(
                     reviewed.map(|step| step.request.status),
@@ -348,7 +363,11 @@ fuzz_target!(|data: &[u8]| {
                 let by = pool(bytes.u8());
                 let caller = by.caller();
                 let deleted = request.delete(&caller).map(|_| ());
-                assert_eq!(deleted, model.delete(&caller), "step {index}: delete by {by:?}");
+                assert_eq!(
+                    deleted,
+                    model.delete(&caller),
+                    "step {index}: delete by {by:?}"
+                );
                 if deleted.is_ok() {
                     break;
                 }
@@ -394,15 +413,23 @@ fuzz_target!(|data: &[u8]| {
         }
         check_request(&request, index);
         assert_eq!(request, model.expected(), "step {index}: request");
-        assert_eq!(assignment, model.expected_assignment(), "step {index}: assignment");
         assert_eq!(
-            request.next_deadline().map(|deadline| (deadline.at.0, deadline.action)),
+            assignment,
+            model.expected_assignment(),
+            "step {index}: assignment"
+        );
+        assert_eq!(
+            request
+                .next_deadline()
+                .map(|deadline| (deadline.at.0, deadline.action)),
             model.next_deadline(),
             "step {index}: next deadline"
         );
         assert_eq!(
             assignment.and_then(|assignment| assignment.next_deadline()),
-            model.expected_assignment().and_then(|assignment| assignment.next_deadline()),
+            model
+                .expected_assignment()
+                .and_then(|assignment| assignment.next_deadline()),
         );
     }
 

@@ -203,6 +203,7 @@ fn create(kind: RequestType, actor: Actor) -> Result<(), CreateError> {
         rules: rules(),
         starts_at: None,
         ends_at: None,
+        lasts: None,
     };
     Request::create(&submission, &actor.caller(), Some(&existing), START).map(|_| ())
 }

@@ -11,7 +11,7 @@ use crate::operation::{Operation, Parties};
 use crate::policy::PolicyRules;
 use crate::request::Request;
 use crate::request_type::{Effect, RequestType};
-use crate::time::Timestamp;
+use crate::time::{Duration, Timestamp};
 
 /// What a client asks for when it creates a request, as the adapter parsed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -33,6 +33,20 @@ pub struct Submission {
     pub starts_at: Option<Timestamp>,
     /// `schedule.expiration.endDateTime`.
     pub ends_at: Option<Timestamp>,
+    /// `schedule.expiration.duration`: the assignment ends this long after its start (the requested
+    /// start, or the submission), when no end instant is given.
+    #[serde(default)]
+    pub lasts: Option<Duration>,
+}
+
+impl Submission {
+    /// When the requested assignment ends: at `ends_at`, or `lasts` after its start.
+    fn ends_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.ends_at.or_else(|| {
+            self.lasts
+                .map(|lasts| self.starts_at.unwrap_or(now).after(lasts))
+        })
+    }
 }
 
 /// Why a request could not be created. Nothing is created.
@@ -112,7 +126,7 @@ impl Request {
             parties,
             assignment,
             submission.rules,
-            (submission.starts_at, submission.ends_at),
+            (submission.starts_at, submission.ends_at(now)),
             now,
         )?;
         Ok(Created { request, authority })
@@ -149,6 +163,7 @@ mod tests {
             rules: PolicyRules::default(),
             starts_at: None,
             ends_at: None,
+            lasts: None,
         }
     }
 
@@ -181,6 +196,25 @@ mod tests {
             Authority::OwnRequest(Permission::SubjectAccessReadWrite)
         );
         assert_eq!(request.check(), Ok(()));
+    }
+
+    #[test]
+    fn a_duration_ends_the_assignment_that_long_after_its_start() {
+        let mut lasting = submission(RequestType::UserAdd);
+        lasting.lasts = Some(Duration::days(30));
+        let ends = |submission: &Submission| {
+            Request::create(submission, &me(), None, T0)
+                .unwrap()
+                .request
+                .ends_at
+        };
+        assert_eq!(ends(&lasting), Some(T0.after(Duration::days(30))));
+        let start = T0.after(Duration::days(2));
+        lasting.starts_at = Some(start);
+        assert_eq!(ends(&lasting), Some(start.after(Duration::days(30))));
+        let end = T0.after(Duration::days(5));
+        lasting.ends_at = Some(end);
+        assert_eq!(ends(&lasting), Some(end));
     }
 
     #[test]

@@ -224,6 +224,7 @@ fn other_kinds(approval: Option<ApprovalRules>) -> Vec<(String, Node)> {
             },
             starts_at: None,
             ends_at: Some(T0.after(Duration::days(60))),
+            lasts: None,
         };
         let submitter = Caller::user(REQUESTOR)
             .with_permission(Permission::ReadWriteAll)

@@ -240,6 +240,7 @@ impl Run {
             rules: self.rules,
             starts_at: self.starts_at().map(Timestamp),
             ends_at: self.ends_at().map(Timestamp),
+            lasts: None,
         }
     }
 

@@ -4,7 +4,7 @@ use entitle_core::{ApiVersion, Assignment, AssignmentId, SubjectId};
 use serde_json::{Map, Value, json};
 
 use crate::datetime;
-use crate::request::Schedule;
+use crate::schedule::schedule_wire;
 
 /// An assignment with the ids that place it: its package and policy. `assignment` is `None` while a
 /// request's assignment does not exist yet (before delivery starts).
@@ -50,8 +50,7 @@ impl AssignmentView<'_> {
         if let Some(assignment) = self.assignment {
             object.insert(
                 "schedule".into(),
-                serde_json::to_value(Schedule::of(assignment.starts_at, assignment.ends_at))
-                    .unwrap_or_default(),
+                schedule_wire(assignment.starts_at, assignment.ends_at, None),
             );
         }
         object.insert("targetId".into(), json!(self.target.to_string()));

@@ -2,56 +2,40 @@
 
 use entitle_core::{ApiVersion, Request};
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::answer::Answer;
 use crate::datetime;
 use crate::request_type::{EnumPreference, wire_name};
+use crate::schedule::{RequestedSchedule, schedule_wire};
 
-/// What Graph shows of a request: the core's request, and the requestor's justification (free text
-/// the core does not keep).
+/// What Graph shows of a request: the core's request, and what the requestor sent that the core does
+/// not keep (justification, answers, the schedule as asked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestView<'a> {
     /// The request.
     pub request: &'a Request,
     /// `justification`.
     pub justification: Option<&'a str>,
+    /// `answers`.
+    pub answers: &'a [Answer],
+    /// The schedule as asked (`None` for a request kept without it).
+    pub schedule: Option<&'a RequestedSchedule>,
+    /// Whether this is the answer to the request's own creation.
+    pub moment: Moment,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Expiration {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_date_time: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Schedule {
-    start_date_time: Option<String>,
-    expiration: Expiration,
-}
-
-impl Schedule {
-    /// The schedule of an assignment starting and ending at these instants.
-    pub(crate) fn of(
-        starts_at: Option<entitle_core::Timestamp>,
-        ends_at: Option<entitle_core::Timestamp>,
-    ) -> Self {
-        Self {
-            start_date_time: starts_at.map(datetime::format),
-            expiration: match ends_at {
-                Some(end) => Expiration {
-                    kind: "afterDateTime",
-                    end_date_time: Some(datetime::format(end)),
-                },
-                None => Expiration {
-                    kind: "noExpiration",
-                    end_date_time: None,
-                },
-            },
-        }
-    }
+/// When the request is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Moment {
+    /// Read back (get, list, `filterByCurrentUser`).
+    #[default]
+    Stored,
+    /// In the answer to its creation, where Graph shows no `createdDateTime` yet.
+    Created {
+        /// `isValidationOnly`: checked, not created.
+        validation_only: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -61,10 +45,11 @@ struct V1<'a> {
     request_type: &'static str,
     state: &'static str,
     status: &'static str,
-    created_date_time: String,
+    created_date_time: Option<String>,
     completed_date_time: Option<String>,
     justification: Option<&'a str>,
-    schedule: Schedule,
+    schedule: Value,
+    answers: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -74,40 +59,56 @@ struct Beta<'a> {
     request_type: &'static str,
     request_state: &'static str,
     request_status: &'static str,
-    created_date_time: String,
+    created_date_time: Option<String>,
     completed_date: Option<String>,
     is_validation_only: bool,
     justification: Option<&'a str>,
-    schedule: Schedule,
+    schedule: Value,
+    answers: Vec<Value>,
+    /// entitle's policies never ask for verified credentials.
+    verified_credentials_data: [Value; 0],
 }
 
 impl RequestView<'_> {
     /// The resource as Graph `api` shows it to a client with enum preference `preference`.
-    pub fn to_wire(&self, api: ApiVersion, preference: EnumPreference) -> serde_json::Value {
+    pub fn to_wire(&self, api: ApiVersion, preference: EnumPreference) -> Value {
         let core = self.request;
         let request_type = wire_name(core.kind, api, preference);
-        let schedule = Schedule::of(core.starts_at, core.ends_at);
+        let schedule = schedule_wire(core.starts_at, core.ends_at, self.schedule);
+        let created_date_time = match self.moment {
+            Moment::Stored => Some(datetime::format(core.created_at)),
+            Moment::Created { .. } => None,
+        };
+        let answers = self.answers.iter().map(Answer::to_wire).collect();
         let value = match api {
             ApiVersion::V1 => serde_json::to_value(V1 {
                 id: core.id.to_string(),
                 request_type,
                 state: core.status.state().name_in(api),
                 status: core.status.name_in(api),
-                created_date_time: datetime::format(core.created_at),
+                created_date_time,
                 completed_date_time: core.completed_at.map(datetime::format),
                 justification: self.justification,
                 schedule,
+                answers,
             }),
             ApiVersion::Beta => serde_json::to_value(Beta {
                 id: core.id.to_string(),
                 request_type,
                 request_state: core.status.state().name_in(api),
                 request_status: core.status.name_in(api),
-                created_date_time: datetime::format(core.created_at),
+                created_date_time,
                 completed_date: core.completed_at.map(datetime::format),
-                is_validation_only: false,
+                is_validation_only: matches!(
+                    self.moment,
+                    Moment::Created {
+                        validation_only: true
+                    }
+                ),
                 justification: self.justification,
                 schedule,
+                answers,
+                verified_credentials_data: [],
             }),
         };
         value.unwrap_or_default()

@@ -6,7 +6,7 @@ use entitle_core::{
     Action, ActionKind, ApiVersion, Assignment, Caller, Duration, Guid, Permission, PolicyRules,
     Request, RequestId, RequestType, ReviewDecision, SubjectId, Timestamp,
 };
-use entitle_graph::{AssignmentView, EnumPreference, RequestView, StageWire};
+use entitle_graph::{AssignmentView, EnumPreference, Moment, RequestView, StageWire};
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);
 const JUSTIFICATION: &str = "Need access";
@@ -15,6 +15,9 @@ fn view<'a>(request: &'a Request, justification: Option<&'a str>) -> RequestView
     RequestView {
         request,
         justification,
+        answers: &[],
+        schedule: None,
+        moment: Moment::Stored,
     }
 }
 

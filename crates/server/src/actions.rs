@@ -3,7 +3,7 @@
 
 use entitle_auth::Identity;
 use entitle_core::{ActionKind, Caller, Operation, RequestId, Timestamp};
-use entitle_store::{Command, Event, RequestRecord, Stored};
+use entitle_store::{Command, Event, HistoryEntry, RequestRecord, Stored};
 
 use crate::access::caller_for;
 use crate::error::{ApiError, ErrorCode};
@@ -39,16 +39,7 @@ pub async fn transition(
     let action = command.action();
     match outcome {
         Ok(done) => {
-            if let Event::Transition { rule, .. } = &done.entry.event {
-                state.metrics.increment(
-                    "entitle_transitions_total",
-                    vec![
-                        ("action", action.as_str().to_owned()),
-                        ("from", rule.from.as_str().to_owned()),
-                        ("to", rule.to.as_str().to_owned()),
-                    ],
-                );
-            }
+            count_transition(state, &done.entry);
             Ok(done.stored)
         }
         Err(error) => {
@@ -63,6 +54,26 @@ pub async fn transition(
             Err(error)
         }
     }
+}
+
+/// Counts a history entry that moved a request (its submission, or a transition) in
+/// `entitle_transitions_total`.
+pub fn count_transition(state: &AppState, entry: &HistoryEntry) {
+    let (action, from, to) = match &entry.event {
+        Event::Submitted { status } => ("submit", "", status.as_str()),
+        Event::Transition { rule, .. } => {
+            (rule.action.as_str(), rule.from.as_str(), rule.to.as_str())
+        }
+        Event::Deleted { .. } | Event::AssignmentEnded { .. } => return,
+    };
+    state.metrics.increment(
+        "entitle_transitions_total",
+        vec![
+            ("action", action.to_owned()),
+            ("from", from.to_owned()),
+            ("to", to.to_owned()),
+        ],
+    );
 }
 
 /// An action the service performs itself.

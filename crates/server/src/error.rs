@@ -15,6 +15,8 @@ use strum::VariantArray;
 pub enum ErrorCode {
     /// Malformed input: an id that is not a GUID, bad JSON, an unknown filter, a wrong cancel body.
     InvalidRequest,
+    /// A body property its type does not define.
+    RequestBodyRead,
     /// No valid bearer token.
     Unauthenticated,
     /// The caller may not do this; nothing about the request's state is revealed.
@@ -48,6 +50,7 @@ impl ErrorCode {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalidRequest",
+            Self::RequestBodyRead => "RequestBodyRead",
             Self::Unauthenticated => "unauthenticated",
             Self::AccessDenied => "accessDenied",
             Self::ItemNotFound => "itemNotFound",
@@ -67,7 +70,7 @@ impl ErrorCode {
     /// The HTTP status answered with this code.
     pub const fn status(self) -> StatusCode {
         match self {
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidRequest | Self::RequestBodyRead => StatusCode::BAD_REQUEST,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::AccessDenied => StatusCode::FORBIDDEN,
             Self::ItemNotFound => StatusCode::NOT_FOUND,
@@ -104,7 +107,10 @@ impl ErrorCode {
     pub const fn when(self) -> &'static str {
         match self {
             Self::InvalidRequest => {
-                "Malformed input: an id that is not a GUID, malformed JSON (or an array where an object belongs), an unknown `$filter`, an empty `$select` or `$expand` item, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`. Also the code of a `408`: a request, its body included, not complete within the request timeout."
+                "Malformed input: an id that is not a GUID, malformed JSON (or an array where an object belongs), an unknown `$filter`, an empty `$select` or `$expand` item, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`; a create body with a property of the wrong type, an unknown policy, package or target, an assignment policy of another package, a package with several policies and none named. Also the code of a `408`: a request, its body included, not complete within the request timeout."
+            }
+            Self::RequestBodyRead => {
+                "A create body with a property its Graph type does not define (read-only properties a client echoes back are accepted and ignored). Graph's OData layer answers such a body with this code."
             }
             Self::Unauthenticated => {
                 "No bearer token, or one whose signature, issuer, audience or lifetime is invalid."

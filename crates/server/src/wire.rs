@@ -118,3 +118,22 @@ pub fn base_url(headers: &HeaderMap) -> String {
         .unwrap_or("localhost");
     format!("http://{host}")
 }
+
+/// `@odata.context` of a response in `api` whose resource is `fragment` (after `$metadata#`), as
+/// Graph forms it with this server's address.
+pub fn context(headers: &HeaderMap, api: ApiVersion, fragment: &str) -> String {
+    format!("{}{}/$metadata#{fragment}", base_url(headers), prefix(api))
+}
+
+/// `value` with `@odata.context` first, when it is an object.
+pub fn with_context(value: Value, context: String) -> Value {
+    match value {
+        Value::Object(properties) => {
+            let mut object = Map::with_capacity(properties.len() + 1);
+            object.insert("@odata.context".to_owned(), Value::String(context));
+            object.extend(properties);
+            Value::Object(object)
+        }
+        other => other,
+    }
+}

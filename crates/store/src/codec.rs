@@ -212,6 +212,8 @@ pub(crate) fn create(
         &new.assignment_policy_id,
         new.justification.clone(),
     );
+    record.answers.clone_from(&new.answers);
+    record.schedule.clone_from(&new.schedule);
     let mut history = vec![HistoryEntry {
         seq: 0,
         request_id: submitted.id,

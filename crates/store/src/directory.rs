@@ -106,6 +106,37 @@ pub struct Directory {
     pub role_assignments: Vec<RoleAssignment>,
 }
 
+/// Why a new request could not be placed under a policy.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Placement {
+    /// Neither a policy nor a package was named.
+    #[error("name the assignment policy (`assignment.assignmentPolicyId`) or the access package")]
+    Unnamed,
+    /// No policy has this id.
+    #[error("unknown assignment policy `{0}`")]
+    UnknownPolicy(String),
+    /// No access package has this id.
+    #[error("unknown access package `{0}`")]
+    UnknownPackage(String),
+    /// The package has no policy to request under.
+    #[error("access package `{0}` has no assignment policy")]
+    NoPolicy(String),
+    /// The package has several policies and none was named.
+    #[error(
+        "access package `{0}` has several assignment policies; name one in \
+         `assignment.assignmentPolicyId`"
+    )]
+    Ambiguous(String),
+    /// The policy belongs to another package.
+    #[error("assignment policy `{policy}` does not belong to access package `{package}`")]
+    Elsewhere {
+        /// The policy named.
+        policy: String,
+        /// The package named.
+        package: String,
+    },
+}
+
 /// A directory that refers to something it does not define, or states what Entra would not accept.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DirectoryError {
@@ -269,6 +300,51 @@ impl Directory {
     /// The policy with this id.
     pub fn policy(&self, id: &str) -> Option<&AssignmentPolicy> {
         self.policies.iter().find(|policy| policy.id == id)
+    }
+
+    /// The user whose sign-in name (`userPrincipalName`) is `email`, ignoring case.
+    pub fn user_by_email(&self, email: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|user| user.user_principal_name.eq_ignore_ascii_case(email))
+    }
+
+    /// The policy a new request is placed under: the one named, which must belong to the package if
+    /// one is named too; or, with only a package named, its one policy.
+    ///
+    /// # Errors
+    /// A [`Placement`] naming what is unknown, inconsistent or ambiguous.
+    pub fn placement(
+        &self,
+        policy_id: Option<&str>,
+        package_id: Option<&str>,
+    ) -> Result<&AssignmentPolicy, Placement> {
+        let policy = match (policy_id, package_id) {
+            (Some(id), _) => self
+                .policy(id)
+                .ok_or_else(|| Placement::UnknownPolicy(id.to_owned()))?,
+            (None, Some(package)) => {
+                self.package(package)
+                    .ok_or_else(|| Placement::UnknownPackage(package.to_owned()))?;
+                let mut policies = self
+                    .policies
+                    .iter()
+                    .filter(|policy| policy.access_package_id == package);
+                match (policies.next(), policies.next()) {
+                    (Some(only), None) => only,
+                    (None, _) => return Err(Placement::NoPolicy(package.to_owned())),
+                    (Some(_), Some(_)) => return Err(Placement::Ambiguous(package.to_owned())),
+                }
+            }
+            (None, None) => return Err(Placement::Unnamed),
+        };
+        match package_id {
+            Some(package) if package != policy.access_package_id => Err(Placement::Elsewhere {
+                policy: policy.id.clone(),
+                package: package.to_owned(),
+            }),
+            _ => Ok(policy),
+        }
     }
 
     /// The roles `principal` holds in the catalog of access package `package_id`.

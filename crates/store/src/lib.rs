@@ -22,7 +22,7 @@ pub mod sqlite;
 mod store;
 
 pub use directory::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, RoleAssignment,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, Placement, RoleAssignment,
     StageApprovers, User,
 };
 pub use history::{Event, HistoryEntry};

@@ -6,6 +6,7 @@
 //! format version is refused when read (a corrupt row), never guessed at.
 
 use entitle_core::{Assignment, Request};
+use entitle_graph::{Answer, RequestedSchedule};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The version of the record format this build writes and reads.
@@ -60,6 +61,12 @@ pub struct RequestRecord {
     pub justification: Option<String>,
     /// The approvers' justifications, one per reviewed stage that had one.
     pub review_notes: Vec<ReviewNote>,
+    /// The requestor's answers to the policy's questions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<Answer>,
+    /// The schedule as asked, beyond the request's start and end (`None` when not kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<RequestedSchedule>,
 }
 
 impl RequestRecord {
@@ -77,6 +84,8 @@ impl RequestRecord {
             assignment_policy_id: assignment_policy_id.to_owned(),
             justification,
             review_notes: Vec::new(),
+            answers: Vec::new(),
+            schedule: None,
         }
     }
 

@@ -5,6 +5,8 @@ use entitle_core::{
     RequestStatus, RequestType, ReviewDecision, SubjectId, Submission, Timestamp,
 };
 
+use entitle_graph::{Answer, RequestedSchedule};
+
 use crate::codec;
 use crate::directory::{Directory, DirectoryError};
 use crate::history::HistoryEntry;
@@ -54,6 +56,10 @@ pub struct NewRequest {
     pub assignment_policy_id: String,
     /// The requestor's justification.
     pub justification: Option<String>,
+    /// The requestor's answers to the policy's questions.
+    pub answers: Vec<Answer>,
+    /// The schedule as asked (`None` when the adapter does not keep it).
+    pub schedule: Option<RequestedSchedule>,
     /// Whether the service processes the request at once, in the same transaction (a server always
     /// does; a demo or a test may keep a request as submitted).
     pub process: bool,
@@ -246,6 +252,24 @@ pub trait Store: Send + Sync {
         caller: &Caller,
         now: Timestamp,
     ) -> Result<Created, CreateFailure>;
+
+    /// What [`create`](Self::create) would decide for `new`, writing nothing (Graph's
+    /// `isValidationOnly`): the request as submitted, or the core's refusal.
+    ///
+    /// # Errors
+    /// The core's refusal, or a storage failure reading the assignment `new` names.
+    fn validate(
+        &self,
+        new: &NewRequest,
+        caller: &Caller,
+        now: Timestamp,
+    ) -> Result<Request, CreateFailure> {
+        let existing = match new.submission.assignment {
+            Some(id) => self.assignment(id)?,
+            None => None,
+        };
+        Ok(codec::create(new, caller, existing.as_ref(), now)?.submitted)
+    }
 
     /// The request with this id.
     ///

@@ -361,10 +361,13 @@ fn submission(
             rules,
             starts_at: None,
             ends_at: None,
+            lasts: None,
         },
         access_package_id: "package".into(),
         assignment_policy_id: "policy".into(),
         justification: Some(format!("request {n}")),
+        answers: Vec::new(),
+        schedule: None,
         process: false,
     }
 }

@@ -836,10 +836,13 @@ fn adding(index: usize, setup: &Setup) -> (NewRequest, Caller) {
             rules: setup.rules,
             starts_at: setup.start.map(|days| T0.after(Duration::days(days))),
             ends_at: setup.end.map(|days| T0.after(Duration::days(days))),
+            lasts: None,
         },
         access_package_id: "package".into(),
         assignment_policy_id: format!("policy {index}"),
         justification: index.is_multiple_of(2).then(|| format!("request {index}")),
+        answers: Vec::new(),
+        schedule: None,
         process: setup.process,
     };
     (new, by)
@@ -871,10 +874,13 @@ fn removal(
             rules: PolicyRules::default(),
             starts_at: None,
             ends_at: None,
+            lasts: None,
         },
         access_package_id: package,
         assignment_policy_id: policy,
         justification: Some(format!("removal {slot}")),
+        answers: Vec::new(),
+        schedule: None,
         process,
     };
     (new, caller(who, holder, holder))

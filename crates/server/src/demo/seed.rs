@@ -325,10 +325,13 @@ fn plant(
             rules: policy.rules,
             starts_at: seed.starts_in.map(|span| now.after(span)),
             ends_at: seed.expires_in.map(|span| now.after(span)),
+            lasts: None,
         },
         access_package_id: policy.access_package_id.clone(),
         assignment_policy_id: seed.policy.to_owned(),
         justification: Some(seed.justification.to_owned()),
+        answers: Vec::new(),
+        schedule: None,
         process: seed.processed,
     };
     let submitter = caller_in(
@@ -540,6 +543,7 @@ mod tests {
                 rules: record.request.rules,
                 starts_at: record.request.starts_at,
                 ends_at: record.request.ends_at,
+                lasts: None,
             };
             let submitter = replay_caller(&directory, record, first.by, first.principal);
             let mut request = Request::create(&submission, &submitter, None, first.at)

@@ -7,13 +7,14 @@ mod reads;
 
 pub use changes::{cancel, delete, reprocess};
 pub use create::create;
+
 pub use reads::{get, item_not_allowed, list};
 
 use std::collections::BTreeMap;
 
 use axum::extract::Query;
 use entitle_core::{ApiVersion, RequestId};
-use entitle_graph::{AssignmentView, EnumPreference, RequestView};
+use entitle_graph::{AssignmentView, EnumPreference, Moment, RequestView};
 use entitle_store::{AssignmentRecord, RequestRecord};
 use serde_json::{Value, json};
 
@@ -23,6 +24,10 @@ use crate::state::AppState;
 
 /// The query string as name → value.
 pub(crate) type Params = Query<BTreeMap<String, String>>;
+
+/// `@odata.context`'s fragment for one request.
+pub(crate) const ENTITY: &str =
+    "identityGovernance/entitlementManagement/assignmentRequests/$entity";
 
 /// The collection path segment of an API version, for links.
 pub(crate) const COLLECTION: &str = "/identityGovernance/entitlementManagement/assignmentRequests";
@@ -70,10 +75,32 @@ pub(crate) fn render(
     assignment: Option<&AssignmentRecord>,
     options: &Options,
 ) -> Value {
+    render_at(
+        state,
+        api,
+        preference,
+        (record, Moment::Stored),
+        assignment,
+        options,
+    )
+}
+
+/// [`render`] at `moment`: as stored, or in the answer to its creation.
+pub(crate) fn render_at(
+    state: &AppState,
+    api: ApiVersion,
+    preference: EnumPreference,
+    (record, moment): (&RequestRecord, Moment),
+    assignment: Option<&AssignmentRecord>,
+    options: &Options,
+) -> Value {
     let request = &record.request;
     let view = RequestView {
         request,
         justification: record.justification.as_deref(),
+        answers: &record.answers,
+        schedule: record.schedule.as_ref(),
+        moment,
     };
     let mut object = odata::select(view.to_wire(api, preference), options.select.as_deref());
     let directory = &state.directory;

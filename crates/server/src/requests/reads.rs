@@ -9,7 +9,7 @@ use entitle_graph::EnumPreference;
 use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
 use serde_json::{Value, json};
 
-use super::{COLLECTION, Params, expand_name, expanded_assignments, not_found, render};
+use super::{COLLECTION, ENTITY, Params, expand_name, expanded_assignments, not_found, render};
 use crate::access::{authorized, authorized_on, caller_alone, caller_for, identify};
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Options};
@@ -46,6 +46,7 @@ pub async fn get(
         assignment,
         &options,
     );
+    let body = wire::with_context(body, wire::context(&headers, api, ENTITY));
     Ok(wire::json(StatusCode::OK, preference, &body))
 }
 
