@@ -1,0 +1,319 @@
+//! Microsoft's documented examples for the APIs entitle serves, replayed over HTTP against a fresh
+//! demo server each: the status must match, and the body must have every documented property with
+//! its documented JSON type (`tests/examples/README.md`). An example marked `gap` must still fail,
+//! so a fixed gap cannot stay marked.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use entitle_auth::{TokenRequest, mint_demo};
+use entitle_core::{SubjectId, Timestamp};
+use entitle_server::demo::{
+    ADELE, ALEX, BIANCA, DIEGO, ENRICO, EXTENSION_APP, ISAIAH, MEGAN, NESTOR,
+};
+use entitle_server::serve::prepare;
+use entitle_server::{ServeOptions, serve};
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// 2026-03-02T09:30:00Z, the demo's documented clock.
+const NOW: Timestamp = Timestamp(1_772_443_800_000);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names, reason = "the fixture's own names")]
+struct Page {
+    repo: String,
+    page: String,
+    commit: String,
+    examples: Vec<Example>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Example {
+    name: String,
+    caller: Caller,
+    request: Exchange,
+    response: Answer,
+    #[serde(default)]
+    exact: Vec<String>,
+    #[serde(default)]
+    contradicts: Option<String>,
+    #[serde(default)]
+    gap: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Caller {
+    user: Option<String>,
+    app: Option<String>,
+    #[serde(default)]
+    scp: Vec<String>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    wids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Exchange {
+    method: String,
+    path: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    body: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Answer {
+    status: u16,
+    body: Option<Value>,
+}
+
+fn subject(name: &str) -> SubjectId {
+    match name {
+        "adele" => ADELE,
+        "bianca" => BIANCA,
+        "alex" => ALEX,
+        "diego" => DIEGO,
+        "enrico" => ENRICO,
+        "megan" => MEGAN,
+        "nestor" => NESTOR,
+        "isaiah" => ISAIAH,
+        "extension" => EXTENSION_APP,
+        other => panic!("no demo principal `{other}`"),
+    }
+}
+
+fn token(caller: &Caller) -> String {
+    let (name, app) = match (&caller.user, &caller.app) {
+        (Some(user), None) => (user, false),
+        (None, Some(app)) => (app, true),
+        _ => panic!("a caller is a user or an app"),
+    };
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    mint_demo(&TokenRequest {
+        oid: subject(name),
+        scopes: if app {
+            caller.roles.clone()
+        } else {
+            caller.scp.clone()
+        },
+        wids: caller.wids.clone(),
+        app,
+        tenant: None,
+        issued_at,
+        lifetime_seconds: 3600,
+    })
+    .unwrap()
+}
+
+/// A fresh demo server: its base URL, and what keeps it alive.
+async fn demo() -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = ServeOptions {
+        db: dir.path().join("entitle.db"),
+        database_url: None,
+        pool_size: 4,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        config: None,
+        demo: true,
+        jwks: None,
+        issuer: None,
+        audience: None,
+        frozen_clock: Some(NOW),
+        control_api: false,
+        sweep_every: Duration::from_secs(3600),
+        rate_limit_per_second: None,
+        rate_limit_burst: None,
+        max_in_flight: None,
+        request_timeout_seconds: None,
+        max_connections: None,
+    };
+    let state = prepare(&options).unwrap();
+    let listener = TcpListener::bind(options.listen).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(
+        listener,
+        state,
+        options.sweep_every,
+        std::future::pending(),
+    ));
+    (base, dir)
+}
+
+/// The JSON type of a value, by name.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Where `actual` differs in shape from `documented`, at `path`.
+fn differences(path: &str, documented: &Value, actual: &Value, found: &mut Vec<String>) {
+    match (documented, actual) {
+        (Value::Object(documented), Value::Object(actual)) => {
+            for (name, value) in documented {
+                let at = format!("{path}/{name}");
+                match actual.get(name) {
+                    Some(actual) => differences(&at, value, actual, found),
+                    None => found.push(format!("{at}: missing")),
+                }
+            }
+        }
+        (Value::Array(documented), Value::Array(actual)) => {
+            if !documented.is_empty() && actual.is_empty() {
+                found.push(format!("{path}: empty, documented with items"));
+            }
+            for (index, (documented, actual)) in documented.iter().zip(actual).enumerate() {
+                differences(&format!("{path}/{index}"), documented, actual, found);
+            }
+        }
+        _ if kind(documented) != kind(actual) => found.push(format!(
+            "{path}: {} where the example has {}",
+            kind(actual),
+            kind(documented)
+        )),
+        _ => {}
+    }
+}
+
+/// Replays `example`; the differences from the documented answer.
+async fn replay(example: &Example) -> Vec<String> {
+    let (base, _dir) = demo().await;
+    let request = &example.request;
+    let method = Method::from_bytes(request.method.as_bytes()).unwrap();
+    let mut call = reqwest::Client::new()
+        .request(method, format!("{base}{}", request.path))
+        .bearer_auth(token(&example.caller));
+    for (name, value) in &request.headers {
+        call = call.header(name, value);
+    }
+    if let Some(body) = &request.body {
+        call = call.body(body.to_string());
+    }
+    let response = call.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let mut found = Vec::new();
+    if status != example.response.status {
+        found.push(format!(
+            "status {status} where the example has {}: {text}",
+            example.response.status
+        ));
+        return found;
+    }
+    match &example.response.body {
+        None if !text.is_empty() => {
+            found.push(format!("a body where the example has none: {text}"));
+        }
+        None => {}
+        Some(documented) => match serde_json::from_str::<Value>(&text) {
+            Err(error) => found.push(format!("no JSON body ({error}): {text}")),
+            Ok(actual) => {
+                differences("", documented, &actual, &mut found);
+                for pointer in &example.exact {
+                    if documented.pointer(pointer) != actual.pointer(pointer) {
+                        found.push(format!(
+                            "{pointer}: {:?} where the example has {:?}",
+                            actual.pointer(pointer),
+                            documented.pointer(pointer)
+                        ));
+                    }
+                }
+            }
+        },
+    }
+    found
+}
+
+fn pages() -> Vec<(PathBuf, Page)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/examples");
+    let mut pages = Vec::new();
+    for version in ["v1.0", "beta"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(version))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let page: Page = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+                .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+            pages.push((file, page));
+        }
+    }
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn microsofts_examples_replay() {
+    let mut failures = Vec::new();
+    let mut tally = BTreeMap::<String, (usize, usize, usize)>::new();
+    for (file, page) in pages() {
+        assert_eq!(page.repo, "microsoftgraph/microsoft-graph-docs-contrib");
+        assert!(
+            page.commit.len() == 40 && page.commit.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{}: a 40-hex commit",
+            file.display()
+        );
+        let version = file
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        let key = format!("{version} {}", page.page.rsplit('/').next().unwrap());
+        for example in &page.examples {
+            if let Some(contradiction) = &example.contradicts {
+                assert!(!contradiction.trim().is_empty());
+            }
+            let found = replay(example).await;
+            let entry = tally.entry(key.clone()).or_default();
+            match (&example.gap, found.is_empty()) {
+                (None, true) => entry.0 += 1,
+                (Some(_), false) => entry.1 += 1,
+                (None, false) => failures.push(format!(
+                    "{} — {}:\n  {}",
+                    page.page,
+                    example.name,
+                    found.join("\n  ")
+                )),
+                (Some(gap), true) => failures.push(format!(
+                    "{} — {}: replays now; remove its `gap` mark ({gap})",
+                    page.page, example.name
+                )),
+            }
+            entry.2 += 1;
+        }
+    }
+    println!("page | replayed | known gaps | examples");
+    for (page, (replayed, gaps, total)) in &tally {
+        println!("{page} | {replayed} | {gaps} | {total}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
