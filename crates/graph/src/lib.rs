@@ -13,6 +13,7 @@ pub mod datetime;
 pub mod error;
 pub mod request;
 pub mod request_type;
+pub mod resume;
 pub mod schedule;
 pub mod stage;
 
@@ -25,5 +26,6 @@ pub use request::{Moment, RequestView};
 pub use request_type::{
     EnumPreference, INCLUDE_UNKNOWN_ENUM_MEMBERS, UNKNOWN_FUTURE_VALUE, UnknownRequestType,
 };
+pub use resume::{CalloutStage, ResumeBody, ResumeBodyError, parse_resume};
 pub use schedule::{ExpirationType, RequestedSchedule};
 pub use stage::StageWire;

@@ -135,6 +135,7 @@ fn request_rows(rows: &mut Vec<Row>, api: ApiVersion, collection: &str) {
     rows.push(
         Row::new(format!("{base}/{{id}}/reprocess"), api).on(Verb::Post, requests::reprocess),
     );
+    rows.push(Row::new(format!("{base}/{{id}}/resume"), api).on(Verb::Post, requests::resume));
 }
 
 /// The approval rows under one name for stages (`stages`, beta also `steps`).

@@ -51,12 +51,17 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Requires a JSON `Content-Type` for a non-empty body.
+/// Requires a non-empty body to be JSON: `415` when its `Content-Type` names another media type. A
+/// body sent without `Content-Type` is read as JSON, as Microsoft's own examples send the beta cancel
+/// and the stage `PATCH` (D16).
 ///
 /// # Errors
 /// `415 unsupportedMediaType`.
 pub fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) || is_json(headers) {
+    if body.iter().all(u8::is_ascii_whitespace)
+        || is_json(headers)
+        || !headers.contains_key(header::CONTENT_TYPE)
+    {
         Ok(())
     } else {
         Err(ApiError::new(

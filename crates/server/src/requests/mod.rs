@@ -1,11 +1,11 @@
 //! `…/assignmentRequests` (and beta's `…/accessPackageAssignmentRequests`): create, list, get,
-//! `filterByCurrentUser`, `cancel`, `reprocess` and delete. Every decision is entitle-core's.
+//! `filterByCurrentUser`, `cancel`, `reprocess`, `resume` and delete. Every decision is entitle-core's.
 
 mod changes;
 mod create;
 mod reads;
 
-pub use changes::{cancel, delete, reprocess};
+pub use changes::{cancel, delete, reprocess, resume};
 pub use create::create;
 
 pub use reads::{get, item_not_allowed, list};
