@@ -162,10 +162,10 @@ impl StageStatus {
 pub enum ReviewResult {
     /// No approver reviewed the stage.
     NotReviewed,
-    /// Approved: written `Approve`, as the update body says it.
-    Approve,
-    /// Denied: written `Deny`.
-    Deny,
+    /// Approved (`Approved`, as the `approvalStage` resource lists it; the update body says `Approve`).
+    Approved,
+    /// Denied (`Denied`).
+    Denied,
 }
 
 impl ReviewResult {
@@ -173,8 +173,8 @@ impl ReviewResult {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::NotReviewed => "NotReviewed",
-            Self::Approve => "Approve",
-            Self::Deny => "Deny",
+            Self::Approved => "Approved",
+            Self::Denied => "Denied",
         }
     }
 }
@@ -327,8 +327,8 @@ impl Request {
                 status: stage.status(),
                 review_result: match review.map(|review| review.decision) {
                     None => ReviewResult::NotReviewed,
-                    Some(ReviewDecision::Approve) => ReviewResult::Approve,
-                    Some(ReviewDecision::Deny) => ReviewResult::Deny,
+                    Some(ReviewDecision::Approve) => ReviewResult::Approved,
+                    Some(ReviewDecision::Deny) => ReviewResult::Denied,
                 },
                 reviewed_by: review.map(|review| review.by),
                 reviewed_at: review.map(|review| review.at),
@@ -600,7 +600,7 @@ mod tests {
         assert_eq!(views.len(), 2);
         let [done, current] = [views[0], views[1]];
         assert_eq!(done.status, StageStatus::Completed);
-        assert_eq!(done.review_result, ReviewResult::Approve);
+        assert_eq!(done.review_result, ReviewResult::Approved);
         assert_eq!(
             (done.reviewed_by, done.reviewed_at),
             (Some(FIRST), Some(at))
@@ -641,7 +641,7 @@ mod tests {
     #[test]
     fn wire_names() {
         assert_eq!(StageStatus::NotStarted.as_str(), "NotStarted");
-        assert_eq!(ReviewResult::Deny.as_str(), "Deny");
+        assert_eq!(ReviewResult::Denied.as_str(), "Denied");
         assert_eq!(ReviewDecision::of(ActionKind::Cancel), None);
         assert_eq!(ReviewDecision::Deny.action(), ActionKind::Deny);
         assert_eq!(alloc::format!("{}", ReviewDecision::Approve), "Approve");

@@ -601,7 +601,7 @@ async fn two_stages_are_approved_one_after_the_other() {
             "id": first,
             "displayName": null,
             "reviewedDateTime": START_TEXT,
-            "reviewResult": "Approve",
+            "reviewResult": "Approved",
             "status": "Completed",
             "assignedToMe": false,
             "justification": "Looks right",
@@ -648,7 +648,7 @@ async fn two_stages_are_approved_one_after_the_other() {
     assert_eq!(server.status(&id).await, "Delivering");
     let stages = server.stages(&id, &writer(SECOND)).await;
     assert_eq!(stages[1]["status"], "Completed");
-    assert_eq!(stages[1]["reviewResult"], "Approve");
+    assert_eq!(stages[1]["reviewResult"], "Approved");
     assert_eq!(stages[1]["justification"], "");
     assert_eq!(stages[1]["reviewedBy"]["displayName"], "Sam");
     assert_eq!(stages[1]["reviewedDateTime"], "2026-01-02T00:00:00.000Z");
@@ -672,7 +672,7 @@ async fn a_denial_ends_the_request() {
     assert_eq!(server.status(&id).await, "Denied");
     let stages = server.stages(&id, &writer(FIRST)).await;
     assert_eq!(stages[0]["status"], "Completed");
-    assert_eq!(stages[0]["reviewResult"], "Deny");
+    assert_eq!(stages[0]["reviewResult"], "Denied");
     assert_eq!(stages[0]["justification"], "Not needed");
     assert_eq!(stages[0]["reviewedBy"]["id"], FIRST_TOO.to_string());
     assert_eq!(stages[0]["reviewedBy"]["displayName"], "Felix");
