@@ -16,6 +16,7 @@ pub mod request_type;
 pub mod resume;
 pub mod schedule;
 pub mod stage;
+pub mod subject;
 
 pub use answer::{Answer, QuestionKind};
 pub use assignment::AssignmentView;
@@ -29,3 +30,4 @@ pub use request_type::{
 pub use resume::{CalloutStage, ResumeBody, ResumeBodyError, parse_resume};
 pub use schedule::{ExpirationType, RequestedSchedule};
 pub use stage::StageWire;
+pub use subject::SubjectView;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::Query;
 use entitle_core::{ApiVersion, RequestId};
-use entitle_graph::{AssignmentView, EnumPreference, Moment, RequestView};
+use entitle_graph::{AssignmentView, EnumPreference, Moment, RequestView, SubjectView};
 use entitle_store::{AssignmentRecord, RequestRecord};
 use serde_json::{Value, json};
 
@@ -109,11 +109,12 @@ pub(crate) fn render_at(
             let value = match expand {
                 Expand::Requestor => {
                     let user = directory.user(request.requestor);
-                    json!({
-                        "id": request.requestor.to_string(),
-                        "displayName": user.map(|u| u.display_name.as_str()),
-                        "userPrincipalName": user.map(|u| u.user_principal_name.as_str()),
-                    })
+                    SubjectView {
+                        id: request.requestor,
+                        display_name: user.map(|u| u.display_name.as_str()),
+                        principal_name: user.map(|u| u.user_principal_name.as_str()),
+                    }
+                    .to_wire(api)
                 }
                 Expand::AccessPackage => {
                     let package = directory.package(&record.access_package_id);
