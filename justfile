@@ -107,7 +107,7 @@ fuzz-smoke:
       fi
     done
 
-# Fuzz one target (lifecycle, status_parse, table_json, cancel_body, graph_wire, jwt) for SECONDS, from fuzz/seeds into fuzz/corpus
+# Fuzz one target (lifecycle, status_parse, table_json, cancel_body, graph_wire, jwt, filter) for SECONDS, from fuzz/seeds into fuzz/corpus
 fuzz TARGET SECONDS="600":
     #!/usr/bin/env bash
     set -euo pipefail

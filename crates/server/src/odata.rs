@@ -1,14 +1,12 @@
-//! The `OData` query options the server understands: `$filter` (`eq` clauses joined by `and`), `$top`,
+//! The `OData` query options the server understands: `$filter` (`entitle_graph::Filter`), `$top`,
 //! `$skiptoken`, `$select` and `$expand`. Anything else in them is `400 invalidRequest`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use entitle_core::RequestType;
-use entitle_core::{ApiVersion, RequestState, RequestStatus};
-use entitle_graph::{EnumPreference, request_type};
+use entitle_core::ApiVersion;
+use entitle_graph::{EnumPreference, Filter};
 use serde_json::{Map, Value};
-use strum::VariantArray;
 
 use crate::error::ApiError;
 
@@ -16,15 +14,6 @@ use crate::error::ApiError;
 pub const DEFAULT_PAGE: u32 = 100;
 /// The largest `$top` accepted.
 pub const MAX_PAGE: u32 = 999;
-
-/// A parsed `$filter`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Filter {
-    /// Statuses allowed by `status`/`state` clauses (`None`: any).
-    pub statuses: Option<Vec<RequestStatus>>,
-    /// The `requestType` asked for.
-    pub request_type: Option<RequestType>,
-}
 
 /// Navigation properties `$expand` can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,7 +30,7 @@ pub enum Expand {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// `$filter`.
-    pub filter: Filter,
+    pub filter: Option<Filter>,
     /// The raw `$filter` text, carried into `@odata.nextLink`.
     pub filter_text: Option<String>,
     /// `$top`.
@@ -52,109 +41,6 @@ pub struct Options {
     pub select: Option<Vec<String>>,
     /// `$expand`.
     pub expand: Vec<Expand>,
-}
-
-/// Narrows `current` to the statuses also in `allowed`.
-fn narrow(current: Option<Vec<RequestStatus>>, allowed: Vec<RequestStatus>) -> Vec<RequestStatus> {
-    match current {
-        Some(current) => current
-            .into_iter()
-            .filter(|s| allowed.contains(s))
-            .collect(),
-        None => allowed,
-    }
-}
-
-/// Parses `$filter`: clauses `property eq 'value'` joined by `and`.
-///
-/// # Errors
-/// `400 invalidRequest` naming what is not understood.
-pub fn parse_filter(
-    text: &str,
-    api: ApiVersion,
-    preference: EnumPreference,
-) -> Result<Filter, ApiError> {
-    let mut filter = Filter::default();
-    for clause in split_and(text) {
-        let mut words = clause.splitn(3, char::is_whitespace);
-        let (Some(property), Some(operator), Some(value)) =
-            (words.next(), words.next(), words.next())
-        else {
-            return Err(ApiError::invalid(format!(
-                "cannot parse the `$filter` clause `{clause}`"
-            )));
-        };
-        if !operator.eq_ignore_ascii_case("eq") {
-            return Err(ApiError::invalid(format!(
-                "the `$filter` operator `{operator}` is not supported; use `eq`"
-            )));
-        }
-        let value = value
-            .trim()
-            .strip_prefix('\'')
-            .and_then(|v| v.strip_suffix('\''))
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "the `$filter` value `{value}` is not a quoted string"
-                ))
-            })?;
-        let (state_name, status_name) = match api {
-            ApiVersion::V1 => ("state", "status"),
-            ApiVersion::Beta => ("requestState", "requestStatus"),
-        };
-        if property == status_name {
-            let status =
-                RequestStatus::parse(value).map_err(|e| ApiError::invalid(e.to_string()))?;
-            filter.statuses = Some(narrow(filter.statuses, vec![status]));
-        } else if property == state_name {
-            let state = RequestState::parse(value).map_err(|e| ApiError::invalid(e.to_string()))?;
-            let statuses = RequestStatus::VARIANTS
-                .iter()
-                .copied()
-                .filter(|s| s.state() == state)
-                .collect();
-            filter.statuses = Some(narrow(filter.statuses, statuses));
-        } else if property == "requestType" {
-            let kind = request_type::parse(value, api, preference)
-                .map_err(|e| ApiError::invalid(e.to_string()))?;
-            filter.request_type = Some(kind);
-        } else {
-            return Err(ApiError::invalid(format!(
-                "filtering on `{property}` is not supported; use `{state_name}`, `{status_name}` or `requestType`"
-            )));
-        }
-    }
-    Ok(filter)
-}
-
-/// Splits on ` and ` (any case) outside quotes.
-fn split_and(text: &str) -> Vec<&str> {
-    let mut clauses = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    let lower = text.to_ascii_lowercase();
-    let mut index = 0;
-    while let Some(ch) = lower.get(index..).and_then(|rest| rest.chars().next()) {
-        if ch == '\'' {
-            quoted = !quoted;
-        } else if !quoted
-            && lower
-                .get(index..)
-                .is_some_and(|rest| rest.starts_with(" and "))
-        {
-            if let Some(clause) = text.get(start..index) {
-                clauses.push(clause.trim());
-            }
-            index += " and ".len();
-            start = index;
-            continue;
-        }
-        index += ch.len_utf8();
-    }
-    if let Some(clause) = text.get(start..) {
-        clauses.push(clause.trim());
-    }
-    clauses.into_iter().filter(|c| !c.is_empty()).collect()
 }
 
 /// The properties `$select` may name.
@@ -196,7 +82,10 @@ pub fn parse(
     for (name, value) in query {
         match name.as_str() {
             "$filter" => {
-                options.filter = parse_filter(value, api, preference)?;
+                options.filter = Some(
+                    Filter::parse(value, api, preference)
+                        .map_err(|error| ApiError::invalid(error.to_string()))?,
+                );
                 options.filter_text = Some(value.clone());
             }
             "$top" => {
@@ -319,48 +208,48 @@ mod tests {
             .collect()
     }
 
+    fn statuses(text: &str, api: ApiVersion) -> Option<Vec<entitle_core::RequestStatus>> {
+        parse(&query(&[("$filter", text)]), api, EnumPreference::default())
+            .unwrap()
+            .filter
+            .unwrap()
+            .statuses()
+    }
+
     #[test]
     fn filters_combine_with_and() {
-        let filter = parse_filter(
-            "state eq 'pendingApproval' and status eq 'PendingApprovalEscalated' and requestType eq 'userAdd'",
-            ApiVersion::V1,
-            EnumPreference::default(),
-        )
-        .unwrap();
         assert_eq!(
-            filter.statuses,
-            Some(vec![RequestStatus::PendingApprovalEscalated])
+            statuses(
+                "state eq 'pendingApproval' and status eq 'PendingApprovalEscalated' and requestType eq 'userAdd'",
+                ApiVersion::V1,
+            ),
+            Some(vec![entitle_core::RequestStatus::PendingApprovalEscalated])
         );
-        assert_eq!(filter.request_type, Some(RequestType::UserAdd));
     }
 
     #[test]
     fn beta_uses_its_property_names_and_quotes_may_hold_and() {
-        let filter = parse_filter(
-            "requestStatus eq 'Fulfilled'",
-            ApiVersion::Beta,
-            EnumPreference::default(),
-        )
-        .unwrap();
-        assert_eq!(filter.statuses, Some(vec![RequestStatus::Delivered]));
+        assert_eq!(
+            statuses("requestStatus eq 'Fulfilled'", ApiVersion::Beta),
+            Some(vec![entitle_core::RequestStatus::Delivered])
+        );
         assert!(
-            parse_filter(
-                "status eq 'Delivered'",
+            parse(
+                &query(&[("$filter", "status eq 'Delivered'")]),
                 ApiVersion::Beta,
                 EnumPreference::default()
             )
             .is_err()
         );
         assert_eq!(
-            split_and("a eq 'x and y' AND b eq 'z'"),
-            vec!["a eq 'x and y'", "b eq 'z'"]
+            statuses("id eq 'x and y' and status eq 'Denied'", ApiVersion::V1),
+            Some(vec![entitle_core::RequestStatus::Denied])
         );
     }
 
     #[test]
     fn bad_options_are_invalid_requests() {
         for (name, value) in [
-            ("$filter", "status ne 'Delivered'"),
             ("$filter", "status eq Delivered"),
             ("$filter", "owner eq 'x'"),
             ("$filter", "status eq 'Approved'"),

@@ -650,6 +650,50 @@ async fn list_filters_on_state_status_and_request_type() {
         ("state eq 'submitted'", vec![&waiting]),
         ("status eq 'Delivered'", vec![]),
     ];
+    // The whole grammar: parentheses, `or`, `not`, `ne`, `in`, navigation paths, date-times.
+    let others = |excluded: &[&String]| -> Vec<String> {
+        all["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|request| request["id"].as_str().unwrap().to_owned())
+            .filter(|id| !excluded.contains(&id))
+            .collect()
+    };
+    let everyone = others(&[]);
+    let grammar: [(String, Vec<String>); 9] = [
+        ("(state eq 'pendingApproval')".into(), vec![pending.clone()]),
+        (
+            "state eq 'canceled' or (requestType eq 'adminAdd')".into(),
+            vec![canceled.clone(), admin.clone()],
+        ),
+        (
+            "not (status eq 'Delivering')".into(),
+            others(&[&delivering, &admin]),
+        ),
+        (
+            "status ne 'Delivering'".into(),
+            others(&[&delivering, &admin]),
+        ),
+        (
+            "status in ('Canceled', 'WaitingForCallback')".into(),
+            vec![canceled.clone(), waiting.clone()],
+        ),
+        (format!("accessPackage/id eq '{PACKAGE}'"), everyone.clone()),
+        ("accessPackage/id eq 'elsewhere'".into(), vec![]),
+        (
+            "createdDateTime ge 2026-01-01T00:00:00Z and completedDateTime eq null".into(),
+            others(&[&canceled]),
+        ),
+        ("createdDateTime lt 2026-01-01T00:00:00Z".into(), vec![]),
+    ];
+    for (filter, expected) in grammar {
+        let mut got = list_ids(&server, &v1, &filter).await;
+        let mut expected = expected;
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{filter}");
+    }
     for (filter, expected) in v1_cases {
         let expected: Vec<String> = expected.into_iter().cloned().collect();
         assert_eq!(list_ids(&server, &v1, filter).await, expected, "{filter}");
@@ -684,7 +728,9 @@ async fn list_refuses_bad_options_and_callers_without_read_all() {
     let server = TestServer::start().await;
     server.create_request(&alice(), DIRECT).await;
     let bad = [
-        (ApiVersion::V1, "$filter", "status ne 'Delivering'"),
+        (ApiVersion::V1, "$filter", "status has 'Delivering'"),
+        (ApiVersion::V1, "$filter", "startswith(status, 'Deliv')"),
+        (ApiVersion::V1, "$filter", "(status eq 'Delivering'"),
         (ApiVersion::V1, "$filter", "status eq Delivering"),
         (ApiVersion::V1, "$filter", "owner eq 'x'"),
         (ApiVersion::V1, "$filter", "status eq 'Approved'"),

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
 use entitle_core::{ApiVersion, Operation, Parties, RequestStatus, VariantArray};
-use entitle_graph::EnumPreference;
+use entitle_graph::{EnumPreference, Filter, FilterFacts};
 use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
 use serde_json::{Value, json};
 
@@ -106,8 +106,7 @@ pub async fn list(
     let preference = wire::enum_preference(&headers);
     let options = odata::parse(&query, api, preference)?;
     let store_query = StoreQuery {
-        statuses: options.filter.statuses.clone(),
-        request_type: options.filter.request_type,
+        statuses: options.filter.as_ref().and_then(Filter::statuses),
         ..StoreQuery::default()
     };
     // The rows a caller sees are those entitle-core lets it get.
@@ -143,8 +142,7 @@ async fn filter_for_user(
         Parties::own(identity.id),
     )?;
     let mut query = StoreQuery {
-        statuses: options.filter.statuses.clone(),
-        request_type: options.filter.request_type,
+        statuses: options.filter.as_ref().and_then(Filter::statuses),
         ..StoreQuery::default()
     };
     let me = identity.id;
@@ -218,7 +216,14 @@ async fn page(
         let exhausted = batch.len() < usize::try_from(query.limit).unwrap_or(usize::MAX);
         for stored in batch {
             query.after_seq = Some(stored.seq);
-            if keep(&stored.record) {
+            let record = &stored.record;
+            let wanted = options.filter.as_ref().is_none_or(|filter| {
+                filter.matches(&FilterFacts {
+                    request: &record.request,
+                    access_package_id: &record.access_package_id,
+                })
+            });
+            if wanted && keep(record) {
                 found.push(stored);
             }
         }
