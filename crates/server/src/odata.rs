@@ -40,7 +40,9 @@ pub struct Options {
     /// `$select`, when given.
     pub select: Option<Vec<String>>,
     /// `$expand`.
-    pub expand: Vec<Expand>,
+    pub expand: Vec<Expansion>,
+    /// The raw `$expand` text, carried into `@odata.nextLink`.
+    pub expand_text: Option<String>,
 }
 
 /// The properties `$select` may name.
@@ -65,6 +67,13 @@ const SELECTABLE_BETA: [&str; 9] = [
     "justification",
     "schedule",
 ];
+
+impl Options {
+    /// Whether `$expand` names `what`.
+    pub fn expands(&self, what: Expand) -> bool {
+        self.expand.iter().any(|expansion| expansion.what == what)
+    }
+}
 
 /// Parses the query options of a request.
 ///
@@ -104,7 +113,10 @@ pub fn parse(
                     })?);
             }
             "$select" => options.select = Some(parse_select(value, api)?),
-            "$expand" => options.expand = parse_expand(value, api)?,
+            "$expand" => {
+                options.expand = parse_expand(value, api)?;
+                options.expand_text = Some(value.clone());
+            }
             "$count" | "$orderby" | "$search" | "$skip" => {
                 return Err(ApiError::invalid(format!(
                     "the query option `{name}` is not supported"
@@ -153,21 +165,198 @@ fn parse_select(value: &str, api: ApiVersion) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-fn parse_expand(value: &str, api: ApiVersion) -> Result<Vec<Expand>, ApiError> {
-    let mut expand: Vec<Expand> = names(value, "$expand")?
-        .into_iter()
-        .map(|name| match (name, api) {
-            ("requestor", _) => Ok(Expand::Requestor),
-            ("accessPackage", _) => Ok(Expand::AccessPackage),
-            ("assignment", ApiVersion::V1) | ("accessPackageAssignment", ApiVersion::Beta) => {
-                Ok(Expand::Assignment)
+/// What a nested `$expand` inside an expansion can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Nested {
+    /// `requestor($expand=connectedOrganization)`: `null`, as entitle models no connected
+    /// organizations.
+    ConnectedOrganization,
+    /// `accessPackage($expand=catalog)`.
+    Catalog,
+    /// `assignment($expand=target)`: the assignment's holder, an `accessPackageSubject`.
+    Target,
+    /// `assignment($expand=accessPackage)`.
+    AccessPackage,
+    /// `assignment($expand=assignmentPolicy)` (beta `accessPackageAssignmentPolicy`).
+    AssignmentPolicy,
+}
+
+/// One `$expand` item, with its own `$select` and `$expand`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    /// The navigation property.
+    pub what: Expand,
+    /// `$select` inside it.
+    pub select: Option<Vec<String>>,
+    /// `$expand` inside it.
+    pub nested: Vec<Nested>,
+}
+
+/// The properties of an expanded object a nested `$select` may name.
+fn selectable(what: Expand, api: ApiVersion) -> &'static [&'static str] {
+    match (what, api) {
+        (Expand::Requestor, ApiVersion::V1) => &[
+            "id",
+            "objectId",
+            "displayName",
+            "principalName",
+            "email",
+            "onPremisesSecurityIdentifier",
+            "subjectType",
+        ],
+        (Expand::Requestor, ApiVersion::Beta) => &[
+            "id",
+            "objectId",
+            "displayName",
+            "principalName",
+            "email",
+            "onPremisesSecurityIdentifier",
+            "type",
+            "connectedOrganizationId",
+        ],
+        (Expand::AccessPackage, _) => &["id", "displayName", "description"],
+        (Expand::Assignment, ApiVersion::V1) => &[
+            "id",
+            "state",
+            "expiredDateTime",
+            "schedule",
+            "targetId",
+            "accessPackageId",
+            "assignmentPolicyId",
+        ],
+        (Expand::Assignment, ApiVersion::Beta) => &[
+            "id",
+            "assignmentState",
+            "expiredDateTime",
+            "schedule",
+            "targetId",
+            "accessPackageId",
+            "assignmentPolicyId",
+        ],
+    }
+}
+
+/// The nested navigation `name` of `what` in `api`.
+fn nested(what: Expand, name: &str, api: ApiVersion) -> Option<Nested> {
+    match (what, name, api) {
+        (Expand::Requestor, "connectedOrganization", _) => Some(Nested::ConnectedOrganization),
+        (Expand::AccessPackage, "catalog", _) => Some(Nested::Catalog),
+        (Expand::Assignment, "target", _) => Some(Nested::Target),
+        (Expand::Assignment, "accessPackage", _) => Some(Nested::AccessPackage),
+        (Expand::Assignment, "assignmentPolicy", ApiVersion::V1)
+        | (Expand::Assignment, "accessPackageAssignmentPolicy", ApiVersion::Beta) => {
+            Some(Nested::AssignmentPolicy)
+        }
+        _ => None,
+    }
+}
+
+/// Splits on commas outside parentheses.
+fn top_level(value: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let mut depth = 0_usize;
+    let mut start = 0;
+    for (index, ch) in value.char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(value.get(start..index).unwrap_or_default());
+                start = index + 1;
             }
-            _ => Err(ApiError::invalid(format!("cannot expand `{name}`"))),
-        })
-        .collect::<Result<_, _>>()?;
-    expand.sort_unstable();
-    expand.dedup();
-    Ok(expand)
+            _ => {}
+        }
+    }
+    items.push(value.get(start..).unwrap_or_default());
+    items
+}
+
+fn parse_expansion(item: &str, api: ApiVersion) -> Result<Expansion, ApiError> {
+    let item = item.trim();
+    let (name, options) = match item.split_once('(') {
+        Some((name, rest)) => {
+            let options = rest.strip_suffix(')').ok_or_else(|| {
+                ApiError::invalid(format!("`$expand` item `{item}` is not closed"))
+            })?;
+            (name.trim(), Some(options))
+        }
+        None => (item, None),
+    };
+    if name.is_empty() {
+        return Err(ApiError::invalid(format!(
+            "`$expand` has an empty property name in `{item}`"
+        )));
+    }
+    let what = match (name, api) {
+        ("requestor", _) => Expand::Requestor,
+        ("accessPackage", _) => Expand::AccessPackage,
+        ("assignment", ApiVersion::V1) | ("accessPackageAssignment", ApiVersion::Beta) => {
+            Expand::Assignment
+        }
+        _ => return Err(ApiError::invalid(format!("cannot expand `{name}`"))),
+    };
+    let mut expansion = Expansion {
+        what,
+        select: None,
+        nested: Vec::new(),
+    };
+    for option in options.into_iter().flat_map(|options| options.split(';')) {
+        let (key, value) = option.split_once('=').ok_or_else(|| {
+            ApiError::invalid(format!(
+                "cannot read the `$expand` option `{option}` of `{name}`"
+            ))
+        })?;
+        match key.trim() {
+            "$select" => {
+                let known = selectable(what, api);
+                let chosen = names(value, "$select")?
+                    .into_iter()
+                    .map(|property| {
+                        if known.contains(&property) {
+                            Ok(property.to_owned())
+                        } else {
+                            Err(ApiError::invalid(format!(
+                                "cannot select `{property}` of `{name}`"
+                            )))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                expansion.select = Some(chosen);
+            }
+            "$expand" => {
+                for inner in names(value, "$expand")? {
+                    let found = nested(what, inner, api).ok_or_else(|| {
+                        ApiError::invalid(format!("cannot expand `{inner}` of `{name}`"))
+                    })?;
+                    if !expansion.nested.contains(&found) {
+                        expansion.nested.push(found);
+                    }
+                }
+            }
+            other => {
+                return Err(ApiError::invalid(format!(
+                    "the `$expand` option `{other}` of `{name}` is not supported"
+                )));
+            }
+        }
+    }
+    Ok(expansion)
+}
+
+fn parse_expand(value: &str, api: ApiVersion) -> Result<Vec<Expansion>, ApiError> {
+    let mut expansions: Vec<Expansion> = Vec::new();
+    for item in top_level(value) {
+        let expansion = parse_expansion(item, api)?;
+        if expansions.iter().any(|seen| seen.what == expansion.what) {
+            return Err(ApiError::invalid(format!(
+                "`$expand` names `{}` twice",
+                item.trim()
+            )));
+        }
+        expansions.push(expansion);
+    }
+    expansions.sort_by_key(|expansion| expansion.what);
+    Ok(expansions)
 }
 
 /// Keeps only the selected properties (and any annotations) of `object`.

@@ -506,6 +506,73 @@ async fn get_selects_only_the_named_properties() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn get_expands_nested_navigation_and_selects_inside() {
+    let server = TestServer::start().await;
+    let id = server.create_request(&alice(), APPROVAL).await;
+    for (api, expand) in [
+        (
+            ApiVersion::V1,
+            "requestor($select=objectId;$expand=connectedOrganization),assignment($expand=target,accessPackage,assignmentPolicy)",
+        ),
+        (
+            ApiVersion::Beta,
+            "requestor($expand=connectedOrganization),accessPackageAssignment($select=id,targetId;$expand=target,accessPackageAssignmentPolicy)",
+        ),
+    ] {
+        let body = server
+            .get_json(
+                &format!("{}/{id}?$expand={expand}", requests(api)),
+                &reader(),
+            )
+            .await;
+        assert!(
+            body["requestor"]["connectedOrganization"].is_null(),
+            "{body}"
+        );
+        let assignment = match api {
+            ApiVersion::V1 => {
+                assert_eq!(
+                    keys(&body["requestor"]),
+                    names(&["objectId", "connectedOrganization"])
+                );
+                assert_eq!(body["assignment"]["accessPackage"]["displayName"], "Sales");
+                assert_eq!(body["assignment"]["assignmentPolicy"]["id"], APPROVAL);
+                &body["assignment"]
+            }
+            ApiVersion::Beta => {
+                assert_eq!(
+                    keys(&body["accessPackageAssignment"]),
+                    names(&["id", "targetId", "target", "accessPackageAssignmentPolicy"])
+                );
+                &body["accessPackageAssignment"]
+            }
+        };
+        assert_eq!(assignment["target"]["objectId"], ALICE.to_string());
+        assert_eq!(assignment["target"]["displayName"], "Alice");
+    }
+    for bad in [
+        "requestor($expand=manager)",
+        "requestor($select=userPrincipalName)",
+        "requestor($top=1)",
+        "requestor($expand=connectedOrganization",
+        "requestor,requestor",
+        "assignment($expand=accessPackageAssignmentPolicy)",
+    ] {
+        let response = server
+            .call(
+                Method::GET,
+                &format!("{}/{id}", requests(ApiVersion::V1)),
+                Some(&reader()),
+            )
+            .query(&[("$expand", bad)])
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, StatusCode::BAD_REQUEST, "invalidRequest").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn get_expands_requestor_package_and_assignment() {
     let server = TestServer::start().await;
     let id = server.create_request(&alice(), APPROVAL).await;

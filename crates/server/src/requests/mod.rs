@@ -3,20 +3,22 @@
 
 mod changes;
 mod create;
+mod expand;
 mod reads;
 
 pub use changes::{cancel, delete, reprocess, resume};
 pub use create::create;
 
+use expand::{expand_name, expanded};
 pub use reads::{get, item_not_allowed, list};
 
 use std::collections::BTreeMap;
 
 use axum::extract::Query;
 use entitle_core::{ApiVersion, RequestId};
-use entitle_graph::{AssignmentView, EnumPreference, Moment, RequestView, SubjectView};
+use entitle_graph::{EnumPreference, Moment, RequestView};
 use entitle_store::{AssignmentRecord, RequestRecord};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Expand, Options};
@@ -32,23 +34,13 @@ pub(crate) const ENTITY: &str =
 /// The collection path segment of an API version, for links.
 pub(crate) const COLLECTION: &str = "/identityGovernance/entitlementManagement/assignmentRequests";
 
-/// The name of a navigation property in `api` (the assignment is `accessPackageAssignment` in beta).
-pub(crate) const fn expand_name(expand: Expand, api: ApiVersion) -> &'static str {
-    match (expand, api) {
-        (Expand::Requestor, _) => "requestor",
-        (Expand::AccessPackage, _) => "accessPackage",
-        (Expand::Assignment, ApiVersion::V1) => "assignment",
-        (Expand::Assignment, ApiVersion::Beta) => "accessPackageAssignment",
-    }
-}
-
 /// The assignments of `records`, in order, when `options` expands them (one store read each).
 pub(crate) async fn expanded_assignments(
     state: &AppState,
     records: &[&RequestRecord],
     options: &Options,
 ) -> Result<Vec<Option<AssignmentRecord>>, ApiError> {
-    if !options.expand.contains(&Expand::Assignment) {
+    if !options.expands(Expand::Assignment) {
         return Ok(vec![None; records.len()]);
     }
     let ids: Vec<_> = records
@@ -103,42 +95,12 @@ pub(crate) fn render_at(
         moment,
     };
     let mut object = odata::select(view.to_wire(api, preference), options.select.as_deref());
-    let directory = &state.directory;
     if let Value::Object(map) = &mut object {
-        for expand in &options.expand {
-            let value = match expand {
-                Expand::Requestor => {
-                    let user = directory.user(request.requestor);
-                    SubjectView {
-                        id: request.requestor,
-                        display_name: user.map(|u| u.display_name.as_str()),
-                        principal_name: user.map(|u| u.user_principal_name.as_str()),
-                    }
-                    .to_wire(api)
-                }
-                Expand::AccessPackage => {
-                    let package = directory.package(&record.access_package_id);
-                    json!({
-                        "id": record.access_package_id,
-                        "displayName": package.map(|p| p.display_name.as_str()),
-                        "description": package.map(|p| p.description.as_str()),
-                    })
-                }
-                Expand::Assignment => AssignmentView {
-                    id: request.assignment,
-                    target: request.target,
-                    assignment: assignment.map(|stored| &stored.assignment),
-                    access_package_id: assignment.map_or(&record.access_package_id, |stored| {
-                        &stored.access_package_id
-                    }),
-                    assignment_policy_id: assignment
-                        .map_or(&record.assignment_policy_id, |stored| {
-                            &stored.assignment_policy_id
-                        }),
-                }
-                .to_wire(api),
-            };
-            map.insert(expand_name(*expand, api).into(), value);
+        for expansion in &options.expand {
+            map.insert(
+                expand_name(expansion.what, api).into(),
+                expanded(state, api, record, assignment, expansion),
+            );
         }
     }
     object

@@ -9,7 +9,7 @@ use entitle_graph::{EnumPreference, Filter, FilterFacts};
 use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
 use serde_json::{Value, json};
 
-use super::{COLLECTION, ENTITY, Params, expand_name, expanded_assignments, not_found, render};
+use super::{COLLECTION, ENTITY, Params, expanded_assignments, not_found, render};
 use crate::access::{authorized, authorized_on, caller_alone, caller_for, identify};
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Options};
@@ -262,14 +262,9 @@ async fn page(
             link.push_str("&$select=");
             link.push_str(&odata::encode(&select.join(",")));
         }
-        if !options.expand.is_empty() {
-            let names: Vec<&str> = options
-                .expand
-                .iter()
-                .map(|expand| expand_name(*expand, api))
-                .collect();
+        if let Some(expand) = &options.expand_text {
             link.push_str("&$expand=");
-            link.push_str(&odata::encode(&names.join(",")));
+            link.push_str(&odata::encode(expand));
         }
         if let Value::Object(map) = &mut body {
             map.insert("@odata.nextLink".into(), Value::String(link));
