@@ -65,6 +65,9 @@ impl Authority {
                 Provenance::Documented(Source::GetApi)
             }
             (Self::Reader(_), O::ReadStages) => Provenance::Documented(Source::ApprovalStagesApi),
+            (Self::Reader(_) | Self::Application(_), O::ReadAssignment) => {
+                Provenance::Documented(Source::AssignmentsApi)
+            }
             (Self::SignedInUser(_) | Self::Application(_), O::List) => {
                 Provenance::Documented(Source::ListApi)
             }
@@ -212,6 +215,12 @@ impl Denial {
                 | Self::MissingReaderRole { .. },
                 O::ReadStages,
             ) => Provenance::Documented(Source::ApprovalStagesApi),
+            (
+                Self::PrincipalNotSupported { .. }
+                | Self::MissingPermission { .. }
+                | Self::MissingReaderRole { .. },
+                O::ReadAssignment,
+            ) => Provenance::Documented(Source::AssignmentsApi),
             (Self::PrincipalNotSupported { .. } | Self::MissingPermission { .. }, O::Delete) => {
                 Provenance::Documented(Source::DeleteApi)
             }
@@ -245,6 +254,7 @@ pub fn authorize(
         Operation::List => list(caller),
         Operation::FilterByCurrentUser => filter_by_current_user(caller),
         Operation::ReadStages => read_stages(caller, parties),
+        Operation::ReadAssignment => read_assignment(caller, parties),
         Operation::Create(kind) => create(operation, kind.submitter(), caller, parties),
         Operation::Delete => application_or_administrator(operation, caller),
         Operation::Act(action) => match action {
@@ -421,6 +431,27 @@ fn read(operation: Operation, caller: &Caller, parties: Parties) -> Result<Autho
                 });
             }
             any_of(operation, caller, &READ)?;
+            Role::READER
+                .into_iter()
+                .find(|role| caller.roles.contains(*role))
+                .map(Authority::Reader)
+                .ok_or(Denial::MissingReaderRole { operation })
+        }
+        Principal::Application => any_of(operation, caller, &READ).map(Authority::Application),
+        Principal::PersonalAccount | Principal::System => Err(unsupported(operation, caller)),
+    }
+}
+
+/// Reading an assignment (the parties name its holder): `Read.All`, delegated or application, as the
+/// assignments pages list; a delegated caller who is not the holder also needs a reader role.
+fn read_assignment(caller: &Caller, parties: Parties) -> Result<Authority, Denial> {
+    let operation = Operation::ReadAssignment;
+    match caller.principal {
+        Principal::WorkOrSchoolUser => {
+            let permission = any_of(operation, caller, &READ)?;
+            if caller.id == parties.target {
+                return Ok(Authority::Target(permission));
+            }
             Role::READER
                 .into_iter()
                 .find(|role| caller.roles.contains(*role))
@@ -854,6 +885,45 @@ mod tests {
             Caller::new(Principal::PersonalAccount, REQUESTOR).with_permission(Permission::ReadAll);
         assert!(matches!(
             authorize(Operation::Get, &personal, OWN),
+            Err(Denial::PrincipalNotSupported { .. })
+        ));
+    }
+
+    #[test]
+    fn assignments_are_read_with_read_all_by_their_holder_readers_and_applications() {
+        let holder = Parties::own(REQUESTOR);
+        let own = user(REQUESTOR).with_permission(Permission::ReadAll);
+        assert_eq!(
+            authorize(Operation::ReadAssignment, &own, holder),
+            Ok(Authority::Target(Permission::ReadAll))
+        );
+        let subject_access = user(REQUESTOR).with_permission(Permission::SubjectAccessReadWrite);
+        assert!(matches!(
+            authorize(Operation::ReadAssignment, &subject_access, holder),
+            Err(Denial::MissingPermission { .. })
+        ));
+        let other = user(OTHER).with_permission(Permission::ReadAll);
+        assert!(matches!(
+            authorize(Operation::ReadAssignment, &other, holder),
+            Err(Denial::MissingReaderRole { .. })
+        ));
+        assert_eq!(
+            authorize(
+                Operation::ReadAssignment,
+                &other.with_role(Role::CatalogReader),
+                holder
+            ),
+            Ok(Authority::Reader(Role::CatalogReader))
+        );
+        let app = Caller::application(OTHER).with_permission(Permission::ReadWriteAll);
+        assert_eq!(
+            authorize(Operation::ReadAssignment, &app, holder),
+            Ok(Authority::Application(Permission::ReadWriteAll))
+        );
+        let personal =
+            Caller::new(Principal::PersonalAccount, REQUESTOR).with_permission(Permission::ReadAll);
+        assert!(matches!(
+            authorize(Operation::ReadAssignment, &personal, holder),
             Err(Denial::PrincipalNotSupported { .. })
         ));
     }

@@ -1,5 +1,5 @@
-//! Everything a caller can ask of the service about requests: read, list, create, delete, and the
-//! lifecycle's actions. [`authorize`](crate::authorize) decides each one.
+//! Everything a caller can ask of the service about requests and their assignments: read, list,
+//! create, delete, and the lifecycle's actions. [`authorize`](crate::authorize) decides each one.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -26,6 +26,9 @@ pub enum Operation {
     FilterByCurrentUser,
     /// `GET …/accessPackageAssignmentApprovals/{id}/stages` and one stage.
     ReadStages,
+    /// `GET …/entitlementManagement/assignments` (beta `…/accessPackageAssignments`) and one
+    /// assignment; its parties are the assignment's holder.
+    ReadAssignment,
     /// `POST …/assignmentRequests` with this `requestType`.
     Create(RequestType),
     /// `DELETE …/assignmentRequests/{id}`.
@@ -36,11 +39,12 @@ pub enum Operation {
 }
 
 /// The operations that read or remove a request without moving it, in table order.
-const ACCESS: [Operation; 4] = [
+const ACCESS: [Operation; 5] = [
     Operation::Get,
     Operation::List,
     Operation::FilterByCurrentUser,
     Operation::ReadStages,
+    Operation::ReadAssignment,
 ];
 
 impl Operation {
@@ -62,6 +66,7 @@ impl Operation {
             Self::List => Some("list"),
             Self::FilterByCurrentUser => Some("filterByCurrentUser"),
             Self::ReadStages => Some("readStages"),
+            Self::ReadAssignment => Some("readAssignment"),
             Self::Delete => Some("delete"),
             Self::Create(_) | Self::Act(_) => None,
         }

@@ -42,6 +42,8 @@ pub enum Source {
     DeleteApi,
     /// The Graph resource page of `accessPackageAssignment`: its states.
     AssignmentResource,
+    /// The Graph pages for listing and getting access package assignments: who may read them.
+    AssignmentsApi,
 }
 
 impl Source {
@@ -67,6 +69,7 @@ impl Source {
             }
             Self::DeleteApi => "Graph: delete accessPackageAssignmentRequest",
             Self::AssignmentResource => "Graph: accessPackageAssignment resource",
+            Self::AssignmentsApi => "Graph: list and get accessPackageAssignments",
         }
     }
 
@@ -113,6 +116,9 @@ impl Source {
             }
             Self::AssignmentResource => {
                 "https://learn.microsoft.com/graph/api/resources/accesspackageassignment"
+            }
+            Self::AssignmentsApi => {
+                "https://learn.microsoft.com/graph/api/entitlementmanagement-list-assignments"
             }
         }
     }

@@ -130,6 +130,18 @@ pub fn authorize(
     let user = caller.principal == Principal::WorkOrSchoolUser;
     match operation {
         Operation::Get => read(operation, caller, requestor, target),
+        Operation::ReadAssignment => match caller.principal {
+            Principal::WorkOrSchoolUser | Principal::Application if !read_permission(caller) => {
+                Err(missing(operation, Permission::ReadAll))
+            }
+            Principal::WorkOrSchoolUser
+                if caller.id != target && first_role(caller, &READER_ROLES).is_none() =>
+            {
+                Err(Denial::MissingReaderRole { operation })
+            }
+            Principal::WorkOrSchoolUser | Principal::Application => Ok(()),
+            Principal::PersonalAccount | Principal::System => Err(unsupported(operation, caller)),
+        },
         Operation::List => match caller.principal {
             Principal::WorkOrSchoolUser | Principal::Application if read_permission(caller) => {
                 Ok(())
@@ -507,6 +519,15 @@ pub fn authority(
     };
     match operation {
         Operation::Get => read(),
+        Operation::ReadAssignment => {
+            let held = first_held(caller, &[P::ReadAll, P::ReadWriteAll]);
+            match held {
+                Some(_) if app => held.map(Authority::Application),
+                Some(permission) if caller.id == target => Some(Authority::Target(permission)),
+                Some(_) => first_role(caller, &READER_ROLES).map(Authority::Reader),
+                None => None,
+            }
+        }
         Operation::List if app => {
             first_held(caller, &[P::ReadAll, P::ReadWriteAll]).map(Authority::Application)
         }
