@@ -153,6 +153,7 @@ fn placed<'a>(request: &Request, assignment: Option<&'a Assignment>) -> Assignme
         assignment,
         access_package_id: "pkg-1",
         assignment_policy_id: "policy-1",
+        catalog_id: Some("catalog-1"),
     }
 }
 
@@ -173,7 +174,17 @@ fn an_assignment_shows_its_state_once_it_exists() {
     assert_eq!(before["id"], request.assignment.to_string());
     let v1 = placed(&request, Some(&assignment)).to_wire(ApiVersion::V1);
     assert_eq!(v1["state"], "delivered");
+    assert_eq!(v1["status"], "Delivered");
+    // v1.0's resource has no ids of its placement: `$expand` shows those.
+    assert!(v1.get("targetId").is_none());
     let beta = placed(&request, Some(&assignment)).to_wire(ApiVersion::Beta);
     assert_eq!(beta["assignmentState"], "Delivered");
+    assert_eq!(beta["assignmentStatus"], "Delivered");
+    assert_eq!(beta["catalogId"], "catalog-1");
+    assert_eq!(beta["targetId"], request.target.to_string());
     insta::assert_snapshot!(serde_json::to_string_pretty(&v1).unwrap());
+    insta::assert_snapshot!(
+        "beta_assignment",
+        serde_json::to_string_pretty(&beta).unwrap()
+    );
 }

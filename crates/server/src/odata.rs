@@ -215,23 +215,20 @@ fn selectable(what: Expand, api: ApiVersion) -> &'static [&'static str] {
             "connectedOrganizationId",
         ],
         (Expand::AccessPackage, _) => &["id", "displayName", "description"],
-        (Expand::Assignment, ApiVersion::V1) => &[
-            "id",
-            "state",
-            "expiredDateTime",
-            "schedule",
-            "targetId",
-            "accessPackageId",
-            "assignmentPolicyId",
-        ],
+        (Expand::Assignment, ApiVersion::V1) => {
+            &["id", "state", "status", "expiredDateTime", "schedule"]
+        }
         (Expand::Assignment, ApiVersion::Beta) => &[
             "id",
             "assignmentState",
-            "expiredDateTime",
-            "schedule",
-            "targetId",
+            "assignmentStatus",
+            "catalogId",
             "accessPackageId",
             "assignmentPolicyId",
+            "targetId",
+            "isExtended",
+            "expiredDateTime",
+            "schedule",
         ],
     }
 }

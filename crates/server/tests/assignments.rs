@@ -24,7 +24,10 @@ use serde_json::{Value, json};
 async fn expanded(server: &TestServer, id: &str) -> Value {
     server
         .get_json(
-            &format!("{}/{id}?$expand=assignment", requests(ApiVersion::V1)),
+            &format!(
+                "{}/{id}?$expand=assignment($expand=target)",
+                requests(ApiVersion::V1)
+            ),
             &reader(),
         )
         .await
@@ -263,7 +266,10 @@ async fn an_update_needs_approval_when_a_user_asks_and_takes_the_new_schedule() 
     assert_eq!(server.drive(&admin, "deliver").await, "Delivered");
     let after = expanded(&server, &id).await["assignment"].clone();
     assert_eq!(after["state"], "delivered");
-    assert_eq!(ALICE.to_string(), after["targetId"].as_str().unwrap());
+    assert_eq!(
+        ALICE.to_string(),
+        after["target"]["objectId"].as_str().unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

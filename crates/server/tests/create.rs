@@ -43,7 +43,11 @@ async fn created_and_read(
     let id = created["id"].as_str().unwrap();
     let read = server
         .get_json(
-            &format!("{}/{id}?$expand={}", requests(api), assignment_name(api)),
+            &format!(
+                "{}/{id}?$expand={}($expand=target,accessPackage)",
+                requests(api),
+                assignment_name(api)
+            ),
             &reader(),
         )
         .await;
@@ -73,9 +77,24 @@ async fn an_administrator_names_the_target_by_object_or_by_email() {
             });
             let (_, read) = created_and_read(&server, api, &manager(), &body).await;
             let assignment = &read[assignment_name(api)];
-            assert_eq!(assignment["targetId"], carol.as_str(), "{body}");
-            assert_eq!(assignment["assignmentPolicyId"], DIRECT);
-            assert_eq!(assignment["accessPackageId"], PACKAGE);
+            assert_eq!(assignment["target"]["objectId"], carol.as_str(), "{body}");
+            assert_eq!(assignment["accessPackage"]["id"], PACKAGE);
+            let policy = match api {
+                ApiVersion::V1 => "assignmentPolicy",
+                ApiVersion::Beta => "accessPackageAssignmentPolicy",
+            };
+            let placed = server
+                .get_json(
+                    &format!(
+                        "{}/{}?$expand={}($expand={policy})",
+                        requests(api),
+                        read["id"].as_str().unwrap(),
+                        assignment_name(api)
+                    ),
+                    &reader(),
+                )
+                .await;
+            assert_eq!(placed[assignment_name(api)][policy]["id"], DIRECT);
         }
         // Someone the directory does not know is refused, never turned into the caller.
         let stranger = json!({

@@ -597,9 +597,29 @@ async fn get_expands_requestor_package_and_assignment() {
             }
             assert_eq!(body["accessPackage"]["id"], PACKAGE);
             assert_eq!(body["accessPackage"]["displayName"], "Sales");
-            assert_eq!(body[assignment]["targetId"], ALICE.to_string());
-            assert_eq!(body[assignment]["accessPackageId"], PACKAGE);
-            assert_eq!(body[assignment]["assignmentPolicyId"], APPROVAL);
+            // v1.0's assignment names its placement through navigation properties, beta's by ids.
+            match api {
+                ApiVersion::V1 => {
+                    assert!(body[assignment].get("targetId").is_none());
+                    let nested = server
+                        .get_json(
+                            &format!(
+                                "{collection}/{id}?$expand=assignment($expand=target,accessPackage,assignmentPolicy)"
+                            ),
+                            &reader(),
+                        )
+                        .await;
+                    assert_eq!(nested[assignment]["target"]["objectId"], ALICE.to_string());
+                    assert_eq!(nested[assignment]["accessPackage"]["id"], PACKAGE);
+                    assert_eq!(nested[assignment]["assignmentPolicy"]["id"], APPROVAL);
+                }
+                ApiVersion::Beta => {
+                    assert_eq!(body[assignment]["targetId"], ALICE.to_string());
+                    assert_eq!(body[assignment]["accessPackageId"], PACKAGE);
+                    assert_eq!(body[assignment]["assignmentPolicyId"], APPROVAL);
+                    assert_eq!(body[assignment]["catalogId"], common::CATALOG);
+                }
+            }
             // Without $expand, no navigation property is shown.
             let plain = read(&server, &collection, &id).await;
             for navigation in ["requestor", "accessPackage", assignment] {

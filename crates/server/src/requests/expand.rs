@@ -64,6 +64,10 @@ pub(crate) fn expanded(
             assignment: assignment.map(|stored| &stored.assignment),
             access_package_id: package_id,
             assignment_policy_id: policy_id,
+            catalog_id: state
+                .directory
+                .package(package_id)
+                .map(|package| package.catalog_id.as_str()),
         }
         .to_wire(api),
     };
