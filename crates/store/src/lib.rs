@@ -31,6 +31,6 @@ pub use postgres::{PoolStatus, PostgresStore};
 pub use record::{AssignmentRecord, RECORD_FORMAT, RequestRecord, ReviewNote};
 pub use sqlite::SqliteStore;
 pub use store::{
-    CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store, StoreError, Stored,
-    TransitionError, Transitioned,
+    AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
+    StoreError, Stored, TransitionError, Transitioned,
 };

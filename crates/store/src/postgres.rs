@@ -38,8 +38,8 @@ use crate::history::HistoryEntry;
 use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
 use crate::record::AssignmentRecord;
 use crate::store::{
-    CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store, StoreError, Stored,
-    TransitionError, Transitioned,
+    AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
+    StoreError, Stored, TransitionError, Transitioned,
 };
 
 /// How often a transition is tried before it gives [`StoreError::Contended`].
@@ -879,6 +879,25 @@ impl Store for PostgresStore {
             )?
             .map(|row| codec::assignment(&column::<String>(&row, 0, "assignment")?))
             .transpose()
+    }
+
+    fn assignments(&self, query: &AssignmentQuery) -> Result<Vec<AssignmentRecord>, StoreError> {
+        let mut client = self.client()?;
+        let after = query.after.map(|id| id.to_string()).unwrap_or_default();
+        let target = query.target.map(|id| id.to_string());
+        let rows = client.query_typed(
+            "SELECT body FROM assignments
+             WHERE id > $1 AND ($2::text IS NULL OR target = $2)
+             ORDER BY id LIMIT $3",
+            &[
+                (&after, Type::TEXT),
+                (&target, Type::TEXT),
+                (&i64::from(query.limit), Type::INT8),
+            ],
+        )?;
+        rows.iter()
+            .map(|row| codec::assignment(&column::<String>(row, 0, "assignment")?))
+            .collect()
     }
 
     fn due_assignments(

@@ -16,8 +16,8 @@ use crate::history::HistoryEntry;
 use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
 use crate::record::{AssignmentRecord, RequestRecord};
 use crate::store::{
-    CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store, StoreError, Stored,
-    TransitionError, Transitioned,
+    AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
+    StoreError, Stored, TransitionError, Transitioned,
 };
 
 /// How often a transition is retried when the request changed between read and write.
@@ -535,6 +535,25 @@ impl Store for SqliteStore {
 
     fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError> {
         read_assignment(&self.lock(), id)
+    }
+
+    fn assignments(&self, query: &AssignmentQuery) -> Result<Vec<AssignmentRecord>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT body FROM assignments
+             WHERE id > ?1 AND (?2 IS NULL OR target = ?2)
+             ORDER BY id LIMIT ?3",
+        )?;
+        let after = query.after.map(|id| id.to_string()).unwrap_or_default();
+        let target = query.target.map(|id| id.to_string());
+        let rows = statement.query_map(params![after, target, query.limit], |row| {
+            text(row, 0, "assignment")
+        })?;
+        let mut found = Vec::new();
+        for body in rows {
+            found.push(codec::assignment(&body??)?);
+        }
+        Ok(found)
     }
 
     fn due_assignments(

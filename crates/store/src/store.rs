@@ -106,6 +106,17 @@ pub struct Query {
     pub limit: u32,
 }
 
+/// Which assignments to list, in id order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AssignmentQuery {
+    /// Only the assignments of this holder.
+    pub target: Option<SubjectId>,
+    /// Only assignments whose id sorts after this one (paging).
+    pub after: Option<AssignmentId>,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// A failure of the store itself. Never a decision: refusals come from entitle-core.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -328,6 +339,12 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A storage failure or a corrupt row.
     fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError>;
+
+    /// The assignments `query` asks for, in id order.
+    ///
+    /// # Errors
+    /// A storage failure or a corrupt row.
+    fn assignments(&self, query: &AssignmentQuery) -> Result<Vec<AssignmentRecord>, StoreError>;
 
     /// Up to `limit` assignments whose schedule ends at or before `now`, earliest first.
     ///

@@ -39,10 +39,10 @@ use entitle_core::{
     Submission, Timestamp,
 };
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, AssignmentRecord, Catalog, Command, CreateFailure, Created,
-    Directory, DirectoryError, Event, HistoryEntry, Integrity, NewRequest, PostgresStore, Query,
-    RequestRecord, ReviewNote, SqliteStore, StageApprovers, Store, StoreError, Stored,
-    TransitionError, Transitioned, User,
+    AccessPackage, AssignmentPolicy, AssignmentQuery, AssignmentRecord, Catalog, Command,
+    CreateFailure, Created, Directory, DirectoryError, Event, HistoryEntry, Integrity, NewRequest,
+    PostgresStore, Query, RequestRecord, ReviewNote, SqliteStore, StageApprovers, Store,
+    StoreError, Stored, TransitionError, Transitioned, User,
 };
 use entitle_testkit::PgCluster;
 use tempfile::TempDir;
@@ -225,6 +225,7 @@ macro_rules! conformance {
                 paging_walks_every_row_exactly_once,
                 due_lists_requests_once_their_deadline_passes,
                 due_assignments_lists_ended_schedules_and_end_assignment_ends_them,
+                assignments_are_listed_in_id_order_by_holder_and_page,
                 delete_asks_the_core_and_keeps_the_history,
                 the_directory_round_trips_and_refuses_inconsistency,
                 the_clock_offset_defaults_to_zero_and_round_trips,
@@ -2075,6 +2076,64 @@ fn due_lists_requests_once_their_deadline_passes(store: &dyn Store) {
     act(store, expiring, ActionKind::Expire, system(), expiry.at).unwrap();
     act(store, escalating, ActionKind::Expire, system(), expiry.at).unwrap();
     assert_due(store, FAR_FUTURE, 100, &[]);
+}
+
+fn assignments_are_listed_in_id_order_by_holder_and_page(store: &dyn Store) {
+    let all = |query: AssignmentQuery| -> Vec<AssignmentId> {
+        store
+            .assignments(&query)
+            .unwrap()
+            .into_iter()
+            .map(|record| record.assignment.id)
+            .collect()
+    };
+    let everything = AssignmentQuery {
+        limit: 100,
+        ..AssignmentQuery::default()
+    };
+    assert_eq!(all(everything), []);
+    // 1 to 3 are delivered to `TARGET`; 4's delivery has started. A request kept as submitted has
+    // no assignment yet.
+    for n in 1..=4 {
+        create_by(store, &admin_add(n, None), &administrator());
+        if n != 4 {
+            act(store, request_id(n), ActionKind::Deliver, system(), T0).unwrap();
+        }
+    }
+    create_by(store, &draft(5, PolicyRules::default()), &requestor());
+    let mut expected: Vec<AssignmentId> = (1..=4).map(assignment_of).collect();
+    expected.sort_by_key(ToString::to_string);
+    assert_eq!(
+        all(everything),
+        expected,
+        "in id order, only those that exist"
+    );
+    assert_eq!(
+        all(AssignmentQuery {
+            target: Some(TARGET),
+            ..everything
+        }),
+        expected
+    );
+    assert_eq!(
+        all(AssignmentQuery {
+            target: Some(REQUESTOR),
+            ..everything
+        }),
+        []
+    );
+    let first = all(AssignmentQuery {
+        limit: 1,
+        ..everything
+    });
+    assert_eq!(first, expected[..1]);
+    assert_eq!(
+        all(AssignmentQuery {
+            after: first.first().copied(),
+            ..everything
+        }),
+        expected[1..]
+    );
 }
 
 fn due_assignments_lists_ended_schedules_and_end_assignment_ends_them(store: &dyn Store) {
