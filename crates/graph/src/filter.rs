@@ -8,7 +8,10 @@
 //! doubled-quote escape (`'O''Brien'`), both of which Graph's examples use. It is fuzzed
 //! (`fuzz/fuzz_targets/filter.rs`).
 
-use entitle_core::{ApiVersion, Request, RequestState, RequestStatus, RequestType, Timestamp};
+use entitle_core::{
+    ApiVersion, Assignment, AssignmentState, Request, RequestState, RequestStatus, RequestType,
+    Timestamp,
+};
 use strum::VariantArray;
 
 use crate::datetime;
@@ -29,6 +32,15 @@ fn refuse<T>(reason: impl Into<String>) -> Result<T, FilterError> {
     Err(FilterError(reason.into()))
 }
 
+/// The collection a filter is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    /// `…/assignmentRequests`.
+    Request,
+    /// `…/assignments` (beta `…/accessPackageAssignments`).
+    Assignment,
+}
+
 /// A property a filter can name, in either version's spelling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Property {
@@ -42,11 +54,42 @@ enum Property {
     RequestorId,
     AssignmentId,
     TargetId,
+    AssignmentState,
+    AssignmentPolicyId,
+    ExpiredDateTime,
 }
 
 impl Property {
-    /// The property `path` names in `api`.
-    fn parse(path: &str, api: ApiVersion) -> Option<Self> {
+    /// The property `path` names in `api` on `resource`.
+    fn parse(path: &str, api: ApiVersion, resource: Resource) -> Option<Self> {
+        match resource {
+            Resource::Request => Self::of_request(path, api),
+            Resource::Assignment => Self::of_assignment(path, api),
+        }
+    }
+
+    fn of_assignment(path: &str, api: ApiVersion) -> Option<Self> {
+        match (api, path) {
+            (_, "id") => Some(Self::Id),
+            (_, "expiredDateTime") => Some(Self::ExpiredDateTime),
+            (ApiVersion::V1, "state") | (ApiVersion::Beta, "assignmentState") => {
+                Some(Self::AssignmentState)
+            }
+            (_, "accessPackage/id") | (ApiVersion::Beta, "accessPackageId") => {
+                Some(Self::AccessPackageId)
+            }
+            (ApiVersion::V1, "assignmentPolicy/id")
+            | (ApiVersion::Beta, "assignmentPolicyId" | "accessPackageAssignmentPolicy/id") => {
+                Some(Self::AssignmentPolicyId)
+            }
+            (_, "target/objectId" | "target/id") | (ApiVersion::Beta, "targetId") => {
+                Some(Self::TargetId)
+            }
+            _ => None,
+        }
+    }
+
+    fn of_request(path: &str, api: ApiVersion) -> Option<Self> {
         let common = match path {
             "id" => Some(Self::Id),
             "requestType" => Some(Self::RequestType),
@@ -78,7 +121,10 @@ impl Property {
     }
 
     const fn is_instant(self) -> bool {
-        matches!(self, Self::CreatedDateTime | Self::CompletedDateTime)
+        matches!(
+            self,
+            Self::CreatedDateTime | Self::CompletedDateTime | Self::ExpiredDateTime
+        )
     }
 }
 
@@ -149,6 +195,7 @@ enum Typed {
     Null,
     Status(RequestStatus),
     State(RequestState),
+    Assigned(AssignmentState),
     /// A `requestType`, or `unknownFutureValue`: the members the client's enum preference hides.
     Kind(Option<RequestType>),
     /// A state or status no member is shown as (`unknownFutureValue`): matches none.
@@ -163,6 +210,7 @@ pub struct Filter {
     expr: Expr,
     api: ApiVersion,
     preference: EnumPreference,
+    resource: Resource,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,6 +229,28 @@ pub struct FilterFacts<'a> {
     pub request: &'a Request,
     /// Its access package's id.
     pub access_package_id: &'a str,
+}
+
+/// What a filter reads of a stored assignment.
+#[derive(Clone, Copy, Debug)]
+pub struct AssignmentFacts<'a> {
+    /// The assignment.
+    pub assignment: &'a Assignment,
+    /// Its access package's id.
+    pub access_package_id: &'a str,
+    /// Its policy's id.
+    pub assignment_policy_id: &'a str,
+}
+
+/// A property's value on one row.
+enum Fact<'a> {
+    Id(String),
+    IdText(&'a str),
+    Status(RequestStatus),
+    Kind(RequestType),
+    Assigned(AssignmentState),
+    Instant(Option<Timestamp>),
+    Absent,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -252,6 +322,7 @@ struct Parser<'a> {
     at: usize,
     api: ApiVersion,
     preference: EnumPreference,
+    resource: Resource,
     text: &'a str,
 }
 
@@ -344,12 +415,12 @@ impl Parser<'_> {
                 if !is_path(&word) {
                     return refuse(format!("cannot read `{word}`"));
                 }
-                Property::parse(&word, self.api)
+                Property::parse(&word, self.api, self.resource)
                     .map(Operand::Property)
                     .ok_or_else(|| {
                         FilterError(format!(
                             "filtering on `{word}` is not supported; use {}",
-                            supported(self.api)
+                            supported(self.api, self.resource)
                         ))
                     })
             }
@@ -432,20 +503,35 @@ impl Parser<'_> {
                         .map_err(|error| FilterError(error.to_string()))?
                 }
             }
-            (Property::CreatedDateTime | Property::CompletedDateTime, Literal::Instant(at)) => {
-                Typed::Instant(at)
+            (Property::AssignmentState, Literal::Text(text)) => {
+                if text == UNKNOWN_FUTURE_VALUE {
+                    Typed::Hidden
+                } else {
+                    AssignmentState::VARIANTS
+                        .iter()
+                        .copied()
+                        .find(|state| state.as_str().eq_ignore_ascii_case(&text))
+                        .map(Typed::Assigned)
+                        .ok_or_else(|| FilterError(format!("unknown assignment state `{text}`")))?
+                }
             }
-            (Property::CreatedDateTime | Property::CompletedDateTime, Literal::Text(text)) => {
-                datetime::parse(&text)
-                    .map(Typed::Instant)
-                    .map_err(|error| FilterError(error.to_string()))?
-            }
+            (
+                Property::CreatedDateTime | Property::CompletedDateTime | Property::ExpiredDateTime,
+                Literal::Instant(at),
+            ) => Typed::Instant(at),
+            (
+                Property::CreatedDateTime | Property::CompletedDateTime | Property::ExpiredDateTime,
+                Literal::Text(text),
+            ) => datetime::parse(&text)
+                .map(Typed::Instant)
+                .map_err(|error| FilterError(error.to_string()))?,
             (
                 Property::Id
                 | Property::AccessPackageId
                 | Property::RequestorId
                 | Property::AssignmentId
-                | Property::TargetId,
+                | Property::TargetId
+                | Property::AssignmentPolicyId,
                 Literal::Text(text),
             ) => Typed::Id(text),
             _ => return Err(mismatch()),
@@ -453,15 +539,23 @@ impl Parser<'_> {
     }
 }
 
-/// The properties `api` filters on, for messages.
-fn supported(api: ApiVersion) -> &'static str {
-    match api {
-        ApiVersion::V1 => {
+/// The properties `api` filters `resource` on, for messages.
+fn supported(api: ApiVersion, resource: Resource) -> &'static str {
+    match (resource, api) {
+        (Resource::Assignment, ApiVersion::V1) => {
+            "`id`, `state`, `expiredDateTime`, `accessPackage/id`, `assignmentPolicy/id` or \
+             `target/objectId`"
+        }
+        (Resource::Assignment, ApiVersion::Beta) => {
+            "`id`, `assignmentState`, `expiredDateTime`, `accessPackageId`, `assignmentPolicyId` \
+             or `targetId`"
+        }
+        (Resource::Request, ApiVersion::V1) => {
             "`id`, `requestType`, `state`, `status`, `createdDateTime`, `completedDateTime`, \
              `accessPackage/id`, `requestor/objectId`, `assignment/id` or \
              `assignment/target/objectId`"
         }
-        ApiVersion::Beta => {
+        (Resource::Request, ApiVersion::Beta) => {
             "`id`, `requestType`, `requestState`, `requestStatus`, `createdDateTime`, \
              `completedDate`, `accessPackage/id`, `requestor/objectId`, \
              `accessPackageAssignment/id` or `accessPackageAssignment/targetId`"
@@ -470,7 +564,8 @@ fn supported(api: ApiVersion) -> &'static str {
 }
 
 impl Filter {
-    /// Parses `text` as a `$filter` sent to `api` by a client with enum preference `preference`.
+    /// Parses `text` as a `$filter` on requests sent to `api` by a client with enum preference
+    /// `preference`.
     ///
     /// # Errors
     /// A [`FilterError`] naming what is malformed or not supported.
@@ -478,6 +573,19 @@ impl Filter {
         text: &str,
         api: ApiVersion,
         preference: EnumPreference,
+    ) -> Result<Self, FilterError> {
+        Self::parse_for(text, api, preference, Resource::Request)
+    }
+
+    /// Parses `text` as a `$filter` on `resource`.
+    ///
+    /// # Errors
+    /// A [`FilterError`] naming what is malformed or not supported.
+    pub fn parse_for(
+        text: &str,
+        api: ApiVersion,
+        preference: EnumPreference,
+        resource: Resource,
     ) -> Result<Self, FilterError> {
         if text.len() > MAX_LENGTH {
             return refuse(format!("longer than {MAX_LENGTH} bytes"));
@@ -487,6 +595,7 @@ impl Filter {
             at: 0,
             api,
             preference,
+            resource,
             text,
         };
         if parser.tokens.is_empty() {
@@ -500,12 +609,49 @@ impl Filter {
             expr,
             api,
             preference,
+            resource,
         })
     }
 
-    /// Whether the request of `facts` matches.
+    /// Whether the request of `facts` matches (never, for a filter on assignments).
     pub fn matches(&self, facts: &FilterFacts<'_>) -> bool {
-        self.eval(&self.expr, facts)
+        let request = facts.request;
+        self.resource == Resource::Request
+            && self.eval(&self.expr, &|property| match property {
+                Property::Id => Fact::Id(request.id.to_string()),
+                Property::AccessPackageId => Fact::IdText(facts.access_package_id),
+                Property::RequestorId => Fact::Id(request.requestor.to_string()),
+                Property::AssignmentId => Fact::Id(request.assignment.to_string()),
+                Property::TargetId => Fact::Id(request.target.to_string()),
+                Property::Status | Property::State => Fact::Status(request.status),
+                Property::RequestType => Fact::Kind(request.kind),
+                Property::CreatedDateTime => Fact::Instant(Some(request.created_at)),
+                Property::CompletedDateTime => Fact::Instant(request.completed_at),
+                Property::AssignmentState
+                | Property::AssignmentPolicyId
+                | Property::ExpiredDateTime => Fact::Absent,
+            })
+    }
+
+    /// Whether the assignment of `facts` matches (never, for a filter on requests).
+    pub fn matches_assignment(&self, facts: &AssignmentFacts<'_>) -> bool {
+        let assignment = facts.assignment;
+        self.resource == Resource::Assignment
+            && self.eval(&self.expr, &|property| match property {
+                Property::Id => Fact::Id(assignment.id.to_string()),
+                Property::AccessPackageId => Fact::IdText(facts.access_package_id),
+                Property::AssignmentPolicyId => Fact::IdText(facts.assignment_policy_id),
+                Property::TargetId => Fact::Id(assignment.target.to_string()),
+                Property::AssignmentState => Fact::Assigned(assignment.state),
+                Property::ExpiredDateTime => Fact::Instant(assignment.expired_at),
+                Property::RequestType
+                | Property::State
+                | Property::Status
+                | Property::CreatedDateTime
+                | Property::CompletedDateTime
+                | Property::RequestorId
+                | Property::AssignmentId => Fact::Absent,
+            })
     }
 
     /// The statuses a matching request can have, when the filter narrows them (`None`: any). A
@@ -514,54 +660,37 @@ impl Filter {
         statuses(&self.expr)
     }
 
-    fn eval(&self, expr: &Expr, facts: &FilterFacts<'_>) -> bool {
+    fn eval<'a>(&self, expr: &Expr, fact: &dyn Fn(Property) -> Fact<'a>) -> bool {
         match expr {
-            Expr::Or(left, right) => self.eval(left, facts) || self.eval(right, facts),
-            Expr::And(left, right) => self.eval(left, facts) && self.eval(right, facts),
-            Expr::Not(inner) => !self.eval(inner, facts),
-            Expr::Compare(property, op, value) => self.compare(*property, *op, value, facts),
-            Expr::In(property, values) => values
-                .iter()
-                .any(|value| self.compare(*property, Op::Eq, value, facts)),
-        }
-    }
-
-    fn compare(&self, property: Property, op: Op, value: &Typed, facts: &FilterFacts<'_>) -> bool {
-        let request = facts.request;
-        let equal = |same: bool| if op == Op::Ne { !same } else { same };
-        let id = |actual: &str| match value {
-            Typed::Id(wanted) => equal(actual.eq_ignore_ascii_case(wanted)),
-            _ => equal(false),
-        };
-        match property {
-            Property::Id => id(&request.id.to_string()),
-            Property::AccessPackageId => id(facts.access_package_id),
-            Property::RequestorId => id(&request.requestor.to_string()),
-            Property::AssignmentId => id(&request.assignment.to_string()),
-            Property::TargetId => id(&request.target.to_string()),
-            Property::Status => equal(matches!(value, Typed::Status(s) if *s == request.status)),
-            Property::State => {
-                equal(matches!(value, Typed::State(s) if *s == request.status.state()))
+            Expr::Or(left, right) => self.eval(left, fact) || self.eval(right, fact),
+            Expr::And(left, right) => self.eval(left, fact) && self.eval(right, fact),
+            Expr::Not(inner) => !self.eval(inner, fact),
+            Expr::Compare(property, op, value) => self.compare(*op, value, &fact(*property)),
+            Expr::In(property, values) => {
+                let actual = fact(*property);
+                values
+                    .iter()
+                    .any(|value| self.compare(Op::Eq, value, &actual))
             }
-            Property::RequestType => equal(match value {
-                Typed::Kind(Some(kind)) => *kind == request.kind,
-                Typed::Kind(None) => {
-                    wire_name(request.kind, self.api, self.preference) == UNKNOWN_FUTURE_VALUE
-                }
-                _ => false,
-            }),
-            Property::CreatedDateTime => self.instant(op, value, Some(request.created_at)),
-            Property::CompletedDateTime => self.instant(op, value, request.completed_at),
         }
     }
 
-    #[allow(clippy::unused_self, reason = "one shape with its sibling comparisons")]
-    fn instant(&self, op: Op, value: &Typed, actual: Option<Timestamp>) -> bool {
-        match (value, actual) {
-            (Typed::Null, actual) => (op == Op::Eq) == actual.is_none(),
-            (Typed::Instant(wanted), Some(actual)) => op.holds(actual.cmp(wanted)),
-            (Typed::Instant(_), None) => op == Op::Ne,
-            _ => false,
+    fn compare(&self, op: Op, value: &Typed, actual: &Fact<'_>) -> bool {
+        let equal = |same: bool| if op == Op::Ne { !same } else { same };
+        match (actual, value) {
+            (Fact::Id(actual), Typed::Id(wanted)) => equal(actual.eq_ignore_ascii_case(wanted)),
+            (Fact::IdText(actual), Typed::Id(wanted)) => equal(actual.eq_ignore_ascii_case(wanted)),
+            (Fact::Status(status), Typed::Status(wanted)) => equal(status == wanted),
+            (Fact::Status(status), Typed::State(wanted)) => equal(status.state() == *wanted),
+            (Fact::Kind(kind), Typed::Kind(Some(wanted))) => equal(kind == wanted),
+            (Fact::Kind(kind), Typed::Kind(None)) => {
+                equal(wire_name(*kind, self.api, self.preference) == UNKNOWN_FUTURE_VALUE)
+            }
+            (Fact::Assigned(state), Typed::Assigned(wanted)) => equal(state == wanted),
+            (Fact::Instant(actual), Typed::Null) => (op == Op::Eq) == actual.is_none(),
+            (Fact::Instant(Some(actual)), Typed::Instant(wanted)) => op.holds(actual.cmp(wanted)),
+            (Fact::Instant(None), Typed::Instant(_)) => op == Op::Ne,
+            _ => equal(false),
         }
     }
 }
@@ -735,6 +864,61 @@ mod tests {
         assert!(Filter::parse(&deep, ApiVersion::V1, EnumPreference::default()).is_err());
         let nots = format!("{}status eq 'Denied'", "not ".repeat(40));
         assert!(Filter::parse(&nots, ApiVersion::V1, EnumPreference::default()).is_err());
+    }
+
+    #[test]
+    fn assignments_filter_on_their_own_properties() {
+        let request = delivering();
+        let assignment = Assignment::apply(
+            None,
+            entitle_core::AssignmentEvent::DeliveryStarted,
+            &request,
+            T0,
+        )
+        .unwrap()
+        .assignment;
+        let facts = AssignmentFacts {
+            assignment: &assignment,
+            access_package_id: PACKAGE,
+            assignment_policy_id: "policy",
+        };
+        let check = |text: &str, api| {
+            Filter::parse_for(text, api, EnumPreference::default(), Resource::Assignment)
+                .unwrap_or_else(|error| panic!("{text}: {error}"))
+                .matches_assignment(&facts)
+        };
+        assert!(check("state eq 'delivering'", ApiVersion::V1));
+        assert!(check("assignmentState eq 'Delivering'", ApiVersion::Beta));
+        assert!(check(
+            &format!("accessPackage/id eq '{PACKAGE}' and assignmentPolicy/id eq 'policy'"),
+            ApiVersion::V1
+        ));
+        assert!(check(
+            "targetId eq '00000000-0000-0000-0000-00000000a001'",
+            ApiVersion::Beta
+        ));
+        assert!(check("expiredDateTime eq null", ApiVersion::V1));
+        assert!(!check("state in ('delivered', 'expired')", ApiVersion::V1));
+        for text in [
+            "status eq 'Delivering'",
+            "requestType eq 'userAdd'",
+            "state eq 'sideways'",
+        ] {
+            assert!(
+                Filter::parse_for(
+                    text,
+                    ApiVersion::V1,
+                    EnumPreference::default(),
+                    Resource::Assignment
+                )
+                .is_err(),
+                "{text}"
+            );
+        }
+        // A filter on one collection never matches rows of the other.
+        let on_requests =
+            Filter::parse("id ne 'x'", ApiVersion::V1, EnumPreference::default()).unwrap();
+        assert!(!on_requests.matches_assignment(&facts));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub use assignment::AssignmentView;
 pub use cancel::{CancelBodyError, check_cancel_body};
 pub use create::{CreateBody, CreateBodyError, TargetRef, parse_create};
 pub use error::{Exchange, envelope};
-pub use filter::{Filter, FilterError, FilterFacts};
+pub use filter::{AssignmentFacts, Filter, FilterError, FilterFacts, Resource};
 pub use request::{Moment, RequestView};
 pub use request_type::{
     EnumPreference, INCLUDE_UNKNOWN_ENUM_MEMBERS, UNKNOWN_FUTURE_VALUE, UnknownRequestType,

@@ -18,6 +18,7 @@
 pub mod access;
 pub mod actions;
 pub mod approvals;
+pub mod assignments;
 pub mod clock;
 mod connections;
 pub mod control;

@@ -28,7 +28,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
 use crate::wire::{self, Api};
-use crate::{approvals, control, envelope, requests};
+use crate::{approvals, assignments, control, envelope, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -138,6 +138,17 @@ fn request_rows(rows: &mut Vec<Row>, api: ApiVersion, collection: &str) {
     rows.push(Row::new(format!("{base}/{{id}}/resume"), api).on(Verb::Post, requests::resume));
 }
 
+/// The assignments collection of `api` (`assignments`, beta `accessPackageAssignments`).
+fn assignment_rows(rows: &mut Vec<Row>, api: ApiVersion) {
+    let name = match api {
+        ApiVersion::V1 => "assignments",
+        ApiVersion::Beta => "accessPackageAssignments",
+    };
+    let base = format!("{}{MANAGEMENT}/{name}", wire::prefix(api));
+    rows.push(Row::new(&base, Some(api)).on(Verb::Get, assignments::list));
+    rows.push(Row::new(format!("{base}/{{id}}"), Some(api)).on(Verb::Get, assignments::get));
+}
+
 /// The approval rows under one name for stages (`stages`, beta also `steps`).
 fn approval_rows(rows: &mut Vec<Row>, api: ApiVersion, stages: &str) {
     let base = format!(
@@ -163,6 +174,7 @@ fn table(control_api: bool) -> Vec<Row> {
     for api in [ApiVersion::V1, ApiVersion::Beta] {
         request_rows(&mut rows, api, "assignmentRequests");
         approval_rows(&mut rows, api, "stages");
+        assignment_rows(&mut rows, api);
         if api == ApiVersion::Beta {
             request_rows(&mut rows, api, "accessPackageAssignmentRequests");
             approval_rows(&mut rows, api, "steps");

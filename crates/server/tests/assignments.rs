@@ -332,3 +332,188 @@ async fn a_failed_delivery_keeps_its_assignment_and_cannot_be_deleted() {
         "cannot `delete` a request whose status is `DeliveryFailed`"
     );
 }
+
+/// The ids of a page of `…/assignments` (or beta's collection) as `token` reads it with `query`.
+async fn listed(server: &TestServer, api: ApiVersion, token: &str, query: &str) -> Value {
+    let collection = match api {
+        ApiVersion::V1 => "assignments",
+        ApiVersion::Beta => "accessPackageAssignments",
+    };
+    server
+        .get_json(
+            &format!(
+                "{}/identityGovernance/entitlementManagement/{collection}{query}",
+                common::prefix(api)
+            ),
+            token,
+        )
+        .await
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|assignment| assignment["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assignments_are_listed_filtered_paged_and_read_in_each_versions_shape() {
+    let server = TestServer::start().await;
+    let (_, first) = delivered(&server).await;
+    let delivering = server.create_request(&alice(), DIRECT).await;
+    let (second, _) = assignment(&server, &delivering).await;
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    let v1 = listed(&server, ApiVersion::V1, &reader(), "").await;
+    assert_eq!(ids(&v1), both);
+    assert!(
+        v1["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/$metadata#identityGovernance/entitlementManagement/assignments")
+    );
+    let shown = v1["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|assignment| assignment["id"] == first.as_str())
+        .unwrap();
+    assert_eq!(shown["state"], "delivered");
+    assert_eq!(shown["status"], "Delivered");
+    let beta = listed(&server, ApiVersion::Beta, &reader(), "").await;
+    let shown = beta["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|assignment| assignment["id"] == first.as_str())
+        .unwrap();
+    assert_eq!(shown["assignmentState"], "Delivered");
+    assert_eq!(shown["targetId"], ALICE.to_string());
+    assert_eq!(shown["accessPackageId"], common::PACKAGE);
+    assert_eq!(shown["catalogId"], common::CATALOG);
+    // `$filter` with the grammar of requests, on the assignment's own properties.
+    for (api, filter, expected) in [
+        (ApiVersion::V1, "state eq 'delivered'", vec![first.clone()]),
+        (
+            ApiVersion::V1,
+            "not (state eq 'delivered')",
+            vec![second.clone()],
+        ),
+        (
+            ApiVersion::V1,
+            &*format!(
+                "target/objectId eq '{ALICE}' and accessPackage/id eq '{}'",
+                common::PACKAGE
+            ),
+            both.clone(),
+        ),
+        (
+            ApiVersion::Beta,
+            "assignmentState eq 'Delivering'",
+            vec![second.clone()],
+        ),
+        (ApiVersion::Beta, &*format!("targetId eq '{CAROL}'"), vec![]),
+    ] {
+        let page = listed(&server, api, &reader(), &format!("?$filter={filter}")).await;
+        assert_eq!(ids(&page), expected, "{filter}");
+    }
+    // Pages of one, the link carrying the filter and the expansion.
+    let page = listed(&server, ApiVersion::V1, &reader(), "?$top=1&$expand=target").await;
+    assert_eq!(ids(&page), both[..1]);
+    assert_eq!(page["value"][0]["target"]["objectId"], ALICE.to_string());
+    let link = page["@odata.nextLink"].as_str().unwrap();
+    let path = link.split_once("127.0.0.1").unwrap().1;
+    let path = path
+        .split_once('/')
+        .map(|(_, rest)| format!("/{rest}"))
+        .unwrap();
+    let next = server.get_json(&path, &reader()).await;
+    assert_eq!(ids(&next), both[1..]);
+    assert!(next.get("@odata.nextLink").is_none());
+    // One assignment.
+    let one = server
+        .get_json(
+            &format!("{}/identityGovernance/entitlementManagement/assignments/{first}?$expand=accessPackage,assignmentPolicy", common::prefix(ApiVersion::V1)),
+            &reader(),
+        )
+        .await;
+    assert_eq!(one["id"], first.as_str());
+    assert_eq!(one["accessPackage"]["id"], common::PACKAGE);
+    assert_eq!(one["assignmentPolicy"]["id"], DIRECT);
+    assert!(
+        one["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/assignments/$entity")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_assignments_is_entitle_cores_decision() {
+    let server = TestServer::start().await;
+    let (_, assignment) = delivered(&server).await;
+    let one = format!(
+        "{}/identityGovernance/entitlementManagement/assignments/{assignment}",
+        common::prefix(ApiVersion::V1)
+    );
+    let all = format!(
+        "{}/identityGovernance/entitlementManagement/assignments",
+        common::prefix(ApiVersion::V1)
+    );
+    // `SubjectAccess.ReadWrite` alone reads no assignment, not even its own.
+    for path in [&one, &all] {
+        expect_error(
+            server.get(path, &alice()).await,
+            StatusCode::FORBIDDEN,
+            "accessDenied",
+        )
+        .await;
+    }
+    // Its holder with `Read.All` does; someone without a reader role sees no row of others.
+    let holder = common::Who::user(ALICE, &[common::READ_ALL]).token();
+    assert_eq!(
+        server.get_json(&one, &holder).await["id"],
+        assignment.as_str()
+    );
+    let stranger = common::Who::user(CAROL, &[common::READ_ALL]).token();
+    assert_eq!(
+        ids(&server.get_json(&all, &stranger).await),
+        Vec::<String>::new()
+    );
+    expect_error(
+        server.get(&one, &stranger).await,
+        StatusCode::FORBIDDEN,
+        "accessDenied",
+    )
+    .await;
+    // Unknown and malformed ids, unsupported options.
+    expect_error(
+        server
+            .get(
+                &format!("{all}/7d2c1f6e-0a1b-4c3d-8e9f-001122334455"),
+                &reader(),
+            )
+            .await,
+        StatusCode::NOT_FOUND,
+        "itemNotFound",
+    )
+    .await;
+    for path in [
+        format!("{all}/nope"),
+        format!("{all}?$filter=status eq 'Delivered'"),
+        format!("{all}?$expand=requestor"),
+        format!("{all}?$orderby=id"),
+        format!("{all}?$skiptoken=x"),
+        format!("{one}?$filter=state eq 'delivered'"),
+    ] {
+        expect_error(
+            server.get(&path, &reader()).await,
+            StatusCode::BAD_REQUEST,
+            "invalidRequest",
+        )
+        .await;
+    }
+}

@@ -1,0 +1,344 @@
+//! `GET …/entitlementManagement/assignments` (beta `…/accessPackageAssignments`) and one assignment:
+//! the assignments deliveries created and removals ended, each shown to whom entitle-core lets read it
+//! (`readAssignment`), with `$filter`, `$top`, `$skiptoken` and `$expand` of the target, package and
+//! policy.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use entitle_auth::Identity;
+use entitle_core::{ApiVersion, AssignmentId, Operation, Parties};
+use entitle_graph::{AssignmentFacts, AssignmentView, Filter, Resource, SubjectView};
+use entitle_store::{AssignmentQuery, AssignmentRecord};
+use serde_json::{Value, json};
+
+use crate::access::{authorized, caller_alone, caller_in, identify};
+use crate::error::{ApiError, ErrorCode};
+use crate::odata::{self, DEFAULT_PAGE, MAX_PAGE};
+use crate::state::AppState;
+use crate::wire::{self, Api};
+
+/// The collection's name in `api`.
+const fn collection(api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V1 => "assignments",
+        ApiVersion::Beta => "accessPackageAssignments",
+    }
+}
+
+/// What `$expand` can show of an assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Navigation {
+    Target,
+    AccessPackage,
+    AssignmentPolicy,
+}
+
+/// The query options of the collection.
+struct Options {
+    filter: Option<Filter>,
+    filter_text: Option<String>,
+    top: u32,
+    after: Option<AssignmentId>,
+    expand: Vec<Navigation>,
+    expand_text: Option<String>,
+}
+
+fn parse_options(
+    query: &BTreeMap<String, String>,
+    api: ApiVersion,
+    headers: &HeaderMap,
+) -> Result<Options, ApiError> {
+    let mut options = Options {
+        filter: None,
+        filter_text: None,
+        top: DEFAULT_PAGE,
+        after: None,
+        expand: Vec::new(),
+        expand_text: None,
+    };
+    for (name, value) in query {
+        match name.as_str() {
+            "$filter" => {
+                let filter = Filter::parse_for(
+                    value,
+                    api,
+                    wire::enum_preference(headers),
+                    Resource::Assignment,
+                )
+                .map_err(|error| ApiError::invalid(error.to_string()))?;
+                options.filter = Some(filter);
+                options.filter_text = Some(value.clone());
+            }
+            "$top" => {
+                options.top = value
+                    .parse()
+                    .ok()
+                    .filter(|top| (1..=MAX_PAGE).contains(top))
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`"))
+                    })?;
+            }
+            "$skiptoken" => {
+                options.after =
+                    Some(AssignmentId::parse(value).map_err(|_| {
+                        ApiError::invalid(format!("malformed `$skiptoken` `{value}`"))
+                    })?);
+            }
+            "$expand" => {
+                for item in value.split(',').map(str::trim) {
+                    let navigation = match (item, api) {
+                        ("target", _) => Navigation::Target,
+                        ("accessPackage", _) => Navigation::AccessPackage,
+                        ("assignmentPolicy", ApiVersion::V1)
+                        | ("accessPackageAssignmentPolicy", ApiVersion::Beta) => {
+                            Navigation::AssignmentPolicy
+                        }
+                        _ => return Err(ApiError::invalid(format!("cannot expand `{item}`"))),
+                    };
+                    if !options.expand.contains(&navigation) {
+                        options.expand.push(navigation);
+                    }
+                }
+                options.expand_text = Some(value.clone());
+            }
+            "$select" | "$count" | "$orderby" | "$search" | "$skip" => {
+                return Err(ApiError::invalid(format!(
+                    "the query option `{name}` is not supported on assignments"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(options)
+}
+
+/// Whether entitle-core lets `identity` read `record`.
+fn readable(state: &AppState, identity: &Identity, record: &AssignmentRecord) -> bool {
+    let caller = caller_in(
+        identity,
+        &state.directory,
+        &record.access_package_id,
+        &record.assignment_policy_id,
+    );
+    entitle_core::authorize(
+        Operation::ReadAssignment,
+        &caller,
+        Parties::own(record.assignment.target),
+    )
+    .is_ok()
+}
+
+/// An assignment as Graph `api` shows it, with the navigation properties `expand` names.
+fn render(
+    state: &AppState,
+    api: ApiVersion,
+    record: &AssignmentRecord,
+    expand: &[Navigation],
+) -> Value {
+    let assignment = &record.assignment;
+    let directory = &state.directory;
+    let mut value = AssignmentView {
+        id: assignment.id,
+        target: assignment.target,
+        assignment: Some(assignment),
+        access_package_id: &record.access_package_id,
+        assignment_policy_id: &record.assignment_policy_id,
+        catalog_id: directory
+            .package(&record.access_package_id)
+            .map(|package| package.catalog_id.as_str()),
+    }
+    .to_wire(api);
+    if let Value::Object(map) = &mut value {
+        for navigation in expand {
+            let (name, shown) = match navigation {
+                Navigation::Target => {
+                    let user = directory.user(assignment.target);
+                    (
+                        "target",
+                        SubjectView {
+                            id: assignment.target,
+                            display_name: user.map(|u| u.display_name.as_str()),
+                            principal_name: user.map(|u| u.user_principal_name.as_str()),
+                        }
+                        .to_wire(api),
+                    )
+                }
+                Navigation::AccessPackage => {
+                    let package = directory.package(&record.access_package_id);
+                    (
+                        "accessPackage",
+                        json!({
+                            "id": record.access_package_id,
+                            "displayName": package.map(|p| p.display_name.as_str()),
+                            "description": package.map(|p| p.description.as_str()),
+                        }),
+                    )
+                }
+                Navigation::AssignmentPolicy => {
+                    let policy = directory.policy(&record.assignment_policy_id);
+                    (
+                        match api {
+                            ApiVersion::V1 => "assignmentPolicy",
+                            ApiVersion::Beta => "accessPackageAssignmentPolicy",
+                        },
+                        json!({
+                            "id": record.assignment_policy_id,
+                            "displayName": policy.map(|p| p.display_name.as_str()),
+                        }),
+                    )
+                }
+            };
+            map.insert(name.to_owned(), shown);
+        }
+    }
+    value
+}
+
+/// The fewest rows one store call of a page reads.
+const MIN_BATCH: u32 = 100;
+
+/// `GET …/assignments`: a page of the assignments the caller may read, with `@odata.nextLink`.
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    // Listing needs what reading one's own assignment needs; which rows show is decided per row.
+    authorized(
+        Operation::ReadAssignment,
+        &caller_alone(&identity),
+        Parties::own(identity.id),
+    )?;
+    let options = parse_options(&query, api, &headers)?;
+    let top = usize::try_from(options.top).unwrap_or(usize::MAX);
+    let mut store_query = AssignmentQuery {
+        target: None,
+        after: options.after,
+        limit: options.top.saturating_add(1).max(MIN_BATCH),
+    };
+    let mut found: Vec<AssignmentRecord> = Vec::new();
+    let more = loop {
+        let batch_query = store_query;
+        let batch = state
+            .blocking(move |store| store.assignments(&batch_query))
+            .await?;
+        let exhausted = batch.len() < usize::try_from(store_query.limit).unwrap_or(usize::MAX);
+        for record in batch {
+            store_query.after = Some(record.assignment.id);
+            let wanted = options.filter.as_ref().is_none_or(|filter| {
+                filter.matches_assignment(&AssignmentFacts {
+                    assignment: &record.assignment,
+                    access_package_id: &record.access_package_id,
+                    assignment_policy_id: &record.assignment_policy_id,
+                })
+            });
+            if wanted && readable(&state, &identity, &record) {
+                found.push(record);
+            }
+        }
+        if found.len() > top {
+            found.truncate(top);
+            break true;
+        }
+        if exhausted {
+            break false;
+        }
+    };
+    let value: Vec<Value> = found
+        .iter()
+        .map(|record| render(&state, api, record, &options.expand))
+        .collect();
+    let mut body = json!({
+        "@odata.context": wire::context(
+            &headers,
+            api,
+            &format!("identityGovernance/entitlementManagement/{}", collection(api)),
+        ),
+        "value": value,
+    });
+    if more && let Some(last) = found.last() {
+        let mut link = format!(
+            "{}{}/identityGovernance/entitlementManagement/{}?$top={}&$skiptoken={}",
+            wire::base_url(&headers),
+            wire::prefix(api),
+            collection(api),
+            options.top,
+            last.assignment.id
+        );
+        if let Some(filter) = &options.filter_text {
+            link.push_str("&$filter=");
+            link.push_str(&odata::encode(filter));
+        }
+        if let Some(expand) = &options.expand_text {
+            link.push_str("&$expand=");
+            link.push_str(&odata::encode(expand));
+        }
+        if let Value::Object(map) = &mut body {
+            map.insert("@odata.nextLink".into(), Value::String(link));
+        }
+    }
+    Ok(wire::json(
+        StatusCode::OK,
+        wire::enum_preference(&headers),
+        &body,
+    ))
+}
+
+/// `GET …/assignments/{id}`: one assignment; `403` when entitle-core does not let the caller read it.
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let id = AssignmentId::parse(&id).map_err(|error| ApiError::invalid(error.to_string()))?;
+    let options = parse_options(&query, api, &headers)?;
+    if options.filter.is_some() || options.after.is_some() {
+        return Err(ApiError::invalid(
+            "`$filter` and `$skiptoken` apply to the collection, not to one assignment",
+        ));
+    }
+    let record = state
+        .blocking(move |store| store.assignment(id))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::ItemNotFound,
+                format!("assignment `{id}` not found"),
+            )
+        })?;
+    let caller = caller_in(
+        &identity,
+        &state.directory,
+        &record.access_package_id,
+        &record.assignment_policy_id,
+    );
+    authorized(
+        Operation::ReadAssignment,
+        &caller,
+        Parties::own(record.assignment.target),
+    )?;
+    let body = wire::with_context(
+        render(&state, api, &record, &options.expand),
+        wire::context(
+            &headers,
+            api,
+            &format!(
+                "identityGovernance/entitlementManagement/{}/$entity",
+                collection(api)
+            ),
+        ),
+    );
+    Ok(wire::json(
+        StatusCode::OK,
+        wire::enum_preference(&headers),
+        &body,
+    ))
+}
