@@ -12,11 +12,11 @@
 //! [`Request::review`]: entitle_core::Request::review
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
-use entitle_core::{Operation, RequestId, ReviewDecision, StageId, StageView};
+use entitle_core::{ApiVersion, Operation, RequestId, ReviewDecision, StageId, StageView};
 use entitle_graph::StageWire;
 use entitle_store::{Command, Stored};
 use serde::Deserialize;
@@ -26,7 +26,7 @@ use crate::access::{authorized, caller_for, identify};
 use crate::actions::caller_command;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::wire;
+use crate::wire::{self, Api};
 
 fn not_found(id: RequestId) -> ApiError {
     ApiError::new(
@@ -80,9 +80,34 @@ fn views(
     Ok(request.stage_views(&caller).collect())
 }
 
+/// `@odata.context` of the stages of approval `id` as `uri` names them (`stages`, beta also `steps`),
+/// with `suffix` (`/$entity` for one).
+fn stages_context(
+    headers: &HeaderMap,
+    api: ApiVersion,
+    uri: &Uri,
+    id: RequestId,
+    suffix: &str,
+) -> String {
+    let segment = if uri.path().contains("/steps") {
+        "steps"
+    } else {
+        "stages"
+    };
+    wire::context(
+        headers,
+        api,
+        &format!(
+            "identityGovernance/entitlementManagement/accessPackageAssignmentApprovals('{id}')/{segment}{suffix}"
+        ),
+    )
+}
+
 /// `GET …/stages`: `{"value": [stage, …]}`, one per stage of the policy, in order.
 pub async fn list_stages(
     State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    uri: Uri,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -96,13 +121,18 @@ pub async fn list_stages(
     Ok(wire::json(
         StatusCode::OK,
         wire::enum_preference(&headers),
-        &json!({ "value": value }),
+        &json!({
+            "@odata.context": stages_context(&headers, api, &uri, id, ""),
+            "value": value,
+        }),
     ))
 }
 
 /// `GET …/stages/{stage}`: one stage.
 pub async fn get_stage(
     State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    uri: Uri,
     Path((id, stage_path)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -123,7 +153,10 @@ pub async fn get_stage(
     Ok(wire::json(
         StatusCode::OK,
         wire::enum_preference(&headers),
-        &render(&state, &stored, view),
+        &wire::with_context(
+            render(&state, &stored, view),
+            stages_context(&headers, api, &uri, id, "/$entity"),
+        ),
     ))
 }
 

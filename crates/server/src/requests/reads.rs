@@ -244,7 +244,14 @@ async fn page(
             render(state, api, preference, record, assignment.as_ref(), options)
         })
         .collect();
-    let mut body = json!({ "value": value });
+    let mut body = json!({
+        "@odata.context": wire::context(
+            headers,
+            api,
+            "identityGovernance/entitlementManagement/assignmentRequests",
+        ),
+        "value": value,
+    });
     if more && let Some(last) = found.last() {
         let mut link = format!(
             "{}{}{COLLECTION}{function}?$top={}&$skiptoken={}",
