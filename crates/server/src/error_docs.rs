@@ -19,8 +19,9 @@ pub fn errors_markdown() -> Result<String, fmt::Error> {
     writeln!(text, "# Errors answered by `entitle serve`\n")?;
     writeln!(
         text,
-        "Every error, including unknown routes, wrong methods, oversized bodies and malformed JSON, is a \
-         Microsoft Graph error envelope with `Content-Type: application/json`:\n"
+        "Every error entitle answers, including unknown routes, wrong methods, oversized bodies and \
+         malformed JSON, is a Microsoft Graph error envelope with `Content-Type: application/json` \
+         (the two answers hyper gives before entitle sees a request are listed at the end):\n"
     )?;
     writeln!(
         text,
@@ -55,6 +56,26 @@ pub fn errors_markdown() -> Result<String, fmt::Error> {
             code.when()
         )?;
     }
+    writeln!(text, "\n## Answered before entitle sees the request\n")?;
+    writeln!(
+        text,
+        "HTTP/1.1 parsing happens in hyper before any entitle handler runs. Two answers come from there \
+         and are **not** envelopes: they have an empty body and no `request-id`.\n"
+    )?;
+    writeln!(text, "| HTTP | When |")?;
+    writeln!(text, "|---|---|")?;
+    writeln!(
+        text,
+        "| 414 | A request target (path and query) longer than hyper accepts (64 KiB). |"
+    )?;
+    writeln!(
+        text,
+        "| 431 | More than 100 header fields, or a request line and headers larger than hyper's buffer. |"
+    )?;
+    writeln!(
+        text,
+        "\nA client should treat these as transport errors. `crates/server/tests/limits.rs` pins both."
+    )?;
     Ok(text)
 }
 

@@ -420,3 +420,47 @@ async fn a_chunked_body_over_the_limit_is_refused_413() {
     let all = server.get_json(&requests(ApiVersion::V1), &reader()).await;
     assert_eq!(all["value"], serde_json::json!([]));
 }
+
+/// Sends `head` (a request line and headers) and reads the answer until the server closes.
+async fn raw(server: &TestServer, head: &str) -> String {
+    let address: SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    read_to_close(&mut stream, Duration::from_secs(10)).await
+}
+
+/// The exception `docs/errors.md` states: hyper answers a request line or headers it cannot parse
+/// (`414`, `431`) before any entitle handler, with no body and no `request-id`. Pinned here, so a
+/// change of it is seen.
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_request_lines_and_headers_are_answered_by_hyper_without_an_envelope() {
+    let server = TestServer::start().await;
+    let long = format!(
+        "GET {}?$filter={} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        requests(ApiVersion::V1),
+        "a".repeat(70_000)
+    );
+    let many: String = (0..200).map(|n| format!("X-Header-{n}: {n}\r\n")).collect();
+    let crowded = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n");
+    for (head, status) in [(long, "414"), (crowded, "431")] {
+        let answer = raw(&server, &head).await;
+        let (status_line, rest) = answer.split_once("\r\n").unwrap();
+        assert!(
+            status_line.starts_with(&format!("HTTP/1.1 {status}")),
+            "{status_line}"
+        );
+        let (headers, body) = rest.split_once("\r\n\r\n").unwrap_or((rest, ""));
+        assert_eq!(body, "", "{status}");
+        assert!(
+            !headers.to_ascii_lowercase().contains("request-id"),
+            "{headers}"
+        );
+    }
+    // The server still answers afterwards.
+    let response = server
+        .call(Method::GET, "/healthz", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
