@@ -15,6 +15,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -440,7 +441,10 @@ async fn oversized_request_lines_and_headers_are_answered_by_hyper_without_an_en
         requests(ApiVersion::V1),
         "a".repeat(70_000)
     );
-    let many: String = (0..200).map(|n| format!("X-Header-{n}: {n}\r\n")).collect();
+    let many = (0..200).fold(String::new(), |mut all, n| {
+        let _ = write!(all, "X-Header-{n}: {n}\r\n");
+        all
+    });
     let crowded = format!("GET /healthz HTTP/1.1\r\nHost: x\r\n{many}Connection: close\r\n\r\n");
     for (head, status) in [(long, "414"), (crowded, "431")] {
         let answer = raw(&server, &head).await;
