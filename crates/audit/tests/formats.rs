@@ -143,7 +143,8 @@ fn table_md() {
 #[test]
 fn table_md_beta() {
     let md = table(Format::Md, ApiVersion::Beta);
-    assert!(md.contains("| `Fulfilled` | `Delivered` |"));
+    assert!(md.contains("| `Delivered` | `Delivered` |"));
+    assert!(md.contains("| `PendingApproval` | `PendingApproval` |"));
     insta::assert_snapshot!(md);
 }
 
@@ -165,7 +166,7 @@ fn table_dot() {
 #[test]
 fn table_dot_beta() {
     let dot = table(Format::Dot, ApiVersion::Beta);
-    assert!(dot.contains("\"Fulfilled\" [label=\"Fulfilled\\n(Delivered)\""));
+    assert!(dot.contains("\"Delivered\" [label=\"Delivered\\n(Delivered)\""));
     insta::assert_snapshot!(dot);
 }
 

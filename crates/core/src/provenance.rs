@@ -17,7 +17,8 @@ pub enum Source {
     CreateApi,
     /// The Graph v1.0 page for getting an assignment request, whose example shows `Delivered`.
     GetApi,
-    /// The Graph beta examples that pair `requestState` `Delivered` with `requestStatus` `Fulfilled`.
+    /// The Graph beta examples of a delivered request: the newest show `requestStatus` `Delivered`,
+    /// older ones `Fulfilled`.
     BetaExamples,
     /// The Graph `resume` action page: `WaitingForCallback`, and a callback that denies or cancels.
     ResumeApi,

@@ -105,12 +105,12 @@ impl RequestStatus {
         }
     }
 
-    /// The status's wire string in the given API version: beta shows `Delivered` as `Fulfilled`.
+    /// The status's wire string in the given API version: the same in both. The newest beta examples
+    /// show `Delivered`, as v1.0 does; older ones wrote `Fulfilled`, which is still read as an
+    /// [alias](Self::aliases) (D1).
     pub const fn name_in(self, api: ApiVersion) -> &'static str {
-        match (self, api) {
-            (Self::Delivered, ApiVersion::Beta) => "Fulfilled",
-            _ => self.as_str(),
-        }
+        let _ = api;
+        self.as_str()
     }
 
     /// Other spellings Microsoft uses for a status, accepted when parsing.
@@ -372,7 +372,7 @@ mod tests {
         ] {
             assert_eq!(RequestStatus::parse(text), Ok(status), "{text}");
         }
-        assert_eq!(S::Delivered.name_in(ApiVersion::Beta), "Fulfilled");
+        assert_eq!(S::Delivered.name_in(ApiVersion::Beta), "Delivered");
         assert_eq!(S::Delivered.name_in(ApiVersion::V1), "Delivered");
     }
 

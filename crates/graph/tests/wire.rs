@@ -61,11 +61,11 @@ fn v1_delivered() {
 }
 
 #[test]
-fn beta_delivered_shows_fulfilled() {
+fn beta_delivered_shows_delivered() {
     let request = delivered(RequestType::AdminAdd);
     let json =
         view(&request, Some(JUSTIFICATION)).to_wire(ApiVersion::Beta, EnumPreference::default());
-    assert_eq!(json["requestStatus"], "Fulfilled");
+    assert_eq!(json["requestStatus"], "Delivered");
     assert_eq!(json["requestState"], "Delivered");
     insta::assert_snapshot!(serde_json::to_string_pretty(&json).unwrap());
 }
