@@ -54,10 +54,14 @@ impl Authority {
             (Self::System | Self::Approver, O::Create(_)) => {
                 Provenance::Modelled(Decision::RequestTypes)
             }
-            (Self::Application(_), O::Act(A::Reprocess)) => {
+            (Self::Application(_) | Self::Administrator(_), O::Act(A::Reprocess)) => {
                 Provenance::Documented(Source::ReprocessApi)
             }
-            (Self::Application(_), O::Act(_)) => Provenance::Documented(Source::ResumeApi),
+            (
+                Self::Administrator(_),
+                O::Act(A::ResumeContinue | A::ResumeDeny | A::ResumeCancel),
+            )
+            | (Self::Application(_), O::Act(_)) => Provenance::Documented(Source::ResumeApi),
             (Self::OwnRequest(_) | Self::Administrator(_) | Self::Application(_), O::Create(_)) => {
                 Provenance::Documented(Source::CreateApi)
             }
@@ -184,11 +188,12 @@ impl Denial {
             ) => Provenance::Modelled(Decision::ActionAuthority),
             (_, O::Act(A::Cancel)) => Provenance::Documented(Source::CancelApi),
             (_, O::Act(A::Approve | A::Deny)) => Provenance::Documented(Source::ApprovalStageApi),
-            (Self::MissingPermission { .. }, O::Act(A::Reprocess)) => {
-                Provenance::Documented(Source::ReprocessApi)
-            }
             (
-                Self::MissingPermission { .. },
+                Self::MissingPermission { .. } | Self::MissingAdministratorRole { .. },
+                O::Act(A::Reprocess),
+            ) => Provenance::Documented(Source::ReprocessApi),
+            (
+                Self::MissingPermission { .. } | Self::MissingAdministratorRole { .. },
                 O::Act(A::ResumeContinue | A::ResumeDeny | A::ResumeCancel),
             ) => Provenance::Documented(Source::ResumeApi),
             (_, O::Act(_)) => Provenance::Modelled(Decision::ActionAuthority),
@@ -1150,11 +1155,12 @@ mod tests {
         let admin = user(OTHER)
             .with_permission(Permission::ReadWriteAll)
             .with_role(Role::CatalogOwner);
+        // The reprocess page's RBAC include lists the administrator roles.
         assert_eq!(
             act(ActionKind::Reprocess, &admin, OWN)
                 .unwrap()
                 .provenance(reprocess),
-            Provenance::Modelled(Decision::ActionAuthority)
+            Provenance::Documented(Source::ReprocessApi)
         );
         assert_eq!(
             Authority::System.provenance(Operation::Act(ActionKind::Expire)),

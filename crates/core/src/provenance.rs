@@ -45,6 +45,9 @@ pub enum Source {
     AssignmentResource,
     /// The Graph pages for listing and getting access package assignments: who may read them.
     AssignmentsApi,
+    /// The Graph resource `accessPackageAssignmentRequestCallbackData`: a callback's `state` denies or
+    /// cancels the request.
+    CallbackData,
 }
 
 impl Source {
@@ -71,6 +74,7 @@ impl Source {
             Self::DeleteApi => "Graph: delete accessPackageAssignmentRequest",
             Self::AssignmentResource => "Graph: accessPackageAssignment resource",
             Self::AssignmentsApi => "Graph: list and get accessPackageAssignments",
+            Self::CallbackData => "Graph: accessPackageAssignmentRequestCallbackData resource",
         }
     }
 
@@ -120,6 +124,9 @@ impl Source {
             }
             Self::AssignmentsApi => {
                 "https://learn.microsoft.com/graph/api/entitlementmanagement-list-assignments"
+            }
+            Self::CallbackData => {
+                "https://learn.microsoft.com/graph/api/resources/accesspackageassignmentrequestcallbackdata"
             }
         }
     }
