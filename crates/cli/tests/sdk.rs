@@ -1,6 +1,9 @@
 //! The real Microsoft Graph Python SDKs (`msgraph-sdk` and `msgraph-beta-sdk`, pinned in
 //! `sdk-tests/requirements.txt`) drive `entitle serve`: create, get, `cancel.post()`, a second cancel
-//! surfacing as a parsed `ODataError` with `requestNotCancelable`, and a filtered list.
+//! surfacing as a parsed `ODataError` with `requestNotCancelable`, filtered lists (one parenthesised),
+//! a manager's request on behalf of another user read back with its target and requestor, a custom
+//! extension's `resume.post`, and an `adminRemove` of a delivered assignment found through the
+//! assignments collection.
 //!
 //! The test needs the environment `just sdk-env` builds (`.venv-sdk`). When it is built without that
 //! environment, the test is ignored, with the reason, unless `ENTITLE_REQUIRE_SDK=1` (as CI sets)
@@ -19,7 +22,67 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{ADELE, APPROVAL_POLICY, PACKAGE, REQUESTOR_SCOPES, Server, token, workspace};
+use common::{
+    ADELE, ALEX, APPROVAL_POLICY, PACKAGE, REQUESTOR_SCOPES, Server, entitle, token, workspace,
+};
+
+/// Bianca, whom the manager assigns the package to.
+const BIANCA: &str = "00000000-0000-4000-8000-00000000a002";
+/// Megan, access package assignment manager of the catalog.
+const MEGAN: &str = "00000000-0000-4000-8000-00000000a006";
+/// The custom extension's application.
+const EXTENSION: &str = "00000000-0000-4000-8000-00000000e11e";
+/// A policy without approval.
+const DIRECT_POLICY: &str = "00000000-0000-4000-8000-0000000000d2";
+/// A policy whose custom extension is called when a request is created.
+const CALLOUT_POLICY: &str = "00000000-0000-4000-8000-0000000000d3";
+const CATALOG: &str = "00000000-0000-4000-8000-0000000000c1";
+const READ_WRITE: &str = "EntitlementManagement.ReadWrite.All";
+
+/// The tenant of this test: the harness's, with a second user, a manager, and the direct and
+/// callout policies.
+fn tenant() -> String {
+    let rules = |approval: bool, callout: bool| {
+        serde_json::json!({
+            "approval": approval.then(|| serde_json::json!(
+                {"stages": 1, "decisionTimeout": 1_209_600_000_u64, "escalateAfter": null}
+            )),
+            "calloutOnCreated": callout,
+        })
+    };
+    serde_json::json!({
+        "users": [
+            {"id": ADELE, "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.test"},
+            {"id": ALEX, "displayName": "Alex Wilber", "userPrincipalName": "alex@contoso.test"},
+            {"id": BIANCA, "displayName": "Bianca Pisani", "userPrincipalName": "bianca@contoso.test"},
+            {"id": MEGAN, "displayName": "Megan Bowen", "userPrincipalName": "megan@contoso.test"}
+        ],
+        "catalogs": [{"id": CATALOG, "displayName": "General"}],
+        "accessPackages": [{"id": PACKAGE, "catalogId": CATALOG, "displayName": "Sales tools"}],
+        "policies": [
+            {"id": APPROVAL_POLICY, "accessPackageId": PACKAGE, "displayName": "Manager approval",
+             "rules": rules(true, false), "stages": [{"approvers": [ALEX]}]},
+            {"id": DIRECT_POLICY, "accessPackageId": PACKAGE, "displayName": "Direct",
+             "rules": rules(false, false)},
+            {"id": CALLOUT_POLICY, "accessPackageId": PACKAGE, "displayName": "Safety check",
+             "rules": rules(false, true)}
+        ],
+        "roleAssignments": [
+            {"principalId": MEGAN, "role": "accessPackageAssignmentManager", "catalogId": CATALOG}
+        ]
+    })
+    .to_string()
+}
+
+/// A demo token for an application.
+fn app_token(oid: &str) -> String {
+    let output = entitle()
+        .args(["token", "--oid", oid, "--scp", READ_WRITE, "--app"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
 
 fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -42,6 +105,7 @@ fn the_graph_python_sdks_create_cancel_and_list() {
         python.display()
     );
     let (_dir, db, config) = workspace();
+    std::fs::write(&config, tenant()).unwrap();
     let server = Server::start(&db, &config);
     let output = Command::new(&python)
         .arg(root.join("sdk-tests/graph_client.py"))
@@ -50,6 +114,12 @@ fn the_graph_python_sdks_create_cancel_and_list() {
         .env("ENTITLE_ACCESS_PACKAGE_ID", PACKAGE)
         .env("ENTITLE_POLICY_ID", APPROVAL_POLICY)
         .env("ENTITLE_TARGET_ID", ADELE)
+        .env("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE))
+        .env("ENTITLE_ADMIN_ID", MEGAN)
+        .env("ENTITLE_OTHER_ID", BIANCA)
+        .env("ENTITLE_DIRECT_POLICY_ID", DIRECT_POLICY)
+        .env("ENTITLE_CALLOUT_POLICY_ID", CALLOUT_POLICY)
+        .env("ENTITLE_APP_TOKEN", app_token(EXTENSION))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -67,6 +137,11 @@ fn the_graph_python_sdks_create_cancel_and_list() {
             "cancel-again",
             "get-canceled",
             "list-filter",
+            "list-parenthesised",
+            "create-on-behalf",
+            "expand-requestor",
+            "resume",
+            "admin-remove",
         ] {
             assert!(
                 stdout
