@@ -45,8 +45,8 @@ impl AssignmentView<'_> {
         let state = self.assignment.map(|assignment| assignment.state);
         let unspecified = RequestedSchedule::default();
         let schedule = match self.assignment {
-            Some(assignment) => schedule_wire(assignment.starts_at, assignment.ends_at, None),
-            None => schedule_wire(None, None, Some(&unspecified)),
+            Some(assignment) => schedule_wire(api, assignment.starts_at, assignment.ends_at, None),
+            None => schedule_wire(api, None, None, Some(&unspecified)),
         };
         let expired = self
             .assignment

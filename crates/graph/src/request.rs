@@ -74,7 +74,7 @@ impl RequestView<'_> {
     pub fn to_wire(&self, api: ApiVersion, preference: EnumPreference) -> Value {
         let core = self.request;
         let request_type = wire_name(core.kind, api, preference);
-        let schedule = schedule_wire(core.starts_at, core.ends_at, self.schedule);
+        let schedule = schedule_wire(api, core.starts_at, core.ends_at, self.schedule);
         let created_date_time = match self.moment {
             Moment::Stored => Some(datetime::format(core.created_at)),
             Moment::Created { .. } => None,

@@ -1,7 +1,7 @@
 //! `schedule`: when a requested assignment starts and how it ends (`entitlementManagementSchedule`
 //! in v1.0, `requestSchedule` in beta), and ISO 8601 durations (`Edm.Duration`).
 
-use entitle_core::{Duration, Timestamp};
+use entitle_core::{ApiVersion, Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -61,9 +61,11 @@ pub struct RequestedSchedule {
     pub recurrence: Option<Value>,
 }
 
-/// The schedule Graph shows: the core's instants, and how they were asked for (`None` for a request
-/// kept without it, whose end type follows from its end).
+/// The schedule Graph shows in `api` (`entitlementManagementSchedule` in v1.0, `requestSchedule` in
+/// beta, each with its `@odata.type`, as Microsoft's examples show it): the core's instants, and how
+/// they were asked for (`None` for a request kept without it, whose end type follows from its end).
 pub(crate) fn schedule_wire(
+    api: ApiVersion,
     starts_at: Option<Timestamp>,
     ends_at: Option<Timestamp>,
     requested: Option<&RequestedSchedule>,
@@ -77,10 +79,16 @@ pub(crate) fn schedule_wire(
         ExpirationType::AfterDateTime => ends_at.map(datetime::format),
         _ => None,
     };
+    let type_name = match api {
+        ApiVersion::V1 => "#microsoft.graph.entitlementManagementSchedule",
+        ApiVersion::Beta => "#microsoft.graph.requestSchedule",
+    };
     json!({
+        "@odata.type": type_name,
         "startDateTime": starts_at.map(datetime::format),
         "recurrence": requested.and_then(|requested| requested.recurrence.clone()),
         "expiration": {
+            "@odata.type": "#microsoft.graph.expirationPattern",
             "endDateTime": end,
             "duration": requested.and_then(|requested| requested.duration.clone()),
             "type": kind.as_str(),
@@ -225,6 +233,7 @@ mod tests {
             recurrence: None,
         };
         let wire = schedule_wire(
+            ApiVersion::V1,
             Some(start),
             Some(start.after(Duration::days(30))),
             Some(&requested),
@@ -232,7 +241,12 @@ mod tests {
         assert_eq!(wire["expiration"]["type"], "afterDuration");
         assert_eq!(wire["expiration"]["duration"], "P30D");
         assert_eq!(wire["expiration"]["endDateTime"], Value::Null);
-        let kept = schedule_wire(None, None, None);
+        assert_eq!(
+            wire["@odata.type"],
+            "#microsoft.graph.entitlementManagementSchedule"
+        );
+        let kept = schedule_wire(ApiVersion::Beta, None, None, None);
+        assert_eq!(kept["@odata.type"], "#microsoft.graph.requestSchedule");
         assert_eq!(kept["expiration"]["type"], "noExpiration");
         assert!(kept["expiration"].get("endDateTime").unwrap().is_null());
         assert!(kept.get("recurrence").unwrap().is_null());

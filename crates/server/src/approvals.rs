@@ -128,6 +128,39 @@ pub async fn list_stages(
     ))
 }
 
+/// `GET …/accessPackageAssignmentApprovals/{id}`: the approval, with its stages (beta: `steps`).
+pub async fn get_approval(
+    State(state): State<AppState>,
+    Extension(Api(api)): Extension<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let identity = identify(&state, &headers)?;
+    let id = wire::request_id(&id)?;
+    let stored = approval(&state, id).await?;
+    let stages: Vec<Value> = views(&state, &identity, &stored)?
+        .iter()
+        .map(|view| render(&state, &stored, view))
+        .collect();
+    let name = match api {
+        ApiVersion::V1 => "stages",
+        ApiVersion::Beta => "steps",
+    };
+    Ok(wire::json(
+        StatusCode::OK,
+        wire::enum_preference(&headers),
+        &json!({
+            "@odata.context": wire::context(
+                &headers,
+                api,
+                "identityGovernance/entitlementManagement/accessPackageAssignmentApprovals/$entity",
+            ),
+            "id": id.to_string(),
+            name: stages,
+        }),
+    ))
+}
+
 /// `GET …/stages/{stage}`: one stage.
 pub async fn get_stage(
     State(state): State<AppState>,

@@ -174,6 +174,16 @@ fn table(control_api: bool) -> Vec<Row> {
     for api in [ApiVersion::V1, ApiVersion::Beta] {
         request_rows(&mut rows, api, "assignmentRequests");
         approval_rows(&mut rows, api, "stages");
+        rows.push(
+            Row::new(
+                format!(
+                    "{}{MANAGEMENT}/accessPackageAssignmentApprovals/{{id}}",
+                    wire::prefix(api)
+                ),
+                Some(api),
+            )
+            .on(Verb::Get, approvals::get_approval),
+        );
         assignment_rows(&mut rows, api);
         if api == ApiVersion::Beta {
             request_rows(&mut rows, api, "accessPackageAssignmentRequests");

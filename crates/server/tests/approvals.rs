@@ -494,6 +494,39 @@ async fn beta_steps_and_get_show_the_same_stages() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_approval_shows_its_stages_and_exists_only_where_approval_applies() {
+    let server = start().await;
+    let id = server.create(TWO).await;
+    let bearer = writer(FIRST);
+    let stages = server.stages(&id, &bearer).await;
+    for (api, name) in [("v1.0", "stages"), ("beta", "steps")] {
+        let approval = server.get(&format!("/{api}{APPROVALS}/{id}"), &bearer).await;
+        assert_eq!(approval.status, StatusCode::OK, "{}", approval.body);
+        assert_eq!(approval.body["id"], id.as_str());
+        assert_eq!(approval.body[name].as_array().unwrap(), &stages);
+        assert!(
+            approval.body["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("accessPackageAssignmentApprovals/$entity")
+        );
+    }
+    let direct = server.create(DIRECT).await;
+    assert_error(
+        &server.get(&format!("/v1.0{APPROVALS}/{direct}"), &bearer).await,
+        StatusCode::NOT_FOUND,
+        "itemNotFound",
+    );
+    assert_error(
+        &server
+            .get(&format!("/v1.0{APPROVALS}/{id}"), &writer(OUTSIDER))
+            .await,
+        StatusCode::FORBIDDEN,
+        "accessDenied",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn assigned_to_me_follows_the_stage_approvers() {
     let server = start().await;
     let id = server.create(TWO).await;
