@@ -80,6 +80,18 @@ fn views(
     Ok(request.stage_views(&caller).collect())
 }
 
+/// Every stage of `stored` as the caller of `identity` sees it, rendered.
+fn rendered_stages(
+    state: &AppState,
+    identity: &Identity,
+    stored: &Stored,
+) -> Result<Vec<Value>, ApiError> {
+    Ok(views(state, identity, stored)?
+        .iter()
+        .map(|view| render(state, stored, view))
+        .collect())
+}
+
 /// `@odata.context` of the stages of approval `id` as `uri` names them (`stages`, beta also `steps`),
 /// with `suffix` (`/$entity` for one).
 fn stages_context(
@@ -114,10 +126,7 @@ pub async fn list_stages(
     let identity = identify(&state, &headers)?;
     let id = wire::request_id(&id)?;
     let stored = approval(&state, id).await?;
-    let value: Vec<Value> = views(&state, &identity, &stored)?
-        .iter()
-        .map(|view| render(&state, &stored, view))
-        .collect();
+    let value = rendered_stages(&state, &identity, &stored)?;
     Ok(wire::json(
         StatusCode::OK,
         wire::enum_preference(&headers),
@@ -138,10 +147,7 @@ pub async fn get_approval(
     let identity = identify(&state, &headers)?;
     let id = wire::request_id(&id)?;
     let stored = approval(&state, id).await?;
-    let stages: Vec<Value> = views(&state, &identity, &stored)?
-        .iter()
-        .map(|view| render(&state, &stored, view))
-        .collect();
+    let stages = rendered_stages(&state, &identity, &stored)?;
     let name = match api {
         ApiVersion::V1 => "stages",
         ApiVersion::Beta => "steps",

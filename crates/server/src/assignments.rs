@@ -10,13 +10,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
 use entitle_core::{ApiVersion, AssignmentId, Operation, Parties};
-use entitle_graph::{AssignmentFacts, AssignmentView, Filter, Resource, SubjectView};
+use entitle_graph::{AssignmentFacts, AssignmentView, Filter, Resource};
 use entitle_store::{AssignmentQuery, AssignmentRecord};
 use serde_json::{Value, json};
 
 use crate::access::{authorized, caller_alone, caller_in, identify};
 use crate::error::{ApiError, ErrorCode};
-use crate::odata::{self, DEFAULT_PAGE, MAX_PAGE};
+use crate::odata::{self, DEFAULT_PAGE};
+use crate::requests::{package, policy, policy_name, subject};
 use crate::state::AppState;
 use crate::wire::{self, Api};
 
@@ -72,15 +73,7 @@ fn parse_options(
                 options.filter = Some(filter);
                 options.filter_text = Some(value.clone());
             }
-            "$top" => {
-                options.top = value
-                    .parse()
-                    .ok()
-                    .filter(|top| (1..=MAX_PAGE).contains(top))
-                    .ok_or_else(|| {
-                        ApiError::invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`"))
-                    })?;
-            }
+            "$top" => options.top = odata::parse_top(value)?,
             "$skiptoken" => {
                 options.after =
                     Some(AssignmentId::parse(value).map_err(|_| {
@@ -154,42 +147,14 @@ fn render(
     if let Value::Object(map) = &mut value {
         for navigation in expand {
             let (name, shown) = match navigation {
-                Navigation::Target => {
-                    let user = directory.user(assignment.target);
-                    (
-                        "target",
-                        SubjectView {
-                            id: assignment.target,
-                            display_name: user.map(|u| u.display_name.as_str()),
-                            principal_name: user.map(|u| u.user_principal_name.as_str()),
-                        }
-                        .to_wire(api),
-                    )
-                }
+                Navigation::Target => ("target", subject(state, assignment.target, api)),
                 Navigation::AccessPackage => {
-                    let package = directory.package(&record.access_package_id);
-                    (
-                        "accessPackage",
-                        json!({
-                            "id": record.access_package_id,
-                            "displayName": package.map(|p| p.display_name.as_str()),
-                            "description": package.map(|p| p.description.as_str()),
-                        }),
-                    )
+                    ("accessPackage", package(state, &record.access_package_id))
                 }
-                Navigation::AssignmentPolicy => {
-                    let policy = directory.policy(&record.assignment_policy_id);
-                    (
-                        match api {
-                            ApiVersion::V1 => "assignmentPolicy",
-                            ApiVersion::Beta => "accessPackageAssignmentPolicy",
-                        },
-                        json!({
-                            "id": record.assignment_policy_id,
-                            "displayName": policy.map(|p| p.display_name.as_str()),
-                        }),
-                    )
-                }
+                Navigation::AssignmentPolicy => (
+                    policy_name(api),
+                    policy(state, &record.assignment_policy_id),
+                ),
             };
             map.insert(name.to_owned(), shown);
         }

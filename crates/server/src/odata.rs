@@ -75,6 +75,18 @@ impl Options {
     }
 }
 
+/// Parses `$top`: a page size from 1 to [`MAX_PAGE`].
+///
+/// # Errors
+/// `400 invalidRequest` for anything else.
+pub fn parse_top(value: &str) -> Result<u32, ApiError> {
+    value
+        .parse()
+        .ok()
+        .filter(|top| (1..=MAX_PAGE).contains(top))
+        .ok_or_else(|| ApiError::invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`")))
+}
+
 /// Parses the query options of a request.
 ///
 /// # Errors
@@ -97,15 +109,7 @@ pub fn parse(
                 );
                 options.filter_text = Some(value.clone());
             }
-            "$top" => {
-                options.top = value
-                    .parse()
-                    .ok()
-                    .filter(|top| (1..=MAX_PAGE).contains(top))
-                    .ok_or_else(|| {
-                        ApiError::invalid(format!("`$top` must be 1 to {MAX_PAGE}, not `{value}`"))
-                    })?;
-            }
+            "$top" => options.top = parse_top(value)?,
             "$skiptoken" => {
                 options.after =
                     Some(value.parse().map_err(|_| {

@@ -500,7 +500,9 @@ async fn the_approval_shows_its_stages_and_exists_only_where_approval_applies() 
     let bearer = writer(FIRST);
     let stages = server.stages(&id, &bearer).await;
     for (api, name) in [("v1.0", "stages"), ("beta", "steps")] {
-        let approval = server.get(&format!("/{api}{APPROVALS}/{id}"), &bearer).await;
+        let approval = server
+            .get(&format!("/{api}{APPROVALS}/{id}"), &bearer)
+            .await;
         assert_eq!(approval.status, StatusCode::OK, "{}", approval.body);
         assert_eq!(approval.body["id"], id.as_str());
         assert_eq!(approval.body[name].as_array().unwrap(), &stages);
@@ -513,7 +515,9 @@ async fn the_approval_shows_its_stages_and_exists_only_where_approval_applies() 
     }
     let direct = server.create(DIRECT).await;
     assert_error(
-        &server.get(&format!("/v1.0{APPROVALS}/{direct}"), &bearer).await,
+        &server
+            .get(&format!("/v1.0{APPROVALS}/{direct}"), &bearer)
+            .await,
         StatusCode::NOT_FOUND,
         "itemNotFound",
     );

@@ -20,7 +20,7 @@ pub(crate) const fn expand_name(expand: Expand, api: ApiVersion) -> &'static str
 }
 
 /// A directory subject as an `accessPackageSubject`.
-fn subject(state: &AppState, id: SubjectId, api: ApiVersion) -> Value {
+pub(crate) fn subject(state: &AppState, id: SubjectId, api: ApiVersion) -> Value {
     let user = state.directory.user(id);
     SubjectView {
         id,
@@ -31,12 +31,29 @@ fn subject(state: &AppState, id: SubjectId, api: ApiVersion) -> Value {
 }
 
 /// An access package as `$expand` shows it.
-fn package(state: &AppState, id: &str) -> Value {
+pub(crate) fn package(state: &AppState, id: &str) -> Value {
     let package = state.directory.package(id);
     json!({
         "id": id,
         "displayName": package.map(|p| p.display_name.as_str()),
         "description": package.map(|p| p.description.as_str()),
+    })
+}
+
+/// The name of an assignment's policy navigation property in `api`.
+pub(crate) const fn policy_name(api: ApiVersion) -> &'static str {
+    match api {
+        ApiVersion::V1 => "assignmentPolicy",
+        ApiVersion::Beta => "accessPackageAssignmentPolicy",
+    }
+}
+
+/// An assignment policy as `$expand` shows it.
+pub(crate) fn policy(state: &AppState, id: &str) -> Value {
+    let policy = state.directory.policy(id);
+    json!({
+        "id": id,
+        "displayName": policy.map(|p| p.display_name.as_str()),
     })
 }
 
@@ -90,20 +107,7 @@ pub(crate) fn expanded(
                 }
                 Nested::Target => ("target", subject(state, request.target, api)),
                 Nested::AccessPackage => ("accessPackage", package(state, package_id)),
-                Nested::AssignmentPolicy => {
-                    let name = match api {
-                        ApiVersion::V1 => "assignmentPolicy",
-                        ApiVersion::Beta => "accessPackageAssignmentPolicy",
-                    };
-                    let policy = state.directory.policy(policy_id);
-                    (
-                        name,
-                        json!({
-                            "id": policy_id,
-                            "displayName": policy.map(|p| p.display_name.as_str()),
-                        }),
-                    )
-                }
+                Nested::AssignmentPolicy => (policy_name(api), policy(state, policy_id)),
             };
             map.insert(name.to_owned(), shown);
         }

@@ -10,6 +10,7 @@ pub use changes::{cancel, delete, reprocess, resume};
 pub use create::create;
 
 use expand::{expand_name, expanded};
+pub(crate) use expand::{package, policy, policy_name, subject};
 pub use reads::{get, item_not_allowed, list};
 
 use std::collections::BTreeMap;
