@@ -255,7 +255,11 @@ async fn an_update_needs_approval_when_a_user_asks_and_takes_the_new_schedule() 
             .post_request(
                 ApiVersion::V1,
                 &manager(),
-                &json!({ "requestType": "adminUpdate", "assignment": { "id": assignment } }),
+                &json!({
+                    "requestType": "adminUpdate",
+                    "assignment": { "id": assignment },
+                    "schedule": { "expiration": { "endDateTime": "2026-09-30T00:00:00Z" } },
+                }),
             )
             .await,
         StatusCode::CREATED,
@@ -263,9 +267,17 @@ async fn an_update_needs_approval_when_a_user_asks_and_takes_the_new_schedule() 
     .await;
     let admin = admin["id"].as_str().unwrap().to_owned();
     assert_eq!(server.status(&admin).await, "Delivering");
+    let before = expanded(&server, &id).await["assignment"].clone();
+    assert!(before["schedule"]["expiration"]["endDateTime"].is_null(), "{before}");
     assert_eq!(server.drive(&admin, "deliver").await, "Delivered");
     let after = expanded(&server, &id).await["assignment"].clone();
     assert_eq!(after["state"], "delivered");
+    // The delivered update gave the assignment its schedule.
+    assert_eq!(
+        after["schedule"]["expiration"]["endDateTime"],
+        "2026-09-30T00:00:00.000Z",
+        "{after}"
+    );
     assert_eq!(
         ALICE.to_string(),
         after["target"]["objectId"].as_str().unwrap()

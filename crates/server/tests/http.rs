@@ -1466,13 +1466,20 @@ async fn control_events_drive_the_service_side_of_the_lifecycle() {
     let delivered = server.create_request(&alice(), DIRECT).await;
     let body = expect_json(server.event(&delivered, "deliver").await, StatusCode::OK).await;
     assert_eq!(body["status"], "Delivered");
+    // The summary names the assignment Graph shows for the request.
+    let read = server
+        .get_json(
+            &format!("{}/{delivered}?$expand=assignment", requests(ApiVersion::V1)),
+            &reader(),
+        )
+        .await;
     assert_eq!(
         body,
         json!({
             "id": delivered,
             "status": "Delivered",
             "approvalStage": 0,
-            "assignment": body["assignment"].as_str().unwrap(),
+            "assignment": read["assignment"]["id"],
             "nextDeadline": null,
         })
     );
