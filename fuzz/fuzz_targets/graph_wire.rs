@@ -49,9 +49,10 @@
 //! - Any bytes deserializing as a `Request` pass `Request::check`, re-serialize (to text and to a
 //!   `Value`) into JSON that deserializes to an equal value, and `RequestView::to_wire` for each version
 //!   and preference is an object with exactly that version's property names (`schedule` and
-//!   `expiration` too), whose values are the request's: id, `wire_name`, the status's and state's names
-//!   in that version, `format`ted instants (parsing back where `format` writes RFC 3339), the
-//!   justification, `isValidationOnly` false in beta. A built request serialized and read back
+//!   `expiration` too, with their `@odata.type`), whose values are the request's: id, `wire_name`, the
+//!   status's and state's names in that version, `format`ted instants (parsing back where `format`
+//!   writes RFC 3339), the justification, no answers, `null` duration and recurrence,
+//!   `isValidationOnly` false and no verified credentials in beta. A built request serialized and read back
 //!   deserializes exactly when its `Request::check` passes, and then equals what was built.
 
 #![no_main]
@@ -552,6 +553,7 @@ const V1_KEYS: &[&str] = &[
     "completedDateTime",
     "justification",
     "schedule",
+    "answers",
 ];
 const BETA_KEYS: &[&str] = &[
     "id",
@@ -563,6 +565,8 @@ const BETA_KEYS: &[&str] = &[
     "isValidationOnly",
     "justification",
     "schedule",
+    "answers",
+    "verifiedCredentialsData",
 ];
 
 /// The JSON of an optional instant as `to_wire` writes it.
@@ -604,18 +608,36 @@ fn check_to_wire(view: &RequestView<'_>, api: ApiVersion, preference: EnumPrefer
     );
     if api == ApiVersion::Beta {
         assert_eq!(wire["isValidationOnly"], Value::Bool(false));
+        assert_eq!(wire["verifiedCredentialsData"], serde_json::json!([]));
     }
+    // The views here keep no answers and no schedule as asked.
+    assert_eq!(wire["answers"], serde_json::json!([]));
     let schedule = &wire["schedule"];
-    assert_eq!(keys(schedule), set(&["startDateTime", "expiration"]));
+    assert_eq!(
+        keys(schedule),
+        set(&["@odata.type", "startDateTime", "recurrence", "expiration"])
+    );
+    assert_eq!(
+        schedule["@odata.type"],
+        match api {
+            ApiVersion::V1 => "#microsoft.graph.entitlementManagementSchedule",
+            ApiVersion::Beta => "#microsoft.graph.requestSchedule",
+        }
+    );
+    assert_eq!(schedule["recurrence"], Value::Null);
     check_wire_instant(&schedule["startDateTime"], core.starts_at);
     let expiration = &schedule["expiration"];
+    assert_eq!(
+        keys(expiration),
+        set(&["@odata.type", "type", "endDateTime", "duration"])
+    );
+    assert_eq!(expiration["duration"], Value::Null);
     if let Some(end) = core.ends_at {
-        assert_eq!(keys(expiration), set(&["type", "endDateTime"]));
         assert_eq!(expiration["type"], "afterDateTime");
         check_wire_instant(&expiration["endDateTime"], Some(end));
     } else {
-        assert_eq!(keys(expiration), set(&["type"]));
         assert_eq!(expiration["type"], "noExpiration");
+        assert_eq!(expiration["endDateTime"], Value::Null);
     }
 }
 

@@ -268,14 +268,16 @@ async fn an_update_needs_approval_when_a_user_asks_and_takes_the_new_schedule() 
     let admin = admin["id"].as_str().unwrap().to_owned();
     assert_eq!(server.status(&admin).await, "Delivering");
     let before = expanded(&server, &id).await["assignment"].clone();
-    assert!(before["schedule"]["expiration"]["endDateTime"].is_null(), "{before}");
+    assert!(
+        before["schedule"]["expiration"]["endDateTime"].is_null(),
+        "{before}"
+    );
     assert_eq!(server.drive(&admin, "deliver").await, "Delivered");
     let after = expanded(&server, &id).await["assignment"].clone();
     assert_eq!(after["state"], "delivered");
     // The delivered update gave the assignment its schedule.
     assert_eq!(
-        after["schedule"]["expiration"]["endDateTime"],
-        "2026-09-30T00:00:00.000Z",
+        after["schedule"]["expiration"]["endDateTime"], "2026-09-30T00:00:00.000Z",
         "{after}"
     );
     assert_eq!(

@@ -1469,7 +1469,10 @@ async fn control_events_drive_the_service_side_of_the_lifecycle() {
     // The summary names the assignment Graph shows for the request.
     let read = server
         .get_json(
-            &format!("{}/{delivered}?$expand=assignment", requests(ApiVersion::V1)),
+            &format!(
+                "{}/{delivered}?$expand=assignment",
+                requests(ApiVersion::V1)
+            ),
             &reader(),
         )
         .await;
