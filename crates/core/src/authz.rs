@@ -72,6 +72,9 @@ impl Authority {
             (Self::Reader(_) | Self::Application(_), O::ReadAssignment) => {
                 Provenance::Documented(Source::AssignmentsApi)
             }
+            (Self::SignedInUser(_), O::FilterAssignmentsByCurrentUser) => {
+                Provenance::Documented(Source::AssignmentFilterApi)
+            }
             (Self::SignedInUser(_) | Self::Application(_), O::List) => {
                 Provenance::Documented(Source::ListApi)
             }
@@ -226,6 +229,10 @@ impl Denial {
                 | Self::MissingReaderRole { .. },
                 O::ReadAssignment,
             ) => Provenance::Documented(Source::AssignmentsApi),
+            (
+                Self::PrincipalNotSupported { .. } | Self::MissingPermission { .. },
+                O::FilterAssignmentsByCurrentUser,
+            ) => Provenance::Documented(Source::AssignmentFilterApi),
             (Self::PrincipalNotSupported { .. } | Self::MissingPermission { .. }, O::Delete) => {
                 Provenance::Documented(Source::DeleteApi)
             }
@@ -260,6 +267,7 @@ pub fn authorize(
         Operation::FilterByCurrentUser => filter_by_current_user(caller),
         Operation::ReadStages => read_stages(caller, parties),
         Operation::ReadAssignment => read_assignment(caller, parties),
+        Operation::FilterAssignmentsByCurrentUser => filter_assignments_by_current_user(caller),
         Operation::Create(kind) => create(operation, kind.submitter(), caller, parties),
         Operation::Delete => application_or_administrator(operation, caller),
         Operation::Act(action) => match action {
@@ -488,6 +496,16 @@ fn filter_by_current_user(caller: &Caller) -> Result<Authority, Denial> {
         return Err(unsupported(operation, caller));
     }
     any_of(operation, caller, &ANY).map(Authority::SignedInUser)
+}
+
+/// `filterByCurrentUser` on assignments: a signed-in work or school user with `Read.All`, as its
+/// page lists; no application.
+fn filter_assignments_by_current_user(caller: &Caller) -> Result<Authority, Denial> {
+    let operation = Operation::FilterAssignmentsByCurrentUser;
+    if caller.principal != Principal::WorkOrSchoolUser {
+        return Err(unsupported(operation, caller));
+    }
+    any_of(operation, caller, &READ).map(Authority::SignedInUser)
 }
 
 /// Reading the approval stages: delegated only; an approver of any of its stages with any
@@ -929,6 +947,26 @@ mod tests {
             Caller::new(Principal::PersonalAccount, REQUESTOR).with_permission(Permission::ReadAll);
         assert!(matches!(
             authorize(Operation::ReadAssignment, &personal, holder),
+            Err(Denial::PrincipalNotSupported { .. })
+        ));
+    }
+
+    #[test]
+    fn only_signed_in_users_with_read_all_filter_their_own_assignments() {
+        let operation = Operation::FilterAssignmentsByCurrentUser;
+        let reader = user(OTHER).with_permission(Permission::ReadAll);
+        assert_eq!(
+            authorize(operation, &reader, OWN),
+            Ok(Authority::SignedInUser(Permission::ReadAll))
+        );
+        let subject_access = user(OTHER).with_permission(Permission::SubjectAccessReadWrite);
+        assert!(matches!(
+            authorize(operation, &subject_access, OWN),
+            Err(Denial::MissingPermission { .. })
+        ));
+        let app = Caller::application(OTHER).with_permission(Permission::ReadAll);
+        assert!(matches!(
+            authorize(operation, &app, OWN),
             Err(Denial::PrincipalNotSupported { .. })
         ));
     }

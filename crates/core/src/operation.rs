@@ -29,6 +29,8 @@ pub enum Operation {
     /// `GET …/entitlementManagement/assignments` (beta `…/accessPackageAssignments`) and one
     /// assignment; its parties are the assignment's holder.
     ReadAssignment,
+    /// `GET …/assignments/filterByCurrentUser(on='…')`: the signed-in user's own assignments.
+    FilterAssignmentsByCurrentUser,
     /// `POST …/assignmentRequests` with this `requestType`.
     Create(RequestType),
     /// `DELETE …/assignmentRequests/{id}`.
@@ -39,12 +41,13 @@ pub enum Operation {
 }
 
 /// The operations that read or remove a request without moving it, in table order.
-const ACCESS: [Operation; 5] = [
+const ACCESS: [Operation; 6] = [
     Operation::Get,
     Operation::List,
     Operation::FilterByCurrentUser,
     Operation::ReadStages,
     Operation::ReadAssignment,
+    Operation::FilterAssignmentsByCurrentUser,
 ];
 
 impl Operation {
@@ -67,6 +70,7 @@ impl Operation {
             Self::FilterByCurrentUser => Some("filterByCurrentUser"),
             Self::ReadStages => Some("readStages"),
             Self::ReadAssignment => Some("readAssignment"),
+            Self::FilterAssignmentsByCurrentUser => Some("filterAssignmentsByCurrentUser"),
             Self::Delete => Some("delete"),
             Self::Create(_) | Self::Act(_) => None,
         }

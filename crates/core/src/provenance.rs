@@ -45,6 +45,8 @@ pub enum Source {
     AssignmentResource,
     /// The Graph pages for listing and getting access package assignments: who may read them.
     AssignmentsApi,
+    /// The Graph `filterByCurrentUser` function of access package assignments.
+    AssignmentFilterApi,
     /// The Graph resource `accessPackageAssignmentRequestCallbackData`: a callback's `state` denies or
     /// cancels the request.
     CallbackData,
@@ -74,6 +76,7 @@ impl Source {
             Self::DeleteApi => "Graph: delete accessPackageAssignmentRequest",
             Self::AssignmentResource => "Graph: accessPackageAssignment resource",
             Self::AssignmentsApi => "Graph: list and get accessPackageAssignments",
+            Self::AssignmentFilterApi => "Graph: accessPackageAssignment: filterByCurrentUser",
             Self::CallbackData => "Graph: accessPackageAssignmentRequestCallbackData resource",
         }
     }
@@ -124,6 +127,9 @@ impl Source {
             }
             Self::AssignmentsApi => {
                 "https://learn.microsoft.com/graph/api/entitlementmanagement-list-assignments"
+            }
+            Self::AssignmentFilterApi => {
+                "https://learn.microsoft.com/graph/api/accesspackageassignment-filterbycurrentuser"
             }
             Self::CallbackData => {
                 "https://learn.microsoft.com/graph/api/resources/accesspackageassignmentrequestcallbackdata"

@@ -130,18 +130,8 @@ pub fn authorize(
     let user = caller.principal == Principal::WorkOrSchoolUser;
     match operation {
         Operation::Get => read(operation, caller, requestor, target),
-        Operation::ReadAssignment => match caller.principal {
-            Principal::WorkOrSchoolUser | Principal::Application if !read_permission(caller) => {
-                Err(missing(operation, Permission::ReadAll))
-            }
-            Principal::WorkOrSchoolUser
-                if caller.id != target && first_role(caller, &READER_ROLES).is_none() =>
-            {
-                Err(Denial::MissingReaderRole { operation })
-            }
-            Principal::WorkOrSchoolUser | Principal::Application => Ok(()),
-            Principal::PersonalAccount | Principal::System => Err(unsupported(operation, caller)),
-        },
+        Operation::ReadAssignment => read_assignment(operation, caller, target),
+        Operation::FilterAssignmentsByCurrentUser => filter_assignments(operation, caller),
         Operation::List => match caller.principal {
             Principal::WorkOrSchoolUser | Principal::Application if read_permission(caller) => {
                 Ok(())
@@ -481,6 +471,33 @@ fn first_role(caller: &Caller, roles: &[Role]) -> Option<Role> {
         .find(|role| caller.roles.contains(*role))
 }
 
+/// Reading an assignment held by `holder`: `Read.All`, and a reader role unless the caller holds it.
+fn read_assignment(operation: Operation, caller: &Caller, holder: SubjectId) -> Result<(), Denial> {
+    match caller.principal {
+        Principal::WorkOrSchoolUser | Principal::Application if !read_permission(caller) => {
+            Err(missing(operation, Permission::ReadAll))
+        }
+        Principal::WorkOrSchoolUser
+            if caller.id != holder && first_role(caller, &READER_ROLES).is_none() =>
+        {
+            Err(Denial::MissingReaderRole { operation })
+        }
+        Principal::WorkOrSchoolUser | Principal::Application => Ok(()),
+        Principal::PersonalAccount | Principal::System => Err(unsupported(operation, caller)),
+    }
+}
+
+/// `filterByCurrentUser` on assignments: signed-in users with `Read.All`.
+fn filter_assignments(operation: Operation, caller: &Caller) -> Result<(), Denial> {
+    match caller.principal {
+        Principal::WorkOrSchoolUser if read_permission(caller) => Ok(()),
+        Principal::WorkOrSchoolUser => Err(missing(operation, Permission::ReadAll)),
+        Principal::Application | Principal::PersonalAccount | Principal::System => {
+            Err(unsupported(operation, caller))
+        }
+    }
+}
+
 /// The rule that authorizes `operation` for `caller`, once [`authorize`] allowed it: the least
 /// privileged permission or role that does.
 pub fn authority(
@@ -527,6 +544,9 @@ pub fn authority(
                 Some(_) => first_role(caller, &READER_ROLES).map(Authority::Reader),
                 None => None,
             }
+        }
+        Operation::FilterAssignmentsByCurrentUser => {
+            first_held(caller, &[P::ReadAll, P::ReadWriteAll]).map(Authority::SignedInUser)
         }
         Operation::List if app => {
             first_held(caller, &[P::ReadAll, P::ReadWriteAll]).map(Authority::Application)

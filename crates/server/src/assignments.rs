@@ -1,17 +1,18 @@
-//! `GET …/entitlementManagement/assignments` (beta `…/accessPackageAssignments`) and one assignment:
+//! `GET …/entitlementManagement/assignments` (beta `…/accessPackageAssignments`), one assignment and
+//! `filterByCurrentUser(on='target'|'createdBy')`:
 //! the assignments deliveries created and removals ended, each shown to whom entitle-core lets read it
 //! (`readAssignment`), with `$filter`, `$top`, `$skiptoken` and `$expand` of the target, package and
 //! policy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
-use entitle_core::{ApiVersion, AssignmentId, Operation, Parties};
+use entitle_core::{ApiVersion, AssignmentId, Operation, Parties, RequestId, SubjectId};
 use entitle_graph::{AssignmentFacts, AssignmentView, Filter, Resource};
-use entitle_store::{AssignmentQuery, AssignmentRecord};
+use entitle_store::{AssignmentQuery, AssignmentRecord, Query as StoreQuery};
 use serde_json::{Value, json};
 
 use crate::access::{authorized, caller_alone, caller_in, identify};
@@ -180,9 +181,118 @@ pub async fn list(
         Parties::own(identity.id),
     )?;
     let options = parse_options(&query, api, &headers)?;
+    let shared = state.clone();
+    let keep = move |record: &AssignmentRecord| readable(&shared, &identity, record);
+    page(&state, api, &headers, &options, None, keep, "").await
+}
+
+/// Whom `filterByCurrentUser(on='…')` on assignments asks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum On {
+    /// The assignments the signed-in user holds.
+    Target,
+    /// The assignments requests of the signed-in user created, for them or for others.
+    CreatedBy,
+}
+
+impl On {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Target => "target",
+            Self::CreatedBy => "createdBy",
+        }
+    }
+}
+
+/// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
+fn filter_by_current_user(segment: &str) -> Option<Result<On, ApiError>> {
+    let inner = segment
+        .strip_prefix("filterByCurrentUser(")?
+        .strip_suffix(')');
+    let on = inner
+        .and_then(|inner| inner.strip_prefix("on="))
+        .map(|value| value.trim_matches('\''))
+        .and_then(|value| {
+            [On::Target, On::CreatedBy]
+                .into_iter()
+                .find(|on| on.name() == value)
+        });
+    Some(on.ok_or_else(|| {
+        ApiError::invalid(format!(
+            "`{segment}`: `on` must be `'target'` or `'createdBy'`"
+        ))
+    }))
+}
+
+/// `GET …/assignments/filterByCurrentUser(on='…')`: the signed-in user's assignments, or those its
+/// requests created.
+async fn filter_for_user(
+    state: &AppState,
+    api: ApiVersion,
+    headers: &HeaderMap,
+    identity: &Identity,
+    on: On,
+    options: &Options,
+) -> Result<Response, ApiError> {
+    authorized(
+        Operation::FilterAssignmentsByCurrentUser,
+        &caller_alone(identity),
+        Parties::own(identity.id),
+    )?;
+    let me = identity.id;
+    let function = format!("/filterByCurrentUser(on='{}')", on.name());
+    match on {
+        On::Target => page(state, api, headers, options, Some(me), |_| true, &function).await,
+        On::CreatedBy => {
+            let mine = requested_by(state, me).await?;
+            let keep =
+                move |record: &AssignmentRecord| mine.contains(&record.assignment.created_by);
+            page(state, api, headers, options, None, keep, &function).await
+        }
+    }
+}
+
+/// The ids of every request `requestor` submitted.
+async fn requested_by(
+    state: &AppState,
+    requestor: SubjectId,
+) -> Result<BTreeSet<RequestId>, ApiError> {
+    let mut ids = BTreeSet::new();
+    let mut query = StoreQuery {
+        requestor: Some(requestor),
+        limit: MIN_BATCH,
+        ..StoreQuery::default()
+    };
+    loop {
+        let batch_query = query.clone();
+        let batch = state
+            .blocking(move |store| store.list(&batch_query))
+            .await?;
+        let exhausted = batch.len() < usize::try_from(MIN_BATCH).unwrap_or(usize::MAX);
+        for stored in batch {
+            query.after_seq = Some(stored.seq);
+            ids.insert(stored.record.request.id);
+        }
+        if exhausted {
+            return Ok(ids);
+        }
+    }
+}
+
+/// One page of the assignments (of `target`, when given) after the `$skiptoken`, keeping those the
+/// filter matches and `keep` accepts; `function` is the path segment of the collection's function.
+async fn page(
+    state: &AppState,
+    api: ApiVersion,
+    headers: &HeaderMap,
+    options: &Options,
+    target: Option<SubjectId>,
+    keep: impl Fn(&AssignmentRecord) -> bool,
+    function: &str,
+) -> Result<Response, ApiError> {
     let top = usize::try_from(options.top).unwrap_or(usize::MAX);
     let mut store_query = AssignmentQuery {
-        target: None,
+        target,
         after: options.after,
         limit: options.top.saturating_add(1).max(MIN_BATCH),
     };
@@ -202,7 +312,7 @@ pub async fn list(
                     assignment_policy_id: &record.assignment_policy_id,
                 })
             });
-            if wanted && readable(&state, &identity, &record) {
+            if wanted && keep(&record) {
                 found.push(record);
             }
         }
@@ -216,11 +326,11 @@ pub async fn list(
     };
     let value: Vec<Value> = found
         .iter()
-        .map(|record| render(&state, api, record, &options.expand))
+        .map(|record| render(state, api, record, &options.expand))
         .collect();
     let mut body = json!({
         "@odata.context": wire::context(
-            &headers,
+            headers,
             api,
             &format!("identityGovernance/entitlementManagement/{}", collection(api)),
         ),
@@ -228,8 +338,8 @@ pub async fn list(
     });
     if more && let Some(last) = found.last() {
         let mut link = format!(
-            "{}{}/identityGovernance/entitlementManagement/{}?$top={}&$skiptoken={}",
-            wire::base_url(&headers),
+            "{}{}/identityGovernance/entitlementManagement/{}{function}?$top={}&$skiptoken={}",
+            wire::base_url(headers),
             wire::prefix(api),
             collection(api),
             options.top,
@@ -249,7 +359,7 @@ pub async fn list(
     }
     Ok(wire::json(
         StatusCode::OK,
-        wire::enum_preference(&headers),
+        wire::enum_preference(headers),
         &body,
     ))
 }
@@ -263,8 +373,11 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let id = AssignmentId::parse(&id).map_err(|error| ApiError::invalid(error.to_string()))?;
     let options = parse_options(&query, api, &headers)?;
+    if let Some(on) = filter_by_current_user(&id) {
+        return filter_for_user(&state, api, &headers, &identity, on?, &options).await;
+    }
+    let id = AssignmentId::parse(&id).map_err(|error| ApiError::invalid(error.to_string()))?;
     if options.filter.is_some() || options.after.is_some() {
         return Err(ApiError::invalid(
             "`$filter` and `$skiptoken` apply to the collection, not to one assignment",

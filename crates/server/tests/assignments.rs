@@ -531,3 +531,92 @@ async fn reading_assignments_is_entitle_cores_decision() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filter_by_current_user_shows_the_callers_assignments_or_those_it_asked_for() {
+    let server = TestServer::start().await;
+    let (_, alices) = delivered(&server).await;
+    let for_carol = expect_json(
+        server
+            .post_request(
+                ApiVersion::V1,
+                &manager(),
+                &json!({
+                    "requestType": "adminAdd",
+                    "assignment": { "targetId": CAROL.to_string(), "assignmentPolicyId": DIRECT },
+                }),
+            )
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (carols, _) = assignment(&server, for_carol["id"].as_str().unwrap()).await;
+    let function = |api: ApiVersion, on: &str| {
+        let collection = match api {
+            ApiVersion::V1 => "assignments",
+            ApiVersion::Beta => "accessPackageAssignments",
+        };
+        format!(
+            "{}/identityGovernance/entitlementManagement/{collection}/filterByCurrentUser(on='{on}')",
+            common::prefix(api)
+        )
+    };
+    let alice_reader = common::Who::user(ALICE, &[common::READ_ALL]).token();
+    let carol = common::Who::user(CAROL, &[common::READ_ALL]).token();
+    for api in common::APIS {
+        assert_eq!(
+            ids(&server
+                .get_json(&function(api, "target"), &alice_reader)
+                .await),
+            std::slice::from_ref(&alices)
+        );
+        assert_eq!(
+            ids(&server
+                .get_json(&function(api, "createdBy"), &alice_reader)
+                .await),
+            std::slice::from_ref(&alices)
+        );
+        assert_eq!(
+            ids(&server.get_json(&function(api, "target"), &carol).await),
+            std::slice::from_ref(&carols)
+        );
+        assert_eq!(
+            ids(&server.get_json(&function(api, "createdBy"), &carol).await),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            ids(&server
+                .get_json(&function(api, "createdBy"), &manager())
+                .await),
+            std::slice::from_ref(&carols)
+        );
+        assert_eq!(
+            ids(&server
+                .get_json(
+                    &format!("{}?$filter=id eq '{carols}'", function(api, "createdBy")),
+                    &manager()
+                )
+                .await),
+            std::slice::from_ref(&carols)
+        );
+    }
+    // `SubjectAccess.ReadWrite` alone and applications are refused; `on` is checked.
+    for token in [alice(), common::app()] {
+        expect_error(
+            server
+                .get(&function(ApiVersion::V1, "target"), &token)
+                .await,
+            StatusCode::FORBIDDEN,
+            "accessDenied",
+        )
+        .await;
+    }
+    expect_error(
+        server
+            .get(&function(ApiVersion::V1, "approver"), &alice_reader)
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalidRequest",
+    )
+    .await;
+}

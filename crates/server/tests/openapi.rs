@@ -457,9 +457,10 @@ async fn every_documented_operation_is_served_and_answers_a_documented_status() 
         assert!(response.headers().contains_key("allow"), "{path}");
         common::expect_error(response, StatusCode::METHOD_NOT_ALLOWED, "notSupported").await;
     }
-    // Every served method once, and `filterByCurrentUser` under each of the three collections.
+    // Every served method once, and `filterByCurrentUser` under each of the three request
+    // collections and the two assignment collections.
     let expected: usize = routes(true).iter().map(|route| route.methods.len()).sum();
-    assert_eq!(calls, expected + 3);
+    assert_eq!(calls, expected + 5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
