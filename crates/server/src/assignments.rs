@@ -206,22 +206,16 @@ impl On {
 
 /// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
 fn filter_by_current_user(segment: &str) -> Option<Result<On, ApiError>> {
-    let inner = segment
-        .strip_prefix("filterByCurrentUser(")?
-        .strip_suffix(')');
-    let on = inner
-        .and_then(|inner| inner.strip_prefix("on="))
-        .map(|value| value.trim_matches('\''))
-        .and_then(|value| {
-            [On::Target, On::CreatedBy]
-                .into_iter()
-                .find(|on| on.name() == value)
-        });
-    Some(on.ok_or_else(|| {
-        ApiError::invalid(format!(
-            "`{segment}`: `on` must be `'target'` or `'createdBy'`"
-        ))
-    }))
+    let ons = [On::Target, On::CreatedBy];
+    odata::function_on(segment, &ons.map(On::name)).map(|name| {
+        name.map(|name| {
+            if name == On::CreatedBy.name() {
+                On::CreatedBy
+            } else {
+                On::Target
+            }
+        })
+    })
 }
 
 /// `GET …/assignments/filterByCurrentUser(on='…')`: the signed-in user's assignments, or those its

@@ -75,6 +75,25 @@ impl Options {
     }
 }
 
+/// The `on` argument of a `filterByCurrentUser(on='…')` path segment, when the segment is that
+/// function: one of `allowed`, or `400 invalidRequest` naming them.
+pub fn function_on<'a>(segment: &str, allowed: &[&'a str]) -> Option<Result<&'a str, ApiError>> {
+    let inner = segment
+        .strip_prefix("filterByCurrentUser(")?
+        .strip_suffix(')');
+    let on = inner
+        .and_then(|inner| inner.strip_prefix("on="))
+        .map(|value| value.trim_matches('\''))
+        .and_then(|value| allowed.iter().copied().find(|name| *name == value));
+    Some(on.ok_or_else(|| {
+        let names: Vec<String> = allowed.iter().map(|name| format!("`'{name}'`")).collect();
+        ApiError::invalid(format!(
+            "`{segment}`: `on` must be one of {}",
+            names.join(", ")
+        ))
+    }))
+}
+
 /// Parses `$top`: a page size from 1 to [`MAX_PAGE`].
 ///
 /// # Errors

@@ -52,18 +52,8 @@ pub async fn get(
 
 /// `on` of a `filterByCurrentUser(on='…')` segment, if the segment is one.
 pub(super) fn filter_by_current_user(segment: &str) -> Option<Result<String, ApiError>> {
-    let inner = segment
-        .strip_prefix("filterByCurrentUser(")?
-        .strip_suffix(')');
-    let on = inner
-        .and_then(|inner| inner.strip_prefix("on="))
-        .map(|value| value.trim_matches('\''))
-        .filter(|value| ["target", "createdBy", "approver"].contains(value));
-    Some(on.map(str::to_owned).ok_or_else(|| {
-        ApiError::invalid(format!(
-            "`{segment}`: `on` must be `'target'`, `'createdBy'` or `'approver'`"
-        ))
-    }))
+    odata::function_on(segment, &["target", "createdBy", "approver"])
+        .map(|on| on.map(str::to_owned))
 }
 
 /// `405 notSupported` for `method` on the `filterByCurrentUser` function, which answers `GET` only.
