@@ -59,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let preference = EnumPreference {
         include_unknown_members: choice & 2 != 0,
+        beta_lower_camel: false,
     };
     let text = String::from_utf8_lossy(text);
     let Ok(filter) = Filter::parse(&text, api, preference) else {

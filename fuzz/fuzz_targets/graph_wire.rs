@@ -84,12 +84,22 @@ const T0: u64 = 1_767_225_600_000;
 /// 2000-02-29T00:00:00Z.
 const LEAP_DAY: u64 = 951_782_400_000;
 
-const PREFERENCES: [EnumPreference; 2] = [
+const PREFERENCES: [EnumPreference; 4] = [
     EnumPreference {
         include_unknown_members: false,
+        beta_lower_camel: false,
     },
     EnumPreference {
         include_unknown_members: true,
+        beta_lower_camel: false,
+    },
+    EnumPreference {
+        include_unknown_members: false,
+        beta_lower_camel: true,
+    },
+    EnumPreference {
+        include_unknown_members: true,
+        beta_lower_camel: true,
     },
 ];
 
@@ -407,9 +417,10 @@ fn check_request_type_names() {
             let hidden =
                 request_type::wire_name(kind, ApiVersion::V1, preference) == "unknownFutureValue";
             assert_eq!(hidden, hidden_in_v1(kind, preference));
+            let spelled = if preference.beta_lower_camel { v1 } else { beta };
             assert_eq!(
                 request_type::wire_name(kind, ApiVersion::Beta, preference),
-                beta
+                spelled
             );
         }
     }

@@ -823,6 +823,7 @@ mod tests {
             ApiVersion::V1,
             EnumPreference {
                 include_unknown_members: true,
+                beta_lower_camel: false,
             },
         )
         .unwrap();

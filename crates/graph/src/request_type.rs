@@ -3,12 +3,17 @@
 
 use entitle_core::{ApiVersion, RequestType, VariantArray};
 
-/// Whether the client opted in to evolvable-enum members past `unknownFutureValue`
-/// (`Prefer: include-unknown-enum-members`).
+/// How a response writes enum values: whether the client opted in to evolvable-enum members past
+/// `unknownFutureValue` (`Prefer: include-unknown-enum-members`), and how the path asked spells
+/// beta's `requestType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EnumPreference {
     /// Members after the sentinel are shown as themselves rather than as `unknownFutureValue`.
     pub include_unknown_members: bool,
+    /// Beta's `requestType` in lowerCamel (`adminAdd`), as every example on beta's
+    /// `/assignmentRequests` path shows it; PascalCase (`AdminAdd`) on `/accessPackageAssignmentRequests`
+    /// (D20).
+    pub beta_lower_camel: bool,
 }
 
 /// The `Prefer` preference that opts in to new enum members.
@@ -29,6 +34,16 @@ impl EnumPreference {
         });
         Self {
             include_unknown_members,
+            beta_lower_camel: false,
+        }
+    }
+
+    /// This preference, on a path that spells beta's `requestType` in lowerCamel when `lower_camel`.
+    #[must_use]
+    pub const fn spelling(self, lower_camel: bool) -> Self {
+        Self {
+            beta_lower_camel: lower_camel,
+            ..self
         }
     }
 }
@@ -46,6 +61,7 @@ pub const fn wire_name(
     preference: EnumPreference,
 ) -> &'static str {
     match api {
+        ApiVersion::Beta if preference.beta_lower_camel => kind.as_str(),
         ApiVersion::Beta => kind.beta_str(),
         ApiVersion::V1 if !in_v1(kind) => UNKNOWN_FUTURE_VALUE,
         ApiVersion::V1 if !kind.is_before_sentinel() && !preference.include_unknown_members => {
@@ -97,9 +113,11 @@ mod tests {
 
     const OPTED_IN: EnumPreference = EnumPreference {
         include_unknown_members: true,
+        beta_lower_camel: false,
     };
     const NONE: EnumPreference = EnumPreference {
         include_unknown_members: false,
+        beta_lower_camel: false,
     };
 
     #[test]
@@ -111,6 +129,28 @@ mod tests {
         assert_eq!(
             wire_name(RequestType::UserAdd, ApiVersion::V1, NONE),
             "userAdd"
+        );
+    }
+
+    #[test]
+    fn beta_spells_request_types_as_the_path_does() {
+        let camel = NONE.spelling(true);
+        assert_eq!(
+            wire_name(RequestType::AdminAdd, ApiVersion::Beta, camel),
+            "adminAdd"
+        );
+        assert_eq!(
+            wire_name(RequestType::UserExtend, ApiVersion::Beta, camel),
+            "userExtend"
+        );
+        assert_eq!(
+            wire_name(RequestType::AdminAdd, ApiVersion::Beta, NONE),
+            "AdminAdd"
+        );
+        // v1.0 has one spelling.
+        assert_eq!(
+            wire_name(RequestType::ApproverRemove, ApiVersion::V1, camel),
+            "unknownFutureValue"
         );
     }
 

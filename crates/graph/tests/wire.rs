@@ -89,6 +89,7 @@ fn approver_remove_follows_the_evolvable_enum_rule() {
         ApiVersion::V1,
         EnumPreference {
             include_unknown_members: true,
+            beta_lower_camel: false,
         },
     );
     assert_eq!(shown["requestType"], "approverRemove");

@@ -27,7 +27,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
-use crate::wire::{self, Api};
+use crate::wire::{self, Api, RequestTypeCase};
 use crate::{approvals, assignments, control, envelope, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
@@ -95,6 +95,8 @@ struct Row {
     handlers: Vec<(Verb, MethodRouter<AppState>)>,
     /// What answers the other methods (the router's `405` when `None`).
     not_allowed: Option<fn(MethodRouter<AppState>) -> MethodRouter<AppState>>,
+    /// How a request collection spells beta's `requestType` (request rows only).
+    case: Option<RequestTypeCase>,
 }
 
 impl Row {
@@ -104,7 +106,13 @@ impl Row {
             api,
             handlers: Vec::new(),
             not_allowed: None,
+            case: None,
         }
+    }
+
+    const fn case(mut self, case: RequestTypeCase) -> Self {
+        self.case = Some(case);
+        self
     }
 
     fn on<H, T>(mut self, verb: Verb, handler: H) -> Self
@@ -120,15 +128,20 @@ impl Row {
 /// The request rows under one collection name.
 fn request_rows(rows: &mut Vec<Row>, api: ApiVersion, collection: &str) {
     let base = format!("{}{MANAGEMENT}/{collection}", wire::prefix(api));
+    let case = RequestTypeCase {
+        lower_camel: api == ApiVersion::Beta && collection == "assignmentRequests",
+    };
     let api = Some(api);
     rows.push(
         Row::new(&base, api)
             .on(Verb::Get, requests::list)
-            .on(Verb::Post, requests::create),
+            .on(Verb::Post, requests::create)
+            .case(case),
     );
     let mut item = Row::new(format!("{base}/{{id}}"), api)
         .on(Verb::Get, requests::get)
-        .on(Verb::Delete, requests::delete);
+        .on(Verb::Delete, requests::delete)
+        .case(case);
     item.not_allowed = Some(|methods| methods.fallback(requests::item_not_allowed));
     rows.push(item);
     rows.push(Row::new(format!("{base}/{{id}}/cancel"), api).on(Verb::Post, requests::cancel));
@@ -280,6 +293,9 @@ pub fn router(state: AppState) -> Router {
         }
         if let Some(api) = row.api {
             methods = methods.layer(Extension(Api(api)));
+        }
+        if let Some(case) = row.case {
+            methods = methods.layer(Extension(case));
         }
         app = app.route(&row.path, methods);
     }

@@ -15,12 +15,26 @@ use crate::error::{ApiError, ErrorCode};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Api(pub ApiVersion);
 
+/// How the request collection a route is under spells beta's `requestType`: lowerCamel on beta's
+/// `/assignmentRequests`, PascalCase on `/accessPackageAssignmentRequests` (D20). v1.0 ignores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestTypeCase {
+    /// `adminAdd` rather than `AdminAdd`.
+    pub lower_camel: bool,
+}
+
 /// The path prefix of an API version.
 pub const fn prefix(api: ApiVersion) -> &'static str {
     match api {
         ApiVersion::V1 => "/v1.0",
         ApiVersion::Beta => "/beta",
     }
+}
+
+/// How a request collection's answer writes enums: the client's `Prefer` headers and the
+/// collection's [`RequestTypeCase`].
+pub fn request_enums(headers: &HeaderMap, case: RequestTypeCase) -> EnumPreference {
+    enum_preference(headers).spelling(case.lower_camel)
 }
 
 /// The client's evolvable-enum preference, from its `Prefer` headers.

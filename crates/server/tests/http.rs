@@ -20,7 +20,7 @@ use std::sync::Arc;
 use common::{
     ALICE, ALTERNATE, APIS, APPROVAL, CALLOUT, CAROL, DIRECT, MANAGER, PACKAGE, READ_WRITE_ALL,
     START_TEXT, SUBJECT_ACCESS, TestServer, Who, alice, app, approver, bob, carol, collections,
-    create_body, expect_error, expect_json, manager, personal, reader, requests,
+    create_body, expect_error, expect_json, management, manager, personal, reader, requests,
 };
 use entitle_core::{ApiVersion, SubjectId};
 use reqwest::{Method, Response, StatusCode};
@@ -166,7 +166,13 @@ async fn create_answers_201_accepted_then_the_policy_decides() {
                         assert!(created.get("requestStatus").is_none());
                     }
                     ApiVersion::Beta => {
-                        assert_eq!(created["requestType"], "UserAdd");
+                        // Beta spells `requestType` as its path does (D20).
+                        let spelled = if collection.ends_with("/assignmentRequests") {
+                            "userAdd"
+                        } else {
+                            "UserAdd"
+                        };
+                        assert_eq!(created["requestType"], spelled);
                         assert_eq!(created["requestState"], "Submitted");
                         assert_eq!(created["requestStatus"], "Accepted");
                         assert_eq!(created["completedDate"], Value::Null);
@@ -436,7 +442,18 @@ async fn create_checks_who_may_ask_for_whom() {
         created["id"].as_str().unwrap(),
     )
     .await;
-    assert_eq!(beta["requestType"], "AdminAdd");
+    // Beta spells `requestType` as its path does (D20).
+    assert_eq!(beta["requestType"], "adminAdd");
+    let retiring = read(
+        &server,
+        &format!(
+            "{}/accessPackageAssignmentRequests",
+            management(ApiVersion::Beta)
+        ),
+        created["id"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(retiring["requestType"], "AdminAdd");
     // SubjectAccess only covers the caller's own assignment; personal accounts never create.
     let for_carol = json!({
         "requestType": "userAdd",

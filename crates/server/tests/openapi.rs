@@ -302,16 +302,19 @@ fn the_enums_are_the_names_the_server_writes() {
         let types: BTreeSet<String> = RequestType::VARIANTS
             .iter()
             .flat_map(|t| {
-                [false, true].map(|include| {
-                    request_type::wire_name(
-                        *t,
-                        api,
-                        EnumPreference {
-                            include_unknown_members: include,
-                        },
-                    )
-                    .to_owned()
-                })
+                [(false, false), (true, false), (false, true), (true, true)].map(
+                    |(include, lower_camel)| {
+                        request_type::wire_name(
+                            *t,
+                            api,
+                            EnumPreference {
+                                include_unknown_members: include,
+                                beta_lower_camel: lower_camel,
+                            },
+                        )
+                        .to_owned()
+                    },
+                )
             })
             .collect();
         assert_eq!(enum_of(&spec, &format!("RequestType{suffix}")), types);

@@ -17,7 +17,7 @@ use crate::actions::count_transition;
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::Options;
 use crate::state::AppState;
-use crate::wire::{self, Api};
+use crate::wire::{self, Api, RequestTypeCase};
 
 impl From<CreateBodyError> for ApiError {
     fn from(error: CreateBodyError) -> Self {
@@ -118,11 +118,12 @@ async fn submission(
 pub async fn create(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
+    Extension(case): Extension<RequestTypeCase>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let preference = wire::enum_preference(&headers);
+    let preference = wire::request_enums(&headers, case);
     if !wire::is_json(&headers) {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,

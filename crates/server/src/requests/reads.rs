@@ -14,18 +14,19 @@ use crate::access::{authorized, authorized_on, caller_alone, caller_for, identif
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Options};
 use crate::state::AppState;
-use crate::wire::{self, Api};
+use crate::wire::{self, Api, RequestTypeCase};
 
 /// `GET …/{id}`, or the `filterByCurrentUser(on='…')` function, which shares the path shape.
 pub async fn get(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
+    Extension(case): Extension<RequestTypeCase>,
     Path(id): Path<String>,
     Query(query): Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let preference = wire::enum_preference(&headers);
+    let preference = wire::request_enums(&headers, case);
     let options = odata::parse(&query, api, preference)?;
     if let Some(on) = filter_by_current_user(&id) {
         return filter_for_user(&state, api, preference, &identity, &on?, &options, &headers).await;
@@ -84,6 +85,7 @@ pub async fn item_not_allowed(Path(id): Path<String>, method: Method) -> Respons
 pub async fn list(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
+    Extension(case): Extension<RequestTypeCase>,
     Query(query): Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -93,7 +95,7 @@ pub async fn list(
         &caller_alone(&identity),
         Parties::own(identity.id),
     )?;
-    let preference = wire::enum_preference(&headers);
+    let preference = wire::request_enums(&headers, case);
     let options = odata::parse(&query, api, preference)?;
     let store_query = StoreQuery {
         statuses: options.filter.as_ref().and_then(Filter::statuses),
