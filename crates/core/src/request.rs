@@ -406,6 +406,17 @@ impl Request {
             .min_by_key(|deadline| deadline.at)
     }
 
+    /// When the request itself expires if nobody acts first: the instant its `expire` row falls due
+    /// (an approval stage's decision timeout), `None` when no such row applies now. Beta shows it as
+    /// `expirationDateTime` (D23).
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        table::TRANSITIONS
+            .iter()
+            .filter(|row| row.from == self.status && row.action == ActionKind::Expire)
+            .filter_map(|row| row.when.due_at(self))
+            .min()
+    }
+
     /// Whether the request may be deleted: its processing ended, and it never created an assignment
     /// ("a denied or completed request" without "any accessPackageAssignment objects"). An adding
     /// request that started delivery created one, even if delivery failed.
@@ -717,6 +728,8 @@ mod tests {
     fn timers_wait_for_their_deadlines() {
         let mut request = pending(two_stage_policy());
         let escalation = T0.after(Duration::days(3));
+        // The request itself expires at the decision timeout, whatever falls due first.
+        assert_eq!(request.expires_at(), Some(T0.after(Duration::days(14))));
         assert_eq!(
             request.next_deadline(),
             Some(Deadline {
@@ -783,6 +796,7 @@ mod tests {
             .unwrap();
         assert_eq!(request.status, RequestStatus::Delivering);
         assert_eq!(request.next_deadline(), None);
+        assert_eq!(request.expires_at(), None);
     }
 
     #[test]

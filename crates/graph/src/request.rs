@@ -61,6 +61,8 @@ struct Beta<'a> {
     request_status: &'static str,
     created_date_time: Option<String>,
     completed_date: Option<String>,
+    /// When the request expires unless someone acts first (D23).
+    expiration_date_time: Option<String>,
     is_validation_only: bool,
     justification: Option<&'a str>,
     schedule: Value,
@@ -99,6 +101,7 @@ impl RequestView<'_> {
                 request_status: core.status.name_in(api),
                 created_date_time,
                 completed_date: core.completed_at.map(datetime::format),
+                expiration_date_time: core.expires_at().map(datetime::format),
                 is_validation_only: matches!(
                     self.moment,
                     Moment::Created {

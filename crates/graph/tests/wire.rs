@@ -189,3 +189,26 @@ fn an_assignment_shows_its_state_once_it_exists() {
         serde_json::to_string_pretty(&beta).unwrap()
     );
 }
+
+#[test]
+fn beta_shows_when_a_pending_request_expires() {
+    let requestor = SubjectId::new(Guid::from_u128(0x1111));
+    let id = RequestId::new(Guid::from_u128(0x4444));
+    let rules = PolicyRules {
+        approval: Some(entitle_core::ApprovalRules {
+            stages: 1,
+            decision_timeout: Duration::days(14),
+            escalate_after: Some(Duration::days(3)),
+        }),
+        callout_on_created: false,
+    };
+    let mut request = Request::submit(id, requestor, rules, None, T0).unwrap();
+    request
+        .apply_in_place(&Action::by_system(ActionKind::Process), T0)
+        .unwrap();
+    let json = view(&request, None).to_wire(ApiVersion::Beta, EnumPreference::default());
+    // The decision timeout, not the earlier escalation.
+    assert_eq!(json["expirationDateTime"], "2026-01-15T00:00:00.000Z");
+    let v1 = view(&request, None).to_wire(ApiVersion::V1, EnumPreference::default());
+    assert!(v1.get("expirationDateTime").is_none());
+}

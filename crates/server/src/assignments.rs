@@ -318,16 +318,29 @@ async fn page(
             break false;
         }
     };
+    // A function's result names its type in its context and on each item, as requests' does.
+    let is_function = !function.is_empty();
     let value: Vec<Value> = found
         .iter()
-        .map(|record| render(state, api, record, &options.expand))
+        .map(|record| {
+            let item = render(state, api, record, &options.expand);
+            if is_function {
+                wire::with_type(item, "#microsoft.graph.accessPackageAssignment")
+            } else {
+                item
+            }
+        })
         .collect();
+    let fragment = if is_function {
+        "Collection(microsoft.graph.accessPackageAssignment)".to_owned()
+    } else {
+        format!(
+            "identityGovernance/entitlementManagement/{}",
+            collection(api)
+        )
+    };
     let mut body = json!({
-        "@odata.context": wire::context(
-            headers,
-            api,
-            &format!("identityGovernance/entitlementManagement/{}", collection(api)),
-        ),
+        "@odata.context": wire::context(headers, api, &fragment),
         "value": value,
     });
     if more && let Some(last) = found.last() {

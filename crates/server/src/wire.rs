@@ -146,10 +146,21 @@ pub fn context(headers: &HeaderMap, api: ApiVersion, fragment: &str) -> String {
 
 /// `value` with `@odata.context` first, when it is an object.
 pub fn with_context(value: Value, context: String) -> Value {
+    annotated(value, "@odata.context", context)
+}
+
+/// `value` with `@odata.type` first, when it is an object: an item whose type its context does not
+/// name, such as a function's result.
+pub fn with_type(value: Value, odata_type: &str) -> Value {
+    annotated(value, "@odata.type", odata_type.to_owned())
+}
+
+/// `value` with the annotation `name` first, when it is an object.
+fn annotated(value: Value, name: &str, annotation: String) -> Value {
     match value {
         Value::Object(properties) => {
             let mut object = Map::with_capacity(properties.len() + 1);
-            object.insert("@odata.context".to_owned(), Value::String(context));
+            object.insert(name.to_owned(), Value::String(annotation));
             object.extend(properties);
             Value::Object(object)
         }

@@ -176,6 +176,9 @@ async fn filter_for_user(
     .await
 }
 
+/// `@odata.type` of a request.
+const REQUEST_TYPE: &str = "#microsoft.graph.accessPackageAssignmentRequest";
+
 /// The fewest rows one store call of a page reads.
 const MIN_BATCH: u32 = 100;
 
@@ -229,19 +232,28 @@ async fn page(
     };
     let records: Vec<&RequestRecord> = found.iter().map(|stored| &stored.record).collect();
     let assignments = expanded_assignments(state, &records, options).await?;
+    // A function's result is a bare collection of the type: Graph names the type in its context
+    // and on each item, as `filterByCurrentUser`'s beta example shows.
+    let is_function = !function.is_empty();
     let value: Vec<Value> = records
         .iter()
         .zip(&assignments)
         .map(|(record, assignment)| {
-            render(state, api, preference, record, assignment.as_ref(), options)
+            let item = render(state, api, preference, record, assignment.as_ref(), options);
+            if is_function {
+                wire::with_type(item, REQUEST_TYPE)
+            } else {
+                item
+            }
         })
         .collect();
+    let fragment = if is_function {
+        "Collection(microsoft.graph.accessPackageAssignmentRequest)"
+    } else {
+        "identityGovernance/entitlementManagement/assignmentRequests"
+    };
     let mut body = json!({
-        "@odata.context": wire::context(
-            headers,
-            api,
-            "identityGovernance/entitlementManagement/assignmentRequests",
-        ),
+        "@odata.context": wire::context(headers, api, fragment),
         "value": value,
     });
     if more && let Some(last) = found.last() {
