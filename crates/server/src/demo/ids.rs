@@ -82,6 +82,22 @@ pub const REQUEST_EXPIRED: RequestId = request(0xc_000b);
 /// The seeded `Canceled` request (Bianca, canceled by herself).
 pub const REQUEST_CANCELED: RequestId = request(0xc_000c);
 
+/// A second `Delivered` request: Megan assigned Diego directly, without a justification, for a
+/// schedule that started at once; its assignment was later removed by [`REQUEST_REMOVAL`].
+pub const REQUEST_ENDED: RequestId = request(0xc_000d);
+/// A delivered `adminRemove` (Megan) of Diego's assignment from [`REQUEST_ENDED`]: that assignment
+/// is `expired`.
+pub const REQUEST_REMOVAL: RequestId = request(0xc_000e);
+
+/// The requests seeded besides [`seeded`]'s one per status: an assignment's whole life, from a
+/// direct assignment to its removal, so an ended assignment can be read.
+pub const fn seeded_more() -> [(RequestStatus, RequestId); 2] {
+    [
+        (RequestStatus::Delivered, REQUEST_ENDED),
+        (RequestStatus::Delivered, REQUEST_REMOVAL),
+    ]
+}
+
 /// The seeded requests: one per status, in the order of `RequestStatus::VARIANTS`.
 pub const fn seeded() -> [(RequestStatus, RequestId); 12] {
     use RequestStatus as S;

@@ -3,8 +3,8 @@
 
 use entitle_auth::{DEMO_TENANT, Identity};
 use entitle_core::{
-    ActionKind, Caller, Duration, Permission, Permissions, Principal, RequestId, RequestType,
-    Roles, SubjectId, Submission, Timestamp,
+    ActionKind, AssignmentId, Caller, Duration, Permission, Permissions, Principal, RequestId,
+    RequestType, Roles, SubjectId, Submission, Timestamp,
 };
 use entitle_store::{
     Command, CreateFailure, Directory, NewRequest, Query, RequestRecord, Store, StoreError,
@@ -14,9 +14,9 @@ use entitle_store::{
 use super::ids::{
     ADELE, ALEX, BIANCA, DIEGO, EXTENSION_APP, MEGAN, NESTOR, POLICY_DIRECT, POLICY_EXTENSION,
     POLICY_ONE_STAGE, POLICY_TWO_STAGE, REQUEST_ACCEPTED, REQUEST_CANCELED, REQUEST_DELIVERED,
-    REQUEST_DELIVERING, REQUEST_DELIVERY_FAILED, REQUEST_DENIED, REQUEST_EXPIRED,
+    REQUEST_DELIVERING, REQUEST_DELIVERY_FAILED, REQUEST_DENIED, REQUEST_ENDED, REQUEST_EXPIRED,
     REQUEST_PARTIALLY_DELIVERED, REQUEST_PENDING_APPROVAL, REQUEST_PENDING_APPROVAL_ESCALATED,
-    REQUEST_PENDING_NOT_BEFORE, REQUEST_WAITING_FOR_CALLBACK,
+    REQUEST_PENDING_NOT_BEFORE, REQUEST_REMOVAL, REQUEST_WAITING_FOR_CALLBACK,
 };
 use super::tenant::directory;
 use crate::access::{caller_for, caller_in};
@@ -24,6 +24,24 @@ use crate::access::{caller_for, caller_in};
 /// A span of whole minutes.
 const fn minutes(minutes: u64) -> Duration {
     Duration(minutes.saturating_mul(60_000))
+}
+
+/// An instant relative to `now`.
+#[derive(Clone, Copy)]
+enum Offset {
+    /// That long before `now`.
+    Before(Duration),
+    /// That long after `now`.
+    After(Duration),
+}
+
+impl Offset {
+    const fn at(self, now: Timestamp) -> Timestamp {
+        match self {
+            Self::Before(span) => before(now, span),
+            Self::After(span) => now.after(span),
+        }
+    }
 }
 
 /// Who performs one step of a seeded request, as the server would resolve them.
@@ -44,11 +62,13 @@ struct Seed {
     target: SubjectId,
     request_type: RequestType,
     policy: &'static str,
-    justification: &'static str,
+    justification: Option<&'static str>,
+    /// The request whose assignment it changes or removes (`None` for an adding request).
+    changes: Option<RequestId>,
     /// How long before `now` it was submitted.
     submitted: Duration,
-    /// How long after `now` its schedule starts, if it has a start.
-    starts_in: Option<Duration>,
+    /// When its schedule starts, if it has a start.
+    starts: Option<Offset>,
     /// How long after `now` the assignment would end, if it ends.
     expires_in: Option<Duration>,
     /// Whether the service processed it at once (every request but the `Accepted` one).
@@ -62,7 +82,7 @@ impl Seed {
     /// The permission its submitter's token grants: an administrator's for a direct assignment.
     const fn permission(&self) -> Permission {
         match self.request_type {
-            RequestType::AdminAdd => Permission::ReadWriteAll,
+            RequestType::AdminAdd | RequestType::AdminRemove => Permission::ReadWriteAll,
             _ => Permission::SubjectAccessReadWrite,
         }
     }
@@ -78,8 +98,8 @@ const fn admin(id: SubjectId) -> Actor {
     Actor::User(id, Permission::ReadWriteAll)
 }
 
-/// Every seeded request, in [`seeded`] order.
-const SEEDS: [Seed; 12] = {
+/// Every seeded request: [`seeded`]'s, in its order, then [`seeded_more`]'s.
+const SEEDS: [Seed; 14] = {
     use ActionKind as A;
     const SYSTEM: Actor = Actor::System;
     [
@@ -89,9 +109,10 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::UserAdd,
             policy: POLICY_DIRECT,
-            justification: "Joining the sales team next week.",
+            justification: Some("Joining the sales team next week."),
+            changes: None,
             submitted: minutes(10),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: false,
             steps: &[],
@@ -102,9 +123,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::UserAdd,
             policy: POLICY_EXTENSION,
-            justification: "Prototype testing on the bench rigs.",
+            justification: Some("Prototype testing on the bench rigs."),
+            changes: None,
             submitted: Duration::hours(2),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[],
@@ -115,9 +137,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::UserAdd,
             policy: POLICY_TWO_STAGE,
-            justification: "Running the thermal tests for the new enclosure.",
+            justification: Some("Running the thermal tests for the new enclosure."),
+            changes: None,
             submitted: Duration::days(2),
-            starts_in: None,
+            starts: None,
             expires_in: Some(Duration::days(90)),
             processed: true,
             steps: &[(A::Approve, admin(ALEX), Duration::days(1))],
@@ -128,9 +151,10 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::UserAdd,
             policy: POLICY_ONE_STAGE,
-            justification: "Preparing the quarterly forecast.",
+            justification: Some("Preparing the quarterly forecast."),
+            changes: None,
             submitted: Duration::days(4),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[(A::Escalate, SYSTEM, Duration::days(1))],
@@ -141,9 +165,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::UserAdd,
             policy: POLICY_ONE_STAGE,
-            justification: "Covering the finance review while Bianca is on leave.",
+            justification: Some("Covering the finance review while Bianca is on leave."),
+            changes: None,
             submitted: Duration::days(2),
-            starts_in: Some(Duration::days(7)),
+            starts: Some(Offset::After(Duration::days(7))),
             expires_in: Some(Duration::days(37)),
             processed: true,
             steps: &[(A::Approve, admin(ALEX), Duration::days(1))],
@@ -154,9 +179,10 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::AdminAdd,
             policy: POLICY_DIRECT,
-            justification: "Onboarding to the sales team.",
+            justification: Some("Onboarding to the sales team."),
+            changes: None,
             submitted: minutes(5),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[],
@@ -167,9 +193,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::UserAdd,
             policy: POLICY_DIRECT,
-            justification: "Customer visits this quarter.",
+            justification: Some("Customer visits this quarter."),
+            changes: None,
             submitted: Duration::days(7),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[(
@@ -184,9 +211,10 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::UserAdd,
             policy: POLICY_TWO_STAGE,
-            justification: "Calibrating the new sensors.",
+            justification: Some("Calibrating the new sensors."),
+            changes: None,
             submitted: Duration::days(6),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[
@@ -205,9 +233,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::AdminAdd,
             policy: POLICY_EXTENSION,
-            justification: "Adele completed the safety training.",
+            justification: Some("Adele completed the safety training."),
+            changes: None,
             submitted: Duration::days(2),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[
@@ -229,9 +258,10 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::UserAdd,
             policy: POLICY_ONE_STAGE,
-            justification: "Curious about the numbers.",
+            justification: Some("Curious about the numbers."),
+            changes: None,
             submitted: Duration::days(9),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[(A::Deny, admin(ALEX), Duration::days(8))],
@@ -242,9 +272,10 @@ const SEEDS: [Seed; 12] = {
             target: ADELE,
             request_type: RequestType::UserAdd,
             policy: POLICY_ONE_STAGE,
-            justification: "Budget planning.",
+            justification: Some("Budget planning."),
+            changes: None,
             submitted: Duration::days(20),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[
@@ -258,12 +289,49 @@ const SEEDS: [Seed; 12] = {
             target: BIANCA,
             request_type: RequestType::UserAdd,
             policy: POLICY_TWO_STAGE,
-            justification: "Hardware demo for a customer.",
+            justification: Some("Hardware demo for a customer."),
+            changes: None,
             submitted: Duration::days(3),
-            starts_in: None,
+            starts: None,
             expires_in: None,
             processed: true,
             steps: &[(A::Cancel, own(BIANCA), Duration::days(2))],
+        },
+        Seed {
+            id: REQUEST_ENDED,
+            requestor: MEGAN,
+            target: DIEGO,
+            request_type: RequestType::AdminAdd,
+            policy: POLICY_DIRECT,
+            justification: None,
+            changes: None,
+            submitted: Duration::days(30),
+            starts: Some(Offset::Before(Duration::days(30))),
+            expires_in: None,
+            processed: true,
+            steps: &[(
+                A::Deliver,
+                SYSTEM,
+                Duration(Duration::days(30).0 - minutes(2).0),
+            )],
+        },
+        Seed {
+            id: REQUEST_REMOVAL,
+            requestor: MEGAN,
+            target: DIEGO,
+            request_type: RequestType::AdminRemove,
+            policy: POLICY_DIRECT,
+            justification: Some("Diego moved to the lab team."),
+            changes: Some(REQUEST_ENDED),
+            submitted: Duration::days(1),
+            starts: None,
+            expires_in: None,
+            processed: true,
+            steps: &[(
+                A::Deliver,
+                SYSTEM,
+                Duration(Duration::days(1).0 - minutes(1).0),
+            )],
         },
     ]
 };
@@ -321,15 +389,15 @@ fn plant(
             id: seed.id,
             kind: seed.request_type,
             target: Some(seed.target),
-            assignment: None,
+            assignment: seed.changes.map(AssignmentId::for_request),
             rules: policy.rules,
-            starts_at: seed.starts_in.map(|span| now.after(span)),
+            starts_at: seed.starts.map(|offset| offset.at(now)),
             ends_at: seed.expires_in.map(|span| now.after(span)),
             lasts: None,
         },
         access_package_id: policy.access_package_id.clone(),
         assignment_policy_id: seed.policy.to_owned(),
-        justification: Some(seed.justification.to_owned()),
+        justification: seed.justification.map(str::to_owned),
         answers: Vec::new(),
         schedule: None,
         process: seed.processed,
@@ -361,7 +429,8 @@ fn plant(
     Ok(())
 }
 
-/// Seeds one request in every status (see [`seeded`](super::seeded)), with times relative to `now`: all in the past,
+/// Seeds one request in every status (see [`seeded`](super::seeded)) and an assignment's whole life
+/// ([`seeded_more`](super::seeded_more)), with times relative to `now`: all in the past,
 /// except the start of the `PendingNotBefore` request and the deadlines of the pending ones, so the
 /// background sweeper moves none of them at once.
 ///
@@ -395,12 +464,14 @@ pub fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use entitle_core::{Action, Assignment, Deadline, Request, RequestStatus, VariantArray};
     use entitle_store::{Event, SqliteStore, Stored};
     use tempfile::TempDir;
 
     use super::*;
-    use crate::demo::ids::seeded;
+    use crate::demo::ids::{seeded, seeded_more};
 
     /// 2026-03-02T09:30:00Z.
     const NOW: Timestamp = Timestamp(1_772_443_800_000);
@@ -444,16 +515,17 @@ mod tests {
         for seeder in seeders {
             assert!(seeder.join().unwrap().is_ok());
         }
-        assert_eq!(
-            all(&SqliteStore::open(&path).unwrap()).len(),
-            seeded().len()
-        );
+        assert_eq!(all(&SqliteStore::open(&path).unwrap()).len(), SEEDS.len());
     }
 
     #[test]
     fn the_seeds_are_in_status_order() {
         let seeds: Vec<_> = SEEDS.iter().map(|seed| seed.id).collect();
-        let ids: Vec<_> = seeded().iter().map(|(_, id)| *id).collect();
+        let ids: Vec<_> = seeded()
+            .iter()
+            .chain(&seeded_more())
+            .map(|(_, id)| *id)
+            .collect();
         assert_eq!(seeds, ids);
     }
 
@@ -461,12 +533,26 @@ mod tests {
     fn seeding_creates_one_request_per_status_with_the_fixed_ids() {
         let (_dir, store) = seeded_store();
         let stored = all(&store);
-        assert_eq!(stored.len(), RequestStatus::VARIANTS.len());
-        for ((status, id), stored) in seeded().iter().zip(&stored) {
+        assert_eq!(
+            stored.len(),
+            RequestStatus::VARIANTS.len() + seeded_more().len()
+        );
+        for ((status, id), stored) in seeded().iter().chain(&seeded_more()).zip(&stored) {
             assert_eq!(stored.record.request.id, *id);
             assert_eq!(stored.record.request.status, *status, "{id}");
             assert!(stored.record.request.created_at < NOW, "{id}");
         }
+        // The removal ended the direct assignment a day ago.
+        let ended = store
+            .assignment(AssignmentId::for_request(REQUEST_ENDED))
+            .unwrap()
+            .unwrap()
+            .assignment;
+        assert_eq!(ended.state, entitle_core::AssignmentState::Expired);
+        assert_eq!(
+            ended.expired_at,
+            Some(before(NOW, Duration(Duration::days(1).0 - minutes(1).0)))
+        );
         let types: Vec<_> = stored.iter().map(|s| s.record.request.kind).collect();
         assert!(types.contains(&RequestType::UserAdd));
         assert!(types.contains(&RequestType::AdminAdd));
@@ -489,15 +575,15 @@ mod tests {
     fn seeding_twice_changes_nothing() {
         let (_dir, store) = seeded_store();
         let before = all(&store);
-        let histories: Vec<_> = seeded()
+        let histories: Vec<_> = SEEDS
             .iter()
-            .map(|(_, id)| store.history(*id).unwrap())
+            .map(|seed| store.history(seed.id).unwrap())
             .collect();
         seed(&store, NOW.after(Duration::days(1))).unwrap();
         assert_eq!(all(&store), before);
-        let again: Vec<_> = seeded()
+        let again: Vec<_> = SEEDS
             .iter()
-            .map(|(_, id)| store.history(*id).unwrap())
+            .map(|seed| store.history(seed.id).unwrap())
             .collect();
         assert_eq!(again, histories);
     }
@@ -524,6 +610,9 @@ mod tests {
     fn every_history_replays_through_the_core_to_the_stored_request_and_assignment() {
         let (_dir, store) = seeded_store();
         let directory = directory();
+        // Each assignment as the histories so far leave it: a removal replays after the request
+        // whose assignment it ends.
+        let mut replayed: BTreeMap<AssignmentId, Assignment> = BTreeMap::new();
         for stored in all(&store) {
             let record = &stored.record;
             let id = record.request.id;
@@ -539,17 +628,22 @@ mod tests {
                 id,
                 kind: record.request.kind,
                 target: Some(record.request.target),
-                assignment: None,
+                assignment: record
+                    .request
+                    .kind
+                    .needs_assignment()
+                    .then_some(record.request.assignment),
                 rules: record.request.rules,
                 starts_at: record.request.starts_at,
                 ends_at: record.request.ends_at,
                 lasts: None,
             };
             let submitter = replay_caller(&directory, record, first.by, first.principal);
-            let mut request = Request::create(&submission, &submitter, None, first.at)
-                .unwrap()
-                .request;
-            let mut assignment: Option<Assignment> = None;
+            let mut assignment = replayed.get(&record.request.assignment).copied();
+            let mut request =
+                Request::create(&submission, &submitter, assignment.as_ref(), first.at)
+                    .unwrap()
+                    .request;
             for entry in rest {
                 let Event::Transition {
                     rule, authority, ..
@@ -574,16 +668,21 @@ mod tests {
                 }
             }
             assert_eq!(request, record.request, "{id}");
-            assert_eq!(
-                store
-                    .assignment(request.assignment)
-                    .unwrap()
-                    .map(|stored| stored.assignment),
-                assignment,
-                "{id}"
-            );
+            if let Some(assignment) = assignment {
+                replayed.insert(assignment.id, assignment);
+            }
             assert!(
                 history.windows(2).all(|pair| pair[0].at <= pair[1].at),
+                "{id}"
+            );
+        }
+        for (id, assignment) in replayed {
+            assert_eq!(
+                store
+                    .assignment(id)
+                    .unwrap()
+                    .map(|stored| stored.assignment),
+                Some(assignment),
                 "{id}"
             );
         }
@@ -655,7 +754,7 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/demo.md"),
         )
         .unwrap();
-        for (status, id) in seeded() {
+        for (status, id) in seeded().into_iter().chain(seeded_more()) {
             let row = format!("| `{}` | `{id}` |", status.as_str());
             assert!(page.contains(&row), "docs/demo.md lacks the row {row}");
         }
