@@ -65,7 +65,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use entitle_core::{
-    ApiVersion, ApprovalRules, AssignmentId, Duration, Effect, Guid, PolicyRules, Request,
+    ApiVersion, ApprovalRules, AssignmentId, Callout, Duration, Effect, Guid, PolicyRules, Request,
     RequestId, RequestStatus, RequestType, Review, ReviewDecision, Stage, StageOutcome, SubjectId,
     Timestamp, VariantArray,
 };
@@ -565,6 +565,7 @@ const V1_KEYS: &[&str] = &[
     "justification",
     "schedule",
     "answers",
+    "customExtensionCalloutInstances",
 ];
 const BETA_KEYS: &[&str] = &[
     "id",
@@ -573,10 +574,13 @@ const BETA_KEYS: &[&str] = &[
     "requestStatus",
     "createdDateTime",
     "completedDate",
+    "expirationDateTime",
     "isValidationOnly",
     "justification",
     "schedule",
     "answers",
+    "customExtensionCalloutInstances",
+    "customExtensionHandlerInstances",
     "verifiedCredentialsData",
 ];
 
@@ -620,6 +624,28 @@ fn check_to_wire(view: &RequestView<'_>, api: ApiVersion, preference: EnumPrefer
     if api == ApiVersion::Beta {
         assert_eq!(wire["isValidationOnly"], Value::Bool(false));
         assert_eq!(wire["verifiedCredentialsData"], serde_json::json!([]));
+        check_wire_instant(&wire["expirationDateTime"], core.expires_at());
+    }
+    // The callout, as each version shows it: none before the request made one.
+    let callouts = wire["customExtensionCalloutInstances"]
+        .as_array()
+        .expect("callout instances are an array");
+    match core.callout {
+        None => assert!(callouts.is_empty()),
+        Some(callout) => {
+            assert_eq!(callouts.len(), 1);
+            let waiting = callout.resumed_at.is_none();
+            assert_eq!(
+                callouts[0]["status"],
+                if waiting { "waitingForCallback" } else { "callbackReceived" }
+            );
+            if api == ApiVersion::Beta {
+                assert_eq!(
+                    wire["customExtensionHandlerInstances"][0]["status"],
+                    if waiting { "requestSent" } else { "requestReceived" }
+                );
+            }
+        }
     }
     // The views here keep no answers and no schedule as asked.
     assert_eq!(wire["answers"], serde_json::json!([]));
@@ -676,6 +702,8 @@ fn check_record(request: &Request, justification: Option<&str>) {
         answers: &[],
         schedule: None,
         moment: Moment::Stored,
+        custom_extension_id: None,
+        questions: &[],
     };
     for &api in ApiVersion::VARIANTS {
         for preference in PREFERENCES {
@@ -776,6 +804,15 @@ fn repair(request: &mut Request) {
         request.starts_at = request.starts_at.or(Some(at));
     }
     request.rules.callout_on_created |= request.status == RequestStatus::WaitingForCallback;
+    if request.status == RequestStatus::WaitingForCallback {
+        request.callout = Some(Callout {
+            sent_at: at,
+            resumed_at: None,
+        });
+    } else if let Some(callout) = &mut request.callout {
+        callout.resumed_at = callout.resumed_at.or(Some(at));
+    }
+    request.rules.callout_on_created |= request.callout.is_some();
     request.completed_at = request
         .status
         .is_completed()
@@ -819,6 +856,10 @@ fn built_request(bytes: &mut Bytes<'_>) -> (Request, Option<&'static str>) {
         stages: [built_stage(bytes), built_stage(bytes), built_stage(bytes)],
         completed_at: optional_instant(bytes, optional & 4 == 4),
         first_completed_at: optional_instant(bytes, optional & 8 == 8),
+        callout: (flags & 8 == 8).then(|| Callout {
+            sent_at: instant(bytes),
+            resumed_at: optional_instant(bytes, flags & 16 == 16),
+        }),
     };
     if flags & 0x80 == 0x80 {
         repair(&mut request);

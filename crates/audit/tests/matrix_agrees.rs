@@ -21,9 +21,10 @@ use entitle_audit::actor::REQUESTOR;
 use entitle_audit::matrix::{DELETE_WITNESS, status_dependent, status_independent};
 use entitle_audit::{Actor, Cell, LifecycleTable, cell, matrix};
 use entitle_core::{
-    Action, ApprovalRules, Assignment, AssignmentId, AssignmentState, CreateError, Duration, Guid,
-    Operation, PolicyRules, Rejection, Request, RequestId, RequestStatus, RequestType, Review,
-    ReviewDecision, Stage, StageOutcome, SubjectId, Submission, Timestamp, VariantArray, authorize,
+    Action, ApprovalRules, Assignment, AssignmentId, AssignmentState, Callout, CreateError,
+    Duration, Guid, Operation, PolicyRules, Rejection, Request, RequestId, RequestStatus,
+    RequestType, Review, ReviewDecision, Stage, StageOutcome, SubjectId, Submission, Timestamp,
+    VariantArray, authorize,
 };
 
 const START: Timestamp = Timestamp(1_767_225_600_000);
@@ -76,6 +77,12 @@ fn witness(status: RequestStatus, stage: u8) -> Request {
     if status.is_completed() {
         request.completed_at = Some(START);
         request.first_completed_at = Some(START);
+    }
+    if status == RequestStatus::WaitingForCallback {
+        request.callout = Some(Callout {
+            sent_at: START,
+            resumed_at: None,
+        });
     }
     request.check().unwrap();
     request

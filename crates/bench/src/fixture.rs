@@ -93,6 +93,7 @@ pub const fn request_in(status: RequestStatus) -> Request {
         ],
         completed_at: None,
         first_completed_at: Some(T0.after(Duration::days(10))),
+        callout: None,
     }
 }
 

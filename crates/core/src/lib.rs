@@ -60,6 +60,7 @@ mod actor;
 mod approval;
 mod assignment;
 mod authz;
+mod callout;
 mod error;
 mod id;
 mod operation;
@@ -83,6 +84,7 @@ pub use assignment::{
     AssignmentState, AssignmentStep, AssignmentTransition, assignment_rows,
 };
 pub use authz::{Authority, Denial, authorize, authorize_review};
+pub use callout::{Callout, CalloutStatus};
 pub use error::{InvalidInput, Rejection};
 pub use id::{AssignmentId, Guid, RequestId, StageId, SubjectId};
 pub use operation::{Operation, Parties};

@@ -9,6 +9,7 @@ use crate::actor::Caller;
 use crate::approval::{Review, ReviewDecision, Stage, StageOutcome};
 use crate::assignment::{Assignment, AssignmentEvent, AssignmentStep};
 use crate::authz::{Authority, authorize};
+use crate::callout::Callout;
 use crate::error::{InvalidInput, Rejection};
 use crate::id::{AssignmentId, RequestId, SubjectId};
 use crate::operation::{Operation, Parties};
@@ -57,6 +58,9 @@ pub struct Request {
     pub completed_at: Option<Timestamp>,
     /// When processing first ended; the reprocess window counts from here.
     pub first_completed_at: Option<Timestamp>,
+    /// The call to the policy's custom extension, once the request made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callout: Option<Callout>,
 }
 
 /// A request as read from storage, before its invariants are checked.
@@ -77,6 +81,8 @@ struct Unchecked {
     stages: Stages,
     completed_at: Option<Timestamp>,
     first_completed_at: Option<Timestamp>,
+    #[serde(default)]
+    callout: Option<Callout>,
 }
 
 impl TryFrom<Unchecked> for Request {
@@ -98,6 +104,7 @@ impl TryFrom<Unchecked> for Request {
             stages: fields.stages,
             completed_at: fields.completed_at,
             first_completed_at: fields.first_completed_at,
+            callout: fields.callout,
         };
         request.check()?;
         Ok(request)
@@ -215,6 +222,7 @@ impl Request {
             stages: Stages::default(),
             completed_at: None,
             first_completed_at: None,
+            callout: None,
         })
     }
 
@@ -248,6 +256,17 @@ impl Request {
         }
         if self.status == S::WaitingForCallback && !self.rules.callout_on_created {
             return broken("a request waiting for a callback needs a custom extension");
+        }
+        if self.callout.is_some() && !self.rules.callout_on_created {
+            return broken("only a request whose policy has a custom extension makes a callout");
+        }
+        let unanswered = self
+            .callout
+            .is_some_and(|callout| callout.resumed_at.is_none());
+        if (self.status == S::WaitingForCallback) != unanswered {
+            return broken(
+                "a request waits for a callback exactly while its callout is unanswered",
+            );
         }
         if self.status.is_completed() != self.completed_at.is_some() {
             return broken("a completion time is set exactly when the status is completed");
@@ -473,6 +492,7 @@ impl Request {
             }
         }
         next.status = rule.to;
+        next.callout = next.callout_after(self.status, now);
         if rule.to == RequestStatus::PendingApproval {
             next.approval_stage = match rule.when {
                 Condition::MoreStagesRemain => self.approval_stage.saturating_add(1),

@@ -1,9 +1,12 @@
 //! `answers`: a requestor's answers to the questions of an assignment policy
 //! (`accessPackageAnswerString`, answering an `accessPackageTextInputQuestion` or an
-//! `accessPackageMultipleChoiceQuestion`). entitle keeps and shows them; it decides nothing on them.
+//! `accessPackageMultipleChoiceQuestion`). entitle keeps and shows them, with the policy's question;
+//! it decides nothing on them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use crate::question::Question;
 
 /// The kind of question answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,16 +67,27 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The answer as Graph shows it.
-    pub fn to_wire(&self) -> Value {
+    /// The answer as Graph shows it, with the question it answers in full when the policy still has
+    /// it (`question`), else by id and type. A multiple-choice answer sent without `displayValue`
+    /// shows its choice's text.
+    pub fn to_wire(&self, question: Option<&Question>) -> Value {
+        let display_value = self.display_value.as_deref().or_else(|| {
+            question
+                .filter(|question| question.kind == QuestionKind::MultipleChoice)
+                .and_then(|question| question.display_of(&self.value))
+        });
+        let answered = question.filter(|question| question.kind == self.question_kind);
         json!({
             "@odata.type": "#microsoft.graph.accessPackageAnswerString",
             "value": self.value,
-            "displayValue": self.display_value,
-            "answeredQuestion": {
-                "@odata.type": format!("#microsoft.graph.{}", self.question_kind.type_name()),
-                "id": self.question_id,
-            },
+            "displayValue": display_value,
+            "answeredQuestion": answered.map_or_else(
+                || json!({
+                    "@odata.type": format!("#microsoft.graph.{}", self.question_kind.type_name()),
+                    "id": self.question_id,
+                }),
+                Question::to_wire,
+            ),
         })
     }
 }

@@ -725,7 +725,7 @@ mod tests {
                 },
             ]
         );
-        let wire = answers.first().unwrap().to_wire();
+        let wire = answers.first().unwrap().to_wire(None);
         assert_eq!(wire["answeredQuestion"]["id"], "q1");
         assert_eq!(
             wire["@odata.type"],

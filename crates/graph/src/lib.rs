@@ -12,6 +12,7 @@ pub mod create;
 pub mod datetime;
 pub mod error;
 pub mod filter;
+pub mod question;
 pub mod request;
 pub mod request_type;
 pub mod resume;
@@ -25,6 +26,7 @@ pub use cancel::{CancelBodyError, check_cancel_body};
 pub use create::{CreateBody, CreateBodyError, TargetRef, parse_create};
 pub use error::{Exchange, envelope};
 pub use filter::{AssignmentFacts, Filter, FilterError, FilterFacts, Resource};
+pub use question::{Choice, LocalizedContent, LocalizedText, Question};
 pub use request::{Moment, RequestView};
 pub use request_type::{
     EnumPreference, INCLUDE_UNKNOWN_ENUM_MEMBERS, UNKNOWN_FUTURE_VALUE, UnknownRequestType,

@@ -2,10 +2,11 @@
 
 use entitle_core::{ApiVersion, Request};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::answer::Answer;
 use crate::datetime;
+use crate::question::Question;
 use crate::request_type::{EnumPreference, wire_name};
 use crate::schedule::{RequestedSchedule, schedule_wire};
 
@@ -23,6 +24,10 @@ pub struct RequestView<'a> {
     pub schedule: Option<&'a RequestedSchedule>,
     /// Whether this is the answer to the request's own creation.
     pub moment: Moment,
+    /// The id of the policy's custom extension, which a callout calls (`customExtensionId`).
+    pub custom_extension_id: Option<&'a str>,
+    /// The policy's questions, which `answers` show with each answer.
+    pub questions: &'a [Question],
 }
 
 /// When the request is shown.
@@ -50,6 +55,7 @@ struct V1<'a> {
     justification: Option<&'a str>,
     schedule: Value,
     answers: Vec<Value>,
+    custom_extension_callout_instances: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -67,11 +73,46 @@ struct Beta<'a> {
     justification: Option<&'a str>,
     schedule: Value,
     answers: Vec<Value>,
+    custom_extension_callout_instances: Vec<Value>,
+    custom_extension_handler_instances: Vec<Value>,
     /// entitle's policies never ask for verified credentials.
     verified_credentials_data: [Value; 0],
 }
 
+/// The stage entitle's custom extensions are called at (D10).
+const CALLOUT_STAGE: &str = "assignmentRequestCreated";
+
 impl RequestView<'_> {
+    /// `customExtensionCalloutInstances`: the request's callout, if it made one. entitle makes no
+    /// outbound call, so the run is named by the callout's own id (`externalCorrelationId`).
+    fn callout_instances(&self) -> Vec<Value> {
+        let request = self.request;
+        let (Some(callout), Some(id)) = (request.callout, request.callout_id()) else {
+            return Vec::new();
+        };
+        vec![json!({
+            "id": id.to_string(),
+            "customExtensionId": self.custom_extension_id,
+            "detail": null,
+            "externalCorrelationId": id.to_string(),
+            "status": callout.status().as_str(),
+        })]
+    }
+
+    /// Beta's `customExtensionHandlerInstances`: the same callout, as the handler sees it.
+    fn handler_instances(&self) -> Vec<Value> {
+        let request = self.request;
+        let (Some(callout), Some(id)) = (request.callout, request.callout_id()) else {
+            return Vec::new();
+        };
+        vec![json!({
+            "customExtensionId": self.custom_extension_id,
+            "externalCorrelationId": id.to_string(),
+            "stage": CALLOUT_STAGE,
+            "status": callout.status().handler_str(),
+        })]
+    }
+
     /// The resource as Graph `api` shows it to a client with enum preference `preference`.
     pub fn to_wire(&self, api: ApiVersion, preference: EnumPreference) -> Value {
         let core = self.request;
@@ -81,7 +122,17 @@ impl RequestView<'_> {
             Moment::Stored => Some(datetime::format(core.created_at)),
             Moment::Created { .. } => None,
         };
-        let answers = self.answers.iter().map(Answer::to_wire).collect();
+        let answers = self
+            .answers
+            .iter()
+            .map(|answer| {
+                let question = self
+                    .questions
+                    .iter()
+                    .find(|question| question.id == answer.question_id);
+                answer.to_wire(question)
+            })
+            .collect();
         let value = match api {
             ApiVersion::V1 => serde_json::to_value(V1 {
                 id: core.id.to_string(),
@@ -93,6 +144,7 @@ impl RequestView<'_> {
                 justification: self.justification,
                 schedule,
                 answers,
+                custom_extension_callout_instances: self.callout_instances(),
             }),
             ApiVersion::Beta => serde_json::to_value(Beta {
                 id: core.id.to_string(),
@@ -111,6 +163,8 @@ impl RequestView<'_> {
                 justification: self.justification,
                 schedule,
                 answers,
+                custom_extension_callout_instances: self.callout_instances(),
+                custom_extension_handler_instances: self.handler_instances(),
                 verified_credentials_data: [],
             }),
         };

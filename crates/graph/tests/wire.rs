@@ -18,6 +18,8 @@ fn view<'a>(request: &'a Request, justification: Option<&'a str>) -> RequestView
         answers: &[],
         schedule: None,
         moment: Moment::Stored,
+        custom_extension_id: None,
+        questions: &[],
     }
 }
 

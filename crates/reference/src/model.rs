@@ -2,8 +2,8 @@
 
 use entitle_core::{
     ActionKind, Assignment, AssignmentEvent, AssignmentId, AssignmentRejection, AssignmentState,
-    Caller, Condition, CreateError, InvalidInput, Operation, PolicyRules, Rejection, Request,
-    RequestId, RequestStatus, RequestType, Review, ReviewDecision, Stage, StageOutcome,
+    Caller, Callout, Condition, CreateError, InvalidInput, Operation, PolicyRules, Rejection,
+    Request, RequestId, RequestStatus, RequestType, Review, ReviewDecision, Stage, StageOutcome,
     StageRejection, SubjectId, Timestamp,
 };
 
@@ -104,6 +104,8 @@ pub struct Model {
     stages: [ModelStage; 3],
     completed_at: Option<u64>,
     first_completed_at: Option<u64>,
+    /// The custom extension's call: when it was sent, and when a callback resumed the request.
+    callout: Option<(u64, Option<u64>)>,
     /// The request's assignment, once it exists (or the existing one a change or removal names).
     pub assignment: Option<ModelAssignment>,
     deleted: bool,
@@ -205,6 +207,7 @@ impl Model {
             stages: [ModelStage::default(); 3],
             completed_at: None,
             first_completed_at: None,
+            callout: None,
             assignment,
             deleted: false,
         })
@@ -245,6 +248,10 @@ impl Model {
             stages: self.stages.map(|model| stage(&model)),
             completed_at: self.completed_at.map(Timestamp),
             first_completed_at: self.first_completed_at.map(Timestamp),
+            callout: self.callout.map(|(sent, resumed)| Callout {
+                sent_at: Timestamp(sent),
+                resumed_at: resumed.map(Timestamp),
+            }),
         }
     }
 
@@ -438,6 +445,13 @@ impl Model {
             }
         } else {
             self.completed_at = None;
+        }
+        if to == RequestStatus::WaitingForCallback {
+            self.callout = Some((now, None));
+        } else if self.status == RequestStatus::WaitingForCallback
+            && let Some((sent, _)) = self.callout
+        {
+            self.callout = Some((sent, Some(now)));
         }
         self.status = to;
     }

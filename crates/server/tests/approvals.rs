@@ -103,6 +103,8 @@ fn policy(
             callout_on_created: false,
         },
         stages,
+        custom_extension_id: None,
+        questions: Vec::new(),
     }
 }
 

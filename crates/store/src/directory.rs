@@ -5,6 +5,7 @@
 //! and states them to entitle-core as facts. Who may do what with them is entitle-core's decision.
 
 use entitle_core::{ApproverOf, PolicyRules, Role, Roles, SubjectId};
+use entitle_graph::Question;
 use serde::{Deserialize, Serialize};
 
 /// A user the tenant knows (shown by `$expand=requestor`).
@@ -70,6 +71,12 @@ pub struct AssignmentPolicy {
     /// One entry per approval stage.
     #[serde(default)]
     pub stages: Vec<StageApprovers>,
+    /// The custom extension its callout calls (`customExtensionId`), when `rules` has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_extension_id: Option<String>,
+    /// The questions a requestor answers (`questions`), shown with each answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<Question>,
 }
 
 /// A role held by a principal, in one catalog or (with no catalog) in every catalog.
@@ -418,6 +425,8 @@ mod tests {
                     approvers: vec![subject(2)],
                     escalation_approvers: vec![subject(3)],
                 }],
+                custom_extension_id: None,
+                questions: Vec::new(),
             }],
             role_assignments: vec![RoleAssignment {
                 principal_id: subject(4),

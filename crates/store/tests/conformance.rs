@@ -653,6 +653,8 @@ fn tenant() -> Directory {
                     escalation_approvers: vec![],
                 },
             ],
+            custom_extension_id: None,
+            questions: Vec::new(),
         }],
         role_assignments: vec![entitle_store::RoleAssignment {
             principal_id: ADMINISTRATOR,

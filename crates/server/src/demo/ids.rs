@@ -57,6 +57,19 @@ pub const POLICY_TWO_STAGE: &str = "00000000-0000-4000-8000-0000000d0003";
 /// no approval.
 pub const POLICY_EXTENSION: &str = "00000000-0000-4000-8000-0000000d0004";
 
+/// The custom extension of [`POLICY_EXTENSION`] (a safety-training check): its callouts'
+/// `customExtensionId`.
+pub const CUSTOM_EXTENSION_SAFETY_TRAINING: &str = "00000000-0000-4000-8000-0000000e0001";
+
+/// Finance reports' multiple-choice question: the requestor's sales region.
+pub const QUESTION_REGION: &str = "00000000-0000-4000-8000-00000000f001";
+/// Finance reports' text question: why the requestor needs the reports.
+pub const QUESTION_FINANCE_REASON: &str = "00000000-0000-4000-8000-00000000f002";
+/// Sales tools' multiple-choice question: the key accounts the requestor covers.
+pub const QUESTION_KEY_ACCOUNTS: &str = "00000000-0000-4000-8000-00000000f003";
+/// Sales tools' single-line text question: the accounts the requestor takes over.
+pub const QUESTION_ACCOUNTS_TAKEN_OVER: &str = "00000000-0000-4000-8000-00000000f004";
+
 /// The seeded `Accepted` request (Bianca, not yet processed).
 pub const REQUEST_ACCEPTED: RequestId = request(0xc_0001);
 /// The seeded `WaitingForCallback` request (Adele, paused for the custom extension).

@@ -1,14 +1,16 @@
 //! The demo tenant's directory.
 
 use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, SubjectId};
+use entitle_graph::{Choice, LocalizedContent, LocalizedText, Question, QuestionKind};
 use entitle_store::{
     AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, StageApprovers, User,
 };
 
 use super::ids::{
-    ADELE, ALEX, BIANCA, CATALOG_GENERAL, DIEGO, ENRICO, ISAIAH, MEGAN, NESTOR,
-    PACKAGE_FINANCE_REPORTS, PACKAGE_LAB_ACCESS, PACKAGE_SALES_TOOLS, POLICY_DIRECT,
-    POLICY_EXTENSION, POLICY_ONE_STAGE, POLICY_TWO_STAGE,
+    ADELE, ALEX, BIANCA, CATALOG_GENERAL, CUSTOM_EXTENSION_SAFETY_TRAINING, DIEGO, ENRICO, ISAIAH,
+    MEGAN, NESTOR, PACKAGE_FINANCE_REPORTS, PACKAGE_LAB_ACCESS, PACKAGE_SALES_TOOLS, POLICY_DIRECT,
+    POLICY_EXTENSION, POLICY_ONE_STAGE, POLICY_TWO_STAGE, QUESTION_ACCOUNTS_TAKEN_OVER,
+    QUESTION_FINANCE_REASON, QUESTION_KEY_ACCOUNTS, QUESTION_REGION,
 };
 
 fn user(id: SubjectId, display_name: &str, login: &str) -> User {
@@ -41,7 +43,110 @@ fn policy(
         display_name: display_name.to_owned(),
         rules,
         stages,
+        custom_extension_id: None,
+        questions: Vec::new(),
     }
+}
+
+fn text(default_text: &str, spanish: &str) -> LocalizedContent {
+    LocalizedContent {
+        default_text: Some(default_text.to_owned()),
+        localized_texts: vec![LocalizedText {
+            text: spanish.to_owned(),
+            language_code: "es".to_owned(),
+        }],
+    }
+}
+
+fn choice(actual_value: &str, display: &str, spanish: &str) -> Choice {
+    Choice {
+        actual_value: actual_value.to_owned(),
+        display_value: text(display, spanish),
+    }
+}
+
+fn multiple_choice(id: &str, question: LocalizedContent, choices: Vec<Choice>) -> Question {
+    Question {
+        id: id.to_owned(),
+        kind: QuestionKind::MultipleChoice,
+        text: question,
+        is_required: false,
+        choices,
+        allows_multiple_selection: false,
+        is_single_line_question: false,
+    }
+}
+
+fn text_input(id: &str, question: LocalizedContent, single_line: bool) -> Question {
+    Question {
+        id: id.to_owned(),
+        kind: QuestionKind::TextInput,
+        text: question,
+        is_required: false,
+        choices: Vec::new(),
+        allows_multiple_selection: false,
+        is_single_line_question: single_line,
+    }
+}
+
+/// The questions of the Finance reports policy: the requestor's sales region and their reason.
+fn finance_questions() -> Vec<Question> {
+    vec![
+        multiple_choice(
+            QUESTION_REGION,
+            text(
+                "Which sales region do you work in?",
+                "¿En qué región de ventas trabajas?",
+            ),
+            vec![
+                choice(
+                    "EMEA",
+                    "Europe, Middle East and Africa",
+                    "Europa, Oriente Medio y África",
+                ),
+                choice("AMER", "Americas", "América"),
+                choice("APAC", "Asia-Pacific", "Asia-Pacífico"),
+            ],
+        ),
+        text_input(
+            QUESTION_FINANCE_REASON,
+            text(
+                "Why do you need the finance reports?",
+                "¿Por qué necesitas los informes financieros?",
+            ),
+            false,
+        ),
+    ]
+}
+
+/// The questions of the Sales tools policy: the key accounts covered and the accounts taken over.
+fn sales_questions() -> Vec<Question> {
+    vec![
+        multiple_choice(
+            QUESTION_KEY_ACCOUNTS,
+            text(
+                "Which key accounts will you cover?",
+                "¿Qué cuentas clave vas a atender?",
+            ),
+            vec![
+                choice(
+                    "RegionNordics",
+                    "Nordic key accounts",
+                    "Cuentas clave nórdicas",
+                ),
+                choice(
+                    "RegionBaltics",
+                    "Baltic key accounts",
+                    "Cuentas clave bálticas",
+                ),
+            ],
+        ),
+        text_input(
+            QUESTION_ACCOUNTS_TAKEN_OVER,
+            text("Which accounts do you take over?", "¿Qué cuentas asumes?"),
+            true,
+        ),
+    ]
 }
 
 fn stage(approvers: &[SubjectId], escalation_approvers: &[SubjectId]) -> StageApprovers {
@@ -49,6 +154,66 @@ fn stage(approvers: &[SubjectId], escalation_approvers: &[SubjectId]) -> StageAp
         approvers: approvers.to_vec(),
         escalation_approvers: escalation_approvers.to_vec(),
     }
+}
+
+/// The four policies: direct, one stage, two stages, and the custom extension.
+fn policies() -> Vec<AssignmentPolicy> {
+    vec![
+        AssignmentPolicy {
+            questions: sales_questions(),
+            ..policy(
+                POLICY_DIRECT,
+                PACKAGE_SALES_TOOLS,
+                "Sales tools: direct assignment",
+                PolicyRules::default(),
+                vec![],
+            )
+        },
+        AssignmentPolicy {
+            questions: finance_questions(),
+            ..policy(
+                POLICY_ONE_STAGE,
+                PACKAGE_FINANCE_REPORTS,
+                "Finance reports: approval by Alex, escalating to Enrico",
+                PolicyRules {
+                    approval: Some(ApprovalRules {
+                        stages: 1,
+                        decision_timeout: Duration::days(14),
+                        escalate_after: Some(Duration::days(3)),
+                    }),
+                    callout_on_created: false,
+                },
+                vec![stage(&[ALEX], &[ENRICO])],
+            )
+        },
+        policy(
+            POLICY_TWO_STAGE,
+            PACKAGE_LAB_ACCESS,
+            "Lab access: approval by Alex, then Diego",
+            PolicyRules {
+                approval: Some(ApprovalRules {
+                    stages: 2,
+                    decision_timeout: Duration::days(14),
+                    escalate_after: None,
+                }),
+                callout_on_created: false,
+            },
+            vec![stage(&[ALEX], &[]), stage(&[DIEGO], &[])],
+        ),
+        AssignmentPolicy {
+            custom_extension_id: Some(CUSTOM_EXTENSION_SAFETY_TRAINING.to_owned()),
+            ..policy(
+                POLICY_EXTENSION,
+                PACKAGE_LAB_ACCESS,
+                "Lab access: safety-training check (custom extension)",
+                PolicyRules {
+                    approval: None,
+                    callout_on_created: true,
+                },
+                vec![],
+            )
+        },
+    ]
 }
 
 /// The demo directory: the users, the General catalog with its three access packages, their four
@@ -86,53 +251,7 @@ pub fn directory() -> Directory {
                 "Badge access to the hardware lab and its booking system.",
             ),
         ],
-        policies: vec![
-            policy(
-                POLICY_DIRECT,
-                PACKAGE_SALES_TOOLS,
-                "Sales tools: direct assignment",
-                PolicyRules::default(),
-                vec![],
-            ),
-            policy(
-                POLICY_ONE_STAGE,
-                PACKAGE_FINANCE_REPORTS,
-                "Finance reports: approval by Alex, escalating to Enrico",
-                PolicyRules {
-                    approval: Some(ApprovalRules {
-                        stages: 1,
-                        decision_timeout: Duration::days(14),
-                        escalate_after: Some(Duration::days(3)),
-                    }),
-                    callout_on_created: false,
-                },
-                vec![stage(&[ALEX], &[ENRICO])],
-            ),
-            policy(
-                POLICY_TWO_STAGE,
-                PACKAGE_LAB_ACCESS,
-                "Lab access: approval by Alex, then Diego",
-                PolicyRules {
-                    approval: Some(ApprovalRules {
-                        stages: 2,
-                        decision_timeout: Duration::days(14),
-                        escalate_after: None,
-                    }),
-                    callout_on_created: false,
-                },
-                vec![stage(&[ALEX], &[]), stage(&[DIEGO], &[])],
-            ),
-            policy(
-                POLICY_EXTENSION,
-                PACKAGE_LAB_ACCESS,
-                "Lab access: safety-training check (custom extension)",
-                PolicyRules {
-                    approval: None,
-                    callout_on_created: true,
-                },
-                vec![],
-            ),
-        ],
+        policies: policies(),
         role_assignments: vec![
             RoleAssignment {
                 principal_id: MEGAN,

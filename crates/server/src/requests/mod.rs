@@ -88,12 +88,15 @@ pub(crate) fn render_at(
     options: &Options,
 ) -> Value {
     let request = &record.request;
+    let policy = state.directory.policy(&record.assignment_policy_id);
     let view = RequestView {
         request,
         justification: record.justification.as_deref(),
         answers: &record.answers,
         schedule: record.schedule.as_ref(),
         moment,
+        custom_extension_id: policy.and_then(|policy| policy.custom_extension_id.as_deref()),
+        questions: policy.map_or(&[], |policy| policy.questions.as_slice()),
     };
     let mut object = odata::select(view.to_wire(api, preference), options.select.as_deref());
     if let Value::Object(map) = &mut object {

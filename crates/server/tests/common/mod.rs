@@ -95,6 +95,8 @@ fn policy(
         display_name: name.to_owned(),
         rules,
         stages,
+        custom_extension_id: None,
+        questions: Vec::new(),
     }
 }
 
