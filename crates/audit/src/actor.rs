@@ -16,6 +16,8 @@ const SOMEONE_ELSE: SubjectId = SubjectId::new(Guid::from_u128(0x0002));
 
 /// What the approver actor is, in tables: not a role, a fact of the request's policy.
 pub const APPROVER_FACT: &str = "approver of every stage";
+/// What the on-behalf requestor is, in tables: not a role, a fact of the policy and the directory.
+pub const ON_BEHALF_FACT: &str = "target's manager, named by the policy";
 
 /// A kind of caller, as a column of the authority matrix.
 #[derive(
@@ -27,6 +29,9 @@ pub enum Actor {
     RequestorOwn,
     /// A requestor, on a request of another user, with `EntitlementMgmt-SubjectAccess.ReadWrite`.
     RequestorOther,
+    /// The target's manager, whom the request's policy lets ask on the target's behalf, with
+    /// `EntitlementMgmt-SubjectAccess.ReadWrite`.
+    OnBehalfRequestor,
     /// A user with `EntitlementManagement.ReadWrite.All` who is a primary approver of every stage of
     /// the request's policy, and holds no role.
     Approver,
@@ -53,6 +58,7 @@ impl Actor {
         match self {
             Self::RequestorOwn => "requestor-own",
             Self::RequestorOther => "requestor-other",
+            Self::OnBehalfRequestor => "on-behalf-requestor",
             Self::Approver => "approver",
             Self::CatalogReader => "catalog-reader",
             Self::AssignmentManager => "assignment-manager",
@@ -82,6 +88,7 @@ impl Actor {
             Self::IdentityGovernanceAdministrator => Some(Role::IdentityGovernanceAdministrator),
             Self::RequestorOwn
             | Self::RequestorOther
+            | Self::OnBehalfRequestor
             | Self::Approver
             | Self::Application
             | Self::System => None,
@@ -104,6 +111,7 @@ impl Actor {
         match self.role() {
             Some(role) => Some(role.as_str()),
             None if self.approver_of().any() => Some(APPROVER_FACT),
+            None if self == Self::OnBehalfRequestor => Some(ON_BEHALF_FACT),
             None => None,
         }
     }
@@ -111,7 +119,9 @@ impl Actor {
     /// The Graph permission this actor's token carries, if any.
     pub const fn permission(self) -> Option<Permission> {
         match self {
-            Self::RequestorOwn | Self::RequestorOther => Some(Permission::SubjectAccessReadWrite),
+            Self::RequestorOwn | Self::RequestorOther | Self::OnBehalfRequestor => {
+                Some(Permission::SubjectAccessReadWrite)
+            }
             Self::CatalogReader => Some(Permission::ReadAll),
             Self::System => None,
             Self::Approver
@@ -138,6 +148,7 @@ impl Actor {
             caller = caller.with_role(role);
         }
         caller.approver_of = self.approver_of();
+        caller.on_behalf_of_target = self == Self::OnBehalfRequestor;
         caller
     }
 

@@ -581,7 +581,7 @@ fn builtin_text_report() {
     PASS terminal-absorbs: no row leaves the 4 terminal statuses (`Delivered`, `Denied`, `Expired`, `Canceled`)
     PASS no-dead-ends: every non-terminal status reachable from `Accepted` can reach a terminal status, and every status without outgoing rows is terminal
     PASS cancel-set: cancel is allowed exactly from `Accepted`, `PendingApproval`, `PendingNotBefore`, `PendingApprovalEscalated`, unconditionally, and leads to `Canceled`
-    PASS authority-ignores-status: each of the 340 actor and operation pairs is listed once and authorized in every status or in none
+    PASS authority-ignores-status: each of the 374 actor and operation pairs is listed once and authorized in every status or in none
     PASS request-types: each of the 13 request types is listed once, and its requests may be deleted only once completed, and never after they created an assignment
     PASS assignment-rows: every row over the 5 assignment states and 7 events names listed states: 13 rows, none repeated or dead
     PASS assignment-creation: exactly one row creates the assignment: `(none) --deliveryStarted [always]--> delivering`
@@ -603,7 +603,7 @@ fn failing_text_report() {
       Accepted --process [always]--> Delivering
       Delivering --deliver [always]--> Delivered
       Delivered --cancel [always]--> Canceled
-    PASS authority-ignores-status: each of the 340 actor and operation pairs is listed once and authorized in every status or in none
+    PASS authority-ignores-status: each of the 374 actor and operation pairs is listed once and authorized in every status or in none
     FAIL request-types: `userAdd`, `adminAdd`, `systemAdd`, `onBehalfAdd` requests may be deleted from `Canceled`, where they may have created an assignment
       Accepted --process [always]--> Delivering
       assignment (none) --deliveryStarted [always]--> delivering

@@ -318,6 +318,10 @@ pub struct Caller {
     /// The approval stages of the request's policy the caller approves.
     #[serde(default)]
     pub approver_of: ApproverOf,
+    /// The request's policy lets the caller ask on the target's behalf: its requestor settings name
+    /// the target's manager as an on-behalf requestor, and the caller is that manager.
+    #[serde(default)]
+    pub on_behalf_of_target: bool,
 }
 
 impl Caller {
@@ -347,6 +351,7 @@ impl Caller {
             permissions: Permissions::NONE,
             roles: Roles::NONE,
             approver_of: ApproverOf::NONE,
+            on_behalf_of_target: false,
         }
     }
 
@@ -368,6 +373,13 @@ impl Caller {
     #[must_use]
     pub const fn approving(mut self, stage: u8) -> Self {
         self.approver_of.primary = self.approver_of.primary.with(stage);
+        self
+    }
+
+    /// This caller as someone the policy lets ask on the target's behalf.
+    #[must_use]
+    pub const fn on_behalf_of_target(mut self) -> Self {
+        self.on_behalf_of_target = true;
         self
     }
 

@@ -14,7 +14,7 @@ use crate::action::ActionKind;
 use crate::actor::{Caller, Permission, Principal, Role};
 use crate::operation::{Operation, Parties};
 use crate::provenance::{Decision, Provenance, Source};
-use crate::request_type::Submitter;
+use crate::request_type::{Effect, Submitter};
 
 /// The rule that authorized an operation, recorded with each transition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -34,6 +34,9 @@ pub enum Authority {
     Reader(Role),
     /// An approver of the request's policy, for the stage in question.
     Approver,
+    /// Someone the policy lets ask on the target's behalf (the target's manager), with this
+    /// permission.
+    OnBehalf(Permission),
     /// An application acting as itself, with this permission: a custom extension calling back, an
     /// automation, a reader.
     Application(Permission),
@@ -62,9 +65,13 @@ impl Authority {
                 O::Act(A::ResumeContinue | A::ResumeDeny | A::ResumeCancel),
             )
             | (Self::Application(_), O::Act(_)) => Provenance::Documented(Source::ResumeApi),
-            (Self::OwnRequest(_) | Self::Administrator(_) | Self::Application(_), O::Create(_)) => {
-                Provenance::Documented(Source::CreateApi)
-            }
+            (
+                Self::OwnRequest(_)
+                | Self::OnBehalf(_)
+                | Self::Administrator(_)
+                | Self::Application(_),
+                O::Create(_),
+            ) => Provenance::Documented(Source::CreateApi),
             (Self::Reader(_) | Self::Application(_), O::Get) => {
                 Provenance::Documented(Source::GetApi)
             }
@@ -98,6 +105,9 @@ impl fmt::Display for Authority {
             Self::Administrator(role) => write!(f, "administrator: {role}"),
             Self::Reader(role) => write!(f, "reader: {role}"),
             Self::Approver => f.write_str("approver of the stage"),
+            Self::OnBehalf(permission) => {
+                write!(f, "on-behalf requestor for the target ({permission})")
+            }
             Self::Application(permission) => write!(f, "application ({permission})"),
         }
     }
@@ -538,8 +548,11 @@ fn create(
     match submitter {
         Submitter::Target => {
             let permission = end_user(caller)?;
+            let adds = matches!(operation, Operation::Create(kind) if kind.effect() == Effect::Add);
             if caller.id == parties.target {
                 Ok(Authority::OwnRequest(permission))
+            } else if caller.on_behalf_of_target && adds {
+                Ok(Authority::OnBehalf(permission))
             } else {
                 Err(Denial::NotTheTarget { operation })
             }
@@ -580,6 +593,7 @@ mod tests {
             Authority::Administrator(Role::CatalogOwner),
             Authority::Reader(Role::CatalogReader),
             Authority::Approver,
+            Authority::OnBehalf(Permission::SubjectAccessReadWrite),
             Authority::Application(Permission::ReadWriteAll),
         ];
         let mut text = String::new();
@@ -1016,6 +1030,37 @@ mod tests {
         ));
         let approver_without_permission = user(OTHER).approving(0);
         assert!(authorize(Operation::ReadStages, &approver_without_permission, OWN).is_err());
+    }
+
+    #[test]
+    fn a_manager_the_policy_names_asks_for_a_report_to_be_added_only() {
+        let manager = user(REQUESTOR)
+            .with_permission(Permission::SubjectAccessReadWrite)
+            .on_behalf_of_target();
+        let add = Operation::Create(RequestType::UserAdd);
+        assert_eq!(
+            authorize(add, &manager, FOR_TARGET),
+            Ok(Authority::OnBehalf(Permission::SubjectAccessReadWrite))
+        );
+        assert_eq!(
+            Authority::OnBehalf(Permission::SubjectAccessReadWrite).provenance(add),
+            Provenance::Documented(Source::CreateApi)
+        );
+        for kind in [
+            RequestType::UserUpdate,
+            RequestType::UserRemove,
+            RequestType::UserExtend,
+        ] {
+            assert_eq!(
+                authorize(Operation::Create(kind), &manager, FOR_TARGET),
+                Err(Denial::NotTheTarget {
+                    operation: Operation::Create(kind)
+                })
+            );
+        }
+        // The fact alone grants nothing: the call still needs an end user's permission.
+        let without_permission = user(REQUESTOR).on_behalf_of_target();
+        assert!(authorize(add, &without_permission, FOR_TARGET).is_err());
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn user(id: SubjectId, name: &str) -> User {
         id,
         display_name: name.into(),
         user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
+        manager_id: None,
     }
 }
 
@@ -105,6 +106,7 @@ fn policy(
         stages,
         custom_extension_id: None,
         questions: Vec::new(),
+        on_behalf_requestors: Vec::new(),
     }
 }
 

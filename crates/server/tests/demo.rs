@@ -293,3 +293,29 @@ async fn administrators_hold_their_documented_roles() {
         200
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manager_asks_for_a_report_only_where_the_policy_names_managers() {
+    let demo = Demo::start().await;
+    let ask = |manager: SubjectId, target: SubjectId, policy: &str| {
+        let body = json!({
+            "requestType": "userAdd",
+            "assignment": { "targetId": target.to_string(), "assignmentPolicyId": policy },
+        });
+        let call = demo
+            .client
+            .post(demo.url(REQUESTS))
+            .bearer_auth(token(manager, REQUESTOR_SCOPES, &[]))
+            .json(&body)
+            .send();
+        async move { call.await.unwrap().status().as_u16() }
+    };
+    // Adele manages Bianca; Finance reports names managers as on-behalf requestors.
+    assert_eq!(ask(ADELE, BIANCA, demo::POLICY_ONE_STAGE).await, 201);
+    // Sales tools' direct policy names none.
+    assert_eq!(ask(ADELE, BIANCA, demo::POLICY_DIRECT).await, 403);
+    // Bianca does not manage Adele; Nestor manages Isaiah, not Bianca.
+    assert_eq!(ask(BIANCA, ADELE, demo::POLICY_ONE_STAGE).await, 403);
+    assert_eq!(ask(NESTOR, BIANCA, demo::POLICY_TWO_STAGE).await, 403);
+    assert_eq!(ask(NESTOR, ISAIAH, demo::POLICY_TWO_STAGE).await, 201);
+}

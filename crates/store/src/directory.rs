@@ -18,6 +18,9 @@ pub struct User {
     pub display_name: String,
     /// `userPrincipalName`.
     pub user_principal_name: String,
+    /// The user's manager (`manager`), who may ask on the user's behalf where a policy allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager_id: Option<SubjectId>,
 }
 
 /// An access package catalog.
@@ -77,6 +80,17 @@ pub struct AssignmentPolicy {
     /// The questions a requestor answers (`questions`), shown with each answer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub questions: Vec<Question>,
+    /// Who else may ask for a user to be added (`requestorSettings.onBehalfRequestors`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_behalf_requestors: Vec<OnBehalfRequestor>,
+}
+
+/// Who a policy lets ask on a user's behalf (a `subjectSet` of `requestorSettings.onBehalfRequestors`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OnBehalfRequestor {
+    /// The user's manager (`requestorManager`).
+    RequestorManager,
 }
 
 /// A role held by a principal, in one catalog or (with no catalog) in every catalog.
@@ -238,6 +252,18 @@ impl Directory {
                 });
             }
         }
+        for user in &self.users {
+            if let Some(manager) = user.manager_id
+                && self.user(manager).is_none()
+            {
+                return Err(DirectoryError::Dangling {
+                    kind: "user",
+                    id: user.id.to_string(),
+                    target: "manager",
+                    missing: manager.to_string(),
+                });
+            }
+        }
         for policy in &self.policies {
             self.check_policy(policy)?;
         }
@@ -364,6 +390,20 @@ impl Directory {
             .fold(Roles::NONE, |roles, a| roles.with(a.role))
     }
 
+    /// Whether policy `policy_id` lets `principal` ask on `target`'s behalf: it names the requestor's
+    /// manager, and `principal` is `target`'s manager.
+    pub fn on_behalf_of(&self, policy_id: &str, principal: SubjectId, target: SubjectId) -> bool {
+        let managers_may = self.policy(policy_id).is_some_and(|policy| {
+            policy
+                .on_behalf_requestors
+                .contains(&OnBehalfRequestor::RequestorManager)
+        });
+        managers_may
+            && self
+                .user(target)
+                .is_some_and(|user| user.manager_id == Some(principal))
+    }
+
     /// Which stages of policy `policy_id` `principal` approves, as a primary or an escalation approver.
     pub fn approver_of(&self, policy_id: &str, principal: SubjectId) -> ApproverOf {
         let stages = self
@@ -398,6 +438,7 @@ mod tests {
                 id: subject(1),
                 display_name: "Adele".into(),
                 user_principal_name: "adele@contoso.test".into(),
+                manager_id: None,
             }],
             catalogs: vec![Catalog {
                 id: "c".into(),
@@ -427,6 +468,7 @@ mod tests {
                 }],
                 custom_extension_id: None,
                 questions: Vec::new(),
+                on_behalf_requestors: Vec::new(),
             }],
             role_assignments: vec![RoleAssignment {
                 principal_id: subject(4),

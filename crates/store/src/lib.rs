@@ -22,8 +22,8 @@ pub mod sqlite;
 mod store;
 
 pub use directory::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, Placement, RoleAssignment,
-    StageApprovers, User,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, OnBehalfRequestor,
+    Placement, RoleAssignment, StageApprovers, User,
 };
 pub use history::{Event, HistoryEntry};
 pub use integrity::Integrity;

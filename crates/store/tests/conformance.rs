@@ -627,6 +627,7 @@ fn tenant() -> Directory {
             id: REQUESTOR,
             display_name: "Adele Vance".into(),
             user_principal_name: "adele@contoso.test".into(),
+            manager_id: None,
         }],
         catalogs: vec![Catalog {
             id: "catalog".into(),
@@ -655,6 +656,7 @@ fn tenant() -> Directory {
             ],
             custom_extension_id: None,
             questions: Vec::new(),
+            on_behalf_requestors: Vec::new(),
         }],
         role_assignments: vec![entitle_store::RoleAssignment {
             principal_id: ADMINISTRATOR,

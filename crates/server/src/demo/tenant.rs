@@ -3,7 +3,8 @@
 use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, SubjectId};
 use entitle_graph::{Choice, LocalizedContent, LocalizedText, Question, QuestionKind};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, StageApprovers, User,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, OnBehalfRequestor, RoleAssignment,
+    StageApprovers, User,
 };
 
 use super::ids::{
@@ -18,6 +19,7 @@ fn user(id: SubjectId, display_name: &str, login: &str) -> User {
         id,
         display_name: display_name.to_owned(),
         user_principal_name: format!("{login}@contoso.test"),
+        manager_id: None,
     }
 }
 
@@ -45,6 +47,7 @@ fn policy(
         stages,
         custom_extension_id: None,
         questions: Vec::new(),
+        on_behalf_requestors: Vec::new(),
     }
 }
 
@@ -171,6 +174,7 @@ fn policies() -> Vec<AssignmentPolicy> {
         },
         AssignmentPolicy {
             questions: finance_questions(),
+            on_behalf_requestors: vec![OnBehalfRequestor::RequestorManager],
             ..policy(
                 POLICY_ONE_STAGE,
                 PACKAGE_FINANCE_REPORTS,
@@ -186,20 +190,23 @@ fn policies() -> Vec<AssignmentPolicy> {
                 vec![stage(&[ALEX], &[ENRICO])],
             )
         },
-        policy(
-            POLICY_TWO_STAGE,
-            PACKAGE_LAB_ACCESS,
-            "Lab access: approval by Alex, then Diego",
-            PolicyRules {
-                approval: Some(ApprovalRules {
-                    stages: 2,
-                    decision_timeout: Duration::days(14),
-                    escalate_after: None,
-                }),
-                callout_on_created: false,
-            },
-            vec![stage(&[ALEX], &[]), stage(&[DIEGO], &[])],
-        ),
+        AssignmentPolicy {
+            on_behalf_requestors: vec![OnBehalfRequestor::RequestorManager],
+            ..policy(
+                POLICY_TWO_STAGE,
+                PACKAGE_LAB_ACCESS,
+                "Lab access: approval by Alex, then Diego",
+                PolicyRules {
+                    approval: Some(ApprovalRules {
+                        stages: 2,
+                        decision_timeout: Duration::days(14),
+                        escalate_after: None,
+                    }),
+                    callout_on_created: false,
+                },
+                vec![stage(&[ALEX], &[]), stage(&[DIEGO], &[])],
+            )
+        },
         AssignmentPolicy {
             custom_extension_id: Some(CUSTOM_EXTENSION_SAFETY_TRAINING.to_owned()),
             ..policy(
@@ -222,13 +229,19 @@ pub fn directory() -> Directory {
     Directory {
         users: vec![
             user(ADELE, "Adele Vance", "adele"),
-            user(BIANCA, "Bianca Pisani", "bianca"),
+            User {
+                manager_id: Some(ADELE),
+                ..user(BIANCA, "Bianca Pisani", "bianca")
+            },
             user(ALEX, "Alex Wilber", "alex"),
             user(DIEGO, "Diego Siciliani", "diego"),
             user(ENRICO, "Enrico Cattaneo", "enrico"),
             user(MEGAN, "Megan Bowen", "megan"),
             user(NESTOR, "Nestor Wilke", "nestor"),
-            user(ISAIAH, "Isaiah Langer", "isaiah"),
+            User {
+                manager_id: Some(NESTOR),
+                ..user(ISAIAH, "Isaiah Langer", "isaiah")
+            },
         ],
         catalogs: vec![Catalog {
             id: CATALOG_GENERAL.to_owned(),

@@ -90,7 +90,12 @@ async fn submission(
         .or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
         .map_err(|error| ApiError::invalid(error.to_string()))?;
-    let caller = caller_in(identity, &state.directory, &package_id, &policy_id);
+    let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id);
+    caller.on_behalf_of_target = target.is_some_and(|target| {
+        state
+            .directory
+            .on_behalf_of(&policy_id, identity.id, target)
+    });
     let new = NewRequest {
         submission: Submission {
             id,

@@ -80,6 +80,7 @@ fn user(id: SubjectId, name: &str) -> User {
         id,
         display_name: name.to_owned(),
         user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
+        manager_id: None,
     }
 }
 
@@ -97,6 +98,7 @@ fn policy(
         stages,
         custom_extension_id: None,
         questions: Vec::new(),
+        on_behalf_requestors: Vec::new(),
     }
 }
 
