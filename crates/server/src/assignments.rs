@@ -148,7 +148,15 @@ fn render(
     if let Value::Object(map) = &mut value {
         for navigation in expand {
             let (name, shown) = match navigation {
-                Navigation::Target => ("target", subject(state, assignment.target, api)),
+                Navigation::Target => (
+                    "target",
+                    subject(
+                        state,
+                        assignment.target,
+                        record.external_target.as_ref(),
+                        api,
+                    ),
+                ),
                 Navigation::AccessPackage => {
                     ("accessPackage", package(state, &record.access_package_id))
                 }

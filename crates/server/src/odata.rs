@@ -191,8 +191,8 @@ fn parse_select(value: &str, api: ApiVersion) -> Result<Vec<String>, ApiError> {
 /// What a nested `$expand` inside an expansion can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Nested {
-    /// `requestor($expand=connectedOrganization)`: `null`, as entitle models no connected
-    /// organizations.
+    /// `requestor($expand=connectedOrganization)`: the requestor's connected organization, `null`
+    /// for a member of the tenant.
     ConnectedOrganization,
     /// `accessPackage($expand=catalog)`.
     Catalog,

@@ -72,6 +72,7 @@ fn user(id: SubjectId, name: &str) -> User {
         display_name: name.into(),
         user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
         manager_id: None,
+        connected_organization_id: None,
     }
 }
 
@@ -107,6 +108,7 @@ fn policy(
         custom_extension_id: None,
         questions: Vec::new(),
         on_behalf_requestors: Vec::new(),
+        external_targets: None,
     }
 }
 
@@ -159,6 +161,7 @@ fn tenant() -> Directory {
                 catalog_id: Some("catalog".into()),
             },
         ],
+        connected_organizations: Vec::new(),
     }
 }
 

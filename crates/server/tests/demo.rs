@@ -217,6 +217,11 @@ async fn the_documented_session() {
                 "expire".to_owned(),
                 "Expired".to_owned()
             ),
+            (
+                demo::REQUEST_GUEST.to_string(),
+                "expire".to_owned(),
+                "Expired".to_owned()
+            ),
         ]
     );
     assert_eq!(clock["now"], "2026-03-17T09:30:00.000Z");
@@ -318,4 +323,100 @@ async fn a_manager_asks_for_a_report_only_where_the_policy_names_managers() {
     assert_eq!(ask(BIANCA, ADELE, demo::POLICY_ONE_STAGE).await, 403);
     assert_eq!(ask(NESTOR, BIANCA, demo::POLICY_TWO_STAGE).await, 403);
     assert_eq!(ask(NESTOR, ISAIAH, demo::POLICY_TWO_STAGE).await, 201);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_administrator_assigns_a_connected_organizations_user_not_yet_in_the_directory() {
+    let demo = Demo::start().await;
+    let megan = token(MEGAN, "EntitlementManagement.ReadWrite.All", &[]);
+    let assign = |email: &str, policy: &str| {
+        let body = json!({
+            "requestType": "adminAdd",
+            "assignment": { "target": { "email": email }, "assignmentPolicyId": policy },
+        });
+        demo.client
+            .post(demo.url(REQUESTS))
+            .bearer_auth(&megan)
+            .json(&body)
+            .send()
+    };
+    let created = assign("Pradeep.Gupta@fabrikam.test", demo::POLICY_DIRECT)
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    let beta = demo
+        .get_json(
+            &megan,
+            &format!(
+                "/beta/identityGovernance/entitlementManagement/assignmentRequests/{id}\
+                 ?$expand=accessPackageAssignment($expand=target)"
+            ),
+        )
+        .await;
+    let target = &beta["accessPackageAssignment"]["target"];
+    assert_eq!(target["email"], "Pradeep.Gupta@fabrikam.test");
+    assert_eq!(
+        target["connectedOrganizationId"],
+        demo::ORGANIZATION_FABRIKAM
+    );
+    assert_eq!(target["type"], "User");
+    // The same person, in any case, is the same subject.
+    let again: Value = assign("pradeep.gupta@FABRIKAM.test", demo::POLICY_DIRECT)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let again = demo
+        .get_json(
+            &megan,
+            &format!(
+                "{REQUESTS}/{}?$expand=assignment($expand=target)",
+                again["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(
+        again["assignment"]["target"]["objectId"],
+        target["objectId"]
+    );
+    // Finance reports admits directory users only; no connected organization has `example.test`.
+    for (email, policy) in [
+        ("pradeep.gupta@fabrikam.test", demo::POLICY_ONE_STAGE),
+        ("someone@example.test", demo::POLICY_DIRECT),
+    ] {
+        let refused = assign(email, policy).await.unwrap();
+        assert_eq!(refused.status(), 400, "{email} under {policy}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_guests_requestor_shows_its_connected_organization() {
+    let demo = Demo::start().await;
+    let megan = token(MEGAN, "EntitlementManagement.Read.All", &[]);
+    let got = demo
+        .get_json(
+            &megan,
+            &format!(
+                "{REQUESTS}/{}?$expand=requestor($expand=connectedOrganization)",
+                demo::REQUEST_GUEST
+            ),
+        )
+        .await;
+    assert_eq!(got["requestor"]["email"], "lee.gu@fabrikam.test");
+    assert_eq!(
+        got["requestor"]["connectedOrganization"]["displayName"],
+        "Fabrikam"
+    );
+    let adele = demo
+        .get_json(
+            &megan,
+            &format!(
+                "{REQUESTS}/{REQUEST_DELIVERED}?$expand=requestor($expand=connectedOrganization)"
+            ),
+        )
+        .await;
+    assert!(adele["requestor"]["connectedOrganization"].is_null());
 }

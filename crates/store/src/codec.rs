@@ -126,6 +126,7 @@ fn moved_assignment(
             assignment: moved.assignment,
             access_package_id: record.access_package_id.clone(),
             assignment_policy_id: record.assignment_policy_id.clone(),
+            external_target: record.external_target.clone(),
         },
     })
 }
@@ -214,6 +215,7 @@ pub(crate) fn create(
     );
     record.answers.clone_from(&new.answers);
     record.schedule.clone_from(&new.schedule);
+    record.external_target.clone_from(&new.external_target);
     let mut history = vec![HistoryEntry {
         seq: 0,
         request_id: submitted.id,

@@ -4,7 +4,7 @@
 //! Entitlement-management roles and approvers never appear in tokens; the server looks them up here
 //! and states them to entitle-core as facts. Who may do what with them is entitle-core's decision.
 
-use entitle_core::{ApproverOf, PolicyRules, Role, Roles, SubjectId};
+use entitle_core::{ApproverOf, Guid, PolicyRules, Role, Roles, SubjectId};
 use entitle_graph::Question;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,77 @@ pub struct User {
     /// The user's manager (`manager`), who may ask on the user's behalf where a policy allows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager_id: Option<SubjectId>,
+    /// The connected organization a guest user comes from (`connectedOrganization`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_organization_id: Option<String>,
+}
+
+/// An organization the tenant has a relationship with (`connectedOrganization`): its users may be
+/// given access packages, and are recognized by their email domain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectedOrganization {
+    /// `id`.
+    pub id: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// `description`.
+    #[serde(default)]
+    pub description: String,
+    /// The email domains of its users (its `identitySources` as domains).
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// Which users outside the directory a policy lets requests target (`allowedTargetScope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExternalTargets {
+    /// Users of any connected organization (`allConfiguredConnectedOrganizationUsers`).
+    AllConfiguredConnectedOrganizationUsers,
+    /// Any external user (`allExternalUsers`).
+    AllExternalUsers,
+}
+
+/// A user a request targets who is not yet in the directory: Graph creates the subject, and
+/// invites the user when the assignment is delivered. Its id is derived from its email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExternalSubject {
+    /// The subject's object id.
+    pub id: SubjectId,
+    /// `email`, as the request named it.
+    pub email: String,
+    /// `displayName`, if the request gave one.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The connected organization its email domain belongs to.
+    #[serde(default)]
+    pub connected_organization_id: Option<String>,
+}
+
+/// Why a request may not target an email no directory user signs in with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExternalTargetError {
+    /// The policy targets directory users only.
+    #[error(
+        "no user in the directory signs in as `{email}`, and policy `{policy}` admits no users from outside the directory (`allowedTargetScope`)"
+    )]
+    DirectoryOnly {
+        /// The email.
+        email: String,
+        /// The policy.
+        policy: String,
+    },
+    /// The policy admits connected organizations' users, and no connected organization has the
+    /// email's domain.
+    #[error(
+        "no user in the directory signs in as `{email}`, and no connected organization has its domain"
+    )]
+    NoConnectedOrganization {
+        /// The email.
+        email: String,
+    },
 }
 
 /// An access package catalog.
@@ -83,6 +154,9 @@ pub struct AssignmentPolicy {
     /// Who else may ask for a user to be added (`requestorSettings.onBehalfRequestors`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_behalf_requestors: Vec<OnBehalfRequestor>,
+    /// Which users outside the directory requests may target (`None`: directory users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_targets: Option<ExternalTargets>,
 }
 
 /// Who a policy lets ask on a user's behalf (a `subjectSet` of `requestorSettings.onBehalfRequestors`).
@@ -125,6 +199,24 @@ pub struct Directory {
     /// Role assignments.
     #[serde(default)]
     pub role_assignments: Vec<RoleAssignment>,
+    /// Connected organizations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub connected_organizations: Vec<ConnectedOrganization>,
+}
+
+/// The object id of the external user `email`: a version-4 GUID derived from the email, ignoring
+/// case, so every request naming the same person targets the same subject.
+fn external_id(email: &str) -> SubjectId {
+    // FNV-1a, 128 bits.
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let hash = email
+        .bytes()
+        .map(|byte| byte.to_ascii_lowercase())
+        .fold(OFFSET, |hash, byte| {
+            (hash ^ u128::from(byte)).wrapping_mul(PRIME)
+        });
+    SubjectId::new(Guid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000).derived(hash))
 }
 
 /// Why a new request could not be placed under a policy.
@@ -253,6 +345,16 @@ impl Directory {
             }
         }
         for user in &self.users {
+            if let Some(organization) = &user.connected_organization_id
+                && self.connected_organization(organization).is_none()
+            {
+                return Err(DirectoryError::Dangling {
+                    kind: "user",
+                    id: user.id.to_string(),
+                    target: "connected organization",
+                    missing: organization.clone(),
+                });
+            }
             if let Some(manager) = user.manager_id
                 && self.user(manager).is_none()
             {
@@ -390,6 +492,54 @@ impl Directory {
             .fold(Roles::NONE, |roles, a| roles.with(a.role))
     }
 
+    /// The connected organization `id`.
+    pub fn connected_organization(&self, id: &str) -> Option<&ConnectedOrganization> {
+        self.connected_organizations
+            .iter()
+            .find(|organization| organization.id == id)
+    }
+
+    /// The subject a request under policy `policy_id` targets when it names `email`, which no
+    /// directory user signs in with: admitted by the policy's `allowedTargetScope`, placed in the
+    /// connected organization of the email's domain.
+    ///
+    /// # Errors
+    /// [`ExternalTargetError`] when the policy does not admit it.
+    pub fn external_subject(
+        &self,
+        policy_id: &str,
+        email: &str,
+        display_name: Option<&str>,
+    ) -> Result<ExternalSubject, ExternalTargetError> {
+        let scope = self
+            .policy(policy_id)
+            .and_then(|policy| policy.external_targets)
+            .ok_or_else(|| ExternalTargetError::DirectoryOnly {
+                email: email.to_owned(),
+                policy: policy_id.to_owned(),
+            })?;
+        let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
+        let organization = self.connected_organizations.iter().find(|organization| {
+            organization
+                .domains
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(domain))
+        });
+        if organization.is_none()
+            && scope == ExternalTargets::AllConfiguredConnectedOrganizationUsers
+        {
+            return Err(ExternalTargetError::NoConnectedOrganization {
+                email: email.to_owned(),
+            });
+        }
+        Ok(ExternalSubject {
+            id: external_id(email),
+            email: email.to_owned(),
+            display_name: display_name.map(str::to_owned),
+            connected_organization_id: organization.map(|organization| organization.id.clone()),
+        })
+    }
+
     /// Whether policy `policy_id` lets `principal` ask on `target`'s behalf: it names the requestor's
     /// manager, and `principal` is `target`'s manager.
     pub fn on_behalf_of(&self, policy_id: &str, principal: SubjectId, target: SubjectId) -> bool {
@@ -439,6 +589,7 @@ mod tests {
                 display_name: "Adele".into(),
                 user_principal_name: "adele@contoso.test".into(),
                 manager_id: None,
+                connected_organization_id: None,
             }],
             catalogs: vec![Catalog {
                 id: "c".into(),
@@ -469,12 +620,14 @@ mod tests {
                 custom_extension_id: None,
                 questions: Vec::new(),
                 on_behalf_requestors: Vec::new(),
+                external_targets: None,
             }],
             role_assignments: vec![RoleAssignment {
                 principal_id: subject(4),
                 role: Role::CatalogOwner,
                 catalog_id: Some("c".into()),
             }],
+            connected_organizations: Vec::new(),
         }
     }
 

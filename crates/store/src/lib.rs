@@ -22,8 +22,9 @@ pub mod sqlite;
 mod store;
 
 pub use directory::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, DirectoryError, OnBehalfRequestor,
-    Placement, RoleAssignment, StageApprovers, User,
+    AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
+    ExternalSubject, ExternalTargetError, ExternalTargets, OnBehalfRequestor, Placement,
+    RoleAssignment, StageApprovers, User,
 };
 pub use history::{Event, HistoryEntry};
 pub use integrity::Integrity;

@@ -7,6 +7,8 @@
 
 use entitle_core::{Assignment, Request};
 use entitle_graph::{Answer, RequestedSchedule};
+
+use crate::directory::ExternalSubject;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The version of the record format this build writes and reads.
@@ -67,6 +69,9 @@ pub struct RequestRecord {
     /// The schedule as asked, beyond the request's start and end (`None` when not kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<RequestedSchedule>,
+    /// The target, when it is a user not yet in the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_target: Option<ExternalSubject>,
 }
 
 impl RequestRecord {
@@ -86,6 +91,7 @@ impl RequestRecord {
             review_notes: Vec::new(),
             answers: Vec::new(),
             schedule: None,
+            external_target: None,
         }
     }
 
@@ -110,6 +116,9 @@ pub struct AssignmentRecord {
     pub access_package_id: String,
     /// The policy it was assigned under.
     pub assignment_policy_id: String,
+    /// Its holder, when a user not yet in the directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_target: Option<ExternalSubject>,
 }
 
 #[cfg(test)]
@@ -196,6 +205,7 @@ mod tests {
             assignment,
             access_package_id: "package".into(),
             assignment_policy_id: "policy".into(),
+            external_target: None,
         };
         let text = serde_json::to_string_pretty(&record).unwrap();
         insta::assert_snapshot!(text);

@@ -8,6 +8,7 @@ use entitle_core::{
 use entitle_graph::{Answer, RequestedSchedule};
 
 use crate::codec;
+use crate::directory::ExternalSubject;
 use crate::directory::{Directory, DirectoryError};
 use crate::history::HistoryEntry;
 use crate::integrity::Integrity;
@@ -60,6 +61,8 @@ pub struct NewRequest {
     pub answers: Vec<Answer>,
     /// The schedule as asked (`None` when the adapter does not keep it).
     pub schedule: Option<RequestedSchedule>,
+    /// The target, when it is a user not yet in the directory.
+    pub external_target: Option<ExternalSubject>,
     /// Whether the service processes the request at once, in the same transaction (a server always
     /// does; a demo or a test may keep a request as submitted).
     pub process: bool,

@@ -40,9 +40,9 @@ use entitle_core::{
 };
 use entitle_store::{
     AccessPackage, AssignmentPolicy, AssignmentQuery, AssignmentRecord, Catalog, Command,
-    CreateFailure, Created, Directory, DirectoryError, Event, HistoryEntry, Integrity, NewRequest,
-    PostgresStore, Query, RequestRecord, ReviewNote, SqliteStore, StageApprovers, Store,
-    StoreError, Stored, TransitionError, Transitioned, User,
+    CreateFailure, Created, Directory, DirectoryError, Event, ExternalSubject, HistoryEntry,
+    Integrity, NewRequest, PostgresStore, Query, RequestRecord, ReviewNote, SqliteStore,
+    StageApprovers, Store, StoreError, Stored, TransitionError, Transitioned, User,
 };
 use entitle_testkit::PgCluster;
 use tempfile::TempDir;
@@ -217,6 +217,7 @@ macro_rules! conformance {
                 a_review_records_its_justification_in_the_review_notes,
                 a_panicking_caller_writes_nothing_and_the_store_stays_usable,
                 an_adding_request_creates_and_moves_its_assignment,
+                an_external_target_is_kept_with_the_request_and_its_assignment,
                 an_admin_remove_expires_the_assignment_it_names,
                 a_removal_of_an_unknown_or_ended_assignment_is_refused_and_writes_nothing,
                 a_removal_the_assignment_refuses_at_delivery_writes_nothing,
@@ -369,6 +370,7 @@ fn submission(
         justification: Some(format!("request {n}")),
         answers: Vec::new(),
         schedule: None,
+        external_target: None,
         process: false,
     }
 }
@@ -628,6 +630,7 @@ fn tenant() -> Directory {
             display_name: "Adele Vance".into(),
             user_principal_name: "adele@contoso.test".into(),
             manager_id: None,
+            connected_organization_id: None,
         }],
         catalogs: vec![Catalog {
             id: "catalog".into(),
@@ -657,12 +660,14 @@ fn tenant() -> Directory {
             custom_extension_id: None,
             questions: Vec::new(),
             on_behalf_requestors: Vec::new(),
+            external_targets: None,
         }],
         role_assignments: vec![entitle_store::RoleAssignment {
             principal_id: ADMINISTRATOR,
             role: Role::CatalogOwner,
             catalog_id: Some("catalog".into()),
         }],
+        connected_organizations: Vec::new(),
     }
 }
 
@@ -1397,6 +1402,32 @@ fn a_panicking_caller_writes_nothing_and_the_store_stays_usable(store: &dyn Stor
     assert_eq!(snapshot(store, id), before, "a panicking caller deleted");
     delete(store, id, administrator(), T0).unwrap();
     assert_eq!(store.get(id).unwrap(), None);
+}
+
+fn an_external_target_is_kept_with_the_request_and_its_assignment(store: &dyn Store) {
+    let external = ExternalSubject {
+        id: TARGET,
+        email: "lee.gu@fabrikam.test".into(),
+        display_name: Some("Lee Gu".into()),
+        connected_organization_id: Some("fabrikam".into()),
+    };
+    let new = NewRequest {
+        external_target: Some(external.clone()),
+        ..admin_add(1, None)
+    };
+    let created = create_by(store, &new, &administrator());
+    assert_eq!(
+        created.stored.record.external_target,
+        Some(external.clone())
+    );
+    let read = store.get(request_id(1)).unwrap().unwrap();
+    assert_eq!(read.record.external_target, Some(external.clone()));
+    let assignment = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(assignment.external_target, Some(external.clone()));
+    // Delivery keeps it on the assignment.
+    act(store, request_id(1), ActionKind::Deliver, system(), T0).unwrap();
+    let assignment = store.assignment(assignment_of(1)).unwrap().unwrap();
+    assert_eq!(assignment.external_target, Some(external));
 }
 
 fn an_adding_request_creates_and_moves_its_assignment(store: &dyn Store) {

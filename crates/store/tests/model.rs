@@ -458,6 +458,7 @@ fn moved(
             assignment: moved.assignment,
             access_package_id: record.access_package_id.clone(),
             assignment_policy_id: record.assignment_policy_id.clone(),
+            external_target: record.external_target.clone(),
         },
         |before| AssignmentRecord {
             assignment: moved.assignment,
@@ -843,6 +844,7 @@ fn adding(index: usize, setup: &Setup) -> (NewRequest, Caller) {
         justification: index.is_multiple_of(2).then(|| format!("request {index}")),
         answers: Vec::new(),
         schedule: None,
+        external_target: None,
         process: setup.process,
     };
     (new, by)
@@ -881,6 +883,7 @@ fn removal(
         justification: Some(format!("removal {slot}")),
         answers: Vec::new(),
         schedule: None,
+        external_target: None,
         process,
     };
     (new, caller(who, holder, holder))

@@ -33,9 +33,14 @@ pub const NESTOR: SubjectId = subject(0xa007);
 /// token's `wids` ([`IDENTITY_GOVERNANCE_ADMINISTRATOR`](entitle_auth::IDENTITY_GOVERNANCE_ADMINISTRATOR)),
 /// not from the directory.
 pub const ISAIAH: SubjectId = subject(0xa008);
+/// Lee Gu (`lee.gu@fabrikam.test`): a guest from the connected organization Fabrikam.
+pub const LEE: SubjectId = subject(0xa009);
 /// The application of the custom extension that resumes requests paused at `assignmentRequestCreated`
 /// (the control API's [`EXTENSION_APP_ID`](crate::control::EXTENSION_APP_ID)).
 pub const EXTENSION_APP: SubjectId = crate::control::EXTENSION_APP_ID;
+
+/// The connected organization Fabrikam (`fabrikam.test`).
+pub const ORGANIZATION_FABRIKAM: &str = "00000000-0000-4000-8000-0000000c0a01";
 
 /// The catalog "General".
 pub const CATALOG_GENERAL: &str = "00000000-0000-4000-8000-0000000ca001";
@@ -102,12 +107,16 @@ pub const REQUEST_ENDED: RequestId = request(0xc_000d);
 /// is `expired`.
 pub const REQUEST_REMOVAL: RequestId = request(0xc_000e);
 
+/// A `PendingApproval` request of Lee, a guest from Fabrikam, for Lab access (Alex, then Diego).
+pub const REQUEST_GUEST: RequestId = request(0xc_000f);
+
 /// The requests seeded besides [`seeded`]'s one per status: an assignment's whole life, from a
-/// direct assignment to its removal, so an ended assignment can be read.
-pub const fn seeded_more() -> [(RequestStatus, RequestId); 2] {
+/// direct assignment to its removal, so an ended assignment can be read; and a guest's request.
+pub const fn seeded_more() -> [(RequestStatus, RequestId); 3] {
     [
         (RequestStatus::Delivered, REQUEST_ENDED),
         (RequestStatus::Delivered, REQUEST_REMOVAL),
+        (RequestStatus::PendingApproval, REQUEST_GUEST),
     ]
 }
 

@@ -12,11 +12,12 @@ use entitle_store::{
 };
 
 use super::ids::{
-    ADELE, ALEX, BIANCA, DIEGO, EXTENSION_APP, MEGAN, NESTOR, POLICY_DIRECT, POLICY_EXTENSION,
+    ADELE, ALEX, BIANCA, DIEGO, EXTENSION_APP, LEE, MEGAN, NESTOR, POLICY_DIRECT, POLICY_EXTENSION,
     POLICY_ONE_STAGE, POLICY_TWO_STAGE, REQUEST_ACCEPTED, REQUEST_CANCELED, REQUEST_DELIVERED,
     REQUEST_DELIVERING, REQUEST_DELIVERY_FAILED, REQUEST_DENIED, REQUEST_ENDED, REQUEST_EXPIRED,
-    REQUEST_PARTIALLY_DELIVERED, REQUEST_PENDING_APPROVAL, REQUEST_PENDING_APPROVAL_ESCALATED,
-    REQUEST_PENDING_NOT_BEFORE, REQUEST_REMOVAL, REQUEST_WAITING_FOR_CALLBACK,
+    REQUEST_GUEST, REQUEST_PARTIALLY_DELIVERED, REQUEST_PENDING_APPROVAL,
+    REQUEST_PENDING_APPROVAL_ESCALATED, REQUEST_PENDING_NOT_BEFORE, REQUEST_REMOVAL,
+    REQUEST_WAITING_FOR_CALLBACK,
 };
 use super::tenant::directory;
 use crate::access::{caller_for, caller_in};
@@ -99,7 +100,7 @@ const fn admin(id: SubjectId) -> Actor {
 }
 
 /// Every seeded request: [`seeded`]'s, in its order, then [`seeded_more`]'s.
-const SEEDS: [Seed; 14] = {
+const SEEDS: [Seed; 15] = {
     use ActionKind as A;
     const SYSTEM: Actor = Actor::System;
     [
@@ -333,6 +334,20 @@ const SEEDS: [Seed; 14] = {
                 Duration(Duration::days(1).0 - minutes(1).0),
             )],
         },
+        Seed {
+            id: REQUEST_GUEST,
+            requestor: LEE,
+            target: LEE,
+            request_type: RequestType::UserAdd,
+            policy: POLICY_TWO_STAGE,
+            justification: Some("Fabrikam's sensor team tests its prototypes in the lab."),
+            changes: None,
+            submitted: Duration::hours(3),
+            starts: None,
+            expires_in: None,
+            processed: true,
+            steps: &[],
+        },
     ]
 };
 
@@ -400,6 +415,7 @@ fn plant(
         justification: seed.justification.map(str::to_owned),
         answers: Vec::new(),
         schedule: None,
+        external_target: None,
         process: seed.processed,
     };
     let submitter = caller_in(
@@ -698,11 +714,12 @@ mod tests {
             let me =
                 Caller::user(request.requestor).with_permission(Permission::SubjectAccessReadWrite);
             if request.can_cancel(&me, NOW) {
-                assert!([ADELE, BIANCA].contains(&request.requestor));
+                assert!([ADELE, BIANCA, LEE].contains(&request.requestor));
                 cancelable.push(request.status);
             }
         }
         cancelable.sort();
+        cancelable.dedup();
         let mut documented = RequestStatus::DOCUMENTED_CANCELABLE.to_vec();
         documented.sort();
         assert_eq!(cancelable, documented);
@@ -737,14 +754,19 @@ mod tests {
                 NOW.after(Duration::days(7)),
                 ActionKind::ReachStart,
             ),
+            (
+                REQUEST_GUEST,
+                before(NOW, Duration::hours(3)).after(Duration::days(14)),
+                ActionKind::Expire,
+            ),
         ];
         for (id, at, action) in expected {
             assert_eq!(deadline(id), Some(Deadline { at, action }), "{id}");
         }
-        // Advancing the clock 15 days makes all three due, as `docs/demo.md` shows.
+        // Advancing the clock 15 days makes all four due, as `docs/demo.md` shows.
         assert_eq!(
             store.due(NOW.after(Duration::days(15)), 100).unwrap().len(),
-            3
+            4
         );
     }
 

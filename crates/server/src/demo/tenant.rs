@@ -3,15 +3,15 @@
 use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, SubjectId};
 use entitle_graph::{Choice, LocalizedContent, LocalizedText, Question, QuestionKind};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, OnBehalfRequestor, RoleAssignment,
-    StageApprovers, User,
+    AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, ExternalTargets,
+    OnBehalfRequestor, RoleAssignment, StageApprovers, User,
 };
 
 use super::ids::{
     ADELE, ALEX, BIANCA, CATALOG_GENERAL, CUSTOM_EXTENSION_SAFETY_TRAINING, DIEGO, ENRICO, ISAIAH,
-    MEGAN, NESTOR, PACKAGE_FINANCE_REPORTS, PACKAGE_LAB_ACCESS, PACKAGE_SALES_TOOLS, POLICY_DIRECT,
-    POLICY_EXTENSION, POLICY_ONE_STAGE, POLICY_TWO_STAGE, QUESTION_ACCOUNTS_TAKEN_OVER,
-    QUESTION_FINANCE_REASON, QUESTION_KEY_ACCOUNTS, QUESTION_REGION,
+    LEE, MEGAN, NESTOR, ORGANIZATION_FABRIKAM, PACKAGE_FINANCE_REPORTS, PACKAGE_LAB_ACCESS,
+    PACKAGE_SALES_TOOLS, POLICY_DIRECT, POLICY_EXTENSION, POLICY_ONE_STAGE, POLICY_TWO_STAGE,
+    QUESTION_ACCOUNTS_TAKEN_OVER, QUESTION_FINANCE_REASON, QUESTION_KEY_ACCOUNTS, QUESTION_REGION,
 };
 
 fn user(id: SubjectId, display_name: &str, login: &str) -> User {
@@ -20,6 +20,7 @@ fn user(id: SubjectId, display_name: &str, login: &str) -> User {
         display_name: display_name.to_owned(),
         user_principal_name: format!("{login}@contoso.test"),
         manager_id: None,
+        connected_organization_id: None,
     }
 }
 
@@ -48,6 +49,7 @@ fn policy(
         custom_extension_id: None,
         questions: Vec::new(),
         on_behalf_requestors: Vec::new(),
+        external_targets: None,
     }
 }
 
@@ -164,6 +166,7 @@ fn policies() -> Vec<AssignmentPolicy> {
     vec![
         AssignmentPolicy {
             questions: sales_questions(),
+            external_targets: Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers),
             ..policy(
                 POLICY_DIRECT,
                 PACKAGE_SALES_TOOLS,
@@ -242,6 +245,11 @@ pub fn directory() -> Directory {
                 manager_id: Some(NESTOR),
                 ..user(ISAIAH, "Isaiah Langer", "isaiah")
             },
+            User {
+                user_principal_name: "lee.gu@fabrikam.test".to_owned(),
+                connected_organization_id: Some(ORGANIZATION_FABRIKAM.to_owned()),
+                ..user(LEE, "Lee Gu", "lee.gu")
+            },
         ],
         catalogs: vec![Catalog {
             id: CATALOG_GENERAL.to_owned(),
@@ -277,6 +285,12 @@ pub fn directory() -> Directory {
                 catalog_id: Some(CATALOG_GENERAL.to_owned()),
             },
         ],
+        connected_organizations: vec![ConnectedOrganization {
+            id: ORGANIZATION_FABRIKAM.to_owned(),
+            display_name: "Fabrikam".to_owned(),
+            description: "A supplier whose engineers use the hardware lab.".to_owned(),
+            domains: vec!["fabrikam.test".to_owned()],
+        }],
     }
 }
 
@@ -291,7 +305,7 @@ mod tests {
     fn the_directory_is_consistent() {
         let directory = directory();
         assert_eq!(directory.check(), Ok(()));
-        assert_eq!(directory.users.len(), 8);
+        assert_eq!(directory.users.len(), 9);
         assert_eq!(
             directory.approver_of(POLICY_ONE_STAGE, ALEX).primary,
             StageSet::NONE.with(0)

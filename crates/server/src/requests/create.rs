@@ -8,7 +8,7 @@ use axum::response::Response;
 use entitle_auth::Identity;
 use entitle_core::{Caller, RequestId, SubjectId, Submission};
 use entitle_graph::{CreateBody, CreateBodyError, Moment, TargetRef, parse_create};
-use entitle_store::{Created, NewRequest, RequestRecord};
+use entitle_store::{Created, ExternalSubject, NewRequest, RequestRecord};
 use serde_json::Value;
 
 use super::{ENTITY, render_at};
@@ -31,21 +31,26 @@ impl From<CreateBodyError> for ApiError {
     }
 }
 
-/// Who the body names as the target, as a directory subject.
-fn target(state: &AppState, target: Option<TargetRef>) -> Result<Option<SubjectId>, ApiError> {
+/// Who the body names as the target: a directory subject, or a user not yet in the directory whom
+/// policy `policy_id` admits (D23).
+fn target(
+    state: &AppState,
+    policy_id: &str,
+    target: Option<TargetRef>,
+) -> Result<(Option<SubjectId>, Option<ExternalSubject>), ApiError> {
     match target {
-        None => Ok(None),
-        Some(TargetRef::Object(id)) => Ok(Some(id)),
-        Some(TargetRef::Email(email)) => state
-            .directory
-            .user_by_email(&email)
-            .map(|user| Some(user.id))
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "no user in the directory signs in as `{email}`; entitle does not model \
-                     connected organizations, so a target must be a directory user"
-                ))
-            }),
+        None => Ok((None, None)),
+        Some(TargetRef::Object(id)) => Ok((Some(id), None)),
+        Some(TargetRef::Email(email)) => {
+            if let Some(user) = state.directory.user_by_email(&email) {
+                return Ok((Some(user.id), None));
+            }
+            let external = state
+                .directory
+                .external_subject(policy_id, &email, None)
+                .map_err(|error| ApiError::invalid(error.to_string()))?;
+            Ok((Some(external.id), Some(external)))
+        }
     }
 }
 
@@ -86,8 +91,8 @@ async fn submission(
             policy.rules,
         )
     });
-    let target = target(state, body.target)?
-        .or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
+    let (target, external_target) = target(state, &policy_id, body.target)?;
+    let target = target.or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
         .map_err(|error| ApiError::invalid(error.to_string()))?;
     let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id);
@@ -112,6 +117,7 @@ async fn submission(
         justification: body.justification,
         answers: body.answers,
         schedule: Some(body.schedule),
+        external_target,
         process: true,
     };
     Ok((new, caller))

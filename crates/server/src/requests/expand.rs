@@ -3,7 +3,7 @@
 
 use entitle_core::{ApiVersion, SubjectId};
 use entitle_graph::{AssignmentView, SubjectView};
-use entitle_store::{AssignmentRecord, RequestRecord};
+use entitle_store::{AssignmentRecord, ExternalSubject, RequestRecord};
 use serde_json::{Value, json};
 
 use crate::odata::{self, Expand, Expansion, Nested};
@@ -20,14 +20,56 @@ pub(crate) const fn expand_name(expand: Expand, api: ApiVersion) -> &'static str
 }
 
 /// A directory subject as an `accessPackageSubject`.
-pub(crate) fn subject(state: &AppState, id: SubjectId, api: ApiVersion) -> Value {
-    let user = state.directory.user(id);
-    SubjectView {
-        id,
-        display_name: user.map(|u| u.display_name.as_str()),
-        principal_name: user.map(|u| u.user_principal_name.as_str()),
-    }
-    .to_wire(api)
+pub(crate) fn subject(
+    state: &AppState,
+    id: SubjectId,
+    external: Option<&ExternalSubject>,
+    api: ApiVersion,
+) -> Value {
+    let external = external.filter(|external| external.id == id);
+    let view = match (state.directory.user(id), external) {
+        (Some(user), _) => SubjectView {
+            id,
+            display_name: Some(&user.display_name),
+            principal_name: Some(&user.user_principal_name),
+            email: Some(&user.user_principal_name),
+            connected_organization_id: user.connected_organization_id.as_deref(),
+        },
+        (None, Some(external)) => SubjectView {
+            id,
+            display_name: external.display_name.as_deref(),
+            principal_name: None,
+            email: Some(&external.email),
+            connected_organization_id: external.connected_organization_id.as_deref(),
+        },
+        (None, None) => SubjectView {
+            id,
+            display_name: None,
+            principal_name: None,
+            email: None,
+            connected_organization_id: None,
+        },
+    };
+    view.to_wire(api)
+}
+
+/// The connected organization `id` as `$expand=…($expand=connectedOrganization)` shows it: `null`
+/// for a subject from no connected organization.
+pub(crate) fn connected_organization(state: &AppState, id: Option<&str>) -> Value {
+    id.and_then(|id| state.directory.connected_organization(id))
+        .map_or(Value::Null, |organization| {
+            json!({
+                "id": organization.id,
+                "displayName": organization.display_name,
+                "description": organization.description,
+                "identitySources": organization.domains.iter().map(|domain| json!({
+                    "@odata.type": "#microsoft.graph.domainIdentitySource",
+                    "domainName": domain,
+                    "displayName": domain,
+                })).collect::<Vec<_>>(),
+                "state": "configured",
+            })
+        })
 }
 
 /// An access package as `$expand` shows it.
@@ -73,7 +115,7 @@ pub(crate) fn expanded(
         &stored.assignment_policy_id
     });
     let mut value = match expansion.what {
-        Expand::Requestor => subject(state, request.requestor, api),
+        Expand::Requestor => subject(state, request.requestor, None, api),
         Expand::AccessPackage => package(state, &record.access_package_id),
         Expand::Assignment => AssignmentView {
             id: request.assignment,
@@ -92,7 +134,16 @@ pub(crate) fn expanded(
     if let Value::Object(map) = &mut value {
         for nested in &expansion.nested {
             let (name, shown) = match nested {
-                Nested::ConnectedOrganization => ("connectedOrganization", Value::Null),
+                Nested::ConnectedOrganization => (
+                    "connectedOrganization",
+                    connected_organization(
+                        state,
+                        state
+                            .directory
+                            .user(request.requestor)
+                            .and_then(|user| user.connected_organization_id.as_deref()),
+                    ),
+                ),
                 Nested::Catalog => {
                     let catalog = state
                         .directory
@@ -105,7 +156,10 @@ pub(crate) fn expanded(
                         }),
                     )
                 }
-                Nested::Target => ("target", subject(state, request.target, api)),
+                Nested::Target => (
+                    "target",
+                    subject(state, request.target, record.external_target.as_ref(), api),
+                ),
                 Nested::AccessPackage => ("accessPackage", package(state, package_id)),
                 Nested::AssignmentPolicy => (policy_name(api), policy(state, policy_id)),
             };

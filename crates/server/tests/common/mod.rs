@@ -81,6 +81,7 @@ fn user(id: SubjectId, name: &str) -> User {
         display_name: name.to_owned(),
         user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
         manager_id: None,
+        connected_organization_id: None,
     }
 }
 
@@ -99,6 +100,7 @@ fn policy(
         custom_extension_id: None,
         questions: Vec::new(),
         on_behalf_requestors: Vec::new(),
+        external_targets: None,
     }
 }
 
@@ -175,6 +177,7 @@ pub(crate) fn directory() -> Directory {
                 catalog_id: Some(CATALOG.to_owned()),
             },
         ],
+        connected_organizations: Vec::new(),
     }
 }
 
