@@ -239,6 +239,115 @@ fn compare(documented: &Value, actual: &Value, found: &mut Vec<String>) {
     }
 }
 
+/// An instant as text, without a zero fraction, so `…:00Z` and `…:00.000Z` compare equal.
+fn instant(value: &Value) -> Value {
+    match value.as_str() {
+        Some(text) => Value::String(text.replace(".000Z", "Z")),
+        None => value.clone(),
+    }
+}
+
+/// A created request read back (unless it was only validated): every property the example documents
+/// for the create answer is there with its type (`createdDateTime` set by now), and every value the
+/// body sent (justification, answers, schedule) reads back as sent, so no documented body property
+/// is silently dropped.
+async fn read_back(base: &str, example: &Example, created: &str) -> Vec<String> {
+    let Ok(created) = serde_json::from_str::<Value>(created) else {
+        return vec!["the create answer is not JSON".to_owned()];
+    };
+    if created["isValidationOnly"] == true {
+        return Vec::new();
+    }
+    let Some(id) = created["id"].as_str() else {
+        return vec!["the create answer has no id".to_owned()];
+    };
+    let path = example.request.path.split('?').next().unwrap_or_default();
+    let reader = Caller {
+        user: Some("isaiah".to_owned()),
+        app: None,
+        scp: vec!["EntitlementManagement.Read.All".to_owned()],
+        roles: Vec::new(),
+        wids: vec![entitle_auth::IDENTITY_GOVERNANCE_ADMINISTRATOR.to_owned()],
+    };
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}/{id}"))
+        .bearer_auth(token(&reader))
+        .send()
+        .await
+        .unwrap();
+    if response.status() != 200 {
+        return vec![format!("read back: status {}", response.status())];
+    }
+    let read: Value = response.json().await.unwrap();
+    let mut found = Vec::new();
+    if let Some(Value::Object(documented)) = &example.response.body {
+        // What the create answer shows as `null` may be set by now (the request moved on): it must
+        // be there, of any type.
+        let mut documented = documented.clone();
+        documented.retain(|name, value| {
+            if value.is_null() && read.get(name).is_none() {
+                found.push(format!("read back: /{name}: missing"));
+            }
+            !value.is_null()
+        });
+        documented.remove("createdDateTime");
+        let mut at = Vec::new();
+        differences("", &Value::Object(documented), &read, &mut at);
+        found.extend(at.into_iter().map(|found| format!("read back: {found}")));
+        if !read["createdDateTime"].is_string() {
+            found.push("read back: no createdDateTime".to_owned());
+        }
+    }
+    let sent = example.request.body.as_ref().unwrap_or(&Value::Null);
+    let mut echo = |name: &str, sent: &Value, read: &Value| {
+        if !sent.is_null() && instant(sent) != instant(read) {
+            found.push(format!(
+                "read back: {name} is {read} where the body sent {sent}"
+            ));
+        }
+    };
+    echo(
+        "justification",
+        &sent["justification"],
+        &read["justification"],
+    );
+    if let Some(answers) = sent["answers"].as_array() {
+        for (index, answer) in answers.iter().enumerate() {
+            let back = &read["answers"][index];
+            echo("an answer's value", &answer["value"], &back["value"]);
+            echo(
+                "an answer's displayValue",
+                &answer["displayValue"],
+                &back["displayValue"],
+            );
+            echo(
+                "an answer's question",
+                &answer["answeredQuestion"]["id"],
+                &back["answeredQuestion"]["id"],
+            );
+        }
+    }
+    let schedule = &sent["schedule"];
+    echo(
+        "schedule.startDateTime",
+        &schedule["startDateTime"],
+        &read["schedule"]["startDateTime"],
+    );
+    echo(
+        "schedule.recurrence",
+        &schedule["recurrence"],
+        &read["schedule"]["recurrence"],
+    );
+    for property in ["endDateTime", "duration", "type"] {
+        echo(
+            &format!("schedule.expiration.{property}"),
+            &schedule["expiration"][property],
+            &read["schedule"]["expiration"][property],
+        );
+    }
+    found
+}
+
 /// Replays `example`; the differences from the documented answer.
 async fn replay(example: &Example) -> Vec<String> {
     let (base, _dir) = demo().await;
@@ -263,6 +372,9 @@ async fn replay(example: &Example) -> Vec<String> {
             example.response.status
         ));
         return found;
+    }
+    if request.method == "POST" && status == 201 {
+        found.extend(read_back(&base, example, &text).await);
     }
     match &example.response.body {
         None if !text.is_empty() => {
