@@ -345,26 +345,7 @@ impl Directory {
             }
         }
         for user in &self.users {
-            if let Some(organization) = &user.connected_organization_id
-                && self.connected_organization(organization).is_none()
-            {
-                return Err(DirectoryError::Dangling {
-                    kind: "user",
-                    id: user.id.to_string(),
-                    target: "connected organization",
-                    missing: organization.clone(),
-                });
-            }
-            if let Some(manager) = user.manager_id
-                && self.user(manager).is_none()
-            {
-                return Err(DirectoryError::Dangling {
-                    kind: "user",
-                    id: user.id.to_string(),
-                    target: "manager",
-                    missing: manager.to_string(),
-                });
-            }
+            self.check_user(user)?;
         }
         for policy in &self.policies {
             self.check_policy(policy)?;
@@ -490,6 +471,27 @@ impl Directory {
             .filter(|a| a.principal_id == principal)
             .filter(|a| a.catalog_id.is_none() || a.catalog_id.as_deref() == catalog)
             .fold(Roles::NONE, |roles, a| roles.with(a.role))
+    }
+
+    /// A user's connected organization and manager are in the directory.
+    fn check_user(&self, user: &User) -> Result<(), DirectoryError> {
+        let dangling = |target: &'static str, missing: String| DirectoryError::Dangling {
+            kind: "user",
+            id: user.id.to_string(),
+            target,
+            missing,
+        };
+        if let Some(organization) = &user.connected_organization_id
+            && self.connected_organization(organization).is_none()
+        {
+            return Err(dangling("connected organization", organization.clone()));
+        }
+        if let Some(manager) = user.manager_id
+            && self.user(manager).is_none()
+        {
+            return Err(dangling("manager", manager.to_string()));
+        }
+        Ok(())
     }
 
     /// The connected organization `id`.
@@ -629,6 +631,88 @@ mod tests {
             }],
             connected_organizations: Vec::new(),
         }
+    }
+
+    #[test]
+    fn managers_and_connected_organizations_must_exist() {
+        let mut manager = tenant();
+        manager.users[0].manager_id = Some(subject(9));
+        assert!(matches!(
+            manager.check(),
+            Err(DirectoryError::Dangling {
+                target: "manager",
+                ..
+            })
+        ));
+        let mut guest = tenant();
+        guest.users[0].connected_organization_id = Some("fabrikam".into());
+        assert!(matches!(
+            guest.check(),
+            Err(DirectoryError::Dangling {
+                target: "connected organization",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_manager_asks_on_behalf_only_where_the_policy_names_managers() {
+        let mut directory = tenant();
+        directory.users[0].manager_id = Some(subject(1));
+        directory.users.push(User {
+            id: subject(5),
+            display_name: "Bianca".into(),
+            user_principal_name: "bianca@contoso.test".into(),
+            manager_id: Some(subject(1)),
+            connected_organization_id: None,
+        });
+        assert!(!directory.on_behalf_of("a", subject(1), subject(5)));
+        directory.policies[0].on_behalf_requestors = vec![OnBehalfRequestor::RequestorManager];
+        assert!(directory.on_behalf_of("a", subject(1), subject(5)));
+        assert!(!directory.on_behalf_of("a", subject(5), subject(1)));
+        assert!(!directory.on_behalf_of("nope", subject(1), subject(5)));
+    }
+
+    #[test]
+    fn external_targets_follow_the_policys_scope() {
+        let mut directory = tenant();
+        directory
+            .connected_organizations
+            .push(ConnectedOrganization {
+                id: "fabrikam".into(),
+                display_name: "Fabrikam".into(),
+                description: String::new(),
+                domains: vec!["fabrikam.test".into()],
+            });
+        assert!(matches!(
+            directory.external_subject("a", "lee@fabrikam.test", None),
+            Err(ExternalTargetError::DirectoryOnly { .. })
+        ));
+        directory.policies[0].external_targets =
+            Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers);
+        let lee = directory
+            .external_subject("a", "Lee@FABRIKAM.test", Some("Lee"))
+            .unwrap();
+        assert_eq!(lee.connected_organization_id.as_deref(), Some("fabrikam"));
+        assert_eq!(lee.display_name.as_deref(), Some("Lee"));
+        assert_eq!(
+            directory
+                .external_subject("a", "lee@fabrikam.test", None)
+                .unwrap()
+                .id,
+            lee.id
+        );
+        assert_eq!(lee.id.guid().to_string().as_bytes()[14], b'4');
+        assert!(matches!(
+            directory.external_subject("a", "someone@example.test", None),
+            Err(ExternalTargetError::NoConnectedOrganization { .. })
+        ));
+        directory.policies[0].external_targets = Some(ExternalTargets::AllExternalUsers);
+        let anyone = directory
+            .external_subject("a", "someone@example.test", None)
+            .unwrap();
+        assert_eq!(anyone.connected_organization_id, None);
+        assert_ne!(anyone.id, lee.id);
     }
 
     #[test]
