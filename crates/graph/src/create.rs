@@ -22,8 +22,13 @@ use crate::schedule::{ExpirationType, RequestedSchedule, parse_duration};
 pub enum TargetRef {
     /// `targetId`, or `target.objectId`.
     Object(SubjectId),
-    /// `target.email` (with `target.displayName`): a subject known by email only.
-    Email(String),
+    /// `target.email`, with `target.displayName` when given: a subject known by email only.
+    Email {
+        /// `email`.
+        email: String,
+        /// `displayName`.
+        display_name: Option<String>,
+    },
 }
 
 /// What a create body asks for.
@@ -391,11 +396,14 @@ fn target(
         SUBJECT_KNOWN,
         SUBJECT_READ_ONLY,
     )?;
-    string(subject, &path, "displayName")?;
+    let display_name = string(subject, &path, "displayName")?;
     let object = parsed(subject, &path, "objectId", SubjectId::parse)?;
     let found = match (object, string(subject, &path, "email")?) {
         (Some(object), _) => TargetRef::Object(object),
-        (None, Some(email)) => TargetRef::Email(email),
+        (None, Some(email)) => TargetRef::Email {
+            email,
+            display_name,
+        },
         (None, None) => return Err(invalid(&path, "needs `objectId` or `email`")),
     };
     match (by_id, &found) {
@@ -600,7 +608,10 @@ mod tests {
             "target": {"email": "joni@example.test", "displayName": "Joni"}}});
         assert_eq!(
             parse(&by_email, ApiVersion::V1).unwrap().target,
-            Some(TargetRef::Email("joni@example.test".into()))
+            Some(TargetRef::Email {
+                email: "joni@example.test".into(),
+                display_name: Some("Joni".into()),
+            })
         );
     }
 

@@ -332,7 +332,10 @@ async fn an_administrator_assigns_a_connected_organizations_user_not_yet_in_the_
     let assign = |email: &str, policy: &str| {
         let body = json!({
             "requestType": "adminAdd",
-            "assignment": { "target": { "email": email }, "assignmentPolicyId": policy },
+            "assignment": {
+                "target": { "email": email, "displayName": "Pradeep Gupta" },
+                "assignmentPolicyId": policy,
+            },
         });
         demo.client
             .post(demo.url(REQUESTS))
@@ -357,6 +360,7 @@ async fn an_administrator_assigns_a_connected_organizations_user_not_yet_in_the_
         .await;
     let target = &beta["accessPackageAssignment"]["target"];
     assert_eq!(target["email"], "Pradeep.Gupta@fabrikam.test");
+    assert_eq!(target["displayName"], "Pradeep Gupta");
     assert_eq!(
         target["connectedOrganizationId"],
         demo::ORGANIZATION_FABRIKAM

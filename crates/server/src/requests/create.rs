@@ -41,13 +41,16 @@ fn target(
     match target {
         None => Ok((None, None)),
         Some(TargetRef::Object(id)) => Ok((Some(id), None)),
-        Some(TargetRef::Email(email)) => {
+        Some(TargetRef::Email {
+            email,
+            display_name,
+        }) => {
             if let Some(user) = state.directory.user_by_email(&email) {
                 return Ok((Some(user.id), None));
             }
             let external = state
                 .directory
-                .external_subject(policy_id, &email, None)
+                .external_subject(policy_id, &email, display_name.as_deref())
                 .map_err(|error| ApiError::invalid(error.to_string()))?;
             Ok((Some(external.id), Some(external)))
         }
