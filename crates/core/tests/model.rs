@@ -205,14 +205,19 @@ impl Run {
         self.submitter.unwrap_or_else(|| submitter_for(self.kind))
     }
 
-    /// Who the request is for: the submitter for an end user's own request, else the pool's target.
+    /// Who the request is for: the submitter for an end user's own request (the pool's target when
+    /// the submitter asks on the target's behalf), else the pool's target.
     fn target(&self) -> entitle_core::SubjectId {
-        let submitter = self.submitter().caller();
+        let submitter = self.submitter();
         match self.kind {
             RequestType::UserAdd
             | RequestType::UserUpdate
             | RequestType::UserRemove
-            | RequestType::UserExtend => submitter.id,
+            | RequestType::UserExtend
+                if submitter != Who::RequestorOnBehalf =>
+            {
+                submitter.caller().id
+            }
             _ => Who::TARGET,
         }
     }

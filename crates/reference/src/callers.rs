@@ -43,6 +43,9 @@ pub enum Who {
     SelfApprover,
     /// The requestor holding the catalog owner role.
     RequestorCatalogOwner,
+    /// The requestor with `SubjectAccess.ReadWrite`, whom the policy lets ask on the target's
+    /// behalf (the target's manager).
+    RequestorOnBehalf,
     /// An application with `ReadWrite.All`.
     Application,
     /// An application with `Read.All`.
@@ -60,7 +63,7 @@ impl Who {
     pub const TARGET: SubjectId = subject(0xf);
 
     /// Every member.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::System,
         Self::RequestorSubjectAccess,
         Self::RequestorReadAll,
@@ -79,6 +82,7 @@ impl Who {
         Self::EscalationApprover,
         Self::SelfApprover,
         Self::RequestorCatalogOwner,
+        Self::RequestorOnBehalf,
         Self::Application,
         Self::ApplicationReader,
         Self::ApplicationWithNothing,
@@ -151,6 +155,9 @@ impl Who {
             Self::RequestorCatalogOwner => Caller::user(Self::REQUESTOR)
                 .with_permission(rwa)
                 .with_role(Role::CatalogOwner),
+            Self::RequestorOnBehalf => Caller::user(Self::REQUESTOR)
+                .with_permission(Permission::SubjectAccessReadWrite)
+                .on_behalf_of_target(),
             Self::Application => Caller::application(app).with_permission(rwa),
             Self::ApplicationReader => {
                 Caller::application(app).with_permission(Permission::ReadAll)

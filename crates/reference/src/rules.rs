@@ -232,7 +232,8 @@ fn create(
     match kind {
         T::UserAdd | T::UserUpdate | T::UserRemove | T::UserExtend => {
             end_user()?;
-            if caller.id == target {
+            // The target's manager, where the policy names managers, may only ask to add them.
+            if caller.id == target || (caller.on_behalf_of_target && kind == T::UserAdd) {
                 Ok(())
             } else {
                 Err(Denial::NotTheTarget { operation })
@@ -566,8 +567,12 @@ pub fn authority(
             | RequestType::UserUpdate
             | RequestType::UserRemove
             | RequestType::UserExtend => {
-                first_held(caller, &[P::SubjectAccessReadWrite, P::ReadWriteAll])
-                    .map(Authority::OwnRequest)
+                let held = first_held(caller, &[P::SubjectAccessReadWrite, P::ReadWriteAll]);
+                if caller.id == target {
+                    held.map(Authority::OwnRequest)
+                } else {
+                    held.map(Authority::OnBehalf)
+                }
             }
             RequestType::ApproverRemove => Some(Authority::Approver),
             RequestType::AdminAdd | RequestType::AdminUpdate | RequestType::AdminRemove => {
