@@ -580,6 +580,9 @@ mod tests {
 
     use super::*;
 
+    /// `00000000-0000-4000-8000-000000000000`: the documented ids' common part.
+    const BASE: u128 = 0x0000_0000_0000_4000_8000_0000_0000_0000;
+
     fn subject(n: u128) -> SubjectId {
         SubjectId::new(Guid::from_u128(n))
     }
@@ -713,6 +716,40 @@ mod tests {
             .unwrap();
         assert_eq!(anyone.connected_organization_id, None);
         assert_ne!(anyone.id, lee.id);
+    }
+
+    /// `docs/tenant.md`'s example is a valid tenant file, with every key the page's table lists.
+    #[test]
+    fn the_documented_tenant_file_loads() {
+        let page = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/tenant.md"),
+        )
+        .unwrap();
+        let example = page
+            .split("```json")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap();
+        let directory: Directory = serde_json::from_str(example).unwrap();
+        assert_eq!(directory.check(), Ok(()));
+        let policy = &directory.policies[0];
+        assert_eq!(policy.questions.len(), 1);
+        assert_eq!(
+            policy.on_behalf_requestors,
+            [OnBehalfRequestor::RequestorManager]
+        );
+        assert!(directory.on_behalf_of(
+            &policy.id,
+            subject(0xa001_u128 | BASE),
+            subject(0xa002_u128 | BASE)
+        ));
+        let value: serde_json::Value = serde_json::from_str(example).unwrap();
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                page.contains(&format!("| `{key}` |")),
+                "the table lacks `{key}`"
+            );
+        }
     }
 
     #[test]
