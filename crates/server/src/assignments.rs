@@ -13,7 +13,7 @@ use entitle_auth::Identity;
 use entitle_core::{ApiVersion, AssignmentId, Operation, Parties, RequestId, SubjectId};
 use entitle_graph::{AssignmentFacts, AssignmentView, Filter, Resource};
 use entitle_store::{AssignmentQuery, AssignmentRecord, Query as StoreQuery};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::access::{authorized, caller_alone, caller_in, identify};
 use crate::error::{ApiError, ErrorCode};
@@ -326,31 +326,21 @@ async fn page(
             break false;
         }
     };
-    // A function's result names its type in its context and on each item, as requests' does.
-    let is_function = !function.is_empty();
     let value: Vec<Value> = found
         .iter()
-        .map(|record| {
-            let item = render(state, api, record, &options.expand);
-            if is_function {
-                wire::with_type(item, "#microsoft.graph.accessPackageAssignment")
-            } else {
-                item
-            }
-        })
+        .map(|record| render(state, api, record, &options.expand))
         .collect();
-    let fragment = if is_function {
-        "Collection(microsoft.graph.accessPackageAssignment)".to_owned()
-    } else {
-        format!(
-            "identityGovernance/entitlementManagement/{}",
-            collection(api)
-        )
-    };
-    let mut body = json!({
-        "@odata.context": wire::context(headers, api, &fragment),
-        "value": value,
-    });
+    let entity_set = format!(
+        "identityGovernance/entitlementManagement/{}",
+        collection(api)
+    );
+    let mut body = wire::collection_body(
+        headers,
+        api,
+        (&entity_set, "accessPackageAssignment"),
+        !function.is_empty(),
+        value,
+    );
     if more && let Some(last) = found.last() {
         let mut link = format!(
             "{}{}/identityGovernance/entitlementManagement/{}{function}?$top={}&$skiptoken={}",

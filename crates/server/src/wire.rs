@@ -149,10 +149,32 @@ pub fn with_context(value: Value, context: String) -> Value {
     annotated(value, "@odata.context", context)
 }
 
-/// `value` with `@odata.type` first, when it is an object: an item whose type its context does not
-/// name, such as a function's result.
-pub fn with_type(value: Value, odata_type: &str) -> Value {
-    annotated(value, "@odata.type", odata_type.to_owned())
+/// A collection page's body before its next link: `items` of the entity set `entity_set`, or, for a
+/// function's result, a bare collection of `type_name` whose context names the type and whose items
+/// carry `@odata.type` (as `filterByCurrentUser`'s beta example shows).
+pub fn collection_body(
+    headers: &HeaderMap,
+    api: ApiVersion,
+    (entity_set, type_name): (&str, &str),
+    function: bool,
+    items: Vec<Value>,
+) -> Value {
+    let (fragment, items) = if function {
+        let typed = items
+            .into_iter()
+            .map(|item| annotated(item, "@odata.type", format!("#microsoft.graph.{type_name}")))
+            .collect();
+        (format!("Collection(microsoft.graph.{type_name})"), typed)
+    } else {
+        (entity_set.to_owned(), items)
+    };
+    let mut body = Map::with_capacity(2);
+    body.insert(
+        "@odata.context".to_owned(),
+        Value::String(context(headers, api, &fragment)),
+    );
+    body.insert("value".to_owned(), Value::Array(items));
+    Value::Object(body)
 }
 
 /// `value` with the annotation `name` first, when it is an object.

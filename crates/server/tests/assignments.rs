@@ -564,6 +564,20 @@ async fn filter_by_current_user_shows_the_callers_assignments_or_those_it_asked_
     let alice_reader = common::Who::user(ALICE, &[common::READ_ALL]).token();
     let carol = common::Who::user(CAROL, &[common::READ_ALL]).token();
     for api in common::APIS {
+        // A function's result: its context names the type, and so does each item.
+        let result = server
+            .get_json(&function(api, "target"), &alice_reader)
+            .await;
+        assert!(
+            result["@odata.context"]
+                .as_str()
+                .unwrap()
+                .ends_with("$metadata#Collection(microsoft.graph.accessPackageAssignment)")
+        );
+        assert_eq!(
+            result["value"][0]["@odata.type"],
+            "#microsoft.graph.accessPackageAssignment"
+        );
         assert_eq!(
             ids(&server
                 .get_json(&function(api, "target"), &alice_reader)

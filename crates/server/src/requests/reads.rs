@@ -7,7 +7,7 @@ use entitle_auth::Identity;
 use entitle_core::{ApiVersion, Operation, Parties, RequestStatus, VariantArray};
 use entitle_graph::{EnumPreference, Filter, FilterFacts};
 use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{COLLECTION, ENTITY, Params, expanded_assignments, not_found, render};
 use crate::access::{authorized, authorized_on, caller_alone, caller_for, identify};
@@ -176,9 +176,6 @@ async fn filter_for_user(
     .await
 }
 
-/// `@odata.type` of a request.
-const REQUEST_TYPE: &str = "#microsoft.graph.accessPackageAssignmentRequest";
-
 /// The fewest rows one store call of a page reads.
 const MIN_BATCH: u32 = 100;
 
@@ -232,30 +229,23 @@ async fn page(
     };
     let records: Vec<&RequestRecord> = found.iter().map(|stored| &stored.record).collect();
     let assignments = expanded_assignments(state, &records, options).await?;
-    // A function's result is a bare collection of the type: Graph names the type in its context
-    // and on each item, as `filterByCurrentUser`'s beta example shows.
-    let is_function = !function.is_empty();
     let value: Vec<Value> = records
         .iter()
         .zip(&assignments)
         .map(|(record, assignment)| {
-            let item = render(state, api, preference, record, assignment.as_ref(), options);
-            if is_function {
-                wire::with_type(item, REQUEST_TYPE)
-            } else {
-                item
-            }
+            render(state, api, preference, record, assignment.as_ref(), options)
         })
         .collect();
-    let fragment = if is_function {
-        "Collection(microsoft.graph.accessPackageAssignmentRequest)"
-    } else {
-        "identityGovernance/entitlementManagement/assignmentRequests"
-    };
-    let mut body = json!({
-        "@odata.context": wire::context(headers, api, fragment),
-        "value": value,
-    });
+    let mut body = wire::collection_body(
+        headers,
+        api,
+        (
+            "identityGovernance/entitlementManagement/assignmentRequests",
+            "accessPackageAssignmentRequest",
+        ),
+        !function.is_empty(),
+        value,
+    );
     if more && let Some(last) = found.last() {
         let mut link = format!(
             "{}{}{COLLECTION}{function}?$top={}&$skiptoken={}",
