@@ -1,6 +1,6 @@
 //! The `accessPackageAssignmentRequest` resource in its v1.0 and beta JSON shapes.
 
-use entitle_core::{ApiVersion, Request};
+use entitle_core::{ApiVersion, Callout, Request};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -83,34 +83,42 @@ struct Beta<'a> {
 const CALLOUT_STAGE: &str = "assignmentRequestCreated";
 
 impl RequestView<'_> {
+    /// The request's callout and its id, once it made one.
+    fn callout(&self) -> Option<(Callout, String)> {
+        let request = self.request;
+        Some((request.callout?, request.callout_id()?.to_string()))
+    }
+
     /// `customExtensionCalloutInstances`: the request's callout, if it made one. entitle makes no
     /// outbound call, so the run is named by the callout's own id (`externalCorrelationId`).
     fn callout_instances(&self) -> Vec<Value> {
-        let request = self.request;
-        let (Some(callout), Some(id)) = (request.callout, request.callout_id()) else {
-            return Vec::new();
-        };
-        vec![json!({
-            "id": id.to_string(),
-            "customExtensionId": self.custom_extension_id,
-            "detail": null,
-            "externalCorrelationId": id.to_string(),
-            "status": callout.status().as_str(),
-        })]
+        self.callout()
+            .map(|(callout, id)| {
+                json!({
+                    "id": id,
+                    "customExtensionId": self.custom_extension_id,
+                    "detail": null,
+                    "externalCorrelationId": id,
+                    "status": callout.status().as_str(),
+                })
+            })
+            .into_iter()
+            .collect()
     }
 
     /// Beta's `customExtensionHandlerInstances`: the same callout, as the handler sees it.
     fn handler_instances(&self) -> Vec<Value> {
-        let request = self.request;
-        let (Some(callout), Some(id)) = (request.callout, request.callout_id()) else {
-            return Vec::new();
-        };
-        vec![json!({
-            "customExtensionId": self.custom_extension_id,
-            "externalCorrelationId": id.to_string(),
-            "stage": CALLOUT_STAGE,
-            "status": callout.status().handler_str(),
-        })]
+        self.callout()
+            .map(|(callout, id)| {
+                json!({
+                    "customExtensionId": self.custom_extension_id,
+                    "externalCorrelationId": id,
+                    "stage": CALLOUT_STAGE,
+                    "status": callout.status().handler_str(),
+                })
+            })
+            .into_iter()
+            .collect()
     }
 
     /// The resource as Graph `api` shows it to a client with enum preference `preference`.
