@@ -61,7 +61,7 @@ fn tenant() -> String {
         "accessPackages": [{"id": PACKAGE, "catalogId": CATALOG, "displayName": "Sales tools"}],
         "policies": [
             {"id": APPROVAL_POLICY, "accessPackageId": PACKAGE, "displayName": "Manager approval",
-             "rules": rules(true, false), "stages": [{"approvers": [ALEX]}]},
+             "rules": rules(true, false), "stages": [{"primary": [{"kind": "singleUser", "user": ALEX}]}]},
             {"id": DIRECT_POLICY, "accessPackageId": PACKAGE, "displayName": "Direct",
              "rules": rules(false, false)},
             {"id": CALLOUT_POLICY, "accessPackageId": PACKAGE, "displayName": "Safety check",

@@ -148,6 +148,11 @@ guid_id!(
     "subject"
 );
 guid_id!(
+    /// The object id of a directory group, whose members a policy can name (`groupMembers`).
+    GroupId,
+    "group"
+);
+guid_id!(
     /// The id of an approval stage of a request (`approvalStage.id`), derived from the request's id.
     StageId,
     "approval stage"

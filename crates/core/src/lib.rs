@@ -64,6 +64,7 @@ mod callout;
 mod error;
 mod id;
 mod operation;
+mod people;
 mod policy;
 mod provenance;
 mod request;
@@ -86,8 +87,9 @@ pub use assignment::{
 pub use authz::{Authority, Denial, authorize, authorize_review};
 pub use callout::{Callout, CalloutStatus};
 pub use error::{InvalidInput, Rejection};
-pub use id::{AssignmentId, Guid, RequestId, StageId, SubjectId};
+pub use id::{AssignmentId, GroupId, Guid, RequestId, StageId, SubjectId};
 pub use operation::{Operation, Parties};
+pub use people::{People, StageApprovers, SubjectSet, approver_of};
 pub use policy::{ApprovalRules, MAX_APPROVAL_STAGES, PolicyRules};
 pub use provenance::{Decision, Provenance, Source};
 pub use request::{Action, Deadline, Request, Stages, Step};

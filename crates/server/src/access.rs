@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, header};
 use entitle_auth::Identity;
-use entitle_core::{Caller, Operation, Parties, authorize};
+use entitle_core::{Caller, Operation, Parties, SubjectId, authorize};
 use entitle_store::{Directory, RequestRecord};
 
 use crate::error::{ApiError, ErrorCode};
@@ -23,17 +23,18 @@ pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiEr
         .map_err(|error| ApiError::new(ErrorCode::Unauthenticated, error.to_string()))
 }
 
-/// The core caller for `identity` acting in access package `package_id` under policy `policy_id`: its
-/// token's permissions and directory roles, its roles in the package's catalog, and the stages of the
-/// policy it approves.
+/// The core caller for `identity` acting in access package `package_id` under policy `policy_id`, on
+/// a request for `target`: its token's permissions and directory roles, its roles in the package's
+/// catalog, and the stages of the policy it approves for that target.
 pub fn caller_in(
     identity: &Identity,
     directory: &Directory,
     package_id: &str,
     policy_id: &str,
+    target: Option<SubjectId>,
 ) -> Caller {
     let mut caller = identity.caller(directory.catalog_roles(identity.id, package_id));
-    caller.approver_of = directory.approver_of(policy_id, identity.id);
+    caller.approver_of = directory.approver_of(policy_id, identity.id, target);
     caller
 }
 
@@ -44,6 +45,7 @@ pub fn caller_for(identity: &Identity, directory: &Directory, record: &RequestRe
         directory,
         &record.access_package_id,
         &record.assignment_policy_id,
+        Some(record.request.target),
     )
 }
 

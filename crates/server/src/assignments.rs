@@ -116,6 +116,7 @@ fn readable(state: &AppState, identity: &Identity, record: &AssignmentRecord) ->
         &state.directory,
         &record.access_package_id,
         &record.assignment_policy_id,
+        Some(record.assignment.target),
     );
     entitle_core::authorize(
         Operation::ReadAssignment,
@@ -402,6 +403,7 @@ pub async fn get(
         &state.directory,
         &record.access_package_id,
         &record.assignment_policy_id,
+        Some(record.assignment.target),
     );
     authorized(
         Operation::ReadAssignment,

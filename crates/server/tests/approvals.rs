@@ -15,13 +15,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, Verifier, mint_demo};
 use entitle_core::{
-    ApprovalRules, Duration as Span, Guid, PolicyRules, Role, SubjectId, Timestamp,
+    ApprovalRules, Duration as Span, Guid, PolicyRules, Role, StageApprovers, SubjectId, Timestamp,
 };
 use entitle_server::metrics::Metrics;
 use entitle_server::{AppState, Clock, ClockBase, Shared};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore,
-    StageApprovers, Store, User,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore, Store, User,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -85,10 +84,7 @@ fn approval(stages: u8) -> ApprovalRules {
 }
 
 fn first_stage() -> StageApprovers {
-    StageApprovers {
-        approvers: vec![FIRST, FIRST_TOO],
-        escalation_approvers: vec![ESCALATION],
-    }
+    StageApprovers::users(&[FIRST, FIRST_TOO], &[ESCALATION])
 }
 
 fn policy(
@@ -114,6 +110,7 @@ fn policy(
 
 fn tenant() -> Directory {
     Directory {
+        groups: Vec::new(),
         users: vec![
             user(REQUESTOR, "Rita"),
             user(FIRST, "Fiona"),
@@ -140,13 +137,7 @@ fn tenant() -> Directory {
             policy(
                 TWO,
                 Some(approval(2)),
-                vec![
-                    first_stage(),
-                    StageApprovers {
-                        approvers: vec![SECOND],
-                        escalation_approvers: vec![],
-                    },
-                ],
+                vec![first_stage(), StageApprovers::users(&[SECOND], &[])],
             ),
         ],
         role_assignments: vec![

@@ -4,7 +4,10 @@
 //! Entitlement-management roles and approvers never appear in tokens; the server looks them up here
 //! and states them to entitle-core as facts. Who may do what with them is entitle-core's decision.
 
-use entitle_core::{ApproverOf, Guid, PolicyRules, Role, Roles, SubjectId};
+use entitle_core::{
+    ApproverOf, GroupId, Guid, People, PolicyRules, Role, Roles, StageApprovers, SubjectId,
+    SubjectSet, approver_of,
+};
 use entitle_graph::Question;
 use serde::{Deserialize, Serialize};
 
@@ -119,15 +122,17 @@ pub struct AccessPackage {
     pub description: String,
 }
 
-/// Who decides one approval stage.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A directory group, whose members a policy can name as approvers (`groupMembers`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StageApprovers {
-    /// The primary approvers.
-    pub approvers: Vec<SubjectId>,
-    /// The alternate approvers, asked once the stage escalates.
+pub struct Group {
+    /// The group's object id.
+    pub id: GroupId,
+    /// `displayName`.
+    pub display_name: String,
+    /// Its members' object ids (`members`).
     #[serde(default)]
-    pub escalation_approvers: Vec<SubjectId>,
+    pub members: Vec<SubjectId>,
 }
 
 /// An assignment policy of an access package: the facts entitle-core decides by, and the approvers.
@@ -187,6 +192,9 @@ pub struct Directory {
     /// Users.
     #[serde(default)]
     pub users: Vec<User>,
+    /// Groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
     /// Catalogs.
     #[serde(default)]
     pub catalogs: Vec<Catalog>,
@@ -334,6 +342,22 @@ impl Directory {
             self.access_packages.iter().map(|p| p.id.as_str()),
         )?;
         unique("policy", self.policies.iter().map(|p| p.id.as_str()))?;
+        let groups: Vec<String> = self.groups.iter().map(|g| g.id.to_string()).collect();
+        unique("group", groups.iter().map(String::as_str))?;
+        for group in &self.groups {
+            if let Some(missing) = group
+                .members
+                .iter()
+                .find(|member| self.user(**member).is_none())
+            {
+                return Err(DirectoryError::Dangling {
+                    kind: "group",
+                    id: group.id.to_string(),
+                    target: "member",
+                    missing: missing.to_string(),
+                });
+            }
+        }
         for package in &self.access_packages {
             if self.catalog(&package.catalog_id).is_none() {
                 return Err(DirectoryError::Dangling {
@@ -395,7 +419,36 @@ impl Directory {
                 listed: policy.stages.len(),
             });
         }
+        for stage in &policy.stages {
+            for set in [
+                &stage.primary,
+                &stage.fallback_primary,
+                &stage.escalation,
+                &stage.fallback_escalation,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                self.check_set(&policy.id, *set)?;
+            }
+        }
         Ok(())
+    }
+
+    /// An approver set of policy `policy` names a group the directory has (a single user need not
+    /// be listed: who signs in is the token's word).
+    fn check_set(&self, policy: &str, set: SubjectSet) -> Result<(), DirectoryError> {
+        match set {
+            SubjectSet::GroupMembers { group } if self.group(group).is_none() => {
+                Err(DirectoryError::Dangling {
+                    kind: "policy",
+                    id: policy.to_owned(),
+                    target: "approver group",
+                    missing: group.to_string(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The user with this id.
@@ -556,21 +609,40 @@ impl Directory {
                 .is_some_and(|user| user.manager_id == Some(principal))
     }
 
-    /// Which stages of policy `policy_id` `principal` approves, as a primary or an escalation approver.
-    pub fn approver_of(&self, policy_id: &str, principal: SubjectId) -> ApproverOf {
+    /// The group `id`.
+    pub fn group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.iter().find(|group| group.id == id)
+    }
+
+    /// Which stages of policy `policy_id` `principal` approves for a request whose target is
+    /// `target`, as a primary or an escalation approver: entitle-core's answer over the policy's
+    /// approver sets, resolved against this directory.
+    pub fn approver_of(
+        &self,
+        policy_id: &str,
+        principal: SubjectId,
+        target: Option<SubjectId>,
+    ) -> ApproverOf {
         let stages = self
             .policy(policy_id)
             .map_or(&[][..], |policy| &policy.stages[..]);
-        let mut facts = ApproverOf::NONE;
-        for (index, approvers) in (0..).zip(stages) {
-            if approvers.approvers.contains(&principal) {
-                facts.primary = facts.primary.with(index);
-            }
-            if approvers.escalation_approvers.contains(&principal) {
-                facts.escalation = facts.escalation.with(index);
-            }
-        }
-        facts
+        approver_of(stages, principal, target, self)
+    }
+}
+
+impl People for Directory {
+    fn is_member(&self, subject: SubjectId, group: GroupId) -> bool {
+        self.group(group)
+            .is_some_and(|group| group.members.contains(&subject))
+    }
+
+    fn has_members(&self, group: GroupId) -> bool {
+        self.group(group)
+            .is_some_and(|group| !group.members.is_empty())
+    }
+
+    fn manager(&self, user: SubjectId) -> Option<SubjectId> {
+        self.user(user).and_then(|user| user.manager_id)
     }
 }
 
@@ -587,15 +659,25 @@ mod tests {
         SubjectId::new(Guid::from_u128(n))
     }
 
+    fn user(n: u128, name: &str) -> User {
+        User {
+            id: subject(n),
+            display_name: name.into(),
+            user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
+            manager_id: None,
+            connected_organization_id: None,
+        }
+    }
+
     fn tenant() -> Directory {
         Directory {
-            users: vec![User {
-                id: subject(1),
-                display_name: "Adele".into(),
-                user_principal_name: "adele@contoso.test".into(),
-                manager_id: None,
-                connected_organization_id: None,
-            }],
+            users: vec![
+                user(1, "Adele"),
+                user(2, "Alex"),
+                user(3, "Diego"),
+                user(4, "Megan"),
+            ],
+            groups: Vec::new(),
             catalogs: vec![Catalog {
                 id: "c".into(),
                 display_name: "General".into(),
@@ -618,10 +700,7 @@ mod tests {
                     }),
                     callout_on_created: false,
                 },
-                stages: vec![StageApprovers {
-                    approvers: vec![subject(2)],
-                    escalation_approvers: vec![subject(3)],
-                }],
+                stages: vec![StageApprovers::users(&[subject(2)], &[subject(3)])],
                 custom_extension_id: None,
                 questions: Vec::new(),
                 on_behalf_requestors: Vec::new(),
@@ -663,11 +742,8 @@ mod tests {
         let mut directory = tenant();
         directory.users[0].manager_id = Some(subject(1));
         directory.users.push(User {
-            id: subject(5),
-            display_name: "Bianca".into(),
-            user_principal_name: "bianca@contoso.test".into(),
             manager_id: Some(subject(1)),
-            connected_organization_id: None,
+            ..user(5, "Bianca")
         });
         assert!(!directory.on_behalf_of("a", subject(1), subject(5)));
         directory.policies[0].on_behalf_requestors = vec![OnBehalfRequestor::RequestorManager];
@@ -795,22 +871,25 @@ mod tests {
         );
         assert_eq!(directory.catalog_roles(subject(1), "p"), Roles::NONE);
         assert_eq!(
-            directory.approver_of("a", subject(2)),
+            directory.approver_of("a", subject(2), None),
             ApproverOf {
                 primary: StageSet::NONE.with(0),
                 escalation: StageSet::NONE,
             }
         );
         assert_eq!(
-            directory.approver_of("a", subject(3)),
+            directory.approver_of("a", subject(3), None),
             ApproverOf {
                 primary: StageSet::NONE,
                 escalation: StageSet::NONE.with(0),
             }
         );
-        assert_eq!(directory.approver_of("a", subject(4)), ApproverOf::NONE);
         assert_eq!(
-            directory.approver_of("unknown", subject(2)),
+            directory.approver_of("a", subject(4), None),
+            ApproverOf::NONE
+        );
+        assert_eq!(
+            directory.approver_of("unknown", subject(2), None),
             ApproverOf::NONE
         );
     }

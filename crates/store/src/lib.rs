@@ -23,8 +23,8 @@ mod store;
 
 pub use directory::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
-    ExternalSubject, ExternalTargetError, ExternalTargets, OnBehalfRequestor, Placement,
-    RoleAssignment, StageApprovers, User,
+    ExternalSubject, ExternalTargetError, ExternalTargets, Group, OnBehalfRequestor, Placement,
+    RoleAssignment, User,
 };
 pub use history::{Event, HistoryEntry};
 pub use integrity::Integrity;

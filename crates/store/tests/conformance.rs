@@ -35,14 +35,14 @@ use entitle_core::{
     Action, ActionKind, ApprovalRules, Assignment, AssignmentCondition, AssignmentEvent,
     AssignmentId, AssignmentRejection, AssignmentState, Caller, Condition, CreateError, Deadline,
     Denial, Duration, Guid, Operation, Permission, PolicyRules, Principal, Rejection, Request,
-    RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageRejection, SubjectId,
-    Submission, Timestamp,
+    RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageApprovers, StageRejection,
+    SubjectId, Submission, Timestamp,
 };
 use entitle_store::{
     AccessPackage, AssignmentPolicy, AssignmentQuery, AssignmentRecord, Catalog, Command,
     CreateFailure, Created, Directory, DirectoryError, Event, ExternalSubject, HistoryEntry,
-    Integrity, NewRequest, PostgresStore, Query, RequestRecord, ReviewNote, SqliteStore,
-    StageApprovers, Store, StoreError, Stored, TransitionError, Transitioned, User,
+    Integrity, NewRequest, PostgresStore, Query, RequestRecord, ReviewNote, SqliteStore, Store,
+    StoreError, Stored, TransitionError, Transitioned, User,
 };
 use entitle_testkit::PgCluster;
 use tempfile::TempDir;
@@ -625,6 +625,7 @@ fn assignment_row(
 /// catalog.
 fn tenant() -> Directory {
     Directory {
+        groups: Vec::new(),
         users: vec![User {
             id: REQUESTOR,
             display_name: "Adele Vance".into(),
@@ -648,14 +649,8 @@ fn tenant() -> Directory {
             display_name: "Two stages".into(),
             rules: approval(2, Some(Duration::days(3))),
             stages: vec![
-                StageApprovers {
-                    approvers: vec![FIRST_APPROVER, CO_APPROVER],
-                    escalation_approvers: vec![ALTERNATE_APPROVER],
-                },
-                StageApprovers {
-                    approvers: vec![SECOND_APPROVER],
-                    escalation_approvers: vec![],
-                },
+                StageApprovers::users(&[FIRST_APPROVER, CO_APPROVER], &[ALTERNATE_APPROVER]),
+                StageApprovers::users(&[SECOND_APPROVER], &[]),
             ],
             custom_extension_id: None,
             questions: Vec::new(),
@@ -682,7 +677,11 @@ fn resolver<'a>(
         seen.lock().unwrap().push(record.clone());
         let mut caller = Caller::user(who).with_permission(Permission::ReadWriteAll);
         caller.roles = directory.catalog_roles(who, &record.access_package_id);
-        caller.approver_of = directory.approver_of(&record.assignment_policy_id, who);
+        caller.approver_of = directory.approver_of(
+            &record.assignment_policy_id,
+            who,
+            Some(record.request.target),
+        );
         caller
     }
 }

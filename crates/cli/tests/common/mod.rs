@@ -42,7 +42,7 @@ pub(crate) fn directory_json() -> String {
                 "approval": {"stages": 1, "decisionTimeout": 1_209_600_000_u64, "escalateAfter": null},
                 "calloutOnCreated": false
             },
-            "stages": [{"approvers": [ALEX]}]
+            "stages": [{"primary": [{"kind": "singleUser", "user": ALEX}]}]
         }]
     })
     .to_string()

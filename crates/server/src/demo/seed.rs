@@ -423,6 +423,7 @@ fn plant(
         directory,
         &new.access_package_id,
         seed.policy,
+        new.submission.target,
     );
     match store.create(&new, &submitter, before(now, seed.submitted)) {
         Ok(_) => {}
@@ -618,7 +619,11 @@ mod tests {
         let mut caller = Caller::new(principal, by);
         caller.permissions = Permission::VARIANTS.iter().copied().collect();
         caller.roles = directory.catalog_roles(by, &record.access_package_id);
-        caller.approver_of = directory.approver_of(&record.assignment_policy_id, by);
+        caller.approver_of = directory.approver_of(
+            &record.assignment_policy_id,
+            by,
+            Some(record.request.target),
+        );
         caller
     }
 

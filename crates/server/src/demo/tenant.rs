@@ -1,10 +1,10 @@
 //! The demo tenant's directory.
 
-use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, SubjectId};
+use entitle_core::{ApprovalRules, Duration, PolicyRules, Role, StageApprovers, SubjectId};
 use entitle_graph::{Choice, LocalizedContent, LocalizedText, Question, QuestionKind};
 use entitle_store::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, ExternalTargets,
-    OnBehalfRequestor, RoleAssignment, StageApprovers, User,
+    OnBehalfRequestor, RoleAssignment, User,
 };
 
 use super::ids::{
@@ -155,10 +155,7 @@ fn sales_questions() -> Vec<Question> {
 }
 
 fn stage(approvers: &[SubjectId], escalation_approvers: &[SubjectId]) -> StageApprovers {
-    StageApprovers {
-        approvers: approvers.to_vec(),
-        escalation_approvers: escalation_approvers.to_vec(),
-    }
+    StageApprovers::users(approvers, escalation_approvers)
 }
 
 /// The four policies: direct, one stage, two stages, and the custom extension.
@@ -230,6 +227,7 @@ fn policies() -> Vec<AssignmentPolicy> {
 /// policies, and the catalog roles of Megan and Nestor.
 pub fn directory() -> Directory {
     Directory {
+        groups: Vec::new(),
         users: vec![
             user(ADELE, "Adele Vance", "adele"),
             User {
@@ -307,18 +305,18 @@ mod tests {
         assert_eq!(directory.check(), Ok(()));
         assert_eq!(directory.users.len(), 9);
         assert_eq!(
-            directory.approver_of(POLICY_ONE_STAGE, ALEX).primary,
+            directory.approver_of(POLICY_ONE_STAGE, ALEX, None).primary,
             StageSet::NONE.with(0)
         );
         assert_eq!(
-            directory.approver_of(POLICY_ONE_STAGE, ENRICO),
+            directory.approver_of(POLICY_ONE_STAGE, ENRICO, None),
             ApproverOf {
                 primary: StageSet::NONE,
                 escalation: StageSet::NONE.with(0),
             }
         );
         assert_eq!(
-            directory.approver_of(POLICY_TWO_STAGE, DIEGO).primary,
+            directory.approver_of(POLICY_TWO_STAGE, DIEGO, None).primary,
             StageSet::NONE.with(1)
         );
         assert!(

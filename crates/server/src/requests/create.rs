@@ -98,7 +98,7 @@ async fn submission(
     let target = target.or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
         .map_err(|error| ApiError::invalid(error.to_string()))?;
-    let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id);
+    let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id, target);
     caller.on_behalf_of_target = target.is_some_and(|target| {
         state
             .directory

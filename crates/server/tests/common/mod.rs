@@ -11,12 +11,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, Verifier, mint_demo};
 use entitle_core::{
-    ApiVersion, ApprovalRules, Duration as Span, Guid, PolicyRules, Role, SubjectId, Timestamp,
+    ApiVersion, ApprovalRules, Duration as Span, Guid, PolicyRules, Role, StageApprovers,
+    SubjectId, Timestamp,
 };
 use entitle_server::{AppState, Clock, ClockBase, Limits, Shared};
 use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore,
-    StageApprovers, Store, User,
+    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore, Store, User,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -107,6 +107,7 @@ fn policy(
 /// The test tenant.
 pub(crate) fn directory() -> Directory {
     Directory {
+        groups: Vec::new(),
         users: vec![
             user(ALICE, "Alice"),
             user(BOB, "Bob"),
@@ -145,10 +146,7 @@ pub(crate) fn directory() -> Directory {
                     }),
                     callout_on_created: false,
                 },
-                vec![StageApprovers {
-                    approvers: vec![APPROVER],
-                    escalation_approvers: vec![ALTERNATE],
-                }],
+                vec![StageApprovers::users(&[APPROVER], &[ALTERNATE])],
             ),
             policy(
                 CALLOUT,
