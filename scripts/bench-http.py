@@ -177,7 +177,7 @@ def measure(label: str, servers: list[str], token: str) -> list[dict]:
 
 def serve(args: list[str]) -> tuple[subprocess.Popen[str], str]:
     return start([str(RELEASE / "entitle"), "serve", "--demo", "--listen", "127.0.0.1:0",
-                  "--config", str(TENANT), "--frozen-clock", "2026-01-01T00:00:00Z",
+                  "--tenant", str(TENANT), "--frozen-clock", "2026-01-01T00:00:00Z",
                   "--rate-limit", "0", *args])
 
 

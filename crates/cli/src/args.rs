@@ -165,9 +165,10 @@ pub struct ServeArgs {
     /// The SQLite database file (created if missing).
     #[arg(long, default_value = "entitle.db", value_name = "FILE")]
     pub db: PathBuf,
-    /// A tenant directory (users, catalogs, packages, policies, role assignments) as JSON.
+    /// A tenant as Graph's list calls return it: one JSON document with `users`, `groups`,
+    /// `catalogs`, `accessPackages`, `assignmentPolicies`, `roleAssignments` (docs/tenant.md).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub tenant: Option<PathBuf>,
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: std::net::SocketAddr,

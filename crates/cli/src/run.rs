@@ -236,7 +236,7 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         database_url: args.database_url.clone(),
         pool_size: args.pool_size,
         listen: args.listen,
-        config: args.config.clone(),
+        tenant: args.tenant.clone(),
         demo: args.demo,
         jwks: args.jwks.clone(),
         issuer: args.issuer.clone(),

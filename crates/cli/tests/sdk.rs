@@ -42,14 +42,13 @@ const READ_WRITE: &str = "EntitlementManagement.ReadWrite.All";
 /// The tenant of this test: the harness's, with a second user, a manager, and the direct and
 /// callout policies.
 fn tenant() -> String {
-    let rules = |approval: bool, callout: bool| {
-        serde_json::json!({
-            "approval": approval.then(|| serde_json::json!(
-                {"stages": 1, "decisionTimeout": 1_209_600_000_u64, "escalateAfter": null}
-            )),
-            "calloutOnCreated": callout,
-        })
-    };
+    let approval = serde_json::json!({
+        "isApprovalRequiredForAdd": true,
+        "stages": [{
+            "durationBeforeAutomaticDenial": "P14D",
+            "primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": ALEX}]
+        }]
+    });
     serde_json::json!({
         "users": [
             {"id": ADELE, "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.test"},
@@ -58,18 +57,22 @@ fn tenant() -> String {
             {"id": MEGAN, "displayName": "Megan Bowen", "userPrincipalName": "megan@contoso.test"}
         ],
         "catalogs": [{"id": CATALOG, "displayName": "General"}],
-        "accessPackages": [{"id": PACKAGE, "catalogId": CATALOG, "displayName": "Sales tools"}],
-        "policies": [
-            {"id": APPROVAL_POLICY, "accessPackageId": PACKAGE, "displayName": "Manager approval",
-             "rules": rules(true, false), "stages": [{"primary": [{"kind": "singleUser", "user": ALEX}]}]},
-            {"id": DIRECT_POLICY, "accessPackageId": PACKAGE, "displayName": "Direct",
-             "rules": rules(false, false)},
-            {"id": CALLOUT_POLICY, "accessPackageId": PACKAGE, "displayName": "Safety check",
-             "rules": rules(false, true)}
+        "accessPackages": [{"id": PACKAGE, "catalog": {"id": CATALOG}, "displayName": "Sales tools"}],
+        "assignmentPolicies": [
+            {"id": APPROVAL_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Manager approval",
+             "requestApprovalSettings": approval},
+            {"id": DIRECT_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Direct"},
+            {"id": CALLOUT_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Safety check",
+             "customExtensionStageSettings": [{
+                 "stage": "assignmentRequestCreated",
+                 "customExtension": {"id": "00000000-0000-4000-8000-0000000e0001"}
+             }]}
         ],
-        "roleAssignments": [
-            {"principalId": MEGAN, "role": "accessPackageAssignmentManager", "catalogId": CATALOG}
-        ]
+        "roleAssignments": [{
+            "principalId": MEGAN,
+            "roleDefinitionId": "e2182095-804a-4656-ae11-64734e9b7ae5",
+            "appScopeId": format!("/AccessPackageCatalog/{CATALOG}")
+        }]
     })
     .to_string()
 }

@@ -19,6 +19,7 @@ pub mod resume;
 pub mod schedule;
 pub mod stage;
 pub mod subject;
+pub mod tenant;
 
 pub use answer::{Answer, QuestionKind};
 pub use assignment::AssignmentView;

@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use entitle_auth::Verifier;
 use entitle_core::Timestamp;
+use entitle_graph::tenant::parse_tenant;
 use entitle_store::{Directory, PostgresStore, SqliteStore, Store, StoreError};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -45,8 +46,8 @@ pub struct ServeOptions {
     pub pool_size: u32,
     /// The address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: SocketAddr,
-    /// A directory (tenant configuration) JSON file to load.
-    pub config: Option<PathBuf>,
+    /// A Graph-shaped tenant document to load (`docs/tenant.md`).
+    pub tenant: Option<PathBuf>,
     /// Load the built-in demo tenant and accept demo tokens.
     pub demo: bool,
     /// A JWKS file whose keys sign accepted tokens (production mode).
@@ -108,14 +109,17 @@ pub enum ServeError {
         /// Why.
         reason: String,
     },
-    /// The directory file is not valid JSON of the expected shape.
-    #[error("invalid directory file `{path}`: {reason}")]
+    /// The tenant file is not a tenant document entitle can serve.
+    #[error("invalid tenant file `{path}`: {reason}")]
     Config {
         /// The file.
         path: PathBuf,
         /// Why.
         reason: String,
     },
+    /// A tenant document cannot be served.
+    #[error("tenant: {0}")]
+    Tenant(entitle_store::TenantLoadError),
     /// Token verification is not configured.
     #[error(
         "choose how tokens are checked: `--demo` (insecure, well-known key) or `--jwks FILE --issuer ISS --audience AUD`"
@@ -157,21 +161,23 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
         Some(url) => Arc::new(PostgresStore::connect(url, options.pool_size)?),
         None => Arc::new(SqliteStore::open(&options.db)?),
     };
-    if let Some(path) = &options.config {
-        let directory: Directory =
-            serde_json::from_str(&read(path)?).map_err(|error| ServeError::Config {
-                path: path.clone(),
-                reason: error.to_string(),
-            })?;
-        store.set_directory(&directory)?;
-    } else if options.demo && store.directory()? == Directory::default() {
-        store.set_directory(&crate::demo::directory())?;
-    }
     let base = options
         .frozen_clock
         .map_or(ClockBase::System, ClockBase::Frozen);
     let clock = Clock::new(base, store.clock_offset()?);
-    if options.demo && options.config.is_none() {
+    if let Some(path) = &options.tenant {
+        let invalid = |reason: String| ServeError::Config {
+            path: path.clone(),
+            reason,
+        };
+        let document = parse_tenant(&read(path)?).map_err(|error| invalid(error.to_string()))?;
+        let directory = Directory::from_document(document, clock.now())
+            .map_err(|error| invalid(error.to_string()))?;
+        store.set_directory(&directory)?;
+    } else if options.demo && store.directory()? == Directory::default() {
+        store.set_directory(&crate::demo::directory().map_err(ServeError::Tenant)?)?;
+    }
+    if options.demo && options.tenant.is_none() {
         crate::demo::seed(store.as_ref(), clock.now())?;
     }
     Ok(AppState::new(Shared {

@@ -111,6 +111,7 @@ fn policy(
 fn tenant() -> Directory {
     Directory {
         groups: Vec::new(),
+        document: entitle_graph::tenant::TenantDocument::default(),
         users: vec![
             user(REQUESTOR, "Rita"),
             user(FIRST, "Fiona"),

@@ -50,7 +50,7 @@ impl Demo {
             database_url: None,
             pool_size: 4,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            config: None,
+            tenant: None,
             demo: true,
             jwks: None,
             issuer: None,
@@ -230,7 +230,7 @@ async fn the_documented_session() {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_requestor_cancels_exactly_the_documented_cancelable_requests() {
     let demo = Demo::start().await;
-    let directory = demo::directory();
+    let directory = demo::directory().unwrap();
     for (status, id) in demo::seeded() {
         let got = demo
             .get_json(

@@ -137,7 +137,7 @@ async fn demo() -> (String, tempfile::TempDir) {
         database_url: None,
         pool_size: 4,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        config: None,
+        tenant: None,
         demo: true,
         jwks: None,
         issuer: None,

@@ -9,6 +9,7 @@ use entitle_core::{
     SubjectSet, approver_of,
 };
 use entitle_graph::Question;
+use entitle_graph::tenant::TenantDocument;
 use serde::{Deserialize, Serialize};
 
 /// A user the tenant knows (shown by `$expand=requestor`).
@@ -210,6 +211,10 @@ pub struct Directory {
     /// Connected organizations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub connected_organizations: Vec<ConnectedOrganization>,
+    /// The Graph document the directory was read from, shown by Graph's routes (empty for a
+    /// directory built otherwise).
+    #[serde(default, skip_serializing_if = "TenantDocument::is_empty")]
+    pub document: TenantDocument,
 }
 
 /// The object id of the external user `email`: a version-4 GUID derived from the email, ignoring
@@ -712,6 +717,7 @@ mod tests {
                 catalog_id: Some("c".into()),
             }],
             connected_organizations: Vec::new(),
+            document: TenantDocument::default(),
         }
     }
 
@@ -794,7 +800,8 @@ mod tests {
         assert_ne!(anyone.id, lee.id);
     }
 
-    /// `docs/tenant.md`'s example is a valid tenant file, with every key the page's table lists.
+    /// `docs/tenant.md`'s example is a valid tenant file that means what the page says, and the
+    /// page's table lists every key it uses.
     #[test]
     fn the_documented_tenant_file_loads() {
         let page = std::fs::read_to_string(
@@ -806,19 +813,44 @@ mod tests {
             .nth(1)
             .and_then(|rest| rest.split("```").next())
             .unwrap();
-        let directory: Directory = serde_json::from_str(example).unwrap();
-        assert_eq!(directory.check(), Ok(()));
+        let document = entitle_graph::tenant::parse_tenant(example).unwrap();
+        let directory = Directory::from_document(document, entitle_core::Timestamp(0)).unwrap();
+        let [adele, bianca, alex, lee] =
+            [0xa001_u128, 0xa002, 0xa003, 0xa009].map(|n| subject(n | BASE));
         let policy = &directory.policies[0];
         assert_eq!(policy.questions.len(), 1);
-        assert_eq!(
-            policy.on_behalf_requestors,
-            [OnBehalfRequestor::RequestorManager]
+        assert_eq!(policy.rules.stages(), 1);
+        // Adele approves her report Bianca's requests; Alex, through the fallback group, those of
+        // users without a manager.
+        assert!(
+            directory
+                .approver_of(&policy.id, adele, Some(bianca))
+                .primary
+                .contains(0)
         );
-        assert!(directory.on_behalf_of(
-            &policy.id,
-            subject(0xa001_u128 | BASE),
-            subject(0xa002_u128 | BASE)
-        ));
+        assert!(!directory.approver_of(&policy.id, alex, Some(bianca)).any());
+        assert!(
+            directory
+                .approver_of(&policy.id, alex, Some(adele))
+                .primary
+                .contains(0)
+        );
+        assert!(directory.on_behalf_of(&policy.id, adele, bianca));
+        assert_eq!(
+            policy.external_targets,
+            Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers)
+        );
+        assert_eq!(
+            directory
+                .user(lee)
+                .and_then(|user| user.connected_organization_id.as_deref()),
+            Some("00000000-0000-4000-8000-0000000c0a01")
+        );
+        assert!(
+            directory
+                .catalog_roles(adele, &policy.access_package_id)
+                .contains(Role::CatalogReader)
+        );
         let value: serde_json::Value = serde_json::from_str(example).unwrap();
         for key in value.as_object().unwrap().keys() {
             assert!(

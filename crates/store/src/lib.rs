@@ -20,6 +20,7 @@ pub mod postgres;
 pub mod record;
 pub mod sqlite;
 mod store;
+mod tenant;
 
 pub use directory::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
@@ -35,3 +36,4 @@ pub use store::{
     AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
     StoreError, Stored, TransitionError, Transitioned,
 };
+pub use tenant::TenantLoadError;

@@ -626,6 +626,7 @@ fn assignment_row(
 fn tenant() -> Directory {
     Directory {
         groups: Vec::new(),
+        document: entitle_graph::tenant::TenantDocument::default(),
         users: vec![User {
             id: REQUESTOR,
             display_name: "Adele Vance".into(),

@@ -21,7 +21,7 @@ pub(crate) const START: &str = "2026-01-01T00:00:00Z";
 pub(crate) const REQUESTOR_SCOPES: &str =
     "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All";
 
-/// The tenant directory, as `entitle serve --config` reads it.
+/// The tenant, as `entitle serve --tenant` reads it (Graph's shapes).
 pub(crate) fn directory_json() -> String {
     serde_json::json!({
         "users": [
@@ -31,18 +31,20 @@ pub(crate) fn directory_json() -> String {
         "catalogs": [{"id": "00000000-0000-4000-8000-0000000000c1", "displayName": "General"}],
         "accessPackages": [{
             "id": PACKAGE,
-            "catalogId": "00000000-0000-4000-8000-0000000000c1",
+            "catalog": {"id": "00000000-0000-4000-8000-0000000000c1"},
             "displayName": "Sales tools"
         }],
-        "policies": [{
+        "assignmentPolicies": [{
             "id": APPROVAL_POLICY,
-            "accessPackageId": PACKAGE,
+            "accessPackage": {"id": PACKAGE},
             "displayName": "Manager approval",
-            "rules": {
-                "approval": {"stages": 1, "decisionTimeout": 1_209_600_000_u64, "escalateAfter": null},
-                "calloutOnCreated": false
-            },
-            "stages": [{"primary": [{"kind": "singleUser", "user": ALEX}]}]
+            "requestApprovalSettings": {
+                "isApprovalRequiredForAdd": true,
+                "stages": [{
+                    "durationBeforeAutomaticDenial": "P14D",
+                    "primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": ALEX}]
+                }]
+            }
         }]
     })
     .to_string()
@@ -95,7 +97,7 @@ impl Server {
             Backend::Postgres(url) => command.arg("--database-url").arg(url),
         };
         let mut child = command
-            .arg("--config")
+            .arg("--tenant")
             .arg(config)
             .env("ENTITLE_LOG", "warn")
             .stdout(Stdio::piped())

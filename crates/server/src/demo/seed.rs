@@ -452,13 +452,14 @@ fn plant(
 /// background sweeper moves none of them at once.
 ///
 /// Does nothing if the store already holds a request, or if its directory is not the demo directory
-/// (`serve --demo --config FILE` serves another tenant, whose policies the demo requests would not
+/// (`serve --demo --tenant FILE` serves another tenant, whose policies the demo requests would not
 /// match).
 ///
 /// # Errors
 /// A storage failure.
 pub fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
-    let directory = directory();
+    let directory =
+        directory().map_err(|error| StoreError::Config(format!("the demo tenant: {error}")))?;
     if store.directory()? != directory {
         return Ok(());
     }
@@ -496,7 +497,7 @@ mod tests {
     fn seeded_store() -> (TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("demo.db")).unwrap();
-        store.set_directory(&directory()).unwrap();
+        store.set_directory(&directory().unwrap()).unwrap();
         seed(&store, NOW).unwrap();
         (dir, store)
     }
@@ -516,7 +517,7 @@ mod tests {
         let path = dir.path().join("demo.db");
         SqliteStore::open(&path)
             .unwrap()
-            .set_directory(&directory())
+            .set_directory(&directory().unwrap())
             .unwrap();
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
         let seeders: Vec<_> = (0..2)
@@ -581,7 +582,7 @@ mod tests {
         let store = SqliteStore::open(&dir.path().join("other.db")).unwrap();
         seed(&store, NOW).unwrap();
         assert_eq!(all(&store), vec![]);
-        let mut other = directory();
+        let mut other = directory().unwrap();
         other.policies.pop();
         store.set_directory(&other).unwrap();
         seed(&store, NOW).unwrap();
@@ -630,7 +631,7 @@ mod tests {
     #[test]
     fn every_history_replays_through_the_core_to_the_stored_request_and_assignment() {
         let (_dir, store) = seeded_store();
-        let directory = directory();
+        let directory = directory().unwrap();
         // Each assignment as the histories so far leave it: a removal replays after the request
         // whose assignment it ends.
         let mut replayed: BTreeMap<AssignmentId, Assignment> = BTreeMap::new();
@@ -785,7 +786,7 @@ mod tests {
             let row = format!("| `{}` | `{id}` |", status.as_str());
             assert!(page.contains(&row), "docs/demo.md lacks the row {row}");
         }
-        let directory = directory();
+        let directory = directory().unwrap();
         for user in &directory.users {
             assert!(page.contains(&user.id.to_string()), "{}", user.display_name);
         }

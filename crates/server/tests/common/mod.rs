@@ -108,6 +108,7 @@ fn policy(
 pub(crate) fn directory() -> Directory {
     Directory {
         groups: Vec::new(),
+        document: entitle_graph::tenant::TenantDocument::default(),
         users: vec![
             user(ALICE, "Alice"),
             user(BOB, "Bob"),
