@@ -61,6 +61,7 @@ mod approval;
 mod assignment;
 mod authz;
 mod callout;
+mod catalog_access;
 mod error;
 mod id;
 mod operation;
@@ -86,6 +87,7 @@ pub use assignment::{
 };
 pub use authz::{Authority, Denial, authorize, authorize_review};
 pub use callout::{Callout, CalloutStatus};
+pub use catalog_access::{CatalogDenial, CatalogOperation, authorize_catalog};
 pub use error::{InvalidInput, Rejection};
 pub use id::{AssignmentId, GroupId, Guid, RequestId, StageId, SubjectId};
 pub use operation::{Operation, Parties};

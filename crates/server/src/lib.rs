@@ -19,6 +19,7 @@ pub mod access;
 pub mod actions;
 pub mod approvals;
 pub mod assignments;
+pub mod catalogs;
 pub mod clock;
 mod connections;
 pub mod control;

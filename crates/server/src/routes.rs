@@ -28,7 +28,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
 use crate::wire::{self, Api, RequestTypeCase};
-use crate::{approvals, assignments, control, envelope, requests};
+use crate::{approvals, assignments, catalogs, control, envelope, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -177,6 +177,30 @@ fn approval_rows(rows: &mut Vec<Row>, api: ApiVersion, stages: &str) {
     );
 }
 
+/// The catalog objects of v1.0: catalogs, access packages and assignment policies, and one of each.
+fn catalog_rows(rows: &mut Vec<Row>) {
+    let api = ApiVersion::V1;
+    let base = format!("{}{MANAGEMENT}", wire::prefix(api));
+    let api = Some(api);
+    rows.push(Row::new(format!("{base}/catalogs"), api).on(Verb::Get, catalogs::list_catalogs));
+    rows.push(
+        Row::new(format!("{base}/catalogs/{{id}}"), api).on(Verb::Get, catalogs::get_catalog),
+    );
+    rows.push(
+        Row::new(format!("{base}/accessPackages"), api).on(Verb::Get, catalogs::list_packages),
+    );
+    rows.push(
+        Row::new(format!("{base}/accessPackages/{{id}}"), api).on(Verb::Get, catalogs::get_package),
+    );
+    rows.push(
+        Row::new(format!("{base}/assignmentPolicies"), api).on(Verb::Get, catalogs::list_policies),
+    );
+    rows.push(
+        Row::new(format!("{base}/assignmentPolicies/{{id}}"), api)
+            .on(Verb::Get, catalogs::get_policy),
+    );
+}
+
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML).into_response()
 }
@@ -203,6 +227,7 @@ fn table(control_api: bool) -> Vec<Row> {
             approval_rows(&mut rows, api, "steps");
         }
     }
+    catalog_rows(&mut rows);
     if control_api {
         rows.push(
             Row::new("/_entitle/requests/{id}/events", None).on(Verb::Post, control::post_event),

@@ -424,3 +424,128 @@ async fn a_guests_requestor_shows_its_connected_organization() {
         .await;
     assert!(adele["requestor"]["connectedOrganization"].is_null());
 }
+
+const MANAGEMENT: &str = "/v1.0/identityGovernance/entitlementManagement";
+
+/// The demo's catalog, packages and policies read as Graph shows them: the tenant document's
+/// objects, expanded, filtered and paged.
+#[tokio::test]
+async fn the_demo_catalog_reads_as_graph_shows_it() {
+    let demo = Demo::start().await;
+    let megan = token(MEGAN, "EntitlementManagement.Read.All", &[]);
+    let catalogs = demo
+        .get_json(&megan, &format!("{MANAGEMENT}/catalogs"))
+        .await;
+    assert_eq!(catalogs["value"].as_array().unwrap().len(), 1);
+    assert_eq!(catalogs["value"][0]["displayName"], "General");
+    let packages = demo
+        .get_json(
+            &megan,
+            &format!("{MANAGEMENT}/accessPackages?$expand=assignmentPolicies"),
+        )
+        .await;
+    let packages = packages["value"].as_array().unwrap();
+    assert_eq!(packages.len(), 3);
+    let lab = packages
+        .iter()
+        .find(|package| package["id"] == demo::PACKAGE_LAB_ACCESS)
+        .unwrap();
+    assert_eq!(lab["assignmentPolicies"].as_array().unwrap().len(), 2);
+    assert!(lab.get("catalog").is_none());
+
+    let filtered = demo
+        .get_json(
+            &megan,
+            &format!("{MANAGEMENT}/accessPackages?$filter=contains(tolower(displayName),'lab')&$expand=catalog"),
+        )
+        .await;
+    assert_eq!(filtered["value"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["value"][0]["catalog"]["id"], demo::CATALOG_GENERAL);
+
+    let first = demo
+        .get_json(&megan, &format!("{MANAGEMENT}/assignmentPolicies?$top=3"))
+        .await;
+    assert_eq!(first["value"].as_array().unwrap().len(), 3);
+    let next = first["@odata.nextLink"].as_str().unwrap();
+    let rest = demo
+        .get_json(&megan, next.strip_prefix(&demo.base).unwrap())
+        .await;
+    assert_eq!(rest["value"].as_array().unwrap().len(), 1);
+    assert!(rest.get("@odata.nextLink").is_none());
+
+    let two_stages = demo
+        .get_json(
+            &megan,
+            &format!(
+                "{MANAGEMENT}/assignmentPolicies/{}?$expand=accessPackage",
+                demo::POLICY_TWO_STAGE
+            ),
+        )
+        .await;
+    assert_eq!(two_stages["accessPackage"]["id"], demo::PACKAGE_LAB_ACCESS);
+    let stages = &two_stages["requestApprovalSettings"]["stages"];
+    assert_eq!(stages.as_array().unwrap().len(), 2);
+    assert_eq!(
+        stages[1]["primaryApprovers"][0]["@odata.type"],
+        "#microsoft.graph.groupMembers"
+    );
+}
+
+/// Who reads a catalog's objects is entitle-core's answer: a role in the catalog (or a directory
+/// role) with a read permission; without the role a catalog is hidden, without the permission the
+/// call is refused.
+#[tokio::test]
+async fn catalog_reads_are_entitle_cores_decision() {
+    let demo = Demo::start().await;
+    let status = |path: String, token: String| {
+        let request = demo.client.get(demo.url(&path)).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let adele = token(ADELE, "EntitlementManagement.Read.All", &[]);
+    let hidden = demo
+        .get_json(&adele, &format!("{MANAGEMENT}/accessPackages"))
+        .await;
+    assert_eq!(hidden["value"], json!([]));
+    assert_eq!(
+        status(
+            format!("{MANAGEMENT}/catalogs/{}", demo::CATALOG_GENERAL),
+            adele.clone()
+        )
+        .await,
+        403
+    );
+    let requestor = token(ADELE, "EntitlementMgmt-SubjectAccess.ReadWrite", &[]);
+    assert_eq!(
+        status(format!("{MANAGEMENT}/catalogs"), requestor).await,
+        403
+    );
+    let isaiah = token(
+        ISAIAH,
+        "EntitlementManagement.Read.All",
+        &[IDENTITY_GOVERNANCE_ADMINISTRATOR],
+    );
+    let all = demo
+        .get_json(&isaiah, &format!("{MANAGEMENT}/assignmentPolicies"))
+        .await;
+    assert_eq!(all["value"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        status(format!("{MANAGEMENT}/accessPackages/nope"), isaiah.clone()).await,
+        404
+    );
+    assert_eq!(
+        status(
+            format!("{MANAGEMENT}/accessPackages?$expand=resources"),
+            isaiah.clone()
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        status(
+            format!("{MANAGEMENT}/catalogs?$filter=isExternallyVisible eq true"),
+            isaiah
+        )
+        .await,
+        400
+    );
+}

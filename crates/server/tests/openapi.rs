@@ -349,6 +349,15 @@ struct Call {
 }
 
 fn fill(path: &str, id: &str, stage: &str) -> String {
+    let id = if path.contains("/catalogs/") {
+        common::CATALOG
+    } else if path.contains("/accessPackages/") {
+        common::PACKAGE
+    } else if path.contains("/assignmentPolicies/") {
+        common::APPROVAL
+    } else {
+        id
+    };
     path.replace("{id}", id)
         .replace("{stage}", stage)
         .replace("{on}", "target")

@@ -524,6 +524,17 @@ impl Directory {
     /// The roles `principal` holds in the catalog of access package `package_id`.
     pub fn catalog_roles(&self, principal: SubjectId, package_id: &str) -> Roles {
         let catalog = self.package(package_id).map(|p| p.catalog_id.as_str());
+        self.roles_held(principal, catalog)
+    }
+
+    /// The roles `principal` holds in catalog `catalog_id`.
+    pub fn roles_in_catalog(&self, principal: SubjectId, catalog_id: &str) -> Roles {
+        self.roles_held(principal, Some(catalog_id))
+    }
+
+    /// The roles `principal` holds in `catalog` (`None`: a package the directory does not know, where
+    /// only roles in every catalog count).
+    fn roles_held(&self, principal: SubjectId, catalog: Option<&str>) -> Roles {
         self.role_assignments
             .iter()
             .filter(|a| a.principal_id == principal)

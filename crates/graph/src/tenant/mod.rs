@@ -5,14 +5,17 @@
 //!
 //! A bad document is refused with the object, the property and the reason.
 
+mod filter;
 mod objects;
 mod roles;
 mod subject_set;
+mod view;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use filter::{PropertyFilter, PropertyFilterError};
 pub use objects::{
     AccessPackageObject, ApprovalSettingsObject, CatalogObject, ChoiceObject,
     ConnectedOrganizationObject, CustomExtensionStageObject, ExpirationObject, GroupObject,
@@ -22,6 +25,10 @@ pub use objects::{
 };
 pub use roles::{CATALOG_SCOPE_PREFIX, ROLE_DEFINITIONS, definition_of, role_of};
 pub use subject_set::{SubjectSetError, SubjectSetObject};
+pub use view::{
+    catalog_view, custom_extension_stages_view, package_view, policy_view, questions_view,
+    role_assignment_view,
+};
 
 /// A whole tenant, as loaded.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

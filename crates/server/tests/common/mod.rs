@@ -10,14 +10,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, Verifier, mint_demo};
-use entitle_core::{
-    ApiVersion, ApprovalRules, Duration as Span, Guid, PolicyRules, Role, StageApprovers,
-    SubjectId, Timestamp,
-};
+use entitle_core::{ApiVersion, Guid, SubjectId, Timestamp};
+use entitle_graph::tenant::parse_tenant;
 use entitle_server::{AppState, Clock, ClockBase, Limits, Shared};
-use entitle_store::{
-    AccessPackage, AssignmentPolicy, Catalog, Directory, RoleAssignment, SqliteStore, Store, User,
-};
+use entitle_store::{Directory, SqliteStore, Store};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -75,109 +71,82 @@ pub(crate) const READ_ALL: &str = "EntitlementManagement.Read.All";
 /// `EntitlementManagement.ReadWrite.All`.
 pub(crate) const READ_WRITE_ALL: &str = "EntitlementManagement.ReadWrite.All";
 
-fn user(id: SubjectId, name: &str) -> User {
-    User {
-        id,
-        display_name: name.to_owned(),
-        user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
-        manager_id: None,
-        connected_organization_id: None,
-    }
+/// A `singleUser` subject set.
+fn single(user: SubjectId) -> Value {
+    json!({"@odata.type": "#microsoft.graph.singleUser", "userId": user})
 }
 
-fn policy(
-    id: &str,
-    name: &str,
-    rules: PolicyRules,
-    stages: Vec<StageApprovers>,
-) -> AssignmentPolicy {
-    AssignmentPolicy {
-        id: id.to_owned(),
-        access_package_id: PACKAGE.to_owned(),
-        display_name: name.to_owned(),
-        rules,
-        stages,
-        custom_extension_id: None,
-        questions: Vec::new(),
-        on_behalf_requestors: Vec::new(),
-        external_targets: None,
-    }
+/// A catalog role assignment.
+fn role(principal: SubjectId, definition: &str, catalog: &str) -> Value {
+    json!({
+        "principalId": principal,
+        "roleDefinitionId": definition,
+        "appScopeId": format!("/AccessPackageCatalog/{catalog}"),
+    })
+}
+
+/// The test tenant's Graph document, as `entitle serve --tenant` reads it.
+pub(crate) fn tenant_document() -> Value {
+    let users: Vec<Value> = [
+        (ALICE, "Alice"),
+        (BOB, "Bob"),
+        (MANAGER, "Manager"),
+        (APPROVER, "Approver"),
+        (ALTERNATE, "Alternate"),
+        (READER, "Reader"),
+        (CAROL, "Carol"),
+    ]
+    .into_iter()
+    .map(|(id, name)| {
+        json!({
+            "id": id,
+            "displayName": name,
+            "userPrincipalName": format!("{}@contoso.test", name.to_lowercase()),
+        })
+    })
+    .collect();
+    let policy = |id: &str, name: &str| json!({"id": id, "displayName": name, "accessPackage": {"id": PACKAGE}});
+    let mut approval = policy(APPROVAL, "Manager approval");
+    approval["requestApprovalSettings"] = json!({
+        "isApprovalRequiredForAdd": true,
+        "stages": [{
+            "durationBeforeAutomaticDenial": "P14D",
+            "isEscalationEnabled": true,
+            "durationBeforeEscalation": "P3D",
+            "primaryApprovers": [single(APPROVER)],
+            "escalationApprovers": [single(ALTERNATE)],
+        }],
+    });
+    let mut callout = policy(CALLOUT, "Custom extension");
+    callout["customExtensionStageSettings"] = json!([{
+        "stage": "assignmentRequestCreated",
+        "customExtension": {"id": "1111aaaa-0000-4000-8000-00000000e0e0"},
+    }]);
+    json!({
+        "users": users,
+        "catalogs": [
+            {"id": CATALOG, "displayName": "General"},
+            {"id": OTHER_CATALOG, "displayName": "Other"},
+        ],
+        "accessPackages": [{
+            "id": PACKAGE,
+            "displayName": "Sales",
+            "description": "Access to the sales tools",
+            "catalog": {"id": CATALOG},
+        }],
+        "assignmentPolicies": [policy(DIRECT, "Direct"), approval, callout],
+        "roleAssignments": [
+            role(MANAGER, "e2182095-804a-4656-ae11-64734e9b7ae5", CATALOG),
+            role(BOB, "ae79f266-94d4-4dab-b730-feca7e132178", OTHER_CATALOG),
+            role(READER, "44272f93-9762-48e8-af59-1b5351b1d6b3", CATALOG),
+        ],
+    })
 }
 
 /// The test tenant.
 pub(crate) fn directory() -> Directory {
-    Directory {
-        groups: Vec::new(),
-        document: entitle_graph::tenant::TenantDocument::default(),
-        users: vec![
-            user(ALICE, "Alice"),
-            user(BOB, "Bob"),
-            user(MANAGER, "Manager"),
-            user(APPROVER, "Approver"),
-            user(ALTERNATE, "Alternate"),
-            user(READER, "Reader"),
-            user(CAROL, "Carol"),
-        ],
-        catalogs: vec![
-            Catalog {
-                id: CATALOG.to_owned(),
-                display_name: "General".to_owned(),
-            },
-            Catalog {
-                id: OTHER_CATALOG.to_owned(),
-                display_name: "Other".to_owned(),
-            },
-        ],
-        access_packages: vec![AccessPackage {
-            id: PACKAGE.to_owned(),
-            catalog_id: CATALOG.to_owned(),
-            display_name: "Sales".to_owned(),
-            description: "Access to the sales tools".to_owned(),
-        }],
-        policies: vec![
-            policy(DIRECT, "Direct", PolicyRules::default(), vec![]),
-            policy(
-                APPROVAL,
-                "Manager approval",
-                PolicyRules {
-                    approval: Some(ApprovalRules {
-                        stages: 1,
-                        decision_timeout: Span::days(14),
-                        escalate_after: Some(Span::days(3)),
-                    }),
-                    callout_on_created: false,
-                },
-                vec![StageApprovers::users(&[APPROVER], &[ALTERNATE])],
-            ),
-            policy(
-                CALLOUT,
-                "Custom extension",
-                PolicyRules {
-                    approval: None,
-                    callout_on_created: true,
-                },
-                vec![],
-            ),
-        ],
-        role_assignments: vec![
-            RoleAssignment {
-                principal_id: MANAGER,
-                role: Role::AccessPackageAssignmentManager,
-                catalog_id: Some(CATALOG.to_owned()),
-            },
-            RoleAssignment {
-                principal_id: BOB,
-                role: Role::CatalogOwner,
-                catalog_id: Some(OTHER_CATALOG.to_owned()),
-            },
-            RoleAssignment {
-                principal_id: READER,
-                role: Role::CatalogReader,
-                catalog_id: Some(CATALOG.to_owned()),
-            },
-        ],
-        connected_organizations: Vec::new(),
-    }
+    let document = parse_tenant(&tenant_document().to_string()).expect("the test tenant reads");
+    Directory::from_document(document, START).expect("the test tenant is consistent")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+//! How Graph shows a tenant's objects: every property as loaded, navigation properties only when
+//! `$expand` names them, each object with its `@odata.type`.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::objects::{AccessPackageObject, CatalogObject, PolicyObject, RoleAssignmentObject};
+
+/// The JSON of `object` with its `@odata.type` first.
+fn typed(kind: &str, object: &impl Serialize) -> Map<String, Value> {
+    let mut shown = Map::new();
+    shown.insert(
+        "@odata.type".into(),
+        json!(format!("#microsoft.graph.{kind}")),
+    );
+    if let Ok(Value::Object(properties)) = serde_json::to_value(object) {
+        shown.extend(properties);
+    }
+    shown
+}
+
+/// A catalog (`accessPackageCatalog`).
+pub fn catalog_view(catalog: &CatalogObject) -> Map<String, Value> {
+    typed("accessPackageCatalog", catalog)
+}
+
+/// An access package, without its navigation properties.
+pub fn package_view(package: &AccessPackageObject) -> Map<String, Value> {
+    let bare = AccessPackageObject {
+        catalog: None,
+        assignment_policies: Vec::new(),
+        ..package.clone()
+    };
+    let mut shown = typed("accessPackage", &bare);
+    shown.remove("catalog");
+    shown
+}
+
+/// A policy, without its navigation properties (`accessPackage`, `catalog`, `questions`,
+/// `customExtensionStageSettings`).
+pub fn policy_view(policy: &PolicyObject) -> Map<String, Value> {
+    let bare = PolicyObject {
+        access_package: None,
+        catalog: None,
+        questions: Vec::new(),
+        custom_extension_stage_settings: Vec::new(),
+        ..policy.clone()
+    };
+    typed("accessPackageAssignmentPolicy", &bare)
+}
+
+/// A policy's `questions`, as `$expand=questions` shows them.
+pub fn questions_view(policy: &PolicyObject) -> Value {
+    serde_json::to_value(&policy.questions).unwrap_or_default()
+}
+
+/// A policy's `customExtensionStageSettings`, as `$expand` shows them.
+pub fn custom_extension_stages_view(policy: &PolicyObject) -> Value {
+    serde_json::to_value(&policy.custom_extension_stage_settings).unwrap_or_default()
+}
+
+/// A role assignment (`unifiedRoleAssignment`), without `principal`.
+pub fn role_assignment_view(assignment: &RoleAssignmentObject) -> Map<String, Value> {
+    let bare = RoleAssignmentObject {
+        principal: None,
+        ..assignment.clone()
+    };
+    typed("unifiedRoleAssignment", &bare)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenant::Reference;
+
+    #[test]
+    fn navigation_properties_wait_for_expand() {
+        let package = AccessPackageObject {
+            id: "p".into(),
+            display_name: "Sales".into(),
+            catalog: Some(Reference::to("c")),
+            ..AccessPackageObject::default()
+        };
+        let shown = package_view(&package);
+        assert_eq!(shown["@odata.type"], "#microsoft.graph.accessPackage");
+        assert_eq!(shown["description"], Value::Null);
+        assert!(!shown.contains_key("catalog"));
+        let policy = PolicyObject {
+            id: "a".into(),
+            access_package: Some(Reference::to("p")),
+            ..PolicyObject::default()
+        };
+        let shown = policy_view(&policy);
+        assert!(!shown.contains_key("accessPackage"));
+        assert!(!shown.contains_key("questions"));
+        assert_eq!(shown["specificAllowedTargets"], json!([]));
+        assert_eq!(
+            catalog_view(&CatalogObject::default())["@odata.type"],
+            "#microsoft.graph.accessPackageCatalog"
+        );
+        assert_eq!(questions_view(&policy), json!([]));
+        assert_eq!(custom_extension_stages_view(&policy), json!([]));
+    }
+}
