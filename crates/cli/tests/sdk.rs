@@ -77,10 +77,10 @@ fn tenant() -> String {
     .to_string()
 }
 
-/// A demo token for an application.
-fn app_token(oid: &str) -> String {
+/// A demo token for an application with the application permission `permission`.
+fn app_token(oid: &str, permission: &str) -> String {
     let output = entitle()
-        .args(["token", "--oid", oid, "--scp", READ_WRITE, "--app"])
+        .args(["token", "--oid", oid, "--scp", permission, "--app"])
         .output()
         .unwrap();
     assert!(output.status.success());
@@ -122,7 +122,7 @@ fn the_graph_python_sdks_create_cancel_and_list() {
         .env("ENTITLE_OTHER_ID", BIANCA)
         .env("ENTITLE_DIRECT_POLICY_ID", DIRECT_POLICY)
         .env("ENTITLE_CALLOUT_POLICY_ID", CALLOUT_POLICY)
-        .env("ENTITLE_APP_TOKEN", app_token(EXTENSION))
+        .env("ENTITLE_APP_TOKEN", app_token(EXTENSION, READ_WRITE))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -146,6 +146,79 @@ fn the_graph_python_sdks_create_cancel_and_list() {
             "resume",
             "admin-remove",
         ] {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{api} {step} ok"))),
+                "no `{api} {step}` line in:\n{stdout}"
+            );
+        }
+    }
+}
+
+/// The steps `sdk-tests/client_flow.py` prints, in order.
+const CLIENT_FLOW: [&str; 12] = [
+    "list-packages",
+    "read-policy",
+    "request",
+    "approve-as-group-member",
+    "delivered",
+    "assignment-listed",
+    "admin-remove",
+    "assignment-gone",
+    "request-manager-approval",
+    "manager-assigned",
+    "cancel",
+    "manager-approval-refused",
+];
+
+/// A client flow over `sdk-tests/tenant.json`, a Graph-shaped tenant file: list packages, read a
+/// policy, request as a user, approve as a member of the stage's group, delivery, the assignment
+/// listed, `adminRemove`, the assignment gone; then a request for the requestor's manager to
+/// approve, cancelled before the manager does.
+#[test]
+#[cfg_attr(
+    not(entitle_sdk),
+    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
+)]
+fn the_graph_python_sdks_run_a_client_flow() {
+    const DIEGO: &str = "00000000-0000-4000-8000-00000000a004";
+    const NESTOR: &str = "00000000-0000-4000-8000-00000000a007";
+    const CLIENT: &str = "00000000-0000-4000-8000-00000000c11e";
+    let root = repository();
+    let python = root.join(".venv-sdk/bin/python");
+    assert!(
+        python.exists(),
+        "this test needs the Graph SDK environment, and {} is missing: run `just sdk-env`",
+        python.display()
+    );
+    let (_dir, db, config) = workspace();
+    std::fs::copy(root.join("sdk-tests/tenant.json"), &config).unwrap();
+    let server = Server::start(&db, &config);
+    let output = Command::new(&python)
+        .arg(root.join("sdk-tests/client_flow.py"))
+        .env("ENTITLE_BASE", &server.base)
+        .env(
+            "ENTITLE_CLIENT_TOKEN",
+            app_token(CLIENT, "EntitlementManagement.Read.All"),
+        )
+        .env("ENTITLE_REQUESTOR_TOKEN", token(ADELE, REQUESTOR_SCOPES))
+        .env("ENTITLE_REQUESTOR_ID", ADELE)
+        .env("ENTITLE_MEMBER_TOKEN", token(DIEGO, READ_WRITE))
+        .env("ENTITLE_OUTSIDER_TOKEN", token(BIANCA, READ_WRITE))
+        .env("ENTITLE_MANAGER_TOKEN", token(NESTOR, READ_WRITE))
+        .env("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the client flow failed:\n{stdout}\n{stderr}"
+    );
+    for api in ["v1.0"] {
+        for step in CLIENT_FLOW {
             assert!(
                 stdout
                     .lines()

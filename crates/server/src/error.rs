@@ -118,7 +118,9 @@ impl ErrorCode {
             Self::AccessDenied => {
                 "The caller's token and roles do not allow the action; the answer does not depend on the request's status."
             }
-            Self::ItemNotFound => "No request, approval, stage, assignment, catalog, access package or policy with this id; an unknown route.",
+            Self::ItemNotFound => {
+                "No request, approval, stage, assignment, catalog, access package or policy with this id; an unknown route."
+            }
             Self::NotSupported => "A known route asked with another method.",
             Self::RequestNotCancelable => {
                 "`cancel` of a request whose status is not `Accepted`, `PendingApproval`, `PendingNotBefore` or `PendingApprovalEscalated`, including a second cancel. The message names the current status."
