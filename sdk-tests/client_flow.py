@@ -20,7 +20,8 @@ Configuration comes from the environment:
     ENTITLE_MANAGER_TOKEN    the requestor's manager (EntitlementManagement.ReadWrite.All)
     ENTITLE_ADMIN_TOKEN      an access package assignment manager (EntitlementManagement.ReadWrite.All)
 
-It prints one line per step and exits 0 only if every step passed.
+The same flow runs with the v1.0 SDK (`msgraph-sdk`) and the beta SDK (`msgraph-beta-sdk`, beta's
+shapes and names). It prints one line per step and exits 0 only if every step passed.
 """
 
 from __future__ import annotations
@@ -48,6 +49,24 @@ from msgraph.generated.models.approval_stage import ApprovalStage
 from msgraph.generated.models.group_members import GroupMembers
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.requestor_manager import RequestorManager
+
+import msgraph_beta
+from msgraph_beta.generated.identity_governance.entitlement_management.access_package_assignments.access_package_assignments_request_builder import (
+    AccessPackageAssignmentsRequestBuilder as BetaAssignmentsRequestBuilder,
+)
+from msgraph_beta.generated.identity_governance.entitlement_management.access_packages.access_packages_request_builder import (
+    AccessPackagesRequestBuilder as BetaAccessPackagesRequestBuilder,
+)
+from msgraph_beta.generated.models.access_package_assignment import (
+    AccessPackageAssignment as BetaAccessPackageAssignment,
+)
+from msgraph_beta.generated.models.access_package_assignment_request import (
+    AccessPackageAssignmentRequest as BetaAccessPackageAssignmentRequest,
+)
+from msgraph_beta.generated.models.approval_step import ApprovalStep as BetaApprovalStep
+from msgraph_beta.generated.models.group_members import GroupMembers as BetaGroupMembers
+from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
+from msgraph_beta.generated.models.requestor_manager import RequestorManager as BetaRequestorManager
 
 from graph_client import Run, StepFailed, deliver, expect, graph_service_client
 
@@ -86,15 +105,19 @@ class Config:
         return Config(**values)
 
 
-def management(config: Config, token: str):
-    client = graph_service_client(msgraph, f"{config.base}/v1.0", token)
+def management(config: Config, token: str, sdk=msgraph, version: str = "v1.0"):
+    client = graph_service_client(sdk, f"{config.base}/{version}", token)
     return client.identity_governance.entitlement_management
+
+
+def beta_management(config: Config, token: str):
+    return management(config, token, msgraph_beta, "beta")
 
 
 async def refused(call, status: int) -> str:
     try:
         await call()
-    except ODataError as error:
+    except (ODataError, BetaODataError) as error:
         code = error.error.code if error.error else None
         expect(error.response_status_code == status, f"ODataError {status}", f"{error.response_status_code} {code}")
         return f"status={status} code={code}"
@@ -268,11 +291,173 @@ async def run_v1(config: Config) -> None:
     await run.step("manager-approval-refused", manager_too_late)
 
 
+async def run_beta(config: Config) -> None:
+    run = Run("beta")
+    client = beta_management(config, config.client_token)
+    requestor = beta_management(config, config.requestor_token)
+    found: dict[str, tuple[str, str]] = {}
+    state: dict[str, str] = {}
+
+    async def list_packages() -> str:
+        query = BetaAccessPackagesRequestBuilder.AccessPackagesRequestBuilderGetQueryParameters(
+            expand=["accessPackageAssignmentPolicies"],
+        )
+        page = await client.access_packages.get(RequestConfiguration(query_parameters=query))
+        packages = page.value or []
+        for package in packages:
+            name = (package.display_name or "").lower()
+            key = LAB if "lab" in name else FINANCE if "finance" in name else None
+            policies = package.access_package_assignment_policies or []
+            if key and policies:
+                expect(bool(package.catalog_id), "beta's catalogId", package.catalog_id)
+                found[key] = (package.id, policies[0].id)
+        expect(LAB in found and FINANCE in found, "the lab and finance packages with a policy each", found)
+        return f"packages={len(packages)}"
+
+    async def read_policy() -> str:
+        policies = client.access_package_assignment_policies
+        policy = await policies.by_access_package_assignment_policy_id(found[LAB][1]).get()
+        stages = policy.request_approval_settings.approval_stages or []
+        expect(len(stages) == 1, "one approval stage", stages)
+        approvers = stages[0].primary_approvers or []
+        expect(
+            len(approvers) == 1 and isinstance(approvers[0], BetaGroupMembers),
+            "the stage's approvers are a group's members",
+            approvers,
+        )
+        finance = await policies.by_access_package_assignment_policy_id(found[FINANCE][1]).get()
+        sets = finance.request_approval_settings.approval_stages[0].primary_approvers or []
+        expect(
+            isinstance(sets[0], BetaRequestorManager) and sets[1].is_backup is True,
+            "the requestor's manager, then a fallback",
+            sets,
+        )
+        return f"policy={policy.id} group={approvers[0].id} accessPackageId={policy.access_package_id}"
+
+    async def request(key: str) -> str:
+        package_id, policy_id = found[key]
+        created = await requestor.assignment_requests.post(
+            BetaAccessPackageAssignmentRequest(
+                request_type="UserAdd",
+                access_package_assignment=BetaAccessPackageAssignment(
+                    target_id=config.requestor_id,
+                    assignment_policy_id=policy_id,
+                    access_package_id=package_id,
+                ),
+            )
+        )
+        expect(created is not None and bool(created.id), "a created request", created)
+        got = await requestor.assignment_requests.by_access_package_assignment_request_id(created.id).get()
+        expect(got.request_status == "PendingApproval", "PendingApproval", got.request_status)
+        state[key] = created.id
+        return f"id={created.id} status={got.request_status}"
+
+    def steps(token: str, key: str):
+        return beta_management(config, token).access_package_assignment_approvals.by_approval_id(state[key]).steps
+
+    async def step_of(token: str, key: str) -> BetaApprovalStep:
+        page = await steps(token, key).get()
+        values = page.value or []
+        expect(len(values) == 1, "one step", values)
+        return values[0]
+
+    async def approve_as_member() -> str:
+        step = await step_of(config.member_token, LAB)
+        expect(step.assigned_to_me is True, "the step assigned to the group's member", step.assigned_to_me)
+        outcome = await refused(
+            lambda: steps(config.outsider_token, LAB).by_approval_step_id(step.id).patch(
+                BetaApprovalStep(review_result="Approve", justification="not mine to decide")
+            ),
+            403,
+        )
+        await steps(config.member_token, LAB).by_approval_step_id(step.id).patch(
+            BetaApprovalStep(review_result="Approve", justification="the lab has room")
+        )
+        got = await requestor.assignment_requests.by_access_package_assignment_request_id(state[LAB]).get()
+        expect(got.request_status == "Delivering", "Delivering once approved", got.request_status)
+        return f"outsider {outcome}; status={got.request_status}"
+
+    async def delivered() -> str:
+        deliver(config, state[LAB])
+        got = await requestor.assignment_requests.by_access_package_assignment_request_id(state[LAB]).get()
+        expect(got.request_status == "Delivered", "Delivered", got.request_status)
+        return f"status={got.request_status}"
+
+    admin = beta_management(config, config.admin_token)
+
+    async def delivered_assignments() -> list[str]:
+        query = BetaAssignmentsRequestBuilder.AccessPackageAssignmentsRequestBuilderGetQueryParameters(
+            filter=f"targetId eq '{config.requestor_id}' and assignmentState eq 'Delivered'"
+        )
+        page = await admin.access_package_assignments.get(RequestConfiguration(query_parameters=query))
+        return [item.id for item in (page.value or [])] if page else []
+
+    async def assignment_listed() -> str:
+        ids = await delivered_assignments()
+        expect(len(ids) == 1, "the requestor's one delivered assignment", ids)
+        state["assignment"] = ids[0]
+        return f"assignment={ids[0]}"
+
+    async def admin_remove() -> str:
+        removal = await admin.assignment_requests.post(
+            BetaAccessPackageAssignmentRequest(
+                request_type="AdminRemove",
+                access_package_assignment=BetaAccessPackageAssignment(id=state["assignment"]),
+            )
+        )
+        expect(removal is not None and bool(removal.id), "a removal request", removal)
+        deliver(config, removal.id)
+        return f"removal={removal.id}"
+
+    async def assignment_gone() -> str:
+        ids = await delivered_assignments()
+        expect(state["assignment"] not in ids, "no delivered assignment left", ids)
+        ended = await admin.access_package_assignments.by_access_package_assignment_id(state["assignment"]).get()
+        expect(ended.assignment_state == "Expired", "the removed assignment expired", ended.assignment_state)
+        return f"assignmentState={ended.assignment_state}"
+
+    async def manager_sees_the_step() -> str:
+        step = await step_of(config.manager_token, FINANCE)
+        expect(step.assigned_to_me is True, "the step assigned to the requestor's manager", step.assigned_to_me)
+        state["finance-step"] = step.id
+        return f"step={step.id}"
+
+    async def cancel() -> str:
+        await requestor.assignment_requests.by_access_package_assignment_request_id(state[FINANCE]).cancel.post()
+        got = await requestor.assignment_requests.by_access_package_assignment_request_id(state[FINANCE]).get()
+        expect(got.request_status == "Canceled", "Canceled", got.request_status)
+        return f"status={got.request_status}"
+
+    async def manager_too_late() -> str:
+        step = steps(config.manager_token, FINANCE).by_approval_step_id(state["finance-step"])
+        return await refused(
+            lambda: step.patch(BetaApprovalStep(review_result="Approve", justification="fine by me")), 409
+        )
+
+    await run.step("list-packages", list_packages)
+    await run.step("read-policy", read_policy)
+    await run.step("request", lambda: request(LAB))
+    await run.step("approve-as-group-member", approve_as_member)
+    await run.step("delivered", delivered)
+    await run.step("assignment-listed", assignment_listed)
+    await run.step("admin-remove", admin_remove)
+    await run.step("assignment-gone", assignment_gone)
+    await run.step("request-manager-approval", lambda: request(FINANCE))
+    await run.step("manager-assigned", manager_sees_the_step)
+    await run.step("cancel", cancel)
+    await run.step("manager-approval-refused", manager_too_late)
+
+
 async def main() -> int:
     config = Config.from_env()
-    try:
-        await run_v1(config)
-    except StepFailed:
+    failed = []
+    for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
+        try:
+            await scenario(config)
+        except StepFailed:
+            failed.append(label)
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
         return 1
     return 0
 

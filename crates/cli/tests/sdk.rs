@@ -217,7 +217,7 @@ fn the_graph_python_sdks_run_a_client_flow() {
         output.status.success(),
         "the client flow failed:\n{stdout}\n{stderr}"
     );
-    for api in ["v1.0"] {
+    for api in ["v1.0", "beta"] {
         for step in CLIENT_FLOW {
             assert!(
                 stdout

@@ -1,4 +1,5 @@
-//! `GET …/entitlementManagement/catalogs`, `…/accessPackages` and `…/assignmentPolicies` (v1.0),
+//! `GET …/entitlementManagement/catalogs`, `…/accessPackages` and `…/assignmentPolicies` (beta:
+//! `accessPackageCatalogs`, `accessPackages`, `accessPackageAssignmentPolicies`, in beta's shapes),
 //! and one of each: the tenant document's objects, as far as entitle-core lets the caller read
 //! each one's catalog (`CatalogOperation::Read`).
 
@@ -11,7 +12,8 @@ use entitle_auth::Identity;
 use entitle_core::{ApiVersion, CatalogDenial, CatalogOperation, authorize_catalog};
 use entitle_graph::EnumPreference;
 use entitle_graph::tenant::{
-    AccessPackageObject, PolicyObject, PropertyFilter, TenantDocument, catalog_view,
+    AccessPackageObject, CatalogObject, PolicyObject, PropertyFilter, TenantDocument,
+    beta_catalog_view, beta_package_view, beta_policy_view, catalog_view,
     custom_extension_stages_view, package_view, policy_view, questions_view,
 };
 use serde_json::{Map, Value};
@@ -43,6 +45,17 @@ struct Shape {
     expandable: &'static [&'static str],
 }
 
+/// The kinds of object served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Catalogs.
+    Catalogs,
+    /// Access packages.
+    Packages,
+    /// Assignment policies.
+    Policies,
+}
+
 const CATALOGS: Shape = Shape {
     set: "catalogs",
     filterable: &["displayName", "description", "id", "state", "catalogType"],
@@ -63,6 +76,46 @@ const POLICIES: Shape = Shape {
         "customExtensionStageSettings",
     ],
 };
+const BETA_CATALOGS: Shape = Shape {
+    set: "accessPackageCatalogs",
+    filterable: &[
+        "displayName",
+        "description",
+        "id",
+        "catalogStatus",
+        "catalogType",
+    ],
+    expandable: &["accessPackages"],
+};
+const BETA_PACKAGES: Shape = Shape {
+    set: "accessPackages",
+    filterable: &["displayName", "description", "id", "catalogId"],
+    expandable: &["accessPackageAssignmentPolicies", "accessPackageCatalog"],
+};
+const BETA_POLICIES: Shape = Shape {
+    set: "accessPackageAssignmentPolicies",
+    filterable: &["displayName", "description", "id", "accessPackageId"],
+    expandable: &["accessPackage", "accessPackageCatalog"],
+};
+
+impl Kind {
+    /// The collection's shape in `api`.
+    const fn shape(self, api: ApiVersion) -> &'static Shape {
+        match (self, api) {
+            (Self::Catalogs, ApiVersion::V1) => &CATALOGS,
+            (Self::Packages, ApiVersion::V1) => &PACKAGES,
+            (Self::Policies, ApiVersion::V1) => &POLICIES,
+            (Self::Catalogs, ApiVersion::Beta) => &BETA_CATALOGS,
+            (Self::Packages, ApiVersion::Beta) => &BETA_PACKAGES,
+            (Self::Policies, ApiVersion::Beta) => &BETA_POLICIES,
+        }
+    }
+
+    /// The collection's name in `api`, under `entitlementManagement/`.
+    pub const fn set(self, api: ApiVersion) -> &'static str {
+        self.shape(api).set
+    }
+}
 
 /// The names of a comma-separated option, each trimmed; `$expand`'s nested options are dropped
 /// (`customExtensionStageSettings($expand=customExtension)`).
@@ -195,37 +248,102 @@ fn string<'a>(object: &'a Map<String, Value>, property: &str) -> Option<&'a str>
     object.get(property).and_then(Value::as_str)
 }
 
-fn package_shown(
+/// The catalog with this id, as the document gives it.
+fn catalog_object<'a>(state: &'a AppState, id: &str) -> Option<&'a CatalogObject> {
+    document(state)
+        .catalogs
+        .iter()
+        .find(|catalog| catalog.id == id)
+}
+
+fn catalog_in(api: ApiVersion, catalog: &CatalogObject) -> Map<String, Value> {
+    match api {
+        ApiVersion::V1 => catalog_view(catalog),
+        ApiVersion::Beta => beta_catalog_view(catalog),
+    }
+}
+
+fn package_in(
     state: &AppState,
+    api: ApiVersion,
     package: &AccessPackageObject,
+) -> Map<String, Value> {
+    match api {
+        ApiVersion::V1 => package_view(package),
+        ApiVersion::Beta => beta_package_view(
+            package,
+            catalog_of_package(state, &package.id).unwrap_or_default(),
+        ),
+    }
+}
+
+fn policy_in(state: &AppState, api: ApiVersion, policy: &PolicyObject) -> Map<String, Value> {
+    match api {
+        ApiVersion::V1 => policy_view(policy),
+        ApiVersion::Beta => beta_policy_view(
+            policy,
+            package_of_policy(state, &policy.id).unwrap_or_default(),
+        ),
+    }
+}
+
+fn catalog_shown(
+    state: &AppState,
+    api: ApiVersion,
+    catalog: &CatalogObject,
     options: &Options,
 ) -> Map<String, Value> {
-    let mut shown = package_view(package);
-    if options.expands("assignmentPolicies") {
-        let policies: Vec<Value> = document(state)
-            .assignment_policies
+    let mut shown = catalog_in(api, catalog);
+    if options.expands("accessPackages") {
+        let packages: Vec<Value> = document(state)
+            .access_packages
             .iter()
-            .filter(|policy| package_of_policy(state, &policy.id) == Some(package.id.as_str()))
-            .map(|policy| Value::Object(policy_view(policy)))
+            .filter(|package| catalog_of_package(state, &package.id) == Some(catalog.id.as_str()))
+            .map(|package| Value::Object(package_in(state, api, package)))
             .collect();
-        shown.insert("assignmentPolicies".into(), Value::Array(policies));
-    }
-    if options.expands("catalog") {
-        let catalog = catalog_of_package(state, &package.id)
-            .and_then(|id| {
-                document(state)
-                    .catalogs
-                    .iter()
-                    .find(|catalog| catalog.id == id)
-            })
-            .map_or(Value::Null, |catalog| Value::Object(catalog_view(catalog)));
-        shown.insert("catalog".into(), catalog);
+        shown.insert("accessPackages".into(), Value::Array(packages));
     }
     shown
 }
 
-fn policy_shown(state: &AppState, policy: &PolicyObject, options: &Options) -> Map<String, Value> {
-    let mut shown = policy_view(policy);
+fn package_shown(
+    state: &AppState,
+    api: ApiVersion,
+    package: &AccessPackageObject,
+    options: &Options,
+) -> Map<String, Value> {
+    let mut shown = package_in(state, api, package);
+    let (policies_name, catalog_name) = match api {
+        ApiVersion::V1 => ("assignmentPolicies", "catalog"),
+        ApiVersion::Beta => ("accessPackageAssignmentPolicies", "accessPackageCatalog"),
+    };
+    if options.expands(policies_name) {
+        let policies: Vec<Value> = document(state)
+            .assignment_policies
+            .iter()
+            .filter(|policy| package_of_policy(state, &policy.id) == Some(package.id.as_str()))
+            .map(|policy| Value::Object(policy_in(state, api, policy)))
+            .collect();
+        shown.insert(policies_name.into(), Value::Array(policies));
+    }
+    if options.expands(catalog_name) {
+        let catalog = catalog_of_package(state, &package.id)
+            .and_then(|id| catalog_object(state, id))
+            .map_or(Value::Null, |catalog| {
+                Value::Object(catalog_in(api, catalog))
+            });
+        shown.insert(catalog_name.into(), catalog);
+    }
+    shown
+}
+
+fn policy_shown(
+    state: &AppState,
+    api: ApiVersion,
+    policy: &PolicyObject,
+    options: &Options,
+) -> Map<String, Value> {
+    let mut shown = policy_in(state, api, policy);
     let package_id = package_of_policy(state, &policy.id);
     if options.expands("accessPackage") {
         let package = package_id
@@ -235,20 +353,23 @@ fn policy_shown(state: &AppState, policy: &PolicyObject, options: &Options) -> M
                     .iter()
                     .find(|package| package.id == id)
             })
-            .map_or(Value::Null, |package| Value::Object(package_view(package)));
+            .map_or(Value::Null, |package| {
+                Value::Object(package_in(state, api, package))
+            });
         shown.insert("accessPackage".into(), package);
     }
-    if options.expands("catalog") {
+    let catalog_name = match api {
+        ApiVersion::V1 => "catalog",
+        ApiVersion::Beta => "accessPackageCatalog",
+    };
+    if options.expands(catalog_name) {
         let catalog = package_id
             .and_then(|id| catalog_of_package(state, id))
-            .and_then(|id| {
-                document(state)
-                    .catalogs
-                    .iter()
-                    .find(|catalog| catalog.id == id)
-            })
-            .map_or(Value::Null, |catalog| Value::Object(catalog_view(catalog)));
-        shown.insert("catalog".into(), catalog);
+            .and_then(|id| catalog_object(state, id))
+            .map_or(Value::Null, |catalog| {
+                Value::Object(catalog_in(api, catalog))
+            });
+        shown.insert(catalog_name.into(), catalog);
     }
     if options.expands("questions") {
         shown.insert("questions".into(), questions_view(policy));
@@ -266,7 +387,7 @@ fn policy_shown(state: &AppState, policy: &PolicyObject, options: &Options) -> M
 fn single(
     headers: &HeaderMap,
     api: ApiVersion,
-    shape: &Shape,
+    kind: Kind,
     object: Map<String, Value>,
     options: &Options,
 ) -> Response {
@@ -276,7 +397,7 @@ fn single(
         api,
         &format!(
             "identityGovernance/entitlementManagement/{}/$entity",
-            shape.set
+            kind.set(api)
         ),
     );
     wire::json(
@@ -286,11 +407,12 @@ fn single(
     )
 }
 
-/// A page of `objects` (filtered already), with `@odata.nextLink` when more remain.
+/// A page of `objects` (those the caller may read), `$filter` applied, with `@odata.nextLink`
+/// when more remain.
 fn page(
     headers: &HeaderMap,
     api: ApiVersion,
-    shape: &Shape,
+    kind: Kind,
     query: &BTreeMap<String, String>,
     objects: Vec<Map<String, Value>>,
     options: &Options,
@@ -313,24 +435,15 @@ fn page(
         .map(|object| odata::select(Value::Object(object), options.select.as_deref()))
         .collect();
     let shown = options.skip.saturating_add(items.len());
-    let mut body = wire::collection_body(
-        headers,
-        api,
-        (
-            &format!("identityGovernance/entitlementManagement/{}", shape.set),
-            "",
-        ),
-        false,
-        items,
-    );
+    let set = format!("identityGovernance/entitlementManagement/{}", kind.set(api));
+    let mut body = wire::collection_body(headers, api, (&set, ""), false, items);
     if shown < total
         && let Value::Object(map) = &mut body
     {
         let mut link = format!(
-            "{}{}/identityGovernance/entitlementManagement/{}?$skiptoken={shown}",
+            "{}{}/{set}?$skiptoken={shown}",
             wire::base_url(headers),
             wire::prefix(api),
-            shape.set
         );
         for (key, value) in query.iter().filter(|(key, _)| key.as_str() != "$skiptoken") {
             link.push('&');
@@ -343,169 +456,120 @@ fn page(
     wire::json(StatusCode::OK, EnumPreference::default(), &body)
 }
 
-/// `GET …/catalogs`: the catalogs the caller may read.
-pub async fn list_catalogs(
-    State(state): State<AppState>,
-    Extension(Api(api)): Extension<Api>,
-    Query(query): Params,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let identity = identify(&state, &headers)?;
-    may_list(&identity)?;
-    let options = parse(&query, &CATALOGS)?;
-    let objects = document(&state)
-        .catalogs
-        .iter()
-        .filter(|catalog| read_in(&state, &identity, &catalog.id).is_ok())
-        .map(|catalog| catalog_with(&state, catalog, &options))
-        .collect();
-    Ok(page(&headers, api, &CATALOGS, &query, objects, &options))
-}
-
-fn catalog_with(
-    state: &AppState,
-    catalog: &entitle_graph::tenant::CatalogObject,
-    options: &Options,
-) -> Map<String, Value> {
-    let mut shown = catalog_view(catalog);
-    if options.expands("accessPackages") {
-        let packages: Vec<Value> = document(state)
-            .access_packages
-            .iter()
-            .filter(|package| catalog_of_package(state, &package.id) == Some(catalog.id.as_str()))
-            .map(|package| Value::Object(package_view(package)))
-            .collect();
-        shown.insert("accessPackages".into(), Value::Array(packages));
-    }
-    shown
-}
-
-/// `GET …/catalogs/{id}`.
-pub async fn get_catalog(
-    State(state): State<AppState>,
-    Extension(Api(api)): Extension<Api>,
-    Path(id): Path<String>,
-    Query(query): Params,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let identity = identify(&state, &headers)?;
-    let options = parse(&query, &CATALOGS)?;
-    let catalog = document(&state)
-        .catalogs
-        .iter()
-        .find(|catalog| catalog.id == id)
-        .ok_or_else(|| not_found("catalog", &id))?;
-    read_in(&state, &identity, &catalog.id).map_err(denied)?;
-    Ok(single(
-        &headers,
-        api,
-        &CATALOGS,
-        catalog_with(&state, catalog, &options),
-        &options,
-    ))
-}
-
-/// `GET …/accessPackages`: the packages of the catalogs the caller may read.
-pub async fn list_packages(
-    State(state): State<AppState>,
-    Extension(Api(api)): Extension<Api>,
-    Query(query): Params,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let identity = identify(&state, &headers)?;
-    may_list(&identity)?;
-    let options = parse(&query, &PACKAGES)?;
-    let objects = document(&state)
-        .access_packages
-        .iter()
-        .filter(|package| {
-            catalog_of_package(&state, &package.id)
-                .is_some_and(|catalog| read_in(&state, &identity, catalog).is_ok())
-        })
-        .map(|package| package_shown(&state, package, &options))
-        .collect();
-    Ok(page(&headers, api, &PACKAGES, &query, objects, &options))
-}
-
-/// `GET …/accessPackages/{id}`.
-pub async fn get_package(
-    State(state): State<AppState>,
-    Extension(Api(api)): Extension<Api>,
-    Path(id): Path<String>,
-    Query(query): Params,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let identity = identify(&state, &headers)?;
-    let options = parse(&query, &PACKAGES)?;
-    let package = document(&state)
-        .access_packages
-        .iter()
-        .find(|package| package.id == id)
-        .ok_or_else(|| not_found("access package", &id))?;
-    let catalog =
-        catalog_of_package(&state, &id).ok_or_else(|| not_found("access package", &id))?;
-    read_in(&state, &identity, catalog).map_err(denied)?;
-    Ok(single(
-        &headers,
-        api,
-        &PACKAGES,
-        package_shown(&state, package, &options),
-        &options,
-    ))
-}
-
 /// The catalog of policy `policy_id`.
 fn catalog_of_policy<'a>(state: &'a AppState, policy_id: &str) -> Option<&'a str> {
     package_of_policy(state, policy_id).and_then(|package| catalog_of_package(state, package))
 }
 
-/// `GET …/assignmentPolicies`: the policies of the catalogs the caller may read.
-pub async fn list_policies(
+/// The catalog an object of `kind` with this id is in, when it exists.
+fn catalog_of(state: &AppState, kind: Kind, id: &str) -> Option<String> {
+    match kind {
+        Kind::Catalogs => catalog_object(state, id).map(|catalog| catalog.id.clone()),
+        Kind::Packages => catalog_of_package(state, id).map(str::to_owned),
+        Kind::Policies => catalog_of_policy(state, id).map(str::to_owned),
+    }
+}
+
+/// The objects of `kind` the caller may read, shown in `api`.
+fn readable(
+    state: &AppState,
+    identity: &Identity,
+    api: ApiVersion,
+    kind: Kind,
+    options: &Options,
+) -> Vec<Map<String, Value>> {
+    let may = |id: &str| {
+        catalog_of(state, kind, id)
+            .is_some_and(|catalog| read_in(state, identity, &catalog).is_ok())
+    };
+    let document = document(state);
+    match kind {
+        Kind::Catalogs => document
+            .catalogs
+            .iter()
+            .filter(|catalog| may(&catalog.id))
+            .map(|catalog| catalog_shown(state, api, catalog, options))
+            .collect(),
+        Kind::Packages => document
+            .access_packages
+            .iter()
+            .filter(|package| may(&package.id))
+            .map(|package| package_shown(state, api, package, options))
+            .collect(),
+        Kind::Policies => document
+            .assignment_policies
+            .iter()
+            .filter(|policy| may(&policy.id))
+            .map(|policy| policy_shown(state, api, policy, options))
+            .collect(),
+    }
+}
+
+/// The object of `kind` with this id, shown in `api`.
+fn one(
+    state: &AppState,
+    api: ApiVersion,
+    kind: Kind,
+    id: &str,
+    options: &Options,
+) -> Option<Map<String, Value>> {
+    let document = document(state);
+    match kind {
+        Kind::Catalogs => {
+            catalog_object(state, id).map(|catalog| catalog_shown(state, api, catalog, options))
+        }
+        Kind::Packages => document
+            .access_packages
+            .iter()
+            .find(|package| package.id == id)
+            .map(|package| package_shown(state, api, package, options)),
+        Kind::Policies => document
+            .assignment_policies
+            .iter()
+            .find(|policy| policy.id == id)
+            .map(|policy| policy_shown(state, api, policy, options)),
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Catalogs => "catalog",
+        Kind::Packages => "access package",
+        Kind::Policies => "assignment policy",
+    }
+}
+
+/// `GET` of a collection: the objects whose catalog entitle-core lets the caller read.
+pub async fn list(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
+    Extension(kind): Extension<Kind>,
     Query(query): Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
     may_list(&identity)?;
-    let options = parse(&query, &POLICIES)?;
-    let objects = document(&state)
-        .assignment_policies
-        .iter()
-        .filter(|policy| {
-            catalog_of_policy(&state, &policy.id)
-                .is_some_and(|catalog| read_in(&state, &identity, catalog).is_ok())
-        })
-        .map(|policy| policy_shown(&state, policy, &options))
-        .collect();
-    Ok(page(&headers, api, &POLICIES, &query, objects, &options))
+    let options = parse(&query, kind.shape(api))?;
+    let objects = readable(&state, &identity, api, kind, &options);
+    Ok(page(&headers, api, kind, &query, objects, &options))
 }
 
-/// `GET …/assignmentPolicies/{id}`.
-pub async fn get_policy(
+/// `GET` of one object: `404` when unknown, `403` when entitle-core refuses.
+pub async fn get(
     State(state): State<AppState>,
     Extension(Api(api)): Extension<Api>,
+    Extension(kind): Extension<Kind>,
     Path(id): Path<String>,
     Query(query): Params,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let options = parse(&query, &POLICIES)?;
-    let policy = document(&state)
-        .assignment_policies
-        .iter()
-        .find(|policy| policy.id == id)
-        .ok_or_else(|| not_found("assignment policy", &id))?;
-    let catalog =
-        catalog_of_policy(&state, &id).ok_or_else(|| not_found("assignment policy", &id))?;
-    read_in(&state, &identity, catalog).map_err(denied)?;
-    Ok(single(
-        &headers,
-        api,
-        &POLICIES,
-        policy_shown(&state, policy, &options),
-        &options,
-    ))
+    let options = parse(&query, kind.shape(api))?;
+    let catalog = catalog_of(&state, kind, &id).ok_or_else(|| not_found(kind_name(kind), &id))?;
+    read_in(&state, &identity, &catalog).map_err(denied)?;
+    let object =
+        one(&state, api, kind, &id, &options).ok_or_else(|| not_found(kind_name(kind), &id))?;
+    Ok(single(&headers, api, kind, object, &options))
 }
 
 #[cfg(test)]

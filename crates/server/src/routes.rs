@@ -24,6 +24,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::catalogs::Kind;
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
@@ -97,6 +98,8 @@ struct Row {
     not_allowed: Option<fn(MethodRouter<AppState>) -> MethodRouter<AppState>>,
     /// How a request collection spells beta's `requestType` (request rows only).
     case: Option<RequestTypeCase>,
+    /// The kind of catalog object served (catalog rows only).
+    kind: Option<Kind>,
 }
 
 impl Row {
@@ -107,6 +110,7 @@ impl Row {
             handlers: Vec::new(),
             not_allowed: None,
             case: None,
+            kind: None,
         }
     }
 
@@ -177,28 +181,18 @@ fn approval_rows(rows: &mut Vec<Row>, api: ApiVersion, stages: &str) {
     );
 }
 
-/// The catalog objects of v1.0: catalogs, access packages and assignment policies, and one of each.
-fn catalog_rows(rows: &mut Vec<Row>) {
-    let api = ApiVersion::V1;
-    let base = format!("{}{MANAGEMENT}", wire::prefix(api));
-    let api = Some(api);
-    rows.push(Row::new(format!("{base}/catalogs"), api).on(Verb::Get, catalogs::list_catalogs));
-    rows.push(
-        Row::new(format!("{base}/catalogs/{{id}}"), api).on(Verb::Get, catalogs::get_catalog),
-    );
-    rows.push(
-        Row::new(format!("{base}/accessPackages"), api).on(Verb::Get, catalogs::list_packages),
-    );
-    rows.push(
-        Row::new(format!("{base}/accessPackages/{{id}}"), api).on(Verb::Get, catalogs::get_package),
-    );
-    rows.push(
-        Row::new(format!("{base}/assignmentPolicies"), api).on(Verb::Get, catalogs::list_policies),
-    );
-    rows.push(
-        Row::new(format!("{base}/assignmentPolicies/{{id}}"), api)
-            .on(Verb::Get, catalogs::get_policy),
-    );
+/// The catalog objects of `api`: catalogs, access packages and assignment policies, and one of
+/// each.
+fn catalog_rows(rows: &mut Vec<Row>, api: ApiVersion) {
+    for kind in [Kind::Catalogs, Kind::Packages, Kind::Policies] {
+        let base = format!("{}{MANAGEMENT}/{}", wire::prefix(api), kind.set(api));
+        let mut list = Row::new(&base, Some(api)).on(Verb::Get, catalogs::list);
+        list.kind = Some(kind);
+        rows.push(list);
+        let mut item = Row::new(format!("{base}/{{id}}"), Some(api)).on(Verb::Get, catalogs::get);
+        item.kind = Some(kind);
+        rows.push(item);
+    }
 }
 
 async fn openapi() -> Response {
@@ -222,12 +216,12 @@ fn table(control_api: bool) -> Vec<Row> {
             .on(Verb::Get, approvals::get_approval),
         );
         assignment_rows(&mut rows, api);
+        catalog_rows(&mut rows, api);
         if api == ApiVersion::Beta {
             request_rows(&mut rows, api, "accessPackageAssignmentRequests");
             approval_rows(&mut rows, api, "steps");
         }
     }
-    catalog_rows(&mut rows);
     if control_api {
         rows.push(
             Row::new("/_entitle/requests/{id}/events", None).on(Verb::Post, control::post_event),
@@ -321,6 +315,9 @@ pub fn router(state: AppState) -> Router {
         }
         if let Some(case) = row.case {
             methods = methods.layer(Extension(case));
+        }
+        if let Some(kind) = row.kind {
+            methods = methods.layer(Extension(kind));
         }
         app = app.route(&row.path, methods);
     }

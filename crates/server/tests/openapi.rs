@@ -349,11 +349,11 @@ struct Call {
 }
 
 fn fill(path: &str, id: &str, stage: &str) -> String {
-    let id = if path.contains("/catalogs/") {
+    let id = if path.contains("atalogs/{id}") {
         common::CATALOG
-    } else if path.contains("/accessPackages/") {
+    } else if path.contains("/accessPackages/{id}") {
         common::PACKAGE
-    } else if path.contains("/assignmentPolicies/") {
+    } else if path.contains("olicies/{id}") {
         common::APPROVAL
     } else {
         id

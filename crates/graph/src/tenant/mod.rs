@@ -5,6 +5,7 @@
 //!
 //! A bad document is refused with the object, the property and the reason.
 
+mod beta_view;
 mod filter;
 mod objects;
 mod roles;
@@ -15,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use beta_view::{beta_catalog_view, beta_package_view, beta_policy_view};
 pub use filter::{PropertyFilter, PropertyFilterError};
 pub use objects::{
     AccessPackageObject, ApprovalSettingsObject, CatalogObject, ChoiceObject,

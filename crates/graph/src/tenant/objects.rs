@@ -96,6 +96,12 @@ pub struct CatalogObject {
     /// `modifiedDateTime`.
     #[serde(default)]
     pub modified_date_time: Option<String>,
+    /// `createdBy` (beta only), who created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `modifiedBy` (beta only), who changed it last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<String>,
 }
 
 /// An `accessPackage`, with its `catalog` (`$expand=catalog`) and, when exported with
@@ -119,6 +125,12 @@ pub struct AccessPackageObject {
     /// `modifiedDateTime`.
     #[serde(default)]
     pub modified_date_time: Option<String>,
+    /// `createdBy` (beta only), who created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `modifiedBy` (beta only), who changed it last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<String>,
     /// `catalog`: the catalog it belongs to.
     #[serde(default)]
     pub catalog: Option<Reference>,
@@ -283,6 +295,12 @@ pub struct PolicyObject {
     /// `modifiedDateTime`.
     #[serde(default)]
     pub modified_date_time: Option<String>,
+    /// `createdBy` (beta only), who created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// `modifiedBy` (beta only), who changed it last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_by: Option<String>,
 }
 
 /// `accessPackageLocalizedContent`.

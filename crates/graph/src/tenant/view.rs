@@ -21,7 +21,12 @@ fn typed(kind: &str, object: &impl Serialize) -> Map<String, Value> {
 
 /// A catalog (`accessPackageCatalog`).
 pub fn catalog_view(catalog: &CatalogObject) -> Map<String, Value> {
-    typed("accessPackageCatalog", catalog)
+    let bare = CatalogObject {
+        created_by: None,
+        modified_by: None,
+        ..catalog.clone()
+    };
+    typed("accessPackageCatalog", &bare)
 }
 
 /// An access package, without its navigation properties.
@@ -29,6 +34,8 @@ pub fn package_view(package: &AccessPackageObject) -> Map<String, Value> {
     let bare = AccessPackageObject {
         catalog: None,
         assignment_policies: Vec::new(),
+        created_by: None,
+        modified_by: None,
         ..package.clone()
     };
     let mut shown = typed("accessPackage", &bare);
@@ -44,6 +51,8 @@ pub fn policy_view(policy: &PolicyObject) -> Map<String, Value> {
         catalog: None,
         questions: Vec::new(),
         custom_extension_stage_settings: Vec::new(),
+        created_by: None,
+        modified_by: None,
         ..policy.clone()
     };
     typed("accessPackageAssignmentPolicy", &bare)
