@@ -114,14 +114,42 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// In one tenant file, who may act on a request of each access package, policy and status:
+    /// named users, groups, directory roles, applications and the request's parties, with the rule
+    /// and its provenance.
+    #[command(after_help = EXIT_CODES)]
+    Who {
+        /// The tenant file, as `serve --tenant` reads it (docs/tenant.md).
+        #[arg(long, value_name = "FILE")]
+        tenant: PathBuf,
+        /// Only this access package: its id, or its name or part of it (any case).
+        #[arg(long)]
+        package: Option<String>,
+        /// Only this operation, such as `cancel`, `approve` or `get`.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this status, such as `PendingApproval`.
+        #[arg(long)]
+        status: Option<String>,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = WhoFormat::Md)]
+        format: WhoFormat,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
+    },
     /// Compare two JSON exports: transitions, authority, request types and the assignment table,
-    /// and new access per operation.
+    /// and new access per operation. With `--tenant`, compare two tenant files: who gained and who
+    /// lost access.
     #[command(after_help = EXIT_CODES)]
     Diff {
-        /// The older export.
+        /// The older export (with `--tenant`, the older tenant file).
         old: PathBuf,
-        /// The newer export.
+        /// The newer export (with `--tenant`, the newer tenant file).
         new: PathBuf,
+        /// OLD and NEW are tenant files (docs/tenant.md).
+        #[arg(long)]
+        tenant: bool,
         /// Exit with 1 when NEW allows anything OLD did not.
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
@@ -261,6 +289,7 @@ impl Command {
             | Self::Check { output, .. }
             | Self::Verify { output, .. }
             | Self::Diff { output, .. }
+            | Self::Who { output, .. }
             | Self::Completions { output, .. } => output.output.as_ref(),
             Self::Docs { .. } | Self::Serve(_) | Self::Token(_) => None,
         }
@@ -288,11 +317,22 @@ pub enum ReportFormat {
     Json,
 }
 
+/// Formats of `who`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WhoFormat {
+    /// Markdown, for review.
+    Md,
+    /// CSV, for spreadsheets.
+    Csv,
+    /// JSON, for tools.
+    Json,
+}
+
 /// What `diff` fails on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     /// NEW lets an actor perform an operation (from a status, for the actions and `delete`) that OLD
-    /// did not.
+    /// did not; with `--tenant`, NEW lets someone act who could not in OLD.
     NewAccess,
 }
 

@@ -6,6 +6,7 @@
 pub mod args;
 pub mod check;
 pub mod run;
+pub mod who;
 
 /// The entitle version, as in the manifest.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,17 +6,24 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory as _;
 use entitle_audit::docs::generated_docs;
+use entitle_audit::render::Format;
 use entitle_audit::verify::{Progress, verify};
 use entitle_audit::{Actor, Export, Header, LifecycleTable, LoadError, diff::diff, render};
-use entitle_core::{InvalidInput, Operation, RequestStatus, VariantArray};
+use entitle_core::{ApiVersion, InvalidInput, Operation, RequestStatus, VariantArray};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use entitle_auth::{TokenRequest, mint_demo};
-use entitle_core::SubjectId;
+use entitle_core::{SubjectId, Timestamp};
+use entitle_graph::tenant::parse_tenant;
 use entitle_server::ServeOptions;
+use entitle_store::Directory;
 
-use crate::args::{Cli, Command, FailOn, ReportFormat, ServeArgs, TableSource, TokenArgs};
+use crate::args::{
+    Api, Cli, Command, ExportFormat, FailOn, ReportFormat, ServeArgs, TableSource, TokenArgs,
+    WhoFormat,
+};
 use crate::check::check;
+use crate::who::{self, Question, who};
 use crate::{SOURCE_COMMIT, VERSION};
 
 /// What a command produced: text for standard output (or `--output`) and its exit code.
@@ -71,6 +78,17 @@ pub enum CliError {
     /// A value on the command line is not one entitle knows.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// A tenant file entitle cannot read.
+    #[error("invalid tenant file `{path}`: {reason}")]
+    Tenant {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value could not be written as JSON.
+    #[error("cannot write JSON: {0}")]
+    Json(String),
     /// An actor name entitle does not know.
     #[error("unknown actor `{0}`: expected one of {actors}", actors = actor_names())]
     UnknownActor(String),
@@ -116,6 +134,97 @@ pub fn load(path: &Path) -> Result<LifecycleTable, CliError> {
         })
 }
 
+/// `entitle who`: the grants of one tenant, filtered, in `format`.
+fn who_command(
+    tenant: &Path,
+    package: Option<String>,
+    action: Option<&str>,
+    status: Option<&str>,
+    format: WhoFormat,
+) -> Result<Outcome, CliError> {
+    let question = Question {
+        package,
+        operation: action.map(Operation::parse).transpose()?,
+        status: status.map(RequestStatus::parse).transpose()?,
+    };
+    let grants = who(&load_tenant(tenant)?, &question);
+    let text = match format {
+        WhoFormat::Md => who::to_markdown(&grants),
+        WhoFormat::Csv => who::to_csv(&grants),
+        WhoFormat::Json => json(&grants)?,
+    };
+    Ok(Outcome::success(text))
+}
+
+/// `entitle table` and `entitle matrix`: the table of `source` rendered by `render` in `format`.
+fn rendered(
+    source: &TableSource,
+    format: ExportFormat,
+    api: Api,
+    render: fn(&LifecycleTable, Format, ApiVersion, &Header) -> String,
+) -> Result<Outcome, CliError> {
+    let table = table_from(source)?;
+    Ok(Outcome::success(render(
+        &table,
+        format.into(),
+        api.into(),
+        &header(&table),
+    )))
+}
+
+/// `entitle diff`: what changed between two exports of the lifecycle table.
+fn diff_exports(
+    old: &Path,
+    new: &Path,
+    fail_on: Option<FailOn>,
+    format: ReportFormat,
+) -> Result<Outcome, CliError> {
+    let difference = diff(&load(old)?, &load(new)?);
+    let text = match format {
+        ReportFormat::Text => difference.to_text(),
+        ReportFormat::Json => difference.to_json(),
+    };
+    let fails = fail_on == Some(FailOn::NewAccess) && difference.grants_new_access();
+    Ok(Outcome::judged(text, !fails))
+}
+
+/// `entitle diff --tenant`: who gained and who lost access between two tenant files.
+fn diff_tenants(
+    old: &Path,
+    new: &Path,
+    fail_on: Option<FailOn>,
+    format: ReportFormat,
+) -> Result<Outcome, CliError> {
+    let everything = Question::default();
+    let change = who::compare(
+        &who(&load_tenant(old)?, &everything),
+        &who(&load_tenant(new)?, &everything),
+    );
+    let text = match format {
+        ReportFormat::Text => change.to_text(),
+        ReportFormat::Json => json(&change)?,
+    };
+    let fails = fail_on == Some(FailOn::NewAccess) && !change.gained.is_empty();
+    Ok(Outcome::judged(text, !fails))
+}
+
+/// Reads a tenant file as `serve --tenant` does.
+fn load_tenant(path: &Path) -> Result<Directory, CliError> {
+    let invalid = |reason: String| CliError::Tenant {
+        path: path.to_owned(),
+        reason,
+    };
+    let document = parse_tenant(&read(path)?).map_err(|error| invalid(error.to_string()))?;
+    Directory::from_document(document, Timestamp(0)).map_err(|error| invalid(error.to_string()))
+}
+
+/// `value` as pretty JSON, with a final newline.
+fn json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|error| CliError::Json(error.to_string()))
+}
+
 fn table_from(source: &TableSource) -> Result<LifecycleTable, CliError> {
     source
         .file
@@ -138,29 +247,13 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             api,
             source,
             ..
-        } => {
-            let table = table_from(source)?;
-            Ok(Outcome::success(render::table(
-                &table,
-                (*format).into(),
-                (*api).into(),
-                &header(&table),
-            )))
-        }
+        } => rendered(source, *format, *api, render::table),
         Command::Matrix {
             format,
             api,
             source,
             ..
-        } => {
-            let table = table_from(source)?;
-            Ok(Outcome::success(render::matrix(
-                &table,
-                (*format).into(),
-                (*api).into(),
-                &header(&table),
-            )))
-        }
+        } => rendered(source, *format, *api, render::matrix),
         Command::Check {
             operation,
             status,
@@ -196,21 +289,35 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             };
             Ok(Outcome::judged(text, report.passed()))
         }
+        Command::Who {
+            tenant,
+            package,
+            action,
+            status,
+            format,
+            ..
+        } => who_command(
+            tenant,
+            package.clone(),
+            action.as_deref(),
+            status.as_deref(),
+            *format,
+        ),
+        Command::Diff {
+            old,
+            new,
+            tenant: true,
+            fail_on,
+            format,
+            ..
+        } => diff_tenants(old, new, *fail_on, *format),
         Command::Diff {
             old,
             new,
             fail_on,
             format,
             ..
-        } => {
-            let difference = diff(&load(old)?, &load(new)?);
-            let text = match format {
-                ReportFormat::Text => difference.to_text(),
-                ReportFormat::Json => difference.to_json(),
-            };
-            let fails = *fail_on == Some(FailOn::NewAccess) && difference.grants_new_access();
-            Ok(Outcome::judged(text, !fails))
-        }
+        } => diff_exports(old, new, *fail_on, *format),
         Command::Docs { dir, check } => docs(dir, *check),
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),

@@ -494,3 +494,35 @@ async fn the_description_is_served_at_openapi_yaml() {
         assert!(spec["paths"].get(requests(api)).is_some(), "{api:?}");
     }
 }
+
+/// No two schemas, parameters or responses share a name: YAML keeps the last of duplicate keys,
+/// so a second definition would silently replace the first.
+#[test]
+fn component_names_are_unique() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.yaml"),
+    )
+    .unwrap();
+    let components = text.split_once("\ncomponents:\n").unwrap().1;
+    for section in ["schemas", "parameters", "responses"] {
+        let body = components
+            .split_once(&format!("\n  {section}:\n"))
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let body = body.split("\n  ").next().unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        for line in body.lines() {
+            if let Some(name) = line
+                .strip_prefix("    ")
+                .and_then(|rest| rest.strip_suffix(':'))
+                && !name.starts_with(' ')
+            {
+                assert!(
+                    seen.insert(name.to_owned()),
+                    "`{section}` defines `{name}` twice"
+                );
+            }
+        }
+        assert!(!seen.is_empty(), "no `{section}` read");
+    }
+}

@@ -96,9 +96,25 @@ impl Server {
             Backend::Sqlite(db) => command.arg("--db").arg(db),
             Backend::Postgres(url) => command.arg("--database-url").arg(url),
         };
+        command.arg("--tenant").arg(config);
+        Self::spawn(command)
+    }
+
+    /// Starts `entitle serve --demo` on the SQLite file `db`: the built-in demo tenant, seeded, on
+    /// the demo's documented clock.
+    pub(crate) fn start_demo(db: &Path) -> Self {
+        let mut command = entitle();
+        command
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--frozen-clock", "2026-03-02T09:30:00Z"])
+            .arg("--db")
+            .arg(db);
+        Self::spawn(command)
+    }
+
+    /// Spawns `command` and waits for its `listening on` line.
+    fn spawn(mut command: Command) -> Self {
         let mut child = command
-            .arg("--tenant")
-            .arg(config)
             .env("ENTITLE_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
