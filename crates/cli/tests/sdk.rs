@@ -49,6 +49,15 @@ fn tenant() -> String {
             "primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": ALEX}]
         }]
     });
+    let open = |mut policy: serde_json::Value| {
+        policy["allowedTargetScope"] = serde_json::json!("allDirectoryUsers");
+        policy["requestorSettings"] = serde_json::json!({
+            "enableTargetsToSelfAddAccess": true,
+            "enableTargetsToSelfUpdateAccess": true,
+            "enableTargetsToSelfRemoveAccess": true
+        });
+        policy
+    };
     serde_json::json!({
         "users": [
             {"id": ADELE, "displayName": "Adele Vance", "userPrincipalName": "adele@contoso.test"},
@@ -59,14 +68,16 @@ fn tenant() -> String {
         "catalogs": [{"id": CATALOG, "displayName": "General"}],
         "accessPackages": [{"id": PACKAGE, "catalog": {"id": CATALOG}, "displayName": "Sales tools"}],
         "assignmentPolicies": [
-            {"id": APPROVAL_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Manager approval",
-             "requestApprovalSettings": approval},
-            {"id": DIRECT_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Direct"},
-            {"id": CALLOUT_POLICY, "accessPackage": {"id": PACKAGE}, "displayName": "Safety check",
+            open(serde_json::json!({"id": APPROVAL_POLICY, "accessPackage": {"id": PACKAGE},
+             "displayName": "Manager approval", "requestApprovalSettings": approval})),
+            open(serde_json::json!({"id": DIRECT_POLICY, "accessPackage": {"id": PACKAGE},
+             "displayName": "Direct"})),
+            open(serde_json::json!({"id": CALLOUT_POLICY, "accessPackage": {"id": PACKAGE},
+             "displayName": "Safety check",
              "customExtensionStageSettings": [{
                  "stage": "assignmentRequestCreated",
                  "customExtension": {"id": "00000000-0000-4000-8000-0000000e0001"}
-             }]}
+             }]}))
         ],
         "roleAssignments": [{
             "principalId": MEGAN,

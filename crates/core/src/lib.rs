@@ -57,6 +57,7 @@ mod names;
 
 mod action;
 mod actor;
+mod admission;
 mod approval;
 mod assignment;
 mod authz;
@@ -77,6 +78,7 @@ mod time;
 
 pub use action::ActionKind;
 pub use actor::{ApproverOf, Caller, Permission, Permissions, Principal, Role, Roles, StageSet};
+pub use admission::{NotAdmitted, RequestorRules, TargetFacts, TargetKind, TargetScope, admit};
 pub use approval::{
     Review, ReviewDecision, ReviewResult, Stage, StageOutcome, StageRejection, StageStatus,
     StageView,

@@ -3,8 +3,10 @@
 
 use axum::http::{HeaderMap, header};
 use entitle_auth::Identity;
-use entitle_core::{Caller, Operation, Parties, SubjectId, authorize};
-use entitle_store::{Directory, RequestRecord};
+use entitle_core::{
+    Caller, NotAdmitted, Operation, Parties, RequestType, SubjectId, admit, authorize,
+};
+use entitle_store::{AssignmentPolicy, Directory, ExternalSubject, RequestRecord};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -36,6 +38,24 @@ pub fn caller_in(
     let mut caller = identity.caller(directory.catalog_roles(identity.id, package_id));
     caller.approver_of = directory.approver_of(policy_id, identity.id, target);
     caller
+}
+
+/// Asks entitle-core whether `policy` admits a request of `kind` for `target` (`external` when not
+/// in the directory yet) submitted by `submitter`: its requestor settings and target scope, over
+/// the directory's facts about the target (D29).
+///
+/// # Errors
+/// The core's [`NotAdmitted`] reason.
+pub fn admission(
+    directory: &Directory,
+    policy: &AssignmentPolicy,
+    kind: RequestType,
+    target: SubjectId,
+    external: Option<&ExternalSubject>,
+    submitter: SubjectId,
+) -> Result<(), NotAdmitted> {
+    let facts = directory.target_facts(&policy.id, target, external);
+    admit(kind, &policy.requestors, facts, target != submitter)
 }
 
 /// The core caller for `identity` acting on the request of `record`.

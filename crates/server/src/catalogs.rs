@@ -174,7 +174,19 @@ fn parse(query: &BTreeMap<String, String>, shape: &Shape) -> Result<Options, Api
                     )));
                 }
             }
-            "$select" => options.select = Some(names(value)),
+            "$select" => {
+                let mut selected = names(value);
+                if selected.iter().any(String::is_empty) {
+                    return Err(ApiError::invalid(format!(
+                        "`$select` `{value}` has an empty item"
+                    )));
+                }
+                // An object is always shown with its id.
+                if !selected.iter().any(|name| name == "id") {
+                    selected.push("id".to_owned());
+                }
+                options.select = Some(selected);
+            }
             "$top" => options.top = Some(odata::parse_top(value)?),
             "$skiptoken" => {
                 options.skip = value.parse().map_err(|_| {
@@ -593,5 +605,9 @@ mod tests {
         assert!(parse(&query("$search", "x"), &PACKAGES).is_err());
         assert!(parse(&query("$skiptoken", "x"), &PACKAGES).is_err());
         assert!(parse(&query("$filter", "isHidden eq 'x'"), &PACKAGES).is_err());
+        assert!(parse(&query("$select", ""), &PACKAGES).is_err());
+        assert!(parse(&query("$select", "displayName,"), &PACKAGES).is_err());
+        let selected = parse(&query("$select", "displayName"), &PACKAGES).unwrap();
+        assert_eq!(selected.select.unwrap(), ["displayName", "id"]);
     }
 }

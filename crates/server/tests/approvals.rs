@@ -72,6 +72,7 @@ fn user(id: SubjectId, name: &str) -> User {
         user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
         manager_id: None,
         connected_organization_id: None,
+        guest: false,
     }
 }
 
@@ -104,7 +105,8 @@ fn policy(
         custom_extension_id: None,
         questions: Vec::new(),
         on_behalf_requestors: Vec::new(),
-        external_targets: None,
+        requestors: entitle_core::RequestorRules::OPEN,
+        allowed_targets: Vec::new(),
     }
 }
 

@@ -386,14 +386,16 @@ async fn an_administrator_assigns_a_connected_organizations_user_not_yet_in_the_
         again["assignment"]["target"]["objectId"],
         target["objectId"]
     );
-    // Finance reports admits directory users only; no connected organization has `example.test`.
-    for (email, policy) in [
-        ("pradeep.gupta@fabrikam.test", demo::POLICY_ONE_STAGE),
-        ("someone@example.test", demo::POLICY_DIRECT),
-    ] {
-        let refused = assign(email, policy).await.unwrap();
-        assert_eq!(refused.status(), 400, "{email} under {policy}");
+    // Finance reports admits its members only (`allMemberUsers`); Sales tools anyone
+    // (`allExternalUsers`), whether a connected organization has the domain or not.
+    for email in ["pradeep.gupta@fabrikam.test", "someone@example.test"] {
+        let refused = assign(email, demo::POLICY_ONE_STAGE).await.unwrap();
+        assert_eq!(refused.status(), 400, "{email} under Finance reports");
     }
+    let anyone = assign("someone@example.test", demo::POLICY_DIRECT)
+        .await
+        .unwrap();
+    assert_eq!(anyone.status(), 201);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -548,4 +550,46 @@ async fn catalog_reads_are_entitle_cores_decision() {
         .await,
         400
     );
+}
+
+/// A policy admits whom its `requestorSettings` and `allowedTargetScope` say, as entitle-core
+/// decides: Lee, a guest, may ask for lab access (members and guests) but not for the finance
+/// reports (members only); nothing is created for a refused request.
+#[tokio::test]
+async fn policies_admit_whom_their_settings_say() {
+    let demo = Demo::start().await;
+    let lee = token(demo::LEE, REQUESTOR_SCOPES, &[]);
+    let ask = |policy: &str| {
+        let body = json!({
+            "requestType": "userAdd",
+            "assignment": { "targetId": demo::LEE, "assignmentPolicyId": policy },
+        });
+        demo.client
+            .post(demo.url(REQUESTS))
+            .bearer_auth(&lee)
+            .json(&body)
+            .send()
+    };
+    let refused = ask(demo::POLICY_ONE_STAGE).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "accessDenied");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`allowedTargetScope` `allMemberUsers`"),
+        "{message}"
+    );
+    let mine = demo
+        .get_json(
+            &lee,
+            &format!("{REQUESTS}/filterByCurrentUser(on='target')"),
+        )
+        .await;
+    assert_eq!(
+        mine["value"].as_array().unwrap().len(),
+        1,
+        "only the seeded one"
+    );
+    let admitted = ask(demo::POLICY_TWO_STAGE).await.unwrap();
+    assert_eq!(admitted.status(), 201);
 }

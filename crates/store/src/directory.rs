@@ -5,8 +5,8 @@
 //! and states them to entitle-core as facts. Who may do what with them is entitle-core's decision.
 
 use entitle_core::{
-    ApproverOf, GroupId, Guid, People, PolicyRules, Role, Roles, StageApprovers, SubjectId,
-    SubjectSet, approver_of,
+    ApproverOf, GroupId, Guid, NotAdmitted, People, PolicyRules, RequestorRules, Role, Roles,
+    StageApprovers, SubjectId, SubjectSet, TargetFacts, TargetKind, TargetScope, approver_of,
 };
 use entitle_graph::Question;
 use entitle_graph::tenant::TenantDocument;
@@ -28,6 +28,9 @@ pub struct User {
     /// The connected organization a guest user comes from (`connectedOrganization`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connected_organization_id: Option<String>,
+    /// A guest (`userType` `Guest`) rather than a member.
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// An organization the tenant has a relationship with (`connectedOrganization`): its users may be
@@ -45,16 +48,6 @@ pub struct ConnectedOrganization {
     /// The email domains of its users (its `identitySources` as domains).
     #[serde(default)]
     pub domains: Vec<String>,
-}
-
-/// Which users outside the directory a policy lets requests target (`allowedTargetScope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ExternalTargets {
-    /// Users of any connected organization (`allConfiguredConnectedOrganizationUsers`).
-    AllConfiguredConnectedOrganizationUsers,
-    /// Any external user (`allExternalUsers`).
-    AllExternalUsers,
 }
 
 /// A user a request targets who is not yet in the directory: Graph creates the subject, and
@@ -76,26 +69,12 @@ pub struct ExternalSubject {
 
 /// Why a request may not target an email no directory user signs in with.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ExternalTargetError {
-    /// The policy targets directory users only.
-    #[error(
-        "no user in the directory signs in as `{email}`, and policy `{policy}` admits no users from outside the directory (`allowedTargetScope`)"
-    )]
-    DirectoryOnly {
-        /// The email.
-        email: String,
-        /// The policy.
-        policy: String,
-    },
-    /// The policy admits connected organizations' users, and no connected organization has the
-    /// email's domain.
-    #[error(
-        "no user in the directory signs in as `{email}`, and no connected organization has its domain"
-    )]
-    NoConnectedOrganization {
-        /// The email.
-        email: String,
-    },
+#[error("no user in the directory signs in as `{email}`, and {reason}")]
+pub struct ExternalTargetError {
+    /// The email.
+    pub email: String,
+    /// entitle-core's reason.
+    pub reason: NotAdmitted,
 }
 
 /// An access package catalog.
@@ -160,9 +139,12 @@ pub struct AssignmentPolicy {
     /// Who else may ask for a user to be added (`requestorSettings.onBehalfRequestors`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_behalf_requestors: Vec<OnBehalfRequestor>,
-    /// Which users outside the directory requests may target (`None`: directory users only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_targets: Option<ExternalTargets>,
+    /// Who may ask, and who may be assigned (`requestorSettings`, `allowedTargetScope`).
+    #[serde(default)]
+    pub requestors: RequestorRules,
+    /// The users and groups a specific scope names (`specificAllowedTargets`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_targets: Vec<SubjectSet>,
 }
 
 /// Who a policy lets ask on a user's behalf (a `subjectSet` of `requestorSettings.onBehalfRequestors`).
@@ -571,8 +553,8 @@ impl Directory {
     }
 
     /// The subject a request under policy `policy_id` targets when it names `email`, which no
-    /// directory user signs in with: admitted by the policy's `allowedTargetScope`, placed in the
-    /// connected organization of the email's domain.
+    /// directory user signs in with: placed in the connected organization of the email's domain,
+    /// and admitted by the policy's `allowedTargetScope` as entitle-core decides (D29).
     ///
     /// # Errors
     /// [`ExternalTargetError`] when the policy does not admit it.
@@ -582,13 +564,6 @@ impl Directory {
         email: &str,
         display_name: Option<&str>,
     ) -> Result<ExternalSubject, ExternalTargetError> {
-        let scope = self
-            .policy(policy_id)
-            .and_then(|policy| policy.external_targets)
-            .ok_or_else(|| ExternalTargetError::DirectoryOnly {
-                email: email.to_owned(),
-                policy: policy_id.to_owned(),
-            })?;
         let domain = email.rsplit_once('@').map_or("", |(_, domain)| domain);
         let organization = self.connected_organizations.iter().find(|organization| {
             organization
@@ -596,11 +571,18 @@ impl Directory {
                 .iter()
                 .any(|known| known.eq_ignore_ascii_case(domain))
         });
-        if organization.is_none()
-            && scope == ExternalTargets::AllConfiguredConnectedOrganizationUsers
-        {
-            return Err(ExternalTargetError::NoConnectedOrganization {
+        let scope = self
+            .policy(policy_id)
+            .map_or(TargetScope::NotSpecified, |policy| policy.requestors.scope);
+        let facts = TargetFacts {
+            kind: TargetKind::External,
+            connected_organization: organization.is_some(),
+            named: false,
+        };
+        if !scope.admits(facts) {
+            return Err(ExternalTargetError {
                 email: email.to_owned(),
+                reason: NotAdmitted::OutOfScope { scope },
             });
         }
         Ok(ExternalSubject {
@@ -609,6 +591,44 @@ impl Directory {
             display_name: display_name.map(str::to_owned),
             connected_organization_id: organization.map(|organization| organization.id.clone()),
         })
+    }
+
+    /// The facts policy `policy_id`'s scope is decided by, for a request whose target is `target`
+    /// (`external` when the target is not in the directory yet).
+    pub fn target_facts(
+        &self,
+        policy_id: &str,
+        target: SubjectId,
+        external: Option<&ExternalSubject>,
+    ) -> TargetFacts {
+        let named = self.policy(policy_id).is_some_and(|policy| {
+            policy
+                .allowed_targets
+                .iter()
+                .any(|set| set.includes(target, Some(target), self))
+        });
+        match (external, self.user(target)) {
+            (Some(external), _) => TargetFacts {
+                kind: TargetKind::External,
+                connected_organization: external.connected_organization_id.is_some(),
+                named,
+            },
+            (None, Some(user)) => TargetFacts {
+                kind: if user.guest {
+                    TargetKind::Guest
+                } else {
+                    TargetKind::Member
+                },
+                connected_organization: user.connected_organization_id.is_some(),
+                named,
+            },
+            // An object id the directory does not list: a member, as a token's `oid` shows.
+            (None, None) => TargetFacts {
+                kind: TargetKind::Member,
+                connected_organization: false,
+                named,
+            },
+        }
     }
 
     /// Whether policy `policy_id` lets `principal` ask on `target`'s behalf: it names the requestor's
@@ -682,6 +702,7 @@ mod tests {
             user_principal_name: format!("{}@contoso.test", name.to_lowercase()),
             manager_id: None,
             connected_organization_id: None,
+            guest: false,
         }
     }
 
@@ -720,7 +741,8 @@ mod tests {
                 custom_extension_id: None,
                 questions: Vec::new(),
                 on_behalf_requestors: Vec::new(),
-                external_targets: None,
+                requestors: RequestorRules::OPEN,
+                allowed_targets: Vec::new(),
             }],
             role_assignments: vec![RoleAssignment {
                 principal_id: subject(4),
@@ -780,12 +802,17 @@ mod tests {
                 description: String::new(),
                 domains: vec!["fabrikam.test".into()],
             });
-        assert!(matches!(
-            directory.external_subject("a", "lee@fabrikam.test", None),
-            Err(ExternalTargetError::DirectoryOnly { .. })
-        ));
-        directory.policies[0].external_targets =
-            Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers);
+        let refused = directory
+            .external_subject("a", "lee@fabrikam.test", None)
+            .unwrap_err();
+        assert_eq!(
+            refused.reason,
+            NotAdmitted::OutOfScope {
+                scope: TargetScope::AllDirectoryUsers
+            }
+        );
+        directory.policies[0].requestors.scope =
+            TargetScope::AllConfiguredConnectedOrganizationUsers;
         let lee = directory
             .external_subject("a", "Lee@FABRIKAM.test", Some("Lee"))
             .unwrap();
@@ -799,16 +826,41 @@ mod tests {
             lee.id
         );
         assert_eq!(lee.id.guid().to_string().as_bytes()[14], b'4');
-        assert!(matches!(
-            directory.external_subject("a", "someone@example.test", None),
-            Err(ExternalTargetError::NoConnectedOrganization { .. })
-        ));
-        directory.policies[0].external_targets = Some(ExternalTargets::AllExternalUsers);
+        assert!(
+            directory
+                .external_subject("a", "someone@example.test", None)
+                .is_err()
+        );
+        directory.policies[0].requestors.scope = TargetScope::AllExternalUsers;
         let anyone = directory
             .external_subject("a", "someone@example.test", None)
             .unwrap();
         assert_eq!(anyone.connected_organization_id, None);
         assert_ne!(anyone.id, lee.id);
+        let facts = directory.target_facts("a", anyone.id, Some(&anyone));
+        assert_eq!(facts.kind, TargetKind::External);
+        assert!(!facts.connected_organization);
+        assert_eq!(
+            directory.target_facts("a", subject(1), None).kind,
+            TargetKind::Member
+        );
+    }
+
+    #[test]
+    fn specific_targets_name_users_and_group_members() {
+        let mut directory = tenant();
+        let group = GroupId::new(Guid::from_u128(9));
+        directory.groups.push(Group {
+            id: group,
+            display_name: "Sales".into(),
+            members: vec![subject(2)],
+        });
+        directory.users[1].guest = true;
+        directory.policies[0].allowed_targets = vec![SubjectSet::GroupMembers { group }];
+        let facts = directory.target_facts("a", subject(2), None);
+        assert!(facts.named);
+        assert_eq!(facts.kind, TargetKind::Guest);
+        assert!(!directory.target_facts("a", subject(1), None).named);
     }
 
     /// `docs/tenant.md`'s example is a valid tenant file that means what the page says, and the
@@ -847,10 +899,8 @@ mod tests {
                 .contains(0)
         );
         assert!(directory.on_behalf_of(&policy.id, adele, bianca));
-        assert_eq!(
-            policy.external_targets,
-            Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers)
-        );
+        assert_eq!(policy.requestors.scope, TargetScope::AllExternalUsers);
+        assert!(policy.requestors.self_add && policy.requestors.on_behalf_add);
         assert_eq!(
             directory
                 .user(lee)

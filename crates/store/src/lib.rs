@@ -24,8 +24,8 @@ mod tenant;
 
 pub use directory::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
-    ExternalSubject, ExternalTargetError, ExternalTargets, Group, OnBehalfRequestor, Placement,
-    RoleAssignment, User,
+    ExternalSubject, ExternalTargetError, Group, OnBehalfRequestor, Placement, RoleAssignment,
+    User,
 };
 pub use history::{Event, HistoryEntry};
 pub use integrity::Integrity;

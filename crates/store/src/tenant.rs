@@ -2,7 +2,10 @@
 //! entitle-core decides by (policy rules, approver sets, roles, managers, group members), with the
 //! document kept beside them so Graph's routes show every property as loaded.
 
-use entitle_core::{ApprovalRules, PolicyRules, StageApprovers, SubjectId, SubjectSet, Timestamp};
+use entitle_core::{
+    ApprovalRules, PolicyRules, RequestorRules, StageApprovers, SubjectId, SubjectSet, TargetScope,
+    Timestamp,
+};
 use entitle_graph::datetime;
 use entitle_graph::schedule::parse_duration;
 use entitle_graph::tenant::{
@@ -14,7 +17,7 @@ use entitle_graph::{LocalizedContent, LocalizedText, Question, QuestionKind};
 
 use crate::directory::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
-    ExternalTargets, Group, OnBehalfRequestor, RoleAssignment, User,
+    Group, OnBehalfRequestor, RoleAssignment, User,
 };
 
 /// Why a tenant document cannot be served.
@@ -30,20 +33,6 @@ pub enum TenantLoadError {
 
 /// How long a stage waits for a decision when its policy does not say (`P14D`, D26).
 const DEFAULT_DECISION_TIMEOUT: &str = "P14D";
-
-/// The `allowedTargetScope` values Graph documents.
-const TARGET_SCOPES: [&str; 10] = [
-    "notSpecified",
-    "specificDirectoryUsers",
-    "specificConnectedOrganizationUsers",
-    "specificDirectoryServicePrincipals",
-    "allMemberUsers",
-    "allDirectoryUsers",
-    "allDirectoryServicePrincipals",
-    "allConfiguredConnectedOrganizationUsers",
-    "allExternalUsers",
-    "unknownFutureValue",
-];
 
 fn subject(label: &str, property: &str, id: &str) -> Result<SubjectId, TenantError> {
     SubjectId::parse(id).map_err(|error| TenantError::new(label, property, error.to_string()))
@@ -224,20 +213,32 @@ fn policy(
         .custom_extension_stage_settings
         .iter()
         .find(|setting| setting.stage == "assignmentRequestCreated");
-    let external_targets = match object.allowed_target_scope.as_deref() {
-        Some("allConfiguredConnectedOrganizationUsers") => {
-            Some(ExternalTargets::AllConfiguredConnectedOrganizationUsers)
-        }
-        Some("allExternalUsers") => Some(ExternalTargets::AllExternalUsers),
-        Some(scope) if !TARGET_SCOPES.contains(&scope) => {
-            return Err(TenantError::new(
+    let scope = match object.allowed_target_scope.as_deref() {
+        None | Some("unknownFutureValue") => TargetScope::NotSpecified,
+        Some(name) => TargetScope::parse(name).ok_or_else(|| {
+            TenantError::new(
                 &label,
                 "allowedTargetScope",
-                format!("`{scope}` is not an `allowedTargetScope` value"),
-            ));
-        }
-        _ => None,
+                format!("`{name}` is not an `allowedTargetScope` value"),
+            )
+        })?,
     };
+    let settings = object.requestor_settings.clone().unwrap_or_default();
+    let on = |value: Option<bool>| value.unwrap_or(false);
+    let requestors = RequestorRules {
+        scope,
+        self_add: on(settings.enable_targets_to_self_add_access),
+        self_update: on(settings.enable_targets_to_self_update_access),
+        self_remove: on(settings.enable_targets_to_self_remove_access),
+        on_behalf_add: on(settings.enable_on_behalf_requestors_to_add_access),
+        on_behalf_update: on(settings.enable_on_behalf_requestors_to_update_access),
+        on_behalf_remove: on(settings.enable_on_behalf_requestors_to_remove_access),
+    };
+    let allowed_targets = sets(
+        &label,
+        "specificAllowedTargets",
+        &object.specific_allowed_targets,
+    )?;
     let on_behalf_requestors = object
         .requestor_settings
         .as_ref()
@@ -269,7 +270,8 @@ fn policy(
         custom_extension_id: callout.map(|setting| setting.custom_extension.id.clone()),
         questions: object.questions.iter().map(question).collect(),
         on_behalf_requestors,
-        external_targets,
+        requestors,
+        allowed_targets,
     })
 }
 
@@ -360,6 +362,7 @@ fn user(
             .transpose()?,
         connected_organization_id: organization_of(object, organizations)
             .map(|organization| organization.id.clone()),
+        guest: object.user_type.as_deref() == Some("Guest"),
     })
 }
 

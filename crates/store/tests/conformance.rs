@@ -633,6 +633,7 @@ fn tenant() -> Directory {
             user_principal_name: "adele@contoso.test".into(),
             manager_id: None,
             connected_organization_id: None,
+            guest: false,
         }],
         catalogs: vec![Catalog {
             id: "catalog".into(),
@@ -656,7 +657,8 @@ fn tenant() -> Directory {
             custom_extension_id: None,
             questions: Vec::new(),
             on_behalf_requestors: Vec::new(),
-            external_targets: None,
+            requestors: entitle_core::RequestorRules::OPEN,
+            allowed_targets: Vec::new(),
         }],
         role_assignments: vec![entitle_store::RoleAssignment {
             principal_id: ADMINISTRATOR,

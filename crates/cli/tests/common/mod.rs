@@ -38,6 +38,12 @@ pub(crate) fn directory_json() -> String {
             "id": APPROVAL_POLICY,
             "accessPackage": {"id": PACKAGE},
             "displayName": "Manager approval",
+            "allowedTargetScope": "allDirectoryUsers",
+            "requestorSettings": {
+                "enableTargetsToSelfAddAccess": true,
+                "enableTargetsToSelfUpdateAccess": true,
+                "enableTargetsToSelfRemoveAccess": true
+            },
             "requestApprovalSettings": {
                 "isApprovalRequiredForAdd": true,
                 "stages": [{

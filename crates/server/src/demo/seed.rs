@@ -20,7 +20,7 @@ use super::ids::{
     REQUEST_WAITING_FOR_CALLBACK,
 };
 use super::tenant::directory;
-use crate::access::{caller_for, caller_in};
+use crate::access::{admission, caller_for, caller_in};
 
 /// A span of whole minutes.
 const fn minutes(minutes: u64) -> Duration {
@@ -418,6 +418,16 @@ fn plant(
         external_target: None,
         process: seed.processed,
     };
+    // The policy admits the seed as it would the same request over HTTP.
+    admission(
+        directory,
+        policy,
+        seed.request_type,
+        seed.target,
+        None,
+        seed.requestor,
+    )
+    .map_err(|reason| seeding_failed(seed.id, reason.to_string()))?;
     let submitter = caller_in(
         &user(seed.requestor, seed.permission()),
         directory,

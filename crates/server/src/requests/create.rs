@@ -12,7 +12,7 @@ use entitle_store::{Created, ExternalSubject, NewRequest, RequestRecord};
 use serde_json::Value;
 
 use super::{ENTITY, render_at};
-use crate::access::{caller_in, identify};
+use crate::access::{admission, caller_in, identify};
 use crate::actions::count_transition;
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::Options;
@@ -98,6 +98,22 @@ async fn submission(
     let target = target.or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
         .map_err(|error| ApiError::invalid(error.to_string()))?;
+    if let (Some(policy), Some(target)) = (policy, target) {
+        admission(
+            &state.directory,
+            policy,
+            kind,
+            target,
+            external_target.as_ref(),
+            identity.id,
+        )
+        .map_err(|reason| {
+            ApiError::new(
+                ErrorCode::AccessDenied,
+                format!("assignment policy `{policy_id}` does not admit the request: {reason}"),
+            )
+        })?;
+    }
     let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id, target);
     caller.on_behalf_of_target = target.is_some_and(|target| {
         state

@@ -105,7 +105,19 @@ pub(crate) fn tenant_document() -> Value {
         })
     })
     .collect();
-    let policy = |id: &str, name: &str| json!({"id": id, "displayName": name, "accessPackage": {"id": PACKAGE}});
+    let policy = |id: &str, name: &str| {
+        json!({
+            "id": id,
+            "displayName": name,
+            "accessPackage": {"id": PACKAGE},
+            "allowedTargetScope": "allDirectoryUsers",
+            "requestorSettings": {
+                "enableTargetsToSelfAddAccess": true,
+                "enableTargetsToSelfUpdateAccess": true,
+                "enableTargetsToSelfRemoveAccess": true,
+            },
+        })
+    };
     let mut approval = policy(APPROVAL, "Manager approval");
     approval["requestApprovalSettings"] = json!({
         "isApprovalRequiredForAdd": true,
