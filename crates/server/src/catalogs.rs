@@ -1,7 +1,8 @@
 //! `GET …/entitlementManagement/catalogs`, `…/accessPackages` and `…/assignmentPolicies` (beta:
 //! `accessPackageCatalogs`, `accessPackages`, `accessPackageAssignmentPolicies`, in beta's shapes),
-//! and one of each: the tenant document's objects, as far as entitle-core lets the caller read
-//! each one's catalog (`CatalogOperation::Read`).
+//! `/roleManagement/entitlementManagement/roleAssignments`, and one of each: the tenant document's
+//! objects, as far as entitle-core lets the caller read each one's catalog
+//! (`CatalogOperation::Read`).
 
 use std::collections::BTreeMap;
 
@@ -9,14 +10,15 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
-use entitle_core::{ApiVersion, CatalogDenial, CatalogOperation, authorize_catalog};
+use entitle_core::{ApiVersion, CatalogDenial, CatalogOperation, SubjectId, authorize_catalog};
 use entitle_graph::EnumPreference;
 use entitle_graph::tenant::{
-    AccessPackageObject, CatalogObject, PolicyObject, PropertyFilter, TenantDocument,
-    beta_catalog_view, beta_package_view, beta_policy_view, catalog_view,
-    custom_extension_stages_view, package_view, policy_view, questions_view,
+    AccessPackageObject, CATALOG_SCOPE_PREFIX, CatalogObject, PolicyObject, PropertyFilter,
+    RoleAssignmentObject, TenantDocument, beta_catalog_view, beta_package_view, beta_policy_view,
+    catalog_view, custom_extension_stages_view, package_view, policy_view, questions_view,
+    role_assignment_view,
 };
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::access::identify;
 use crate::error::{ApiError, ErrorCode};
@@ -54,6 +56,8 @@ pub enum Kind {
     Packages,
     /// Assignment policies.
     Policies,
+    /// Role assignments of the entitlement-management provider.
+    RoleAssignments,
 }
 
 const CATALOGS: Shape = Shape {
@@ -98,10 +102,23 @@ const BETA_POLICIES: Shape = Shape {
     expandable: &["accessPackage", "accessPackageCatalog"],
 };
 
+const ROLE_ASSIGNMENTS: Shape = Shape {
+    set: "roleAssignments",
+    filterable: &[
+        "principalId",
+        "roleDefinitionId",
+        "appScopeId",
+        "directoryScopeId",
+        "id",
+    ],
+    expandable: &["principal"],
+};
+
 impl Kind {
     /// The collection's shape in `api`.
     const fn shape(self, api: ApiVersion) -> &'static Shape {
         match (self, api) {
+            (Self::RoleAssignments, _) => &ROLE_ASSIGNMENTS,
             (Self::Catalogs, ApiVersion::V1) => &CATALOGS,
             (Self::Packages, ApiVersion::V1) => &PACKAGES,
             (Self::Policies, ApiVersion::V1) => &POLICIES,
@@ -114,6 +131,15 @@ impl Kind {
     /// The collection's name in `api`, under `entitlementManagement/`.
     pub const fn set(self, api: ApiVersion) -> &'static str {
         self.shape(api).set
+    }
+
+    /// The collection's path in `api`, after the version.
+    pub fn path(self, api: ApiVersion) -> String {
+        let provider = match self {
+            Self::RoleAssignments => "roleManagement",
+            Self::Catalogs | Self::Packages | Self::Policies => "identityGovernance",
+        };
+        format!("{provider}/entitlementManagement/{}", self.set(api))
     }
 }
 
@@ -404,14 +430,7 @@ fn single(
     options: &Options,
 ) -> Response {
     let shown = odata::select(Value::Object(object), options.select.as_deref());
-    let context = wire::context(
-        headers,
-        api,
-        &format!(
-            "identityGovernance/entitlementManagement/{}/$entity",
-            kind.set(api)
-        ),
-    );
+    let context = wire::context(headers, api, &format!("{}/$entity", kind.path(api)));
     wire::json(
         StatusCode::OK,
         EnumPreference::default(),
@@ -447,7 +466,7 @@ fn page(
         .map(|object| odata::select(Value::Object(object), options.select.as_deref()))
         .collect();
     let shown = options.skip.saturating_add(items.len());
-    let set = format!("identityGovernance/entitlementManagement/{}", kind.set(api));
+    let set = kind.path(api);
     let mut body = wire::collection_body(headers, api, (&set, ""), false, items);
     if shown < total
         && let Value::Object(map) = &mut body
@@ -468,6 +487,41 @@ fn page(
     wire::json(StatusCode::OK, EnumPreference::default(), &body)
 }
 
+/// The role assignment with this id.
+fn role_assignment<'a>(state: &'a AppState, id: &str) -> Option<&'a RoleAssignmentObject> {
+    document(state)
+        .role_assignments
+        .iter()
+        .find(|assignment| assignment.id.as_deref() == Some(id))
+}
+
+/// A role assignment, with its `principal` when `$expand` names it.
+fn role_assignment_shown(
+    state: &AppState,
+    assignment: &RoleAssignmentObject,
+    options: &Options,
+) -> Map<String, Value> {
+    let mut shown = role_assignment_view(assignment);
+    if options.expands("principal") {
+        let principal = SubjectId::parse(&assignment.principal_id)
+            .ok()
+            .and_then(|id| state.directory.user(id))
+            .map_or_else(
+                || json!({ "id": assignment.principal_id }),
+                |user| {
+                    json!({
+                        "@odata.type": "#microsoft.graph.user",
+                        "id": user.id,
+                        "displayName": user.display_name,
+                        "userPrincipalName": user.user_principal_name,
+                    })
+                },
+            );
+        shown.insert("principal".into(), principal);
+    }
+    shown
+}
+
 /// The catalog of policy `policy_id`.
 fn catalog_of_policy<'a>(state: &'a AppState, policy_id: &str) -> Option<&'a str> {
     package_of_policy(state, policy_id).and_then(|package| catalog_of_package(state, package))
@@ -479,6 +533,15 @@ fn catalog_of(state: &AppState, kind: Kind, id: &str) -> Option<String> {
         Kind::Catalogs => catalog_object(state, id).map(|catalog| catalog.id.clone()),
         Kind::Packages => catalog_of_package(state, id).map(str::to_owned),
         Kind::Policies => catalog_of_policy(state, id).map(str::to_owned),
+        // A role held in every catalog is read as the tenant's, catalog "".
+        Kind::RoleAssignments => role_assignment(state, id).map(|assignment| {
+            assignment
+                .app_scope_id
+                .as_deref()
+                .and_then(|scope| scope.strip_prefix(CATALOG_SCOPE_PREFIX))
+                .unwrap_or_default()
+                .to_owned()
+        }),
     }
 }
 
@@ -514,6 +577,12 @@ fn readable(
             .filter(|policy| may(&policy.id))
             .map(|policy| policy_shown(state, api, policy, options))
             .collect(),
+        Kind::RoleAssignments => document
+            .role_assignments
+            .iter()
+            .filter(|assignment| may(assignment.id.as_deref().unwrap_or_default()))
+            .map(|assignment| role_assignment_shown(state, assignment, options))
+            .collect(),
     }
 }
 
@@ -540,6 +609,8 @@ fn one(
             .iter()
             .find(|policy| policy.id == id)
             .map(|policy| policy_shown(state, api, policy, options)),
+        Kind::RoleAssignments => role_assignment(state, id)
+            .map(|assignment| role_assignment_shown(state, assignment, options)),
     }
 }
 
@@ -548,6 +619,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Catalogs => "catalog",
         Kind::Packages => "access package",
         Kind::Policies => "assignment policy",
+        Kind::RoleAssignments => "role assignment",
     }
 }
 
@@ -562,6 +634,11 @@ pub async fn list(
     let identity = identify(&state, &headers)?;
     may_list(&identity)?;
     let options = parse(&query, kind.shape(api))?;
+    if kind == Kind::RoleAssignments && options.filter.is_none() {
+        return Err(ApiError::invalid(
+            "listing role assignments needs a `$filter` on `principalId`, `roleDefinitionId` or `appScopeId`",
+        ));
+    }
     let objects = readable(&state, &identity, api, kind, &options);
     Ok(page(&headers, api, kind, &query, objects, &options))
 }

@@ -181,11 +181,16 @@ fn approval_rows(rows: &mut Vec<Row>, api: ApiVersion, stages: &str) {
     );
 }
 
-/// The catalog objects of `api`: catalogs, access packages and assignment policies, and one of
-/// each.
+/// The catalog objects of `api`: catalogs, access packages, assignment policies and role
+/// assignments, and one of each.
 fn catalog_rows(rows: &mut Vec<Row>, api: ApiVersion) {
-    for kind in [Kind::Catalogs, Kind::Packages, Kind::Policies] {
-        let base = format!("{}{MANAGEMENT}/{}", wire::prefix(api), kind.set(api));
+    for kind in [
+        Kind::Catalogs,
+        Kind::Packages,
+        Kind::Policies,
+        Kind::RoleAssignments,
+    ] {
+        let base = format!("{}/{}", wire::prefix(api), kind.path(api));
         let mut list = Row::new(&base, Some(api)).on(Verb::Get, catalogs::list);
         list.kind = Some(kind);
         rows.push(list);

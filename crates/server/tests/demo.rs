@@ -593,3 +593,45 @@ async fn policies_admit_whom_their_settings_say() {
     let admitted = ask(demo::POLICY_TWO_STAGE).await.unwrap();
     assert_eq!(admitted.status(), 201);
 }
+
+/// The catalog's role assignments read as `unifiedRoleAssignment`s: a `$filter` is required, the
+/// principal expands, and a caller without a role in the catalog sees none.
+#[tokio::test]
+async fn role_assignments_read_by_catalog() {
+    const ROLES: &str = "/v1.0/roleManagement/entitlementManagement/roleAssignments";
+    let demo = Demo::start().await;
+    let megan = token(MEGAN, "EntitlementManagement.Read.All", &[]);
+    let unfiltered = demo
+        .client
+        .get(demo.url(ROLES))
+        .bearer_auth(&megan)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unfiltered.status(), 400);
+    let by_catalog = format!(
+        "{ROLES}?$filter=appScopeId eq '/AccessPackageCatalog/{}'&$expand=principal",
+        demo::CATALOG_GENERAL
+    );
+    let found = demo.get_json(&megan, &by_catalog).await;
+    let found = found["value"].as_array().unwrap();
+    assert_eq!(found.len(), 2);
+    let nestor = found
+        .iter()
+        .find(|assignment| assignment["principalId"] == NESTOR.to_string())
+        .unwrap();
+    assert_eq!(
+        nestor["roleDefinitionId"],
+        "ae79f266-94d4-4dab-b730-feca7e132178"
+    );
+    assert_eq!(nestor["principal"]["displayName"], "Nestor Wilke");
+    let one = demo
+        .get_json(
+            &megan,
+            &format!("{ROLES}/{}", nestor["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(one["principalId"], NESTOR.to_string());
+    let adele = token(ADELE, "EntitlementManagement.Read.All", &[]);
+    assert_eq!(demo.get_json(&adele, &by_catalog).await["value"], json!([]));
+}

@@ -353,6 +353,8 @@ fn fill(path: &str, id: &str, stage: &str) -> String {
         common::CATALOG
     } else if path.contains("/accessPackages/{id}") {
         common::PACKAGE
+    } else if path.contains("roleAssignments/{id}") {
+        return path.replace("{id}", &format!("role-{}", common::MANAGER));
     } else if path.contains("olicies/{id}") {
         common::APPROVAL
     } else {

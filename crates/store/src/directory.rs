@@ -199,18 +199,19 @@ pub struct Directory {
     pub document: TenantDocument,
 }
 
+/// FNV-1a, 128 bits, of `bytes`: ids derived from names.
+pub(crate) fn fnv128(bytes: impl Iterator<Item = u8>) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    bytes.fold(OFFSET, |hash, byte| {
+        (hash ^ u128::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
 /// The object id of the external user `email`: a version-4 GUID derived from the email, ignoring
 /// case, so every request naming the same person targets the same subject.
 fn external_id(email: &str) -> SubjectId {
-    // FNV-1a, 128 bits.
-    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
-    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-    let hash = email
-        .bytes()
-        .map(|byte| byte.to_ascii_lowercase())
-        .fold(OFFSET, |hash, byte| {
-            (hash ^ u128::from(byte)).wrapping_mul(PRIME)
-        });
+    let hash = fnv128(email.bytes().map(|byte| byte.to_ascii_lowercase()));
     SubjectId::new(Guid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000).derived(hash))
 }
 

@@ -17,7 +17,7 @@ use entitle_graph::{LocalizedContent, LocalizedText, Question, QuestionKind};
 
 use crate::directory::{
     AccessPackage, AssignmentPolicy, Catalog, ConnectedOrganization, Directory, DirectoryError,
-    Group, OnBehalfRequestor, RoleAssignment, User,
+    Group, OnBehalfRequestor, RoleAssignment, User, fnv128,
 };
 
 /// Why a tenant document cannot be served.
@@ -386,6 +386,17 @@ fn stamp(document: &mut TenantDocument, now: Timestamp) {
         fill(&mut policy.created_date_time);
         fill(&mut policy.modified_date_time);
     }
+    for assignment in &mut document.role_assignments {
+        if assignment.id.is_none() {
+            let key = format!(
+                "{}|{}|{}",
+                assignment.principal_id,
+                assignment.role_definition_id,
+                assignment.app_scope_id.as_deref().unwrap_or("/")
+            );
+            assignment.id = Some(format!("{:032x}", fnv128(key.bytes())));
+        }
+    }
 }
 
 impl Directory {
@@ -522,6 +533,13 @@ mod tests {
             Some("1970-01-01T00:00:00.000Z")
         );
         assert_eq!(directory.role_assignments[0].catalog_id, None);
+        // A role assignment without an id gets one derived from what it assigns.
+        let id = directory.document.role_assignments[0].id.clone().unwrap();
+        assert_eq!(id.len(), 32);
+        assert_eq!(
+            load(&tenant()).unwrap().document.role_assignments[0].id,
+            Some(id)
+        );
         assert_eq!(directory.role_assignments[0].role, Role::CatalogOwner);
     }
 

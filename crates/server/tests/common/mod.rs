@@ -79,6 +79,7 @@ fn single(user: SubjectId) -> Value {
 /// A catalog role assignment.
 fn role(principal: SubjectId, definition: &str, catalog: &str) -> Value {
     json!({
+        "id": format!("role-{principal}"),
         "principalId": principal,
         "roleDefinitionId": definition,
         "appScopeId": format!("/AccessPackageCatalog/{catalog}"),
