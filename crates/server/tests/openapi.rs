@@ -497,34 +497,56 @@ async fn the_description_is_served_at_openapi_yaml() {
     }
 }
 
-/// No two schemas, parameters or responses share a name: YAML keeps the last of duplicate keys,
-/// so a second definition would silently replace the first.
-#[test]
-fn component_names_are_unique() {
+/// The names a `components` section of the description defines, in order.
+fn component_names(section: &str) -> Vec<String> {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.yaml"),
     )
     .unwrap();
     let components = text.split_once("\ncomponents:\n").unwrap().1;
+    let heading = format!("  {section}:");
+    components
+        .lines()
+        .skip_while(|line| *line != heading)
+        .skip(1)
+        .take_while(|line| line.starts_with("   ") || line.is_empty())
+        .filter_map(|line| line.strip_prefix("    "))
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.strip_suffix(':'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// No two schemas, parameters or responses share a name: YAML keeps the last of duplicate keys,
+/// so a second definition would silently replace the first.
+#[test]
+fn component_names_are_unique() {
     for section in ["schemas", "parameters", "responses"] {
-        let body = components
-            .split_once(&format!("\n  {section}:\n"))
-            .map(|(_, rest)| rest)
-            .unwrap_or_default();
-        let body = body.split("\n  ").next().unwrap_or_default();
+        let names = component_names(section);
+        assert!(names.len() > 5, "too few `{section}` read: {names:?}");
         let mut seen = std::collections::BTreeSet::new();
-        for line in body.lines() {
-            if let Some(name) = line
-                .strip_prefix("    ")
-                .and_then(|rest| rest.strip_suffix(':'))
-                && !name.starts_with(' ')
-            {
-                assert!(
-                    seen.insert(name.to_owned()),
-                    "`{section}` defines `{name}` twice"
-                );
-            }
+        for name in names {
+            assert!(
+                seen.insert(name.clone()),
+                "`{section}` defines `{name}` twice"
+            );
         }
-        assert!(!seen.is_empty(), "no `{section}` read");
+    }
+}
+
+/// Every `$ref` names a component the description defines.
+#[test]
+fn every_reference_resolves() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.yaml"),
+    )
+    .unwrap();
+    for reference in text.split("$ref: '#/components/").skip(1) {
+        let target = reference.split('\'').next().unwrap();
+        let (section, name) = target.split_once('/').unwrap();
+        assert!(
+            component_names(section).iter().any(|known| known == name),
+            "`#/components/{target}` is not defined"
+        );
     }
 }
