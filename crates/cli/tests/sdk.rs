@@ -105,35 +105,23 @@ fn repository() -> PathBuf {
         .unwrap()
 }
 
-#[test]
-#[cfg_attr(
-    not(entitle_sdk),
-    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
-)]
-fn the_graph_python_sdks_create_cancel_and_list() {
-    let root = repository();
-    let python = root.join(".venv-sdk/bin/python");
+/// The environment's Python, which `just sdk-env` builds.
+fn python() -> PathBuf {
+    let python = repository().join(".venv-sdk/bin/python");
     assert!(
         python.exists(),
         "this test needs the Graph SDK environment, and {} is missing: run `just sdk-env`",
         python.display()
     );
-    let (_dir, db, config) = workspace();
-    std::fs::write(&config, tenant()).unwrap();
-    let server = Server::start(&db, &config);
-    let output = Command::new(&python)
-        .arg(root.join("sdk-tests/graph_client.py"))
-        .env("ENTITLE_BASE", &server.base)
-        .env("ENTITLE_TOKEN", token(ADELE, REQUESTOR_SCOPES))
-        .env("ENTITLE_ACCESS_PACKAGE_ID", PACKAGE)
-        .env("ENTITLE_POLICY_ID", APPROVAL_POLICY)
-        .env("ENTITLE_TARGET_ID", ADELE)
-        .env("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE))
-        .env("ENTITLE_ADMIN_ID", MEGAN)
-        .env("ENTITLE_OTHER_ID", BIANCA)
-        .env("ENTITLE_DIRECT_POLICY_ID", DIRECT_POLICY)
-        .env("ENTITLE_CALLOUT_POLICY_ID", CALLOUT_POLICY)
-        .env("ENTITLE_APP_TOKEN", app_token(EXTENSION, READ_WRITE))
+    python
+}
+
+/// Runs the script `script` of `sdk-tests` with `env`, and checks that it passed every one of
+/// `steps` with both SDKs.
+fn run_script(script: &str, env: &[(&str, String)], steps: &[&str]) {
+    let output = Command::new(python())
+        .arg(repository().join("sdk-tests").join(script))
+        .envs(env.iter().map(|(name, value)| (name, value)))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -141,10 +129,46 @@ fn the_graph_python_sdks_create_cancel_and_list() {
     println!("{stdout}");
     assert!(
         output.status.success(),
-        "the SDK client failed:\n{stdout}\n{stderr}"
+        "`{script}` failed:\n{stdout}\n{stderr}"
     );
     for api in ["v1.0", "beta"] {
-        for step in [
+        for step in steps {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{api} {step} ok"))),
+                "no `{api} {step}` line in:\n{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(entitle_sdk),
+    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
+)]
+fn the_graph_python_sdks_create_cancel_and_list() {
+    let (_dir, db, config) = workspace();
+    std::fs::write(&config, tenant()).unwrap();
+    let server = Server::start(&db, &config);
+    let env = [
+        ("ENTITLE_BASE", server.base.clone()),
+        ("ENTITLE_TOKEN", token(ADELE, REQUESTOR_SCOPES)),
+        ("ENTITLE_ACCESS_PACKAGE_ID", PACKAGE.to_owned()),
+        ("ENTITLE_POLICY_ID", APPROVAL_POLICY.to_owned()),
+        ("ENTITLE_TARGET_ID", ADELE.to_owned()),
+        ("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE)),
+        ("ENTITLE_ADMIN_ID", MEGAN.to_owned()),
+        ("ENTITLE_OTHER_ID", BIANCA.to_owned()),
+        ("ENTITLE_DIRECT_POLICY_ID", DIRECT_POLICY.to_owned()),
+        ("ENTITLE_CALLOUT_POLICY_ID", CALLOUT_POLICY.to_owned()),
+        ("ENTITLE_APP_TOKEN", app_token(EXTENSION, READ_WRITE)),
+    ];
+    run_script(
+        "graph_client.py",
+        &env,
+        &[
             "create",
             "get",
             "cancel",
@@ -156,15 +180,8 @@ fn the_graph_python_sdks_create_cancel_and_list() {
             "expand-requestor",
             "resume",
             "admin-remove",
-        ] {
-            assert!(
-                stdout
-                    .lines()
-                    .any(|line| line.starts_with(&format!("{api} {step} ok"))),
-                "no `{api} {step}` line in:\n{stdout}"
-            );
-        }
-    }
+        ],
+    );
 }
 
 /// The steps `sdk-tests/client_flow.py` prints, in order.
@@ -196,46 +213,21 @@ fn the_graph_python_sdks_run_a_client_flow() {
     const DIEGO: &str = "00000000-0000-4000-8000-00000000a004";
     const NESTOR: &str = "00000000-0000-4000-8000-00000000a007";
     const CLIENT: &str = "00000000-0000-4000-8000-00000000c11e";
-    let root = repository();
-    let python = root.join(".venv-sdk/bin/python");
-    assert!(
-        python.exists(),
-        "this test needs the Graph SDK environment, and {} is missing: run `just sdk-env`",
-        python.display()
-    );
     let (_dir, db, config) = workspace();
-    std::fs::copy(root.join("sdk-tests/tenant.json"), &config).unwrap();
+    std::fs::copy(repository().join("sdk-tests/tenant.json"), &config).unwrap();
     let server = Server::start(&db, &config);
-    let output = Command::new(&python)
-        .arg(root.join("sdk-tests/client_flow.py"))
-        .env("ENTITLE_BASE", &server.base)
-        .env(
+    let env = [
+        ("ENTITLE_BASE", server.base.clone()),
+        (
             "ENTITLE_CLIENT_TOKEN",
             app_token(CLIENT, "EntitlementManagement.Read.All"),
-        )
-        .env("ENTITLE_REQUESTOR_TOKEN", token(ADELE, REQUESTOR_SCOPES))
-        .env("ENTITLE_REQUESTOR_ID", ADELE)
-        .env("ENTITLE_MEMBER_TOKEN", token(DIEGO, READ_WRITE))
-        .env("ENTITLE_OUTSIDER_TOKEN", token(BIANCA, READ_WRITE))
-        .env("ENTITLE_MANAGER_TOKEN", token(NESTOR, READ_WRITE))
-        .env("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "the client flow failed:\n{stdout}\n{stderr}"
-    );
-    for api in ["v1.0", "beta"] {
-        for step in CLIENT_FLOW {
-            assert!(
-                stdout
-                    .lines()
-                    .any(|line| line.starts_with(&format!("{api} {step} ok"))),
-                "no `{api} {step}` line in:\n{stdout}"
-            );
-        }
-    }
+        ),
+        ("ENTITLE_REQUESTOR_TOKEN", token(ADELE, REQUESTOR_SCOPES)),
+        ("ENTITLE_REQUESTOR_ID", ADELE.to_owned()),
+        ("ENTITLE_MEMBER_TOKEN", token(DIEGO, READ_WRITE)),
+        ("ENTITLE_OUTSIDER_TOKEN", token(BIANCA, READ_WRITE)),
+        ("ENTITLE_MANAGER_TOKEN", token(NESTOR, READ_WRITE)),
+        ("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE)),
+    ];
+    run_script("client_flow.py", &env, &CLIENT_FLOW);
 }
