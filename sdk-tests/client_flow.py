@@ -27,7 +27,6 @@ shapes and names). It prints one line per step and exits 0 only if every step pa
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import dataclass
 
@@ -68,7 +67,7 @@ from msgraph_beta.generated.models.group_members import GroupMembers as BetaGrou
 from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.requestor_manager import RequestorManager as BetaRequestorManager
 
-from graph_client import Run, StepFailed, deliver, expect, graph_service_client
+from graph_client import ConfigError, Run, StepFailed, deliver, expect, graph_service_client, read_env
 
 LAB = "lab"
 FINANCE = "finance"
@@ -97,12 +96,7 @@ class Config:
             "manager_token": "ENTITLE_MANAGER_TOKEN",
             "admin_token": "ENTITLE_ADMIN_TOKEN",
         }
-        values = {field: os.environ.get(name, "").strip() for field, name in fields.items()}
-        missing = [fields[field] for field, value in values.items() if not value]
-        if missing:
-            raise SystemExit(f"missing environment variables: {', '.join(missing)}")
-        values["base"] = values["base"].rstrip("/")
-        return Config(**values)
+        return Config(**read_env(fields))
 
 
 def management(config: Config, token: str, sdk=msgraph, version: str = "v1.0"):
@@ -449,7 +443,11 @@ async def run_beta(config: Config) -> None:
 
 
 async def main() -> int:
-    config = Config.from_env()
+    try:
+        config = Config.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
     failed = []
     for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
         try:

@@ -150,12 +150,17 @@ class Config:
             "callout_policy_id": "ENTITLE_CALLOUT_POLICY_ID",
             "app_token": "ENTITLE_APP_TOKEN",
         }
-        values = {field: os.environ.get(var, "").strip() for field, var in names.items()}
-        missing = [names[field] for field, value in values.items() if not value]
-        if missing:
-            raise ConfigError(f"missing environment variables: {', '.join(missing)}")
-        values["base"] = values["base"].rstrip("/")
-        return Config(**values)
+        return Config(**read_env(names))
+
+
+def read_env(names: dict[str, str]) -> dict[str, str]:
+    """The value of each field's environment variable (`base` without a trailing slash)."""
+    values = {field: os.environ.get(var, "").strip() for field, var in names.items()}
+    missing = [names[field] for field, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"missing environment variables: {', '.join(missing)}")
+    values["base"] = values["base"].rstrip("/")
+    return values
 
 
 class StaticTokenCredential:
