@@ -21,7 +21,8 @@ Configuration comes from the environment:
     ENTITLE_ADMIN_TOKEN      an access package assignment manager (EntitlementManagement.ReadWrite.All)
 
 The same flow runs with the v1.0 SDK (`msgraph-sdk`) and the beta SDK (`msgraph-beta-sdk`, beta's
-shapes and names). It prints one line per step and exits 0 only if every step passed.
+shapes and names). It prints one line per step and exits 0 only if every step passed (1 on a failed step, 2 on
+bad configuration).
 """
 
 from __future__ import annotations
