@@ -74,6 +74,7 @@ mod request_type;
 mod status;
 mod submission;
 mod table;
+mod tenant_change;
 mod time;
 
 pub use action::ActionKind;
@@ -104,6 +105,7 @@ pub use submission::{CreateError, Created, Submission};
 pub use table::{
     Condition, REPROCESS_WINDOW, REPROCESS_WINDOW_DAYS, TRANSITIONS, Transition, rows,
 };
+pub use tenant_change::{Change, DeleteRefusal, Dependents, TenantObject, may_delete};
 pub use time::{Duration, Timestamp};
 
 /// The version of entitle-core, as in its manifest.

@@ -12,6 +12,8 @@ use crate::store::{CallerFor, Command, NewRequest, StoreError, Stored, Transitio
 pub(crate) const DIRECTORY: &str = "directory";
 /// The setting holding the virtual clock's offset, in milliseconds.
 pub(crate) const CLOCK_OFFSET: &str = "clock_offset_ms";
+/// The setting holding the directory's version, incremented by every replacement.
+pub(crate) const DIRECTORY_VERSION: &str = "directory_version";
 
 /// A `serde_json` error reading `what` back, as [`StoreError::Corrupt`].
 pub(crate) fn corrupt(what: &'static str) -> impl Fn(serde_json::Error) -> StoreError {
@@ -81,9 +83,19 @@ pub(crate) fn directory(text: Option<&str>) -> Result<Directory, StoreError> {
 
 /// The stored clock offset setting (0 when none was set).
 pub(crate) fn clock_offset(text: Option<&str>) -> Result<u64, StoreError> {
+    counter("clock offset", text)
+}
+
+/// The stored directory version setting (0 when none was set).
+pub(crate) fn directory_version(text: Option<&str>) -> Result<u64, StoreError> {
+    counter("directory version", text)
+}
+
+/// A stored non-negative number (0 when none was set).
+fn counter(what: &'static str, text: Option<&str>) -> Result<u64, StoreError> {
     text.map_or(Ok(0), |text| {
         text.parse().map_err(|_| StoreError::Corrupt {
-            what: "clock offset",
+            what,
             reason: format!("`{text}` is not a number"),
         })
     })

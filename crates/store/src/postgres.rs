@@ -716,6 +716,40 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn write_settings_if(
+        &self,
+        guard: &str,
+        expected: Option<&str>,
+        writes: &[(&str, &str)],
+    ) -> Result<bool, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        // Serialises the writers of this guard until commit; the row itself may not exist yet.
+        tx.execute_typed(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[(&guard, Type::TEXT)],
+        )?;
+        let stored = tx
+            .query_typed_opt(
+                "SELECT value FROM meta WHERE key = $1",
+                &[(&guard, Type::TEXT)],
+            )?
+            .map(|row| column::<String>(&row, 0, "setting"))
+            .transpose()?;
+        if stored.as_deref() != expected {
+            return Ok(false);
+        }
+        for (key, value) in writes {
+            tx.execute_typed(
+                "INSERT INTO meta (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[(key, Type::TEXT), (value, Type::TEXT)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
     fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError> {
         let mut client = self.client()?;
         let mut tx = client.transaction()?;

@@ -333,6 +333,33 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn write_settings_if(
+        &self,
+        guard: &str,
+        expected: Option<&str>,
+        writes: &[(&str, &str)],
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let stored: Option<String> = tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [guard], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        if stored.as_deref() != expected {
+            return Ok(false);
+        }
+        for (key, value) in writes {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
     fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError> {
         let mut connection = self.lock();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -151,6 +151,9 @@ pub enum StoreError {
     /// The directory given is inconsistent.
     #[error("invalid directory: {0}")]
     Directory(#[from] DirectoryError),
+    /// Another writer replaced the directory since it was read; nothing was written.
+    #[error("the directory was changed by another writer; nothing was written")]
+    DirectoryChanged,
     /// Concurrent writers kept changing the request; the transition was not applied.
     #[error("request `{0}` kept changing under concurrent writers; nothing was applied")]
     Contended(RequestId),
@@ -213,6 +216,18 @@ pub trait Store: Send + Sync {
     /// A storage failure.
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
 
+    /// Writes `writes` in one transaction if setting `guard` still has the value `expected`
+    /// (`None`: unset); whether it did.
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn write_settings_if(
+        &self,
+        guard: &str,
+        expected: Option<&str>,
+        writes: &[(&str, &str)],
+    ) -> Result<bool, StoreError>;
+
     /// The tenant directory (empty until one is set).
     ///
     /// # Errors
@@ -221,13 +236,86 @@ pub trait Store: Send + Sync {
         codec::directory(self.setting(codec::DIRECTORY)?.as_deref())
     }
 
-    /// Replaces the tenant directory after checking it.
+    /// The version of the stored directory: 0 until one is set, then incremented by every
+    /// replacement, so a process can tell that another one changed it.
+    ///
+    /// # Errors
+    /// A storage failure, or a stored version that is not a number.
+    fn directory_version(&self) -> Result<u64, StoreError> {
+        codec::directory_version(self.setting(codec::DIRECTORY_VERSION)?.as_deref())
+    }
+
+    /// Replaces the tenant directory after checking it, if its version is still `expected`; the new
+    /// version.
+    ///
+    /// # Errors
+    /// [`StoreError::DirectoryChanged`] when another writer replaced it since `expected`; an
+    /// inconsistent directory; a storage failure.
+    fn replace_directory(&self, expected: u64, directory: &Directory) -> Result<u64, StoreError> {
+        directory.check()?;
+        let next = expected
+            .checked_add(1)
+            .ok_or(StoreError::DirectoryChanged)?;
+        let guard = (expected > 0).then(|| expected.to_string());
+        let written = self.write_settings_if(
+            codec::DIRECTORY_VERSION,
+            guard.as_deref(),
+            &[
+                (codec::DIRECTORY, &codec::to_json(directory)?),
+                (codec::DIRECTORY_VERSION, &next.to_string()),
+            ],
+        )?;
+        if written {
+            Ok(next)
+        } else {
+            Err(StoreError::DirectoryChanged)
+        }
+    }
+
+    /// Replaces the tenant directory after checking it, whatever its version.
     ///
     /// # Errors
     /// An inconsistent directory, or a storage failure.
     fn set_directory(&self, directory: &Directory) -> Result<(), StoreError> {
-        directory.check()?;
-        self.set_setting(codec::DIRECTORY, &codec::to_json(directory)?)
+        loop {
+            match self.replace_directory(self.directory_version()?, directory) {
+                Err(StoreError::DirectoryChanged) => {}
+                other => return other.map(drop),
+            }
+        }
+    }
+
+    /// How many assignments of `access_package_id` (made under `policy_id`, when given) have not
+    /// ended.
+    ///
+    /// # Errors
+    /// A storage failure.
+    fn active_assignments(
+        &self,
+        access_package_id: &str,
+        policy_id: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        const PAGE: u32 = 500;
+        let mut query = AssignmentQuery {
+            limit: PAGE,
+            ..AssignmentQuery::default()
+        };
+        let mut count = 0;
+        loop {
+            let page = self.assignments(&query)?;
+            count += page
+                .iter()
+                .filter(|record| {
+                    record.access_package_id == access_package_id
+                        && policy_id.is_none_or(|policy| record.assignment_policy_id == policy)
+                        && !record.assignment.state.is_terminal()
+                })
+                .count();
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => query.after = Some(last.assignment.id),
+                _ => return Ok(count),
+            }
+        }
     }
 
     /// How far the virtual clock has been advanced, in milliseconds.

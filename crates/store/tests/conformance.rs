@@ -229,6 +229,8 @@ macro_rules! conformance {
                 assignments_are_listed_in_id_order_by_holder_and_page,
                 delete_asks_the_core_and_keeps_the_history,
                 the_directory_round_trips_and_refuses_inconsistency,
+                the_directory_is_replaced_only_at_the_version_read,
+                active_assignments_count_what_has_not_ended,
                 the_clock_offset_defaults_to_zero_and_round_trips,
                 the_clock_advances_atomically_up_to_a_bound,
                 any_text_round_trips,
@@ -241,6 +243,7 @@ macro_rules! conformance {
                 two_approvers_reviewing_one_stage_at_once_have_one_winner,
                 a_removal_and_the_schedule_end_racing_on_one_assignment_have_one_winner,
                 concurrent_clock_advances_on_two_handles_add_up,
+                concurrent_directory_replacements_on_two_handles_have_one_winner,
                 concurrent_creates_of_one_id_have_one_winner,
                 concurrent_writers_lose_nothing,
                 a_failed_assignment_write_rolls_back_its_request,
@@ -2393,6 +2396,53 @@ fn delete_asks_the_core_and_keeps_the_history(store: &dyn Store) {
     assert_eq!(entry.principal, Principal::Application);
 }
 
+fn the_directory_is_replaced_only_at_the_version_read(store: &dyn Store) {
+    assert_eq!(store.directory_version().unwrap(), 0);
+    let directory = tenant();
+    assert_eq!(store.replace_directory(0, &directory).unwrap(), 1);
+    let smaller = Directory {
+        users: directory.users.clone(),
+        ..Directory::default()
+    };
+    assert!(matches!(
+        store.replace_directory(0, &smaller),
+        Err(StoreError::DirectoryChanged)
+    ));
+    assert_eq!(store.directory().unwrap(), directory, "nothing was written");
+    assert_eq!(store.replace_directory(1, &smaller).unwrap(), 2);
+    assert_eq!(store.directory().unwrap(), smaller);
+    store.set_directory(&directory).unwrap();
+    assert_eq!(
+        store.directory_version().unwrap(),
+        3,
+        "every replacement counts"
+    );
+}
+
+fn active_assignments_count_what_has_not_ended(store: &dyn Store) {
+    let assignment = delivered_assignment(store, None);
+    let package = assignment.access_package_id.clone();
+    let policy = assignment.assignment_policy_id.clone();
+    assert_eq!(store.active_assignments(&package, None).unwrap(), 1);
+    assert_eq!(
+        store.active_assignments(&package, Some(&policy)).unwrap(),
+        1
+    );
+    assert_eq!(
+        store.active_assignments(&package, Some("other")).unwrap(),
+        0
+    );
+    assert_eq!(store.active_assignments("other", None).unwrap(), 0);
+
+    create_by(store, &admin_remove(2, assignment_of(1)), &administrator());
+    act(store, request_id(2), ActionKind::Deliver, system(), T0).unwrap();
+    assert_eq!(
+        store.active_assignments(&package, None).unwrap(),
+        0,
+        "a removed assignment has ended"
+    );
+}
+
 fn the_directory_round_trips_and_refuses_inconsistency(store: &dyn Store) {
     assert_eq!(store.directory().unwrap(), Directory::default());
 
@@ -3356,6 +3406,32 @@ fn concurrent_clock_advances_on_two_handles_add_up(database: &dyn Database) {
     let expected = STEPS * THREADS as u64;
     for handle in &handles {
         assert_eq!(handle.clock_offset().unwrap(), expected);
+    }
+}
+
+fn concurrent_directory_replacements_on_two_handles_have_one_winner(database: &dyn Database) {
+    const THREADS: usize = 8;
+    let handles: [Arc<dyn Store>; 2] = [Arc::from(database.open()), Arc::from(database.open())];
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let store = Arc::clone(&handles[thread % 2]);
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.replace_directory(0, &tenant()).is_ok()
+            })
+        })
+        .collect();
+    let winners = threads
+        .into_iter()
+        .map(|thread| thread.join().unwrap())
+        .filter(|won| *won)
+        .count();
+    assert_eq!(winners, 1, "one replacement from version 0 wins");
+    for handle in &handles {
+        assert_eq!(handle.directory_version().unwrap(), 1);
+        assert_eq!(handle.directory().unwrap(), tenant());
     }
 }
 
