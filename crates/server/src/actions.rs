@@ -108,7 +108,7 @@ pub async fn caller_command(
         state,
         id,
         command,
-        move |record| caller_for(&identity, &shared.directory, record),
+        move |record| caller_for(&identity, &shared.directory(), record),
         now,
         justification,
     )

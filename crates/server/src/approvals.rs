@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
 use entitle_core::{ApiVersion, Operation, RequestId, ReviewDecision, StageId, StageView};
 use entitle_graph::StageWire;
-use entitle_store::{Command, Stored};
+use entitle_store::{Command, Directory, Stored};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,12 +56,12 @@ async fn approval(state: &AppState, id: RequestId) -> Result<Stored, ApiError> {
 }
 
 /// One stage as Graph shows it.
-fn render(state: &AppState, stored: &Stored, view: &StageView) -> Value {
+fn render(directory: &Directory, stored: &Stored, view: &StageView) -> Value {
     StageWire {
         view,
         reviewer_name: view
             .reviewed_by
-            .and_then(|id| state.directory.user(id))
+            .and_then(|id| directory.user(id))
             .map(|user| user.display_name.as_str()),
         justification: stored.record.review_note(view.index),
     }
@@ -74,7 +74,7 @@ fn views(
     identity: &Identity,
     stored: &Stored,
 ) -> Result<Vec<StageView>, ApiError> {
-    let caller = caller_for(identity, &state.directory, &stored.record);
+    let caller = caller_for(identity, &state.directory(), &stored.record);
     let request = &stored.record.request;
     authorized(Operation::ReadStages, &caller, request.parties())?;
     Ok(request.stage_views(&caller).collect())
@@ -88,7 +88,7 @@ fn rendered_stages(
 ) -> Result<Vec<Value>, ApiError> {
     Ok(views(state, identity, stored)?
         .iter()
-        .map(|view| render(state, stored, view))
+        .map(|view| render(&state.directory(), stored, view))
         .collect())
 }
 
@@ -193,7 +193,7 @@ pub async fn get_stage(
         StatusCode::OK,
         wire::enum_preference(&headers),
         &wire::with_context(
-            render(&state, &stored, view),
+            render(&state.directory(), &stored, view),
             stages_context(&headers, api, &uri, id, "/$entity"),
         ),
     ))

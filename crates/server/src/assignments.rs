@@ -113,7 +113,7 @@ fn parse_options(
 fn readable(state: &AppState, identity: &Identity, record: &AssignmentRecord) -> bool {
     let caller = caller_in(
         identity,
-        &state.directory,
+        &state.directory(),
         &record.access_package_id,
         &record.assignment_policy_id,
         Some(record.assignment.target),
@@ -134,7 +134,7 @@ fn render(
     expand: &[Navigation],
 ) -> Value {
     let assignment = &record.assignment;
-    let directory = &state.directory;
+    let directory = &state.directory();
     let mut value = AssignmentView {
         id: assignment.id,
         target: assignment.target,
@@ -400,7 +400,7 @@ pub async fn get(
         })?;
     let caller = caller_in(
         &identity,
-        &state.directory,
+        &state.directory(),
         &record.access_package_id,
         &record.assignment_policy_id,
         Some(record.assignment.target),

@@ -5,8 +5,10 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entitle_core::{
-    ActionKind, AssignmentRejection, CreateError, Operation, Rejection, StageRejection,
+    ActionKind, AssignmentRejection, CreateError, DeleteRefusal, Operation, Rejection,
+    StageRejection,
 };
+use entitle_graph::tenant::BodyError;
 use entitle_store::{CreateFailure, StoreError, TransitionError};
 use strum::VariantArray;
 
@@ -214,10 +216,30 @@ impl ApiError {
     }
 }
 
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> Self {
+        let code = match &error {
+            BodyError::UnknownProperty { .. } => ErrorCode::RequestBodyRead,
+            BodyError::NotAnObject | BodyError::Invalid { .. } | BodyError::IdMismatch { .. } => {
+                ErrorCode::InvalidRequest
+            }
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<DeleteRefusal> for ApiError {
+    fn from(refusal: DeleteRefusal) -> Self {
+        Self::new(ErrorCode::ActionNotAllowed, refusal.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Contended(_) => Self::new(ErrorCode::ResourceModified, error.to_string()),
+            StoreError::Contended(_) | StoreError::DirectoryChanged => {
+                Self::new(ErrorCode::ResourceModified, error.to_string())
+            }
             StoreError::Duplicate(_) | StoreError::Directory(_) => {
                 Self::new(ErrorCode::InvalidRequest, error.to_string())
             }

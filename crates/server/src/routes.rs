@@ -52,6 +52,8 @@ pub enum Verb {
     Get,
     /// `POST`.
     Post,
+    /// `PUT`.
+    Put,
     /// `PATCH`.
     Patch,
     /// `DELETE`.
@@ -64,6 +66,7 @@ impl Verb {
         match self {
             Self::Get => Method::GET,
             Self::Post => Method::POST,
+            Self::Put => Method::PUT,
             Self::Patch => Method::PATCH,
             Self::Delete => Method::DELETE,
         }
@@ -73,6 +76,7 @@ impl Verb {
         match self {
             Self::Get => MethodFilter::GET,
             Self::Post => MethodFilter::POST,
+            Self::Put => MethodFilter::PUT,
             Self::Patch => MethodFilter::PATCH,
             Self::Delete => MethodFilter::DELETE,
         }
@@ -191,10 +195,18 @@ fn catalog_rows(rows: &mut Vec<Row>, api: ApiVersion) {
         Kind::RoleAssignments,
     ] {
         let base = format!("{}/{}", wire::prefix(api), kind.path(api));
-        let mut list = Row::new(&base, Some(api)).on(Verb::Get, catalogs::list);
+        let mut list = Row::new(&base, Some(api))
+            .on(Verb::Get, catalogs::list)
+            .on(Verb::Post, catalogs::create);
         list.kind = Some(kind);
         rows.push(list);
         let mut item = Row::new(format!("{base}/{{id}}"), Some(api)).on(Verb::Get, catalogs::get);
+        item = match kind {
+            Kind::Catalogs | Kind::Packages => item.on(Verb::Patch, catalogs::update),
+            Kind::Policies => item.on(Verb::Put, catalogs::update),
+            Kind::RoleAssignments => item,
+        };
+        item = item.on(Verb::Delete, catalogs::delete);
         item.kind = Some(kind);
         rows.push(item);
     }

@@ -30,6 +30,7 @@ use tower::ServiceExt;
 use crate::clock::{Clock, ClockBase};
 use crate::connections::{Connections, is_connection_error};
 use crate::control::fire_due;
+use crate::directory::DirectoryCache;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::routes::router;
@@ -181,7 +182,7 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
         crate::demo::seed(store.as_ref(), clock.now())?;
     }
     Ok(AppState::new(Shared {
-        directory: store.directory()?,
+        directories: DirectoryCache::new(store.directory_version()?, store.directory()?),
         store,
         verifier,
         clock,
@@ -210,6 +211,10 @@ pub async fn serve(
                 // Another process sharing the store may have advanced the virtual clock.
                 if let Ok(offset) = state.blocking(|store| store.clock_offset()).await {
                     state.clock.catch_up(offset);
+                }
+                // … or changed the tenant.
+                if let Err(error) = state.fresh_directory().await {
+                    tracing::warn!(code = error.code.as_str(), "reading the directory failed");
                 }
                 if let Err(error) = fire_due(&state, state.clock.now()).await {
                     tracing::warn!(code = error.code.as_str(), "firing due actions failed");

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use entitle_auth::Verifier;
-use entitle_store::{Directory, Store};
+use entitle_store::Store;
 
 use crate::clock::Clock;
+use crate::directory::{DirectoryCache, Snapshot};
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::metrics::Metrics;
@@ -21,8 +22,8 @@ pub struct AppState {
 pub struct Shared {
     /// Where requests and their history live.
     pub store: Arc<dyn Store>,
-    /// The tenant directory, read once at start.
-    pub directory: Directory,
+    /// The tenant directory, as last read or written.
+    pub directories: DirectoryCache,
     /// Checks bearer tokens.
     pub verifier: Verifier,
     /// The (possibly virtual) time.
@@ -49,6 +50,21 @@ impl AppState {
         Self {
             inner: Arc::new(shared),
         }
+    }
+
+    /// The tenant directory as last read or written.
+    pub fn directory(&self) -> Arc<Snapshot> {
+        self.directories.current()
+    }
+
+    /// The stored tenant directory, read anew if another process changed it.
+    ///
+    /// # Errors
+    /// A storage failure.
+    pub async fn fresh_directory(&self) -> Result<Arc<Snapshot>, ApiError> {
+        let state = self.clone();
+        self.blocking(move |store| state.directories.refresh(store))
+            .await
     }
 
     /// Runs a blocking store operation off the async workers.

@@ -9,138 +9,21 @@
     reason = "tests"
 )]
 
-use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use entitle_auth::{IDENTITY_GOVERNANCE_ADMINISTRATOR, TokenRequest, mint_demo};
-use entitle_core::{RequestStatus, SubjectId, Timestamp};
+use entitle_auth::IDENTITY_GOVERNANCE_ADMINISTRATOR;
+use entitle_core::{RequestStatus, SubjectId};
 use entitle_server::demo::{
     self, ADELE, BIANCA, ISAIAH, MEGAN, NESTOR, REQUEST_DELIVERED, REQUEST_DELIVERING,
     REQUEST_PENDING_APPROVAL, REQUEST_PENDING_APPROVAL_ESCALATED, REQUEST_PENDING_NOT_BEFORE,
 };
-use entitle_server::serve::prepare;
-use entitle_server::{ServeOptions, serve};
 use serde_json::{Value, json};
-use tempfile::TempDir;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-/// 2026-03-02T09:30:00Z.
-const NOW: Timestamp = Timestamp(1_772_443_800_000);
+mod common;
 
-const REQUESTS: &str = "/v1.0/identityGovernance/entitlementManagement/assignmentRequests";
+use common::demo::{Demo, REQUESTS, token};
 
 /// The scopes `docs/demo.md` mints for requestors.
 const REQUESTOR_SCOPES: &str =
     "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All";
-
-/// A demo server on a free port, with its database in a temporary directory.
-struct Demo {
-    base: String,
-    client: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
-    _dir: TempDir,
-}
-
-impl Demo {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let options = ServeOptions {
-            db: dir.path().join("entitle.db"),
-            database_url: None,
-            pool_size: 4,
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tenant: None,
-            demo: true,
-            jwks: None,
-            issuer: None,
-            audience: None,
-            frozen_clock: Some(NOW),
-            control_api: false,
-            sweep_every: Duration::from_secs(3600),
-            rate_limit_per_second: None,
-            rate_limit_burst: None,
-            max_in_flight: None,
-            request_timeout_seconds: None,
-            max_connections: None,
-        };
-        let state = prepare(&options).unwrap();
-        let listener = TcpListener::bind(options.listen).await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve(listener, state, options.sweep_every, async {
-            let _ = stopped.await;
-        }));
-        Self {
-            base,
-            client: reqwest::Client::new(),
-            stop: Some(stop),
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn cancel(&self, token: &str, id: impl std::fmt::Display) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("{REQUESTS}/{id}/cancel")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get_json(&self, token: &str, path: &str) -> Value {
-        let response = self
-            .client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn control(&self, path: &str, body: &Value) -> Value {
-        let response = self
-            .client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        response.json().await.unwrap()
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-fn token(oid: SubjectId, scopes: &str, wids: &[&str]) -> String {
-    let issued_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    mint_demo(&TokenRequest {
-        oid,
-        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-        wids: wids.iter().map(|w| (*w).to_owned()).collect(),
-        app: false,
-        tenant: None,
-        issued_at,
-        lifetime_seconds: 600,
-    })
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_documented_session() {

@@ -24,17 +24,24 @@ use crate::error::{ApiError, ErrorCode};
 use crate::odata;
 use crate::state::AppState;
 use crate::wire::{self, Api};
+use entitle_store::Directory;
 
 mod query;
+mod write;
 
 pub use query::Kind;
 use query::{Options, parse};
+pub use write::{create, delete, update};
 
 type Params = Query<BTreeMap<String, String>>;
 
 /// Whether `identity` may read the objects of catalog `catalog_id`: entitle-core's answer.
-fn read_in(state: &AppState, identity: &Identity, catalog_id: &str) -> Result<(), CatalogDenial> {
-    let caller = identity.caller(state.directory.roles_in_catalog(identity.id, catalog_id));
+fn read_in(
+    directory: &Directory,
+    identity: &Identity,
+    catalog_id: &str,
+) -> Result<(), CatalogDenial> {
+    let caller = identity.caller(directory.roles_in_catalog(identity.id, catalog_id));
     authorize_catalog(CatalogOperation::Read, &caller).map(|_| ())
 }
 
@@ -58,22 +65,20 @@ fn not_found(kind: &str, id: &str) -> ApiError {
     ApiError::new(ErrorCode::ItemNotFound, format!("{kind} `{id}` not found"))
 }
 
-fn document(state: &AppState) -> &TenantDocument {
-    &state.directory.document
+fn document(directory: &Directory) -> &TenantDocument {
+    &directory.document
 }
 
 /// The catalog of access package `package_id`, as the directory placed it.
-fn catalog_of_package<'a>(state: &'a AppState, package_id: &str) -> Option<&'a str> {
-    state
-        .directory
+fn catalog_of_package<'a>(directory: &'a Directory, package_id: &str) -> Option<&'a str> {
+    directory
         .package(package_id)
         .map(|package| package.catalog_id.as_str())
 }
 
 /// The package a policy belongs to, as the directory placed it.
-fn package_of_policy<'a>(state: &'a AppState, policy_id: &str) -> Option<&'a str> {
-    state
-        .directory
+fn package_of_policy<'a>(directory: &'a Directory, policy_id: &str) -> Option<&'a str> {
+    directory
         .policy(policy_id)
         .map(|policy| policy.access_package_id.as_str())
 }
@@ -83,8 +88,8 @@ fn string<'a>(object: &'a Map<String, Value>, property: &str) -> Option<&'a str>
 }
 
 /// The catalog with this id, as the document gives it.
-fn catalog_object<'a>(state: &'a AppState, id: &str) -> Option<&'a CatalogObject> {
-    document(state)
+fn catalog_object<'a>(directory: &'a Directory, id: &str) -> Option<&'a CatalogObject> {
+    document(directory)
         .catalogs
         .iter()
         .find(|catalog| catalog.id == id)
@@ -98,7 +103,7 @@ fn catalog_in(api: ApiVersion, catalog: &CatalogObject) -> Map<String, Value> {
 }
 
 fn package_in(
-    state: &AppState,
+    directory: &Directory,
     api: ApiVersion,
     package: &AccessPackageObject,
 ) -> Map<String, Value> {
@@ -106,34 +111,36 @@ fn package_in(
         ApiVersion::V1 => package_view(package),
         ApiVersion::Beta => beta_package_view(
             package,
-            catalog_of_package(state, &package.id).unwrap_or_default(),
+            catalog_of_package(directory, &package.id).unwrap_or_default(),
         ),
     }
 }
 
-fn policy_in(state: &AppState, api: ApiVersion, policy: &PolicyObject) -> Map<String, Value> {
+fn policy_in(directory: &Directory, api: ApiVersion, policy: &PolicyObject) -> Map<String, Value> {
     match api {
         ApiVersion::V1 => policy_view(policy),
         ApiVersion::Beta => beta_policy_view(
             policy,
-            package_of_policy(state, &policy.id).unwrap_or_default(),
+            package_of_policy(directory, &policy.id).unwrap_or_default(),
         ),
     }
 }
 
 fn catalog_shown(
-    state: &AppState,
+    directory: &Directory,
     api: ApiVersion,
     catalog: &CatalogObject,
     options: &Options,
 ) -> Map<String, Value> {
     let mut shown = catalog_in(api, catalog);
     if options.expands("accessPackages") {
-        let packages: Vec<Value> = document(state)
+        let packages: Vec<Value> = document(directory)
             .access_packages
             .iter()
-            .filter(|package| catalog_of_package(state, &package.id) == Some(catalog.id.as_str()))
-            .map(|package| Value::Object(package_in(state, api, package)))
+            .filter(|package| {
+                catalog_of_package(directory, &package.id) == Some(catalog.id.as_str())
+            })
+            .map(|package| Value::Object(package_in(directory, api, package)))
             .collect();
         shown.insert("accessPackages".into(), Value::Array(packages));
     }
@@ -141,28 +148,28 @@ fn catalog_shown(
 }
 
 fn package_shown(
-    state: &AppState,
+    directory: &Directory,
     api: ApiVersion,
     package: &AccessPackageObject,
     options: &Options,
 ) -> Map<String, Value> {
-    let mut shown = package_in(state, api, package);
+    let mut shown = package_in(directory, api, package);
     let (policies_name, catalog_name) = match api {
         ApiVersion::V1 => ("assignmentPolicies", "catalog"),
         ApiVersion::Beta => ("accessPackageAssignmentPolicies", "accessPackageCatalog"),
     };
     if options.expands(policies_name) {
-        let policies: Vec<Value> = document(state)
+        let policies: Vec<Value> = document(directory)
             .assignment_policies
             .iter()
-            .filter(|policy| package_of_policy(state, &policy.id) == Some(package.id.as_str()))
-            .map(|policy| Value::Object(policy_in(state, api, policy)))
+            .filter(|policy| package_of_policy(directory, &policy.id) == Some(package.id.as_str()))
+            .map(|policy| Value::Object(policy_in(directory, api, policy)))
             .collect();
         shown.insert(policies_name.into(), Value::Array(policies));
     }
     if options.expands(catalog_name) {
-        let catalog = catalog_of_package(state, &package.id)
-            .and_then(|id| catalog_object(state, id))
+        let catalog = catalog_of_package(directory, &package.id)
+            .and_then(|id| catalog_object(directory, id))
             .map_or(Value::Null, |catalog| {
                 Value::Object(catalog_in(api, catalog))
             });
@@ -172,23 +179,23 @@ fn package_shown(
 }
 
 fn policy_shown(
-    state: &AppState,
+    directory: &Directory,
     api: ApiVersion,
     policy: &PolicyObject,
     options: &Options,
 ) -> Map<String, Value> {
-    let mut shown = policy_in(state, api, policy);
-    let package_id = package_of_policy(state, &policy.id);
+    let mut shown = policy_in(directory, api, policy);
+    let package_id = package_of_policy(directory, &policy.id);
     if options.expands("accessPackage") {
         let package = package_id
             .and_then(|id| {
-                document(state)
+                document(directory)
                     .access_packages
                     .iter()
                     .find(|package| package.id == id)
             })
             .map_or(Value::Null, |package| {
-                Value::Object(package_in(state, api, package))
+                Value::Object(package_in(directory, api, package))
             });
         shown.insert("accessPackage".into(), package);
     }
@@ -198,8 +205,8 @@ fn policy_shown(
     };
     if options.expands(catalog_name) {
         let catalog = package_id
-            .and_then(|id| catalog_of_package(state, id))
-            .and_then(|id| catalog_object(state, id))
+            .and_then(|id| catalog_of_package(directory, id))
+            .and_then(|id| catalog_object(directory, id))
             .map_or(Value::Null, |catalog| {
                 Value::Object(catalog_in(api, catalog))
             });
@@ -284,8 +291,8 @@ fn page(
 }
 
 /// The role assignment with this id.
-fn role_assignment<'a>(state: &'a AppState, id: &str) -> Option<&'a RoleAssignmentObject> {
-    document(state)
+fn role_assignment<'a>(directory: &'a Directory, id: &str) -> Option<&'a RoleAssignmentObject> {
+    document(directory)
         .role_assignments
         .iter()
         .find(|assignment| assignment.id.as_deref() == Some(id))
@@ -293,7 +300,7 @@ fn role_assignment<'a>(state: &'a AppState, id: &str) -> Option<&'a RoleAssignme
 
 /// A role assignment, with its `principal` when `$expand` names it.
 fn role_assignment_shown(
-    state: &AppState,
+    directory: &Directory,
     assignment: &RoleAssignmentObject,
     options: &Options,
 ) -> Map<String, Value> {
@@ -301,7 +308,7 @@ fn role_assignment_shown(
     if options.expands("principal") {
         let principal = SubjectId::parse(&assignment.principal_id)
             .ok()
-            .and_then(|id| state.directory.user(id))
+            .and_then(|id| directory.user(id))
             .map_or_else(
                 || json!({ "id": assignment.principal_id }),
                 |user| {
@@ -319,18 +326,19 @@ fn role_assignment_shown(
 }
 
 /// The catalog of policy `policy_id`.
-fn catalog_of_policy<'a>(state: &'a AppState, policy_id: &str) -> Option<&'a str> {
-    package_of_policy(state, policy_id).and_then(|package| catalog_of_package(state, package))
+fn catalog_of_policy<'a>(directory: &'a Directory, policy_id: &str) -> Option<&'a str> {
+    package_of_policy(directory, policy_id)
+        .and_then(|package| catalog_of_package(directory, package))
 }
 
 /// The catalog an object of `kind` with this id is in, when it exists.
-fn catalog_of(state: &AppState, kind: Kind, id: &str) -> Option<String> {
+fn catalog_of(directory: &Directory, kind: Kind, id: &str) -> Option<String> {
     match kind {
-        Kind::Catalogs => catalog_object(state, id).map(|catalog| catalog.id.clone()),
-        Kind::Packages => catalog_of_package(state, id).map(str::to_owned),
-        Kind::Policies => catalog_of_policy(state, id).map(str::to_owned),
+        Kind::Catalogs => catalog_object(directory, id).map(|catalog| catalog.id.clone()),
+        Kind::Packages => catalog_of_package(directory, id).map(str::to_owned),
+        Kind::Policies => catalog_of_policy(directory, id).map(str::to_owned),
         // A role held in every catalog is read as the tenant's, catalog "".
-        Kind::RoleAssignments => role_assignment(state, id).map(|assignment| {
+        Kind::RoleAssignments => role_assignment(directory, id).map(|assignment| {
             assignment
                 .app_scope_id
                 .as_deref()
@@ -343,70 +351,69 @@ fn catalog_of(state: &AppState, kind: Kind, id: &str) -> Option<String> {
 
 /// The objects of `kind` the caller may read, shown in `api`.
 fn readable(
-    state: &AppState,
+    directory: &Directory,
     identity: &Identity,
     api: ApiVersion,
     kind: Kind,
     options: &Options,
 ) -> Vec<Map<String, Value>> {
     let may = |id: &str| {
-        catalog_of(state, kind, id)
-            .is_some_and(|catalog| read_in(state, identity, &catalog).is_ok())
+        catalog_of(directory, kind, id)
+            .is_some_and(|catalog| read_in(directory, identity, &catalog).is_ok())
     };
-    let document = document(state);
+    let document = document(directory);
     match kind {
         Kind::Catalogs => document
             .catalogs
             .iter()
             .filter(|catalog| may(&catalog.id))
-            .map(|catalog| catalog_shown(state, api, catalog, options))
+            .map(|catalog| catalog_shown(directory, api, catalog, options))
             .collect(),
         Kind::Packages => document
             .access_packages
             .iter()
             .filter(|package| may(&package.id))
-            .map(|package| package_shown(state, api, package, options))
+            .map(|package| package_shown(directory, api, package, options))
             .collect(),
         Kind::Policies => document
             .assignment_policies
             .iter()
             .filter(|policy| may(&policy.id))
-            .map(|policy| policy_shown(state, api, policy, options))
+            .map(|policy| policy_shown(directory, api, policy, options))
             .collect(),
         Kind::RoleAssignments => document
             .role_assignments
             .iter()
             .filter(|assignment| may(assignment.id.as_deref().unwrap_or_default()))
-            .map(|assignment| role_assignment_shown(state, assignment, options))
+            .map(|assignment| role_assignment_shown(directory, assignment, options))
             .collect(),
     }
 }
 
 /// The object of `kind` with this id, shown in `api`.
 fn one(
-    state: &AppState,
+    directory: &Directory,
     api: ApiVersion,
     kind: Kind,
     id: &str,
     options: &Options,
 ) -> Option<Map<String, Value>> {
-    let document = document(state);
+    let document = document(directory);
     match kind {
-        Kind::Catalogs => {
-            catalog_object(state, id).map(|catalog| catalog_shown(state, api, catalog, options))
-        }
+        Kind::Catalogs => catalog_object(directory, id)
+            .map(|catalog| catalog_shown(directory, api, catalog, options)),
         Kind::Packages => document
             .access_packages
             .iter()
             .find(|package| package.id == id)
-            .map(|package| package_shown(state, api, package, options)),
+            .map(|package| package_shown(directory, api, package, options)),
         Kind::Policies => document
             .assignment_policies
             .iter()
             .find(|policy| policy.id == id)
-            .map(|policy| policy_shown(state, api, policy, options)),
-        Kind::RoleAssignments => role_assignment(state, id)
-            .map(|assignment| role_assignment_shown(state, assignment, options)),
+            .map(|policy| policy_shown(directory, api, policy, options)),
+        Kind::RoleAssignments => role_assignment(directory, id)
+            .map(|assignment| role_assignment_shown(directory, assignment, options)),
     }
 }
 
@@ -429,13 +436,14 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
     may_list(&identity)?;
+    let directory = state.fresh_directory().await?;
     let options = parse(&query, kind.shape(api))?;
     if kind == Kind::RoleAssignments && options.filter.is_none() {
         return Err(ApiError::invalid(
             "listing role assignments needs a `$filter` on `principalId`, `roleDefinitionId` or `appScopeId`",
         ));
     }
-    let objects = readable(&state, &identity, api, kind, &options);
+    let objects = readable(&directory, &identity, api, kind, &options);
     Ok(page(&headers, api, kind, &query, objects, &options))
 }
 
@@ -450,9 +458,11 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
     let options = parse(&query, kind.shape(api))?;
-    let catalog = catalog_of(&state, kind, &id).ok_or_else(|| not_found(kind_name(kind), &id))?;
-    read_in(&state, &identity, &catalog).map_err(denied)?;
+    let directory = state.fresh_directory().await?;
+    let catalog =
+        catalog_of(&directory, kind, &id).ok_or_else(|| not_found(kind_name(kind), &id))?;
+    read_in(&directory, &identity, &catalog).map_err(denied)?;
     let object =
-        one(&state, api, kind, &id, &options).ok_or_else(|| not_found(kind_name(kind), &id))?;
+        one(&directory, api, kind, &id, &options).ok_or_else(|| not_found(kind_name(kind), &id))?;
     Ok(single(&headers, api, kind, object, &options))
 }

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::odata;
 
 /// The query options these collections take: `$filter`, `$expand`, `$select`, `$top`, `$skiptoken`.
+#[derive(Default)]
 pub(super) struct Options {
     pub(super) filter: Option<PropertyFilter>,
     pub(super) expand: Vec<String>,

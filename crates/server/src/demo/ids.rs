@@ -44,6 +44,8 @@ pub const ORGANIZATION_FABRIKAM: &str = "00000000-0000-4000-8000-0000000c0a01";
 
 /// The catalog "General".
 pub const CATALOG_GENERAL: &str = "00000000-0000-4000-8000-0000000ca001";
+/// The empty catalog "Archive".
+pub const CATALOG_ARCHIVE: &str = "00000000-0000-4000-8000-0000000ca002";
 /// The access package "Sales tools".
 pub const PACKAGE_SALES_TOOLS: &str = "00000000-0000-4000-8000-0000000ba001";
 /// The access package "Finance reports".

@@ -98,7 +98,7 @@ pub async fn delete(
     state
         .blocking(move |store| {
             let caller = |record: &entitle_store::RequestRecord| {
-                caller_for(&identity, &shared.directory, record)
+                caller_for(&identity, &shared.directory(), record)
             };
             store
                 .delete(id, &caller, now)

@@ -8,7 +8,7 @@ use axum::response::Response;
 use entitle_auth::Identity;
 use entitle_core::{Caller, RequestId, SubjectId, Submission};
 use entitle_graph::{CreateBody, CreateBodyError, Moment, TargetRef, parse_create};
-use entitle_store::{Created, ExternalSubject, NewRequest, RequestRecord};
+use entitle_store::{Created, Directory, ExternalSubject, NewRequest, RequestRecord};
 use serde_json::Value;
 
 use super::{ENTITY, render_at};
@@ -34,7 +34,7 @@ impl From<CreateBodyError> for ApiError {
 /// Who the body names as the target: a directory subject, or a user not yet in the directory whom
 /// policy `policy_id` admits (D23).
 fn target(
-    state: &AppState,
+    directory: &Directory,
     policy_id: &str,
     target: Option<TargetRef>,
 ) -> Result<(Option<SubjectId>, Option<ExternalSubject>), ApiError> {
@@ -45,11 +45,10 @@ fn target(
             email,
             display_name,
         }) => {
-            if let Some(user) = state.directory.user_by_email(&email) {
+            if let Some(user) = directory.user_by_email(&email) {
                 return Ok((Some(user.id), None));
             }
-            let external = state
-                .directory
+            let external = directory
                 .external_subject(policy_id, &email, display_name.as_deref())
                 .map_err(|error| ApiError::invalid(error.to_string()))?;
             Ok((Some(external.id), Some(external)))
@@ -64,6 +63,7 @@ async fn submission(
     body: CreateBody,
 ) -> Result<(NewRequest, Caller), ApiError> {
     let kind = body.kind;
+    let directory = state.fresh_directory().await?;
     // A change or a removal concerns an assignment, whose package and policy it is placed in.
     let existing = match body.assignment.filter(|_| kind.needs_assignment()) {
         Some(id) => state.blocking(move |store| store.assignment(id)).await?,
@@ -81,8 +81,7 @@ async fn submission(
         None
     } else {
         Some(
-            state
-                .directory
+            directory
                 .placement(policy_id, package_id)
                 .map_err(|error| ApiError::invalid(error.to_string()))?,
         )
@@ -94,13 +93,13 @@ async fn submission(
             policy.rules,
         )
     });
-    let (target, external_target) = target(state, &policy_id, body.target)?;
+    let (target, external_target) = target(&directory, &policy_id, body.target)?;
     let target = target.or_else(|| kind.targets_submitter_by_default().then_some(identity.id));
     let id = RequestId::parse(&uuid::Uuid::new_v4().to_string())
         .map_err(|error| ApiError::invalid(error.to_string()))?;
     if let (Some(policy), Some(target)) = (policy, target) {
         admission(
-            &state.directory,
+            &directory,
             policy,
             kind,
             target,
@@ -114,12 +113,9 @@ async fn submission(
             )
         })?;
     }
-    let mut caller = caller_in(identity, &state.directory, &package_id, &policy_id, target);
-    caller.on_behalf_of_target = target.is_some_and(|target| {
-        state
-            .directory
-            .on_behalf_of(&policy_id, identity.id, target)
-    });
+    let mut caller = caller_in(identity, &directory, &package_id, &policy_id, target);
+    caller.on_behalf_of_target =
+        target.is_some_and(|target| directory.on_behalf_of(&policy_id, identity.id, target));
     let new = NewRequest {
         submission: Submission {
             id,

@@ -26,8 +26,9 @@ pub(crate) fn subject(
     external: Option<&ExternalSubject>,
     api: ApiVersion,
 ) -> Value {
+    let directory = state.directory();
     let external = external.filter(|external| external.id == id);
-    let view = match (state.directory.user(id), external) {
+    let view = match (directory.user(id), external) {
         (Some(user), _) => SubjectView {
             id,
             display_name: Some(&user.display_name),
@@ -56,7 +57,8 @@ pub(crate) fn subject(
 /// The connected organization `id` as `$expand=…($expand=connectedOrganization)` shows it: `null`
 /// for a subject from no connected organization.
 pub(crate) fn connected_organization(state: &AppState, id: Option<&str>) -> Value {
-    id.and_then(|id| state.directory.connected_organization(id))
+    let directory = state.directory();
+    id.and_then(|id| directory.connected_organization(id))
         .map_or(Value::Null, |organization| {
             json!({
                 "id": organization.id,
@@ -74,7 +76,8 @@ pub(crate) fn connected_organization(state: &AppState, id: Option<&str>) -> Valu
 
 /// An access package as `$expand` shows it.
 pub(crate) fn package(state: &AppState, id: &str) -> Value {
-    let package = state.directory.package(id);
+    let directory = state.directory();
+    let package = directory.package(id);
     json!({
         "id": id,
         "displayName": package.map(|p| p.display_name.as_str()),
@@ -92,7 +95,8 @@ pub(crate) const fn policy_name(api: ApiVersion) -> &'static str {
 
 /// An assignment policy as `$expand` shows it.
 pub(crate) fn policy(state: &AppState, id: &str) -> Value {
-    let policy = state.directory.policy(id);
+    let directory = state.directory();
+    let policy = directory.policy(id);
     json!({
         "id": id,
         "displayName": policy.map(|p| p.display_name.as_str()),
@@ -107,6 +111,7 @@ pub(crate) fn expanded(
     assignment: Option<&AssignmentRecord>,
     expansion: &Expansion,
 ) -> Value {
+    let directory = state.directory();
     let request = &record.request;
     let package_id = assignment.map_or(&record.access_package_id, |stored| {
         &stored.access_package_id
@@ -123,8 +128,7 @@ pub(crate) fn expanded(
             assignment: assignment.map(|stored| &stored.assignment),
             access_package_id: package_id,
             assignment_policy_id: policy_id,
-            catalog_id: state
-                .directory
+            catalog_id: directory
                 .package(package_id)
                 .map(|package| package.catalog_id.as_str()),
         }
@@ -138,17 +142,15 @@ pub(crate) fn expanded(
                     "connectedOrganization",
                     connected_organization(
                         state,
-                        state
-                            .directory
+                        directory
                             .user(request.requestor)
                             .and_then(|user| user.connected_organization_id.as_deref()),
                     ),
                 ),
                 Nested::Catalog => {
-                    let catalog = state
-                        .directory
+                    let catalog = directory
                         .package(&record.access_package_id)
-                        .and_then(|package| state.directory.catalog(&package.catalog_id));
+                        .and_then(|package| directory.catalog(&package.catalog_id));
                     (
                         "catalog",
                         catalog.map_or(Value::Null, |catalog| {

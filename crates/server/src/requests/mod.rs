@@ -87,8 +87,9 @@ pub(crate) fn render_at(
     assignment: Option<&AssignmentRecord>,
     options: &Options,
 ) -> Value {
+    let directory = state.directory();
     let request = &record.request;
-    let policy = state.directory.policy(&record.assignment_policy_id);
+    let policy = directory.policy(&record.assignment_policy_id);
     let view = RequestView {
         request,
         justification: record.justification.as_deref(),

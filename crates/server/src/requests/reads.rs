@@ -36,7 +36,12 @@ pub async fn get(
         .blocking(move |store| store.get(id))
         .await?
         .ok_or_else(|| not_found(id))?;
-    authorized_on(Operation::Get, &identity, &state.directory, &stored.record)?;
+    authorized_on(
+        Operation::Get,
+        &identity,
+        &state.directory(),
+        &stored.record,
+    )?;
     let assignments = expanded_assignments(&state, &[&stored.record], &options).await?;
     let assignment = assignments.first().and_then(Option::as_ref);
     let body = render(
@@ -104,7 +109,7 @@ pub async fn list(
     // The rows a caller sees are those entitle-core lets it get.
     let shared = state.clone();
     let keep = move |record: &RequestRecord| {
-        authorized_on(Operation::Get, &identity, &shared.directory, record).is_ok()
+        authorized_on(Operation::Get, &identity, &shared.directory(), record).is_ok()
     };
     page(
         &state,
@@ -165,7 +170,7 @@ async fn filter_for_user(
             Box::new(move |record: &RequestRecord| {
                 record
                     .request
-                    .awaits_review_by(&caller_for(&identity, &shared.directory, record))
+                    .awaits_review_by(&caller_for(&identity, &shared.directory(), record))
             })
         }
     };

@@ -5,6 +5,8 @@
 
 #![allow(dead_code, reason = "each test file uses part of the harness")]
 
+pub(crate) mod demo;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -354,7 +356,7 @@ impl TestServer {
             .expect("the tenant is valid");
         let state = AppState::new(Shared {
             store: Arc::new(store),
-            directory,
+            directories: entitle_server::directory::DirectoryCache::new(1, directory),
             verifier: Verifier::demo().expect("the demo verifier"),
             clock: Clock::new(ClockBase::Frozen(START), 0),
             metrics: entitle_server::metrics::Metrics::default(),
