@@ -117,8 +117,8 @@ fn python() -> PathBuf {
 }
 
 /// Runs the script `script` of `sdk-tests` with `env`, and checks that it passed every one of
-/// `steps` with both SDKs.
-fn run_script(script: &str, env: &[(&str, String)], steps: &[&str]) {
+/// `steps` with both SDKs; what it printed.
+fn run_script(script: &str, env: &[(&str, String)], steps: &[&str]) -> String {
     let output = Command::new(python())
         .arg(repository().join("sdk-tests").join(script))
         .envs(env.iter().map(|(name, value)| (name, value)))
@@ -141,6 +141,7 @@ fn run_script(script: &str, env: &[(&str, String)], steps: &[&str]) {
             );
         }
     }
+    stdout.into_owned()
 }
 
 #[test]
@@ -230,4 +231,52 @@ fn the_graph_python_sdks_run_a_client_flow() {
         ("ENTITLE_ADMIN_TOKEN", token(MEGAN, READ_WRITE)),
     ];
     run_script("client_flow.py", &env, &CLIENT_FLOW);
+}
+
+/// A test suite's own fixtures made through the SDKs (`sdk-tests/setup_flow.py`): a catalog, a
+/// package and a policy that then decides a request (v1.0), and a catalog and package in beta's
+/// shapes; renamed, and deleted where entitle-core allows it.
+#[test]
+#[cfg_attr(
+    not(entitle_sdk),
+    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
+)]
+fn the_graph_python_sdks_set_up_their_own_fixtures() {
+    const DIEGO: &str = "00000000-0000-4000-8000-00000000a004";
+    const SUITE: &str = "00000000-0000-4000-8000-00000000c5e7";
+    let (_dir, db, config) = workspace();
+    std::fs::copy(repository().join("sdk-tests/tenant.json"), &config).unwrap();
+    let server = Server::start(&db, &config);
+    let env = [
+        ("ENTITLE_BASE", server.base.clone()),
+        ("ENTITLE_ADMIN_TOKEN", app_token(SUITE, READ_WRITE)),
+        ("ENTITLE_REQUESTOR_TOKEN", token(ADELE, REQUESTOR_SCOPES)),
+        ("ENTITLE_REQUESTOR_ID", ADELE.to_owned()),
+        ("ENTITLE_MEMBER_TOKEN", token(DIEGO, READ_WRITE)),
+        (
+            "ENTITLE_GROUP_ID",
+            "00000000-0000-4000-8000-0000000a9001".to_owned(),
+        ),
+    ];
+    let printed = run_script(
+        "setup_flow.py",
+        &env,
+        &["create-catalog", "create-package", "rename-package"],
+    );
+    for step in [
+        "v1.0 create-policy",
+        "v1.0 request",
+        "v1.0 approve-as-group-member",
+        "v1.0 delete-refused",
+        "v1.0 replace-policy",
+        "v1.0 delete-empty-catalog",
+        "beta delete-package-then-catalog",
+    ] {
+        assert!(
+            printed
+                .lines()
+                .any(|line| line.starts_with(&format!("{step} ok"))),
+            "no `{step}` line in:\n{printed}"
+        );
+    }
 }
