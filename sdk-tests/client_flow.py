@@ -65,10 +65,9 @@ from msgraph_beta.generated.models.access_package_assignment_request import (
 )
 from msgraph_beta.generated.models.approval_step import ApprovalStep as BetaApprovalStep
 from msgraph_beta.generated.models.group_members import GroupMembers as BetaGroupMembers
-from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 from msgraph_beta.generated.models.requestor_manager import RequestorManager as BetaRequestorManager
 
-from graph_client import ConfigError, Run, StepFailed, deliver, expect, graph_service_client, read_env
+from graph_client import Run, deliver, expect, graph_service_client, read_env, refused, run_scenarios
 
 LAB = "lab"
 FINANCE = "finance"
@@ -107,16 +106,6 @@ def management(config: Config, token: str, sdk=msgraph, version: str = "v1.0"):
 
 def beta_management(config: Config, token: str):
     return management(config, token, msgraph_beta, "beta")
-
-
-async def refused(call, status: int) -> str:
-    try:
-        await call()
-    except (ODataError, BetaODataError) as error:
-        code = error.error.code if error.error else None
-        expect(error.response_status_code == status, f"ODataError {status}", f"{error.response_status_code} {code}")
-        return f"status={status} code={code}"
-    raise StepFailed(f"expected ODataError {status}, received success")
 
 
 async def run_v1(config: Config) -> None:
@@ -444,21 +433,7 @@ async def run_beta(config: Config) -> None:
 
 
 async def main() -> int:
-    try:
-        config = Config.from_env()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    failed = []
-    for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
-        try:
-            await scenario(config)
-        except StepFailed:
-            failed.append(label)
-    if failed:
-        print(f"FAILED: {', '.join(failed)}")
-        return 1
-    return 0
+    return await run_scenarios(Config.from_env, (("v1.0", run_v1), ("beta", run_beta)))
 
 
 if __name__ == "__main__":

@@ -228,6 +228,39 @@ class Run:
         print(f"{self.label} {name} ok {detail}".rstrip())
 
 
+async def refused(call: Callable[[], Awaitable[Any]], status: int) -> str:
+    """Calls `call`, expecting Graph's error envelope with `status`; the status and code."""
+    try:
+        await call()
+    except APIError as error:
+        detail = getattr(error, "error", None)
+        code = detail.code if detail else None
+        expect(error.response_status_code == status, f"ODataError {status}", f"{error.response_status_code} {code}")
+        return f"status={status} code={code}"
+    raise StepFailed(f"expected ODataError {status}, received success")
+
+
+async def run_scenarios(read_config: Callable[[], Any], scenarios: tuple) -> int:
+    """Runs each `(label, scenario)` with the configuration `read_config` reads: 0 when every step
+    passed, 1 on a failed step, 2 on bad configuration."""
+    try:
+        config = read_config()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    failed = []
+    for label, scenario in scenarios:
+        try:
+            await scenario(config)
+        except StepFailed:
+            failed.append(label)
+    if failed:
+        print(f"FAILED: {', '.join(failed)}")
+        return 1
+    print("all steps passed")
+    return 0
+
+
 def deliver(config: Config, request_id: str) -> None:
     """Delivers a request through entitle's control API (what Entra does on its own)."""
     request = urllib.request.Request(
@@ -589,22 +622,7 @@ async def run_beta(config: Config) -> None:
 
 
 async def main() -> int:
-    try:
-        config = Config.from_env()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    failed = []
-    for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
-        try:
-            await scenario(config)
-        except StepFailed:
-            failed.append(label)
-    if failed:
-        print(f"FAILED: {', '.join(failed)}")
-        return 1
-    print("all steps passed")
-    return 0
+    return await run_scenarios(Config.from_env, (("v1.0", run_v1), ("beta", run_beta)))
 
 
 if __name__ == "__main__":

@@ -48,16 +48,14 @@ from msgraph.generated.models.access_package_request_type import AccessPackageRe
 from msgraph.generated.models.allowed_target_scope import AllowedTargetScope
 from msgraph.generated.models.approval_stage import ApprovalStage
 from msgraph.generated.models.group_members import GroupMembers
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 import msgraph_beta
 from msgraph_beta.generated.models.access_package import AccessPackage as BetaAccessPackage
 from msgraph_beta.generated.models.access_package_catalog import (
     AccessPackageCatalog as BetaAccessPackageCatalog,
 )
-from msgraph_beta.generated.models.o_data_errors.o_data_error import ODataError as BetaODataError
 
-from graph_client import ConfigError, Run, StepFailed, expect, graph_service_client, read_env
+from graph_client import Run, expect, graph_service_client, read_env, refused, run_scenarios
 
 
 @dataclass(frozen=True)
@@ -85,16 +83,6 @@ class Config:
 def management(config: Config, token: str, sdk=msgraph, version: str = "v1.0"):
     client = graph_service_client(sdk, f"{config.base}/{version}", token)
     return client.identity_governance.entitlement_management
-
-
-async def refused(call, status: int) -> str:
-    try:
-        await call()
-    except (ODataError, BetaODataError) as error:
-        code = error.error.code if error.error else None
-        expect(error.response_status_code == status, f"ODataError {status}", f"{error.response_status_code} {code}")
-        return f"status={status} code={code}"
-    raise StepFailed(f"expected ODataError {status}, received success")
 
 
 def group_stage(config: Config) -> AccessPackageAssignmentApprovalSettings:
@@ -259,21 +247,7 @@ async def run_beta(config: Config) -> None:
 
 
 async def main() -> int:
-    try:
-        config = Config.from_env()
-    except ConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    failed = []
-    for label, scenario in (("v1.0", run_v1), ("beta", run_beta)):
-        try:
-            await scenario(config)
-        except StepFailed:
-            failed.append(label)
-    if failed:
-        print(f"FAILED: {', '.join(failed)}")
-        return 1
-    return 0
+    return await run_scenarios(Config.from_env, (("v1.0", run_v1), ("beta", run_beta)))
 
 
 if __name__ == "__main__":

@@ -12,24 +12,21 @@
 )]
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use entitle_auth::{TokenRequest, mint_demo};
-use entitle_core::{SubjectId, Timestamp};
+use entitle_core::SubjectId;
 use entitle_server::demo::{
     ADELE, ALEX, BIANCA, DIEGO, ENRICO, EXTENSION_APP, ISAIAH, MEGAN, NESTOR,
 };
-use entitle_server::serve::prepare;
-use entitle_server::{ServeOptions, serve};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::net::TcpListener;
 
-/// 2026-03-02T09:30:00Z, the demo's documented clock.
-const NOW: Timestamp = Timestamp(1_772_443_800_000);
+mod common;
+
+use common::demo::Demo;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,40 +124,6 @@ fn token(caller: &Caller) -> String {
         lifetime_seconds: 3600,
     })
     .unwrap()
-}
-
-/// A fresh demo server: its base URL, and what keeps it alive.
-async fn demo() -> (String, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let options = ServeOptions {
-        db: dir.path().join("entitle.db"),
-        database_url: None,
-        pool_size: 4,
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-        tenant: None,
-        demo: true,
-        jwks: None,
-        issuer: None,
-        audience: None,
-        frozen_clock: Some(NOW),
-        control_api: false,
-        sweep_every: Duration::from_secs(3600),
-        rate_limit_per_second: None,
-        rate_limit_burst: None,
-        max_in_flight: None,
-        request_timeout_seconds: None,
-        max_connections: None,
-    };
-    let state = prepare(&options).unwrap();
-    let listener = TcpListener::bind(options.listen).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve(
-        listener,
-        state,
-        options.sweep_every,
-        std::future::pending(),
-    ));
-    (base, dir)
 }
 
 /// The JSON type of a value, by name.
@@ -350,7 +313,8 @@ async fn read_back(base: &str, example: &Example, created: &str) -> Vec<String> 
 
 /// Replays `example`; the differences from the documented answer.
 async fn replay(example: &Example) -> Vec<String> {
-    let (base, _dir) = demo().await;
+    let demo = Demo::start().await;
+    let base = &demo.base;
     let request = &example.request;
     let method = Method::from_bytes(request.method.as_bytes()).unwrap();
     let mut call = reqwest::Client::new()
@@ -374,7 +338,7 @@ async fn replay(example: &Example) -> Vec<String> {
         return found;
     }
     if request.method == "POST" && status == 201 {
-        found.extend(read_back(&base, example, &text).await);
+        found.extend(read_back(base, example, &text).await);
     }
     match &example.response.body {
         None if !text.is_empty() => {

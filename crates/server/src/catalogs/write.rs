@@ -79,32 +79,15 @@ fn in_v1(api: ApiVersion, kind: Kind, body: Value) -> Result<Value, ApiError> {
     }
 }
 
-/// The catalog a body's reference names, which must exist.
-fn referenced_catalog(
-    directory: &Directory,
-    catalog: Option<&Reference>,
-) -> Result<String, ApiError> {
-    let id = catalog
-        .map(|catalog| catalog.id.clone())
-        .ok_or_else(|| ApiError::invalid("`catalog` is required"))?;
-    directory
-        .catalog(&id)
-        .map(|catalog| catalog.id.clone())
-        .ok_or_else(|| ApiError::invalid(format!("catalog `{id}` does not exist")))
+/// The id of the object a body's reference `property` names; required.
+fn required<'a>(property: &str, reference: Option<&'a Reference>) -> Result<&'a str, ApiError> {
+    reference
+        .map(|reference| reference.id.as_str())
+        .ok_or_else(|| ApiError::invalid(format!("`{property}` is required")))
 }
 
-/// The catalog of the package a policy names, which must exist.
-fn catalog_of_referenced_package(
-    directory: &Directory,
-    package: Option<&Reference>,
-) -> Result<String, ApiError> {
-    let id = package
-        .map(|package| package.id.clone())
-        .ok_or_else(|| ApiError::invalid("`accessPackage` is required"))?;
-    directory
-        .package(&id)
-        .map(|package| package.catalog_id.clone())
-        .ok_or_else(|| ApiError::invalid(format!("access package `{id}` does not exist")))
+fn unknown(kind: &str, id: &str) -> ApiError {
+    ApiError::invalid(format!("{kind} `{id}` does not exist"))
 }
 
 /// The catalog a role assignment's `appScopeId` names (`""`: every catalog).
@@ -119,7 +102,7 @@ fn scoped_catalog(
             directory
                 .catalog(id)
                 .map(|catalog| catalog.id.clone())
-                .ok_or_else(|| ApiError::invalid(format!("catalog `{id}` does not exist")))
+                .ok_or_else(|| unknown("catalog", id))
         }
     }
 }
@@ -150,7 +133,12 @@ fn plan_create(
         Kind::Packages => {
             let mut package: AccessPackageObject =
                 created("accessPackage", id, body).map_err(ApiError::from)?;
-            let catalog = referenced_catalog(directory, package.catalog.as_ref())?;
+            let id = required("catalog", package.catalog.as_ref())?;
+            let catalog = directory
+                .catalog(id)
+                .ok_or_else(|| unknown("catalog", id))?
+                .id
+                .clone();
             if !package.assignment_policies.is_empty() {
                 return Err(ApiError::invalid(
                     "create an access package's `assignmentPolicies` on their own",
@@ -165,7 +153,12 @@ fn plan_create(
         Kind::Policies => {
             let mut policy: PolicyObject =
                 created("accessPackageAssignmentPolicy", id, body).map_err(ApiError::from)?;
-            let catalog = catalog_of_referenced_package(directory, policy.access_package.as_ref())?;
+            let id = required("accessPackage", policy.access_package.as_ref())?;
+            let catalog = directory
+                .package(id)
+                .ok_or_else(|| unknown("access package", id))?
+                .catalog_id
+                .clone();
             policy.created_by = Some(author.to_owned());
             policy.modified_by = Some(author.to_owned());
             document.assignment_policies.push(policy);
