@@ -3,6 +3,7 @@
 //! `accessPackageMultipleChoiceQuestion`). entitle keeps and shows them, with the policy's question;
 //! it decides nothing on them.
 
+use entitle_core::ApiVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -28,6 +29,7 @@ impl QuestionKind {
         "localizations",
         "choices",
         "allowsMultipleSelection",
+        "isMultipleSelectionAllowed",
         "isSingleLineQuestion",
         "regexPattern",
     ];
@@ -67,10 +69,10 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The answer as Graph shows it, with the question it answers in full when the policy still has
+    /// The answer as Graph `api` shows it, with the question it answers in full when the policy still has
     /// it (`question`), else by id and type. A multiple-choice answer sent without `displayValue`
     /// shows its choice's text.
-    pub fn to_wire(&self, question: Option<&Question>) -> Value {
+    pub fn to_wire(&self, question: Option<&Question>, api: ApiVersion) -> Value {
         let display_value = self.display_value.as_deref().or_else(|| {
             question
                 .filter(|question| question.kind == QuestionKind::MultipleChoice)
@@ -86,7 +88,7 @@ impl Answer {
                     "@odata.type": format!("#microsoft.graph.{}", self.question_kind.type_name()),
                     "id": self.question_id,
                 }),
-                Question::to_wire,
+                |question| question.to_wire(api),
             ),
         })
     }

@@ -736,7 +736,7 @@ mod tests {
                 },
             ]
         );
-        let wire = answers.first().unwrap().to_wire(None);
+        let wire = answers.first().unwrap().to_wire(None, ApiVersion::V1);
         assert_eq!(wire["answeredQuestion"]["id"], "q1");
         assert_eq!(
             wire["@odata.type"],

@@ -2,6 +2,7 @@
 //! `accessPackageMultipleChoiceQuestion`), as a tenant file states them and as Graph shows the
 //! question an answer answers. entitle keeps and shows them; it decides nothing on them.
 
+use entitle_core::ApiVersion;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -69,10 +70,7 @@ impl LocalizedContent {
     pub fn to_wire(&self) -> Value {
         json!({
             "defaultText": self.default_text,
-            "localizedTexts": self.localized_texts.iter().map(|text| json!({
-                "text": text.text,
-                "languageCode": text.language_code,
-            })).collect::<Vec<_>>(),
+            "localizedTexts": self.localizations(),
         })
     }
 
@@ -84,9 +82,29 @@ impl LocalizedContent {
     }
 }
 
+impl LocalizedText {
+    fn to_wire(&self) -> Value {
+        json!({ "text": self.text, "languageCode": self.language_code })
+    }
+}
+
+impl LocalizedContent {
+    /// v1.0's `localizations`: the content's other languages.
+    fn localizations(&self) -> Value {
+        Value::Array(
+            self.localized_texts
+                .iter()
+                .map(LocalizedText::to_wire)
+                .collect(),
+        )
+    }
+}
+
 impl Question {
-    /// The question as Graph shows it inside an answer (`answeredQuestion`).
-    pub fn to_wire(&self) -> Value {
+    /// The question as Graph `api` shows it inside an answer (`answeredQuestion`): v1.0's `text`,
+    /// `localizations` and `isMultipleSelectionAllowed`; beta's localized `text` and
+    /// `allowsMultipleSelection`.
+    pub fn to_wire(&self, api: ApiVersion) -> Value {
         let mut object = Map::new();
         object.insert(
             "@odata.type".into(),
@@ -94,24 +112,38 @@ impl Question {
         );
         object.insert("id".into(), json!(self.id));
         object.insert("isRequired".into(), json!(self.is_required));
-        object.insert("text".into(), self.text.to_wire());
+        match api {
+            ApiVersion::V1 => {
+                object.insert("text".into(), json!(self.text.default_text));
+                object.insert("localizations".into(), self.text.localizations());
+            }
+            ApiVersion::Beta => {
+                object.insert("text".into(), self.text.to_wire());
+            }
+        }
         match self.kind {
             QuestionKind::MultipleChoice => {
                 let choices: Vec<Value> = self
                     .choices
                     .iter()
-                    .map(|choice| {
-                        json!({
+                    .map(|choice| match api {
+                        ApiVersion::V1 => json!({
+                            "actualValue": choice.actual_value,
+                            "text": choice.display_value.default_text,
+                            "localizations": choice.display_value.localizations(),
+                        }),
+                        ApiVersion::Beta => json!({
                             "actualValue": choice.actual_value,
                             "displayValue": choice.display_value.to_wire(),
-                        })
+                        }),
                     })
                     .collect();
                 object.insert("choices".into(), Value::Array(choices));
-                object.insert(
-                    "allowsMultipleSelection".into(),
-                    json!(self.allows_multiple_selection),
-                );
+                let multiple = match api {
+                    ApiVersion::V1 => "isMultipleSelectionAllowed",
+                    ApiVersion::Beta => "allowsMultipleSelection",
+                };
+                object.insert(multiple.into(), json!(self.allows_multiple_selection));
             }
             QuestionKind::TextInput => {
                 object.insert(
@@ -161,16 +193,24 @@ mod tests {
     }
 
     #[test]
-    fn a_multiple_choice_question_shows_its_choices() {
-        let wire = region().to_wire();
+    fn a_multiple_choice_question_shows_its_choices_in_each_versions_shape() {
+        let wire = region().to_wire(ApiVersion::Beta);
         assert_eq!(
             wire["@odata.type"],
             "#microsoft.graph.accessPackageMultipleChoiceQuestion"
         );
         assert_eq!(wire["text"]["localizedTexts"][0]["languageCode"], "es");
         assert_eq!(wire["choices"][0]["actualValue"], "EMEA");
+        assert_eq!(wire["choices"][0]["displayValue"]["defaultText"], "Europe");
         assert_eq!(wire["allowsMultipleSelection"], false);
         assert!(wire.get("isSingleLineQuestion").is_none());
+        let wire = region().to_wire(ApiVersion::V1);
+        assert_eq!(wire["localizations"][0]["languageCode"], "es");
+        assert_eq!(wire["text"], "Which region?");
+        assert_eq!(wire["choices"][0]["text"], "Europe");
+        assert!(wire["choices"][0]["localizations"].is_array());
+        assert_eq!(wire["isMultipleSelectionAllowed"], false);
+        assert!(wire.get("allowsMultipleSelection").is_none());
         assert_eq!(region().display_of("EMEA"), Some("Europe"));
         assert_eq!(region().display_of("APAC"), None);
     }
@@ -184,8 +224,10 @@ mod tests {
             "isSingleLineQuestion": true,
         }))
         .unwrap();
-        assert_eq!(question.to_wire()["isSingleLineQuestion"], true);
-        assert!(question.to_wire().get("choices").is_none());
+        let wire = question.to_wire(ApiVersion::V1);
+        assert_eq!(wire["isSingleLineQuestion"], true);
+        assert_eq!(wire["text"], "Why?");
+        assert!(wire.get("choices").is_none());
         assert!(serde_json::from_value::<Question>(json!({ "id": "q3" })).is_err());
     }
 }

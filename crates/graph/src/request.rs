@@ -138,7 +138,7 @@ impl RequestView<'_> {
                     .questions
                     .iter()
                     .find(|question| question.id == answer.question_id);
-                answer.to_wire(question)
+                answer.to_wire(question, api)
             })
             .collect();
         let value = match api {

@@ -312,6 +312,44 @@ async fn a_guests_requestor_shows_its_connected_organization() {
 
 const MANAGEMENT: &str = "/v1.0/identityGovernance/entitlementManagement";
 
+/// A policy's questions: v1.0's `text`, `localizations` and `isMultipleSelectionAllowed` under
+/// `/v1.0`, beta's localized `text` and `allowsMultipleSelection` under `/beta` (D28).
+#[tokio::test]
+async fn a_policys_questions_read_in_each_versions_shape() {
+    let demo = Demo::start().await;
+    let megan = token(MEGAN, "EntitlementManagement.Read.All", &[]);
+    let v1 = demo
+        .get_json(
+            &megan,
+            &format!(
+                "{MANAGEMENT}/assignmentPolicies/{}?$expand=questions",
+                demo::POLICY_ONE_STAGE
+            ),
+        )
+        .await;
+    let choice = &v1["questions"][0];
+    assert!(choice["text"].is_string(), "{choice}");
+    assert_eq!(choice["localizations"][0]["languageCode"], "es");
+    assert!(choice["choices"][0]["text"].is_string());
+    assert_eq!(choice["isMultipleSelectionAllowed"], false);
+    let beta = demo
+        .get_json(
+            &megan,
+            &format!(
+                "/beta/identityGovernance/entitlementManagement/accessPackageAssignmentPolicies/{}",
+                demo::POLICY_ONE_STAGE
+            ),
+        )
+        .await;
+    let choice = &beta["questions"][0];
+    assert_eq!(choice["text"]["defaultText"], v1["questions"][0]["text"]);
+    assert_eq!(
+        choice["choices"][0]["displayValue"]["defaultText"],
+        v1["questions"][0]["choices"][0]["text"]
+    );
+    assert_eq!(choice["allowsMultipleSelection"], false);
+}
+
 /// The demo's catalog, packages and policies read as Graph shows them: the tenant document's
 /// objects, expanded, filtered and paged.
 #[tokio::test]

@@ -9,7 +9,7 @@ use entitle_core::{
 use entitle_graph::datetime;
 use entitle_graph::schedule::parse_duration;
 use entitle_graph::tenant::{
-    AccessPackageObject, CATALOG_SCOPE_PREFIX, ConnectedOrganizationObject, LocalizedContentObject,
+    AccessPackageObject, CATALOG_SCOPE_PREFIX, ConnectedOrganizationObject, LocalizedTextObject,
     PolicyObject, QuestionObject, RoleAssignmentObject, StageObject, SubjectSetObject,
     TenantDocument, TenantError, UserObject, role_of,
 };
@@ -136,11 +136,11 @@ fn approval(
     ))
 }
 
-fn content(object: &LocalizedContentObject) -> LocalizedContent {
+/// v1.0's `text` and `localizations` as one localized content.
+fn content(text: Option<&String>, localizations: &[LocalizedTextObject]) -> LocalizedContent {
     LocalizedContent {
-        default_text: object.default_text.clone(),
-        localized_texts: object
-            .localized_texts
+        default_text: text.cloned(),
+        localized_texts: localizations
             .iter()
             .map(|text| LocalizedText {
                 text: text.text.clone(),
@@ -156,12 +156,13 @@ fn question(object: &QuestionObject) -> Question {
             id,
             is_required,
             text,
+            localizations,
             is_single_line_question,
             ..
         } => Question {
             id: id.clone(),
             kind: QuestionKind::TextInput,
-            text: content(text),
+            text: content(text.as_ref(), localizations),
             is_required: is_required.unwrap_or(false),
             choices: Vec::new(),
             allows_multiple_selection: false,
@@ -171,22 +172,23 @@ fn question(object: &QuestionObject) -> Question {
             id,
             is_required,
             text,
+            localizations,
             choices,
-            allows_multiple_selection,
+            is_multiple_selection_allowed,
             ..
         } => Question {
             id: id.clone(),
             kind: QuestionKind::MultipleChoice,
-            text: content(text),
+            text: content(text.as_ref(), localizations),
             is_required: is_required.unwrap_or(false),
             choices: choices
                 .iter()
                 .map(|choice| entitle_graph::Choice {
                     actual_value: choice.actual_value.clone(),
-                    display_value: content(&choice.display_value),
+                    display_value: content(choice.text.as_ref(), &choice.localizations),
                 })
                 .collect(),
-            allows_multiple_selection: allows_multiple_selection.unwrap_or(false),
+            allows_multiple_selection: is_multiple_selection_allowed.unwrap_or(false),
             is_single_line_question: false,
         },
     }

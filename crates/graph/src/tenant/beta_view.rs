@@ -6,7 +6,8 @@
 use serde_json::{Map, Value, json};
 
 use super::objects::{
-    AccessPackageObject, ApprovalSettingsObject, CatalogObject, PolicyObject, StageObject,
+    AccessPackageObject, ApprovalSettingsObject, CatalogObject, LocalizedTextObject, PolicyObject,
+    QuestionObject, StageObject,
 };
 use super::subject_set::SubjectSetObject;
 use crate::schedule::parse_duration;
@@ -125,6 +126,60 @@ fn beta_approval(settings: Option<&ApprovalSettingsObject>) -> Value {
     })
 }
 
+/// v1.0's `text` and `localizations` as beta's `accessPackageLocalizedContent`.
+fn localized(text: Option<&String>, localizations: &[LocalizedTextObject]) -> Value {
+    json!({ "defaultText": text, "localizedTexts": localizations })
+}
+
+/// A policy's questions in beta's shape: localized `text`, choices' `displayValue`,
+/// `allowsMultipleSelection`.
+fn beta_questions(questions: &[QuestionObject]) -> Value {
+    let shown = questions.iter().map(|question| match question {
+        QuestionObject::TextInput {
+            id,
+            sequence,
+            is_required,
+            is_answer_editable,
+            text,
+            localizations,
+            is_single_line_question,
+            regex_pattern,
+        } => json!({
+            "@odata.type": "#microsoft.graph.accessPackageTextInputQuestion",
+            "id": id,
+            "sequence": sequence,
+            "isRequired": is_required,
+            "isAnswerEditable": is_answer_editable,
+            "text": localized(text.as_ref(), localizations),
+            "isSingleLineQuestion": is_single_line_question,
+            "regexPattern": regex_pattern,
+        }),
+        QuestionObject::MultipleChoice {
+            id,
+            sequence,
+            is_required,
+            is_answer_editable,
+            text,
+            localizations,
+            choices,
+            is_multiple_selection_allowed,
+        } => json!({
+            "@odata.type": "#microsoft.graph.accessPackageMultipleChoiceQuestion",
+            "id": id,
+            "sequence": sequence,
+            "isRequired": is_required,
+            "isAnswerEditable": is_answer_editable,
+            "text": localized(text.as_ref(), localizations),
+            "choices": choices.iter().map(|choice| json!({
+                "actualValue": choice.actual_value,
+                "displayValue": localized(choice.text.as_ref(), &choice.localizations),
+            })).collect::<Vec<_>>(),
+            "allowsMultipleSelection": is_multiple_selection_allowed,
+        }),
+    });
+    Value::Array(shown.collect())
+}
+
 /// `allowedTargetScope` as beta's `scopeType`.
 fn scope_type(scope: Option<&str>) -> &'static str {
     match scope {
@@ -176,10 +231,7 @@ pub fn beta_policy_view(policy: &PolicyObject, package_id: &str) -> Map<String, 
         "requestApprovalSettings".into(),
         beta_approval(policy.request_approval_settings.as_ref()),
     );
-    shown.insert(
-        "questions".into(),
-        serde_json::to_value(&policy.questions).unwrap_or_default(),
-    );
+    shown.insert("questions".into(), beta_questions(&policy.questions));
     shown.insert("createdDateTime".into(), json!(policy.created_date_time));
     shown.insert("modifiedDateTime".into(), json!(policy.modified_date_time));
     shown.insert("createdBy".into(), json!(policy.created_by));
@@ -247,6 +299,35 @@ mod tests {
         assert_eq!(stage["primaryApprovers"][0]["id"], "g");
         assert_eq!(stage["primaryApprovers"][1]["isBackup"], true);
         assert_eq!(stage["primaryApprovers"][1]["id"], "u");
+    }
+
+    #[test]
+    fn questions_read_in_betas_shape() {
+        let questions = [QuestionObject::MultipleChoice {
+            id: "q".into(),
+            sequence: Some(1),
+            is_required: Some(true),
+            is_answer_editable: None,
+            text: Some("Region?".into()),
+            localizations: vec![LocalizedTextObject {
+                text: "¿Región?".into(),
+                language_code: "es".into(),
+            }],
+            choices: vec![super::super::objects::ChoiceObject {
+                actual_value: "EMEA".into(),
+                text: Some("Europe".into()),
+                localizations: Vec::new(),
+            }],
+            is_multiple_selection_allowed: Some(false),
+        }];
+        let shown = beta_questions(&questions);
+        assert_eq!(shown[0]["text"]["defaultText"], "Region?");
+        assert_eq!(shown[0]["text"]["localizedTexts"][0]["languageCode"], "es");
+        assert_eq!(
+            shown[0]["choices"][0]["displayValue"]["defaultText"],
+            "Europe"
+        );
+        assert_eq!(shown[0]["allowsMultipleSelection"], false);
     }
 
     #[test]

@@ -23,9 +23,8 @@ pub use filter::{PropertyFilter, PropertyFilterError};
 pub use objects::{
     AccessPackageObject, ApprovalSettingsObject, CatalogObject, ChoiceObject,
     ConnectedOrganizationObject, CustomExtensionStageObject, ExpirationObject, GroupObject,
-    IdentitySourceObject, LocalizedContentObject, LocalizedTextObject, PolicyObject,
-    QuestionObject, Reference, RequestorSettingsObject, RoleAssignmentObject, StageObject,
-    UserObject,
+    IdentitySourceObject, LocalizedTextObject, PolicyObject, QuestionObject, Reference,
+    RequestorSettingsObject, RoleAssignmentObject, StageObject, UserObject,
 };
 pub use roles::{CATALOG_SCOPE_PREFIX, ROLE_DEFINITIONS, definition_of, role_of};
 pub use subject_set::{SubjectSetError, SubjectSetObject};

@@ -303,19 +303,7 @@ pub struct PolicyObject {
     pub modified_by: Option<String>,
 }
 
-/// `accessPackageLocalizedContent`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LocalizedContentObject {
-    /// `defaultText`.
-    #[serde(default)]
-    pub default_text: Option<String>,
-    /// `localizedTexts`: `text` and `languageCode`.
-    #[serde(default)]
-    pub localized_texts: Vec<LocalizedTextObject>,
-}
-
-/// `accessPackageLocalizedText`.
+/// `accessPackageLocalizedText`: a text in one language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalizedTextObject {
@@ -331,12 +319,15 @@ pub struct LocalizedTextObject {
 pub struct ChoiceObject {
     /// `actualValue`.
     pub actual_value: String,
-    /// `displayValue`.
+    /// `text`: what the requestor sees.
     #[serde(default)]
-    pub display_value: LocalizedContentObject,
+    pub text: Option<String>,
+    /// `localizations`: the text in other languages.
+    #[serde(default)]
+    pub localizations: Vec<LocalizedTextObject>,
 }
 
-/// An `accessPackageQuestion`: a text input or a multiple-choice question.
+/// An `accessPackageQuestion`, as v1.0 writes it: a text input or a multiple-choice question.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "@odata.type", deny_unknown_fields)]
 pub enum QuestionObject {
@@ -359,7 +350,10 @@ pub enum QuestionObject {
         is_answer_editable: Option<bool>,
         /// `text`.
         #[serde(default)]
-        text: LocalizedContentObject,
+        text: Option<String>,
+        /// `localizations`.
+        #[serde(default)]
+        localizations: Vec<LocalizedTextObject>,
         /// `isSingleLineQuestion`.
         #[serde(default)]
         is_single_line_question: Option<bool>,
@@ -386,13 +380,16 @@ pub enum QuestionObject {
         is_answer_editable: Option<bool>,
         /// `text`.
         #[serde(default)]
-        text: LocalizedContentObject,
+        text: Option<String>,
+        /// `localizations`.
+        #[serde(default)]
+        localizations: Vec<LocalizedTextObject>,
         /// `choices`.
         #[serde(default)]
         choices: Vec<ChoiceObject>,
-        /// `allowsMultipleSelection`.
+        /// `isMultipleSelectionAllowed`.
         #[serde(default)]
-        allows_multiple_selection: Option<bool>,
+        is_multiple_selection_allowed: Option<bool>,
     },
 }
 
