@@ -30,7 +30,7 @@ use tower::ServiceExt;
 use crate::clock::{Clock, ClockBase};
 use crate::connections::{Connections, is_connection_error};
 use crate::control::fire_due;
-use crate::directory::DirectoryCache;
+use crate::directory_cache::DirectoryCache;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::routes::router;

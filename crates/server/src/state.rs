@@ -7,7 +7,7 @@ use entitle_auth::Verifier;
 use entitle_store::Store;
 
 use crate::clock::Clock;
-use crate::directory::{DirectoryCache, Snapshot};
+use crate::directory_cache::{DirectoryCache, Snapshot};
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::Limits;
 use crate::metrics::Metrics;

@@ -214,7 +214,7 @@ async fn start() -> Server {
     store.set_directory(&directory).unwrap();
     let state = AppState::new(Shared {
         store: Arc::new(store),
-        directories: entitle_server::directory::DirectoryCache::new(1, directory),
+        directories: entitle_server::directory_cache::DirectoryCache::new(1, directory),
         verifier: Verifier::demo().unwrap(),
         clock: Clock::new(ClockBase::Frozen(START), 0),
         metrics: Metrics::default(),

@@ -23,7 +23,7 @@ use serde_json::Value;
 use super::query::Options;
 use super::{Kind, catalog_of, denied, kind_name, not_found, one};
 use crate::access::identify;
-use crate::directory::Snapshot;
+use crate::directory_cache::Snapshot;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::wire::{self, Api};

@@ -356,7 +356,7 @@ impl TestServer {
             .expect("the tenant is valid");
         let state = AppState::new(Shared {
             store: Arc::new(store),
-            directories: entitle_server::directory::DirectoryCache::new(1, directory),
+            directories: entitle_server::directory_cache::DirectoryCache::new(1, directory),
             verifier: Verifier::demo().expect("the demo verifier"),
             clock: Clock::new(ClockBase::Frozen(START), 0),
             metrics: entitle_server::metrics::Metrics::default(),
