@@ -3,7 +3,8 @@
 
 Builds `entitle`, starts `entitle serve --demo` on a frozen clock over a fresh SQLite file on a free
 loopback port, mints a token for Megan (the demo tenant's access package assignment manager, with
-`EntitlementManagement.ReadWrite.All`), and runs `st run docs/openapi.yaml` with every phase
+`EntitlementManagement.ReadWrite.All`, and `User.Read.All` and `GroupMember.Read.All` to read the
+directory), and runs `st run docs/openapi.yaml` with every phase
 (examples, coverage, fuzzing, stateful) and the checks below. Prints how many requests the server
 answered (from its own `/metrics`) and how long the run took; fails when schemathesis finds a
 failure, when fewer than ST_MIN_REQUESTS (default 1000) requests were made, or when the server
@@ -30,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ST = ROOT / ".venv-st" / "bin" / "st"
 SPEC = ROOT / "docs" / "openapi.yaml"
 MEGAN = "00000000-0000-4000-8000-00000000a006"
+# Megan's permissions: assignment requests, and reading the tenant's users, groups and members.
+SCOPES = "EntitlementManagement.ReadWrite.All User.Read.All GroupMember.Read.All"
 CHECKS = [
     "not_a_server_error",
     "status_code_conformance",
@@ -94,7 +97,7 @@ def main() -> int:
         sys.exit(f"schemathesis: {ST} is missing: run `just schemathesis`, which installs it")
     entitle = entitle_binary()
     token = subprocess.run(
-        [str(entitle), "token", "--oid", MEGAN, "--scp", "EntitlementManagement.ReadWrite.All"],
+        [str(entitle), "token", "--oid", MEGAN, "--scp", SCOPES],
         check=True,
         capture_output=True,
         text=True,

@@ -12,7 +12,8 @@ Graph Python SDKs, as a client under test would run it against Microsoft Graph:
 Configuration comes from the environment:
 
     ENTITLE_BASE             server root, e.g. http://127.0.0.1:8080
-    ENTITLE_CLIENT_TOKEN     an application's token with EntitlementManagement.Read.All
+    ENTITLE_CLIENT_TOKEN     an application's token with EntitlementManagement.Read.All,
+                             GroupMember.Read.All and User.Read.All
     ENTITLE_REQUESTOR_TOKEN  the requestor's token (EntitlementMgmt-SubjectAccess.ReadWrite)
     ENTITLE_REQUESTOR_ID     the requestor's object id
     ENTITLE_MEMBER_TOKEN     a member of the approver group (EntitlementManagement.ReadWrite.All)
@@ -49,6 +50,7 @@ from msgraph.generated.models.approval_stage import ApprovalStage
 from msgraph.generated.models.group_members import GroupMembers
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.requestor_manager import RequestorManager
+from msgraph.generated.models.user import User
 
 import msgraph_beta
 from msgraph_beta.generated.identity_governance.entitlement_management.access_package_assignments.access_package_assignments_request_builder import (
@@ -65,6 +67,7 @@ from msgraph_beta.generated.models.access_package_assignment_request import (
 )
 from msgraph_beta.generated.models.approval_step import ApprovalStep as BetaApprovalStep
 from msgraph_beta.generated.models.group_members import GroupMembers as BetaGroupMembers
+from msgraph_beta.generated.models.user import User as BetaUser
 from msgraph_beta.generated.models.requestor_manager import RequestorManager as BetaRequestorManager
 
 from graph_client import Run, deliver, expect, graph_service_client, read_env, refused, run_scenarios
@@ -106,6 +109,20 @@ def management(config: Config, token: str, sdk=msgraph, version: str = "v1.0"):
 
 def beta_management(config: Config, token: str):
     return management(config, token, msgraph_beta, "beta")
+
+
+async def group_members(config: Config, group_id: str, sdk=msgraph, version: str = "v1.0") -> str:
+    """The display names of a group's members, read as the client application (users only)."""
+    client = graph_service_client(sdk, f"{config.base}/{version}", config.client_token)
+    page = await client.groups.by_group_id(group_id).members.get()
+    members = page.value if page and page.value else []
+    user = User if sdk is msgraph else BetaUser
+    expect(
+        bool(members) and all(isinstance(member, user) and member.display_name for member in members),
+        "the group's members, users with their names",
+        members,
+    )
+    return ",".join(member.display_name for member in members)
 
 
 async def run_v1(config: Config) -> None:
@@ -153,7 +170,8 @@ async def run_v1(config: Config) -> None:
         finance = await client.assignment_policies.by_access_package_assignment_policy_id(found[FINANCE][1]).get()
         manager = finance.request_approval_settings.stages[0].primary_approvers[0]
         expect(isinstance(manager, RequestorManager), "the finance policy's approver is the requestor's manager", manager)
-        return f"policy={policy_id} group={approvers[0].group_id}"
+        members = await group_members(config, approvers[0].group_id)
+        return f"policy={policy_id} group={approvers[0].group_id} members={members}"
 
     async def request(key: str) -> str:
         package_id, policy_id = found[key]
@@ -316,7 +334,8 @@ async def run_beta(config: Config) -> None:
             "the requestor's manager, then a fallback",
             sets,
         )
-        return f"policy={policy.id} group={approvers[0].id} accessPackageId={policy.access_package_id}"
+        members = await group_members(config, approvers[0].id, msgraph_beta, "beta")
+        return f"policy={policy.id} group={approvers[0].id} members={members} accessPackageId={policy.access_package_id}"
 
     async def request(key: str) -> str:
         package_id, policy_id = found[key]

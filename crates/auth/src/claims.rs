@@ -139,7 +139,7 @@ mod tests {
     fn users_get_delegated_permissions_and_known_directory_roles() {
         let identity = claims(&serde_json::json!({
             "oid": OID, "tid": "00000000-0000-0000-0000-000000000001", "idtyp": "user",
-            "scp": "User.Read EntitlementManagement.Read.All  EntitlementMgmt-SubjectAccess.ReadWrite",
+            "scp": "Mail.Read User.Read EntitlementManagement.Read.All  EntitlementMgmt-SubjectAccess.ReadWrite",
             "roles": ["EntitlementManagement.ReadWrite.All"],
             "wids": ["b79fbf4d-3ef9-4689-8143-76b194e85509", IDENTITY_GOVERNANCE_ADMINISTRATOR],
         }))
@@ -151,6 +151,7 @@ mod tests {
             Permissions::NONE
                 .with(Permission::ReadAll)
                 .with(Permission::SubjectAccessReadWrite)
+                .with(Permission::UserRead)
         );
         assert_eq!(
             identity.directory_roles,

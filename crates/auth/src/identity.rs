@@ -11,7 +11,7 @@ pub struct Identity {
     pub id: SubjectId,
     /// The caller's tenant (`tid`), as the token wrote it.
     pub tenant: String,
-    /// The entitlement-management permissions granted: from `scp` for users, `roles` for applications.
+    /// The permissions entitle knows (entitlement management, directory reads) granted: from `scp` for users, `roles` for applications.
     pub permissions: Permissions,
     /// The directory roles the token states (`wids`) that entitle knows.
     pub directory_roles: Roles,

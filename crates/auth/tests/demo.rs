@@ -33,6 +33,7 @@ fn verify_claims(edit: impl FnOnce(&mut Value)) -> Result<entitle_auth::Identity
 #[test]
 fn a_user_token_round_trips_with_permissions_and_directory_roles() {
     let mut request = user(&[
+        "Mail.Read",
         "User.Read",
         "EntitlementMgmt-SubjectAccess.ReadWrite",
         "EntitlementManagement.Read.All",
@@ -50,6 +51,7 @@ fn a_user_token_round_trips_with_permissions_and_directory_roles() {
         Permissions::NONE
             .with(Permission::SubjectAccessReadWrite)
             .with(Permission::ReadAll)
+            .with(Permission::UserRead)
     );
     assert_eq!(
         identity.directory_roles,
@@ -63,7 +65,11 @@ fn a_user_token_round_trips_with_permissions_and_directory_roles() {
 
 #[test]
 fn an_app_token_round_trips_with_application_permissions() {
-    let mut request = user(&["EntitlementManagement.ReadWrite.All", "User.Read.All"]);
+    let mut request = user(&[
+        "EntitlementManagement.ReadWrite.All",
+        "User.Read.All",
+        "Mail.Read.All",
+    ]);
     request.app = true;
     request.tenant = Some("72f988bf-86f1-41af-91ab-2d7cd011db47".into());
     let identity = verify(&mint_demo(&request).unwrap()).unwrap();
@@ -71,7 +77,9 @@ fn an_app_token_round_trips_with_application_permissions() {
     assert_eq!(identity.tenant, "72f988bf-86f1-41af-91ab-2d7cd011db47");
     assert_eq!(
         identity.permissions,
-        Permissions::NONE.with(Permission::ReadWriteAll)
+        Permissions::NONE
+            .with(Permission::ReadWriteAll)
+            .with(Permission::UserReadAll)
     );
     assert_eq!(identity.directory_roles, Roles::NONE);
 }

@@ -202,7 +202,7 @@ const CLIENT_FLOW: [&str; 12] = [
 ];
 
 /// A client flow over `sdk-tests/tenant.json`, a Graph-shaped tenant file: list packages, read a
-/// policy, request as a user, approve as a member of the stage's group, delivery, the assignment
+/// policy and its approver group's members, request as a user, approve as a member of the stage's group, delivery, the assignment
 /// listed, `adminRemove`, the assignment gone; then a request for the requestor's manager to
 /// approve, cancelled before the manager does.
 #[test]
@@ -221,7 +221,10 @@ fn the_graph_python_sdks_run_a_client_flow() {
         ("ENTITLE_BASE", server.base.clone()),
         (
             "ENTITLE_CLIENT_TOKEN",
-            app_token(CLIENT, "EntitlementManagement.Read.All"),
+            app_token(
+                CLIENT,
+                "EntitlementManagement.Read.All GroupMember.Read.All User.Read.All",
+            ),
         ),
         ("ENTITLE_REQUESTOR_TOKEN", token(ADELE, REQUESTOR_SCOPES)),
         ("ENTITLE_REQUESTOR_ID", ADELE.to_owned()),

@@ -42,7 +42,8 @@ impl fmt::Display for Principal {
     }
 }
 
-/// A Microsoft Graph permission relevant to assignment requests.
+/// A Microsoft Graph permission entitle reads: the entitlement-management ones, and the directory
+/// read permissions of the users and groups the tenant's objects name.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, VariantArray,
 )]
@@ -56,7 +57,43 @@ pub enum Permission {
     /// `EntitlementManagement.ReadWrite.All`.
     #[serde(rename = "EntitlementManagement.ReadWrite.All")]
     ReadWriteAll,
+    /// `User.Read`: the signed-in user's own profile (delegated).
+    #[serde(rename = "User.Read")]
+    UserRead,
+    /// `User.ReadWrite`: the signed-in user's own profile, read and written (delegated).
+    #[serde(rename = "User.ReadWrite")]
+    UserReadWrite,
+    /// `User.ReadBasic.All`: the basic profile of every user (delegated).
+    #[serde(rename = "User.ReadBasic.All")]
+    UserReadBasicAll,
+    /// `User.Read.All`: every user's full profile.
+    #[serde(rename = "User.Read.All")]
+    UserReadAll,
+    /// `User.ReadWrite.All`.
+    #[serde(rename = "User.ReadWrite.All")]
+    UserReadWriteAll,
+    /// `GroupMember.Read.All`: groups' basic properties and memberships.
+    #[serde(rename = "GroupMember.Read.All")]
+    GroupMemberReadAll,
+    /// `GroupMember.ReadWrite.All`.
+    #[serde(rename = "GroupMember.ReadWrite.All")]
+    GroupMemberReadWriteAll,
+    /// `Group.Read.All`: every group's properties and memberships.
+    #[serde(rename = "Group.Read.All")]
+    GroupReadAll,
+    /// `Group.ReadWrite.All`.
+    #[serde(rename = "Group.ReadWrite.All")]
+    GroupReadWriteAll,
+    /// `Directory.Read.All`: every directory object.
+    #[serde(rename = "Directory.Read.All")]
+    DirectoryReadAll,
+    /// `Directory.ReadWrite.All`.
+    #[serde(rename = "Directory.ReadWrite.All")]
+    DirectoryReadWriteAll,
 }
+
+// A set of permissions is 16 bits wide: one per permission.
+const _: () = assert!(Permission::VARIANTS.len() <= u16::BITS as usize);
 
 impl Permission {
     /// The permission's name as it appears in the `scp` or `roles` claim.
@@ -65,6 +102,17 @@ impl Permission {
             Self::SubjectAccessReadWrite => "EntitlementMgmt-SubjectAccess.ReadWrite",
             Self::ReadAll => "EntitlementManagement.Read.All",
             Self::ReadWriteAll => "EntitlementManagement.ReadWrite.All",
+            Self::UserRead => "User.Read",
+            Self::UserReadWrite => "User.ReadWrite",
+            Self::UserReadBasicAll => "User.ReadBasic.All",
+            Self::UserReadAll => "User.Read.All",
+            Self::UserReadWriteAll => "User.ReadWrite.All",
+            Self::GroupMemberReadAll => "GroupMember.Read.All",
+            Self::GroupMemberReadWriteAll => "GroupMember.ReadWrite.All",
+            Self::GroupReadAll => "Group.Read.All",
+            Self::GroupReadWriteAll => "Group.ReadWrite.All",
+            Self::DirectoryReadAll => "Directory.Read.All",
+            Self::DirectoryReadWriteAll => "Directory.ReadWrite.All",
         }
     }
 

@@ -63,6 +63,7 @@ mod assignment;
 mod authz;
 mod callout;
 mod catalog_access;
+mod directory_access;
 mod error;
 mod id;
 mod operation;
@@ -91,6 +92,9 @@ pub use assignment::{
 pub use authz::{Authority, Denial, authorize, authorize_review};
 pub use callout::{Callout, CalloutStatus};
 pub use catalog_access::{CatalogDenial, CatalogOperation, authorize_catalog};
+pub use directory_access::{
+    DirectoryDenial, DirectoryOperation, MemberKind, MemberView, authorize_directory, member_view,
+};
 pub use error::{InvalidInput, Rejection};
 pub use id::{AssignmentId, GroupId, Guid, RequestId, StageId, SubjectId};
 pub use operation::{Operation, Parties};

@@ -109,7 +109,7 @@ impl ErrorCode {
     pub const fn when(self) -> &'static str {
         match self {
             Self::InvalidRequest => {
-                "Malformed input: an id that is not a GUID, malformed JSON (or an array where an object belongs), an unknown `$filter`, an empty `$select` or `$expand` item, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`; a create body with a property of the wrong type, an unknown policy, package or target, an assignment policy of another package, a package with several policies and none named. Also the code of a `408`: a request, its body included, not complete within the request timeout."
+                "Malformed input: an id that is not a GUID, malformed JSON (or an array where an object belongs), an unknown `$filter`, an empty `$select` or `$expand` item, a beta cancel body whose `id` or `requestStatus` is wrong, an unknown `requestType`; a create body with a property of the wrong type, an unknown policy, package or target, an assignment policy of another package, a package with several policies and none named; `GET /me` with an application token. Also the code of a `408`: a request, its body included, not complete within the request timeout."
             }
             Self::RequestBodyRead => {
                 "A create body with a property its Graph type does not define (read-only properties a client echoes back are accepted and ignored). Graph's OData layer answers such a body with this code."
@@ -121,7 +121,7 @@ impl ErrorCode {
                 "The caller's token and roles do not allow the action; the answer does not depend on the request's status."
             }
             Self::ItemNotFound => {
-                "No request, approval, stage, assignment, catalog, access package or policy with this id; an unknown route."
+                "No request, approval, stage, assignment, catalog, access package, policy, user or group with this id (Graph's directory answers `Request_ResourceNotFound` for users and groups; entitle keeps one code, D31); an unknown route."
             }
             Self::NotSupported => "A known route asked with another method.",
             Self::RequestNotCancelable => {

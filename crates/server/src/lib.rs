@@ -24,6 +24,7 @@ pub mod clock;
 mod connections;
 pub mod control;
 pub mod demo;
+pub mod directory;
 pub mod directory_cache;
 pub mod envelope;
 pub mod error;

@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
 use crate::wire::{self, Api, RequestTypeCase};
-use crate::{approvals, assignments, catalogs, control, envelope, requests};
+use crate::{approvals, assignments, catalogs, control, directory, envelope, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -212,6 +212,21 @@ fn catalog_rows(rows: &mut Vec<Row>, api: ApiVersion) {
     }
 }
 
+/// The directory objects of `api`: users, the signed-in user, groups and a group's members.
+fn directory_rows(rows: &mut Vec<Row>, api: ApiVersion) {
+    let prefix = wire::prefix(api);
+    let api = Some(api);
+    rows.push(Row::new(format!("{prefix}/users"), api).on(Verb::Get, directory::list_users));
+    rows.push(Row::new(format!("{prefix}/users/{{id}}"), api).on(Verb::Get, directory::get_user));
+    rows.push(Row::new(format!("{prefix}/me"), api).on(Verb::Get, directory::me));
+    rows.push(Row::new(format!("{prefix}/groups"), api).on(Verb::Get, directory::list_groups));
+    rows.push(Row::new(format!("{prefix}/groups/{{id}}"), api).on(Verb::Get, directory::get_group));
+    rows.push(
+        Row::new(format!("{prefix}/groups/{{id}}/members"), api)
+            .on(Verb::Get, directory::list_members),
+    );
+}
+
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI_YAML).into_response()
 }
@@ -234,6 +249,7 @@ fn table(control_api: bool) -> Vec<Row> {
         );
         assignment_rows(&mut rows, api);
         catalog_rows(&mut rows, api);
+        directory_rows(&mut rows, api);
         if api == ApiVersion::Beta {
             request_rows(&mut rows, api, "accessPackageAssignmentRequests");
             approval_rows(&mut rows, api, "steps");

@@ -556,3 +556,48 @@ async fn role_assignments_read_by_catalog() {
     let adele = token(ADELE, "EntitlementManagement.Read.All", &[]);
     assert_eq!(demo.get_json(&adele, &by_catalog).await["value"], json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_directory_reads_as_docs_demo_md_shows_it() {
+    let demo = Demo::start().await;
+    let adele = token(ADELE, "User.Read GroupMember.Read.All", &[]);
+    let me = demo.get_json(&adele, "/v1.0/me").await;
+    assert_eq!(me["displayName"], "Adele Vance");
+    assert_eq!(me["jobTitle"], "Retail Manager");
+    let lab = format!("/v1.0/groups/{}/members", demo::GROUP_LAB_APPROVERS);
+    // Members show only their type and id unless the token may read users too.
+    let limited = demo.get_json(&adele, &lab).await;
+    assert_eq!(
+        limited["value"],
+        json!([{"@odata.type": "#microsoft.graph.user", "id": demo::DIEGO.to_string()}])
+    );
+    let reader = token(ADELE, "User.ReadBasic.All GroupMember.Read.All", &[]);
+    let full = demo.get_json(&reader, &lab).await;
+    assert_eq!(full["value"][0]["displayName"], "Diego Siciliani");
+    let groups = demo.get_json(&reader, "/beta/groups").await;
+    let names: Vec<&str> = groups["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|group| group["displayName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Lab approvers", "Sales team"]);
+    let sales = demo
+        .get_json(
+            &reader,
+            &format!(
+                "/v1.0/groups/{}/members?$select=displayName",
+                demo::GROUP_SALES_TEAM
+            ),
+        )
+        .await;
+    assert_eq!(sales["value"].as_array().unwrap().len(), 3);
+    let users = demo
+        .get_json(&reader, "/v1.0/users?$filter=startswith(displayName,'a')")
+        .await;
+    assert_eq!(users["value"].as_array().unwrap().len(), 2);
+    let by_name = demo
+        .get_json(&reader, "/beta/users/lee.gu@fabrikam.test")
+        .await;
+    assert_eq!(by_name["id"], demo::LEE.to_string());
+}

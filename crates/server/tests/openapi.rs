@@ -357,6 +357,10 @@ fn fill(path: &str, id: &str, stage: &str) -> String {
         return path.replace("{id}", &format!("role-{}", common::MANAGER));
     } else if path.contains("olicies/{id}") {
         common::APPROVAL
+    } else if path.contains("/groups/{id}") {
+        common::GROUP
+    } else if path.contains("/users/{id}") {
+        return path.replace("{id}", &common::ALICE.to_string());
     } else {
         id
     };

@@ -13,8 +13,12 @@ enum Clause {
         value: String,
         lower: bool,
     },
-    /// `startswith(property,'value')`.
-    StartsWith { property: String, value: String },
+    /// `startswith(property,'value')`, ignoring case when `ignore_case` (directory objects).
+    StartsWith {
+        property: String,
+        value: String,
+        ignore_case: bool,
+    },
 }
 
 /// A parsed `$filter`: clauses that must all hold.
@@ -29,6 +33,11 @@ pub enum PropertyFilterError {
         "`$filter` `{0}` is not supported here: use `property eq 'value'`, `contains(property,'value')`, `contains(tolower(property),'value')` or `startswith(property,'value')`, joined with `and`"
     )]
     Unsupported(String),
+    /// The expression is not one of the forms directory objects support.
+    #[error(
+        "`$filter` `{0}` is not supported here: use `property eq 'value'` or `startswith(property,'value')`, joined with `and`"
+    )]
+    DirectoryUnsupported(String),
     /// The property cannot be filtered on.
     #[error("`$filter` cannot use `{property}` here; it can use {allowed}")]
     Property {
@@ -116,7 +125,11 @@ fn clause(text: &str) -> Option<Clause> {
                     lower,
                 }
             } else {
-                Clause::StartsWith { property, value }
+                Clause::StartsWith {
+                    property,
+                    value,
+                    ignore_case: false,
+                }
             });
         }
     }
@@ -149,6 +162,13 @@ impl Clause {
                 value, lower: true, ..
             } => actual.to_lowercase().contains(value.as_str()),
             Self::Contains { value, .. } => actual.contains(value.as_str()),
+            Self::StartsWith {
+                value,
+                ignore_case: true,
+                ..
+            } => actual
+                .get(..value.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(value)),
             Self::StartsWith { value, .. } => actual.starts_with(value.as_str()),
         }
     }
@@ -177,6 +197,27 @@ impl PropertyFilter {
             });
         }
         Ok(Self(clauses))
+    }
+
+    /// Parses `text` as Graph's directory objects (users, groups) take it without advanced queries:
+    /// `eq` and `startswith`, both ignoring case, joined with `and`; properties among `allowed`.
+    ///
+    /// # Errors
+    /// [`PropertyFilterError`] for another form (`contains` included) or property.
+    pub fn parse_directory(text: &str, allowed: &[&str]) -> Result<Self, PropertyFilterError> {
+        let unsupported = || PropertyFilterError::DirectoryUnsupported(text.to_owned());
+        let mut filter = Self::parse(text, allowed).map_err(|error| match error {
+            PropertyFilterError::Unsupported(_) => unsupported(),
+            other => other,
+        })?;
+        for clause in &mut filter.0 {
+            match clause {
+                Clause::Contains { .. } => return Err(unsupported()),
+                Clause::StartsWith { ignore_case, .. } => *ignore_case = true,
+                Clause::Eq { .. } => {}
+            }
+        }
+        Ok(filter)
     }
 
     /// Whether an object whose string properties `lookup` gives matches (a missing property
@@ -250,6 +291,30 @@ mod tests {
         }
         assert!(matches!(
             PropertyFilter::parse("description eq 'x'", &NAMES),
+            Err(PropertyFilterError::Property { .. })
+        ));
+    }
+
+    #[test]
+    fn directory_filters_take_eq_and_startswith_ignoring_case() {
+        let starts =
+            PropertyFilter::parse_directory("startswith(displayName,'ad')", &NAMES).unwrap();
+        assert!(name(&starts, "Adele Vance"));
+        assert!(!name(&starts, "Alex"));
+        assert!(!name(&starts, "A"));
+        let eq = PropertyFilter::parse_directory("displayName eq 'ADELE'", &NAMES).unwrap();
+        assert!(name(&eq, "Adele"));
+        for text in ["contains(displayName,'a')", "displayName ne 'a'"] {
+            assert!(
+                matches!(
+                    PropertyFilter::parse_directory(text, &NAMES),
+                    Err(PropertyFilterError::DirectoryUnsupported(_))
+                ),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            PropertyFilter::parse_directory("mail eq 'a'", &NAMES),
             Err(PropertyFilterError::Property { .. })
         ));
     }

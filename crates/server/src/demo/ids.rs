@@ -39,6 +39,11 @@ pub const LEE: SubjectId = subject(0xa009);
 /// (the control API's [`EXTENSION_APP_ID`](crate::control::EXTENSION_APP_ID)).
 pub const EXTENSION_APP: SubjectId = crate::control::EXTENSION_APP_ID;
 
+/// The security group "Lab approvers": Diego, the second stage of "Lab access".
+pub const GROUP_LAB_APPROVERS: &str = "00000000-0000-4000-8000-0000000a9001";
+/// The Microsoft 365 group "Sales team": Adele, Bianca and Isaiah.
+pub const GROUP_SALES_TEAM: &str = "00000000-0000-4000-8000-0000000a9002";
+
 /// The connected organization Fabrikam (`fabrikam.test`).
 pub const ORGANIZATION_FABRIKAM: &str = "00000000-0000-4000-8000-0000000c0a01";
 

@@ -49,7 +49,7 @@ mod tests {
             directory.approver_of(POLICY_TWO_STAGE, DIEGO, None).primary,
             StageSet::NONE.with(1)
         );
-        assert_eq!(directory.groups.len(), 1);
+        assert_eq!(directory.groups.len(), 2);
         assert_eq!(
             directory
                 .user(LEE)

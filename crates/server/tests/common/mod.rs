@@ -66,6 +66,9 @@ pub(crate) const APP: SubjectId = subject(7);
 /// Another requestor.
 pub(crate) const CAROL: SubjectId = subject(8);
 
+/// A group of requestors: Alice, Bob and Carol. No policy names it.
+pub(crate) const GROUP: &str = "1111aaaa-0000-4000-8000-00000000a9a9";
+
 /// `EntitlementMgmt-SubjectAccess.ReadWrite`.
 pub(crate) const SUBJECT_ACCESS: &str = "EntitlementMgmt-SubjectAccess.ReadWrite";
 /// `EntitlementManagement.Read.All`.
@@ -139,6 +142,12 @@ pub(crate) fn tenant_document() -> Value {
     }]);
     json!({
         "users": users,
+        "groups": [{
+            "id": GROUP,
+            "displayName": "Sellers",
+            "mailNickname": "sellers",
+            "members": [{"id": ALICE}, {"id": BOB}, {"id": CAROL}],
+        }],
         "catalogs": [
             {"id": CATALOG, "displayName": "General"},
             {"id": OTHER_CATALOG, "displayName": "Other"},
