@@ -7,8 +7,9 @@ group's member approves; the package is renamed; its delete is refused while its
 active; the policy is replaced by one that admits no one, and the user's next request is refused; an
 empty catalog is created and deleted.
 
-beta (`msgraph-beta-sdk`, beta's shapes): the application creates a catalog and a package in it
-(`catalogId`), renames the package, deletes it and then the catalog.
+beta (`msgraph-beta-sdk`, beta's shapes): the application creates a catalog, a package in it
+(`catalogId`) and a policy (`accessPackageId`, `scopeType`, `durationInDays`), renames the package,
+and deletes the policy, the package and the catalog.
 
 Configuration comes from the environment:
 
@@ -51,9 +52,14 @@ from msgraph.generated.models.group_members import GroupMembers
 
 import msgraph_beta
 from msgraph_beta.generated.models.access_package import AccessPackage as BetaAccessPackage
+from msgraph_beta.generated.models.access_package_assignment_policy import (
+    AccessPackageAssignmentPolicy as BetaAccessPackageAssignmentPolicy,
+)
 from msgraph_beta.generated.models.access_package_catalog import (
     AccessPackageCatalog as BetaAccessPackageCatalog,
 )
+from msgraph_beta.generated.models.approval_settings import ApprovalSettings as BetaApprovalSettings
+from msgraph_beta.generated.models.requestor_settings import RequestorSettings as BetaRequestorSettings
 
 from graph_client import Run, expect, graph_service_client, read_env, refused, run_scenarios
 
@@ -227,6 +233,27 @@ async def run_beta(config: Config) -> None:
         state["package"] = package.id
         return f"id={package.id}"
 
+    async def create_policy() -> str:
+        policy = await admin.access_package_assignment_policies.post(
+            BetaAccessPackageAssignmentPolicy(
+                access_package_id=state["package"],
+                display_name="Members ask, no approval",
+                duration_in_days=30,
+                requestor_settings=BetaRequestorSettings(
+                    scope_type="AllExistingDirectoryMemberUsers", accept_requests=True
+                ),
+                request_approval_settings=BetaApprovalSettings(
+                    is_approval_required=False, approval_mode="NoApproval", approval_stages=[]
+                ),
+            )
+        )
+        expect(policy.access_package_id == state["package"], "beta's accessPackageId", policy.access_package_id)
+        expect(policy.duration_in_days == 30, "30 days", policy.duration_in_days)
+        scope = policy.requestor_settings.scope_type if policy.requestor_settings else None
+        expect(scope == "AllExistingDirectoryMemberUsers", "the scope as sent", scope)
+        state["policy"] = policy.id
+        return f"id={policy.id} scopeType={scope}"
+
     async def rename_package() -> str:
         package = admin.access_packages.by_access_package_id(state["package"])
         await package.patch(BetaAccessPackage(display_name="Beta package (renamed)"))
@@ -235,6 +262,7 @@ async def run_beta(config: Config) -> None:
         return f"displayName={read.display_name}"
 
     async def delete_package_then_catalog() -> str:
+        await admin.access_package_assignment_policies.by_access_package_assignment_policy_id(state["policy"]).delete()
         await admin.access_packages.by_access_package_id(state["package"]).delete()
         await admin.access_package_catalogs.by_access_package_catalog_id(state["catalog"]).delete()
         outcome = await refused(admin.access_package_catalogs.by_access_package_catalog_id(state["catalog"]).get, 404)
@@ -242,6 +270,7 @@ async def run_beta(config: Config) -> None:
 
     await run.step("create-catalog", create_catalog)
     await run.step("create-package", create_package)
+    await run.step("create-policy", create_policy)
     await run.step("rename-package", rename_package)
     await run.step("delete-package-then-catalog", delete_package_then_catalog)
 

@@ -264,10 +264,14 @@ fn the_graph_python_sdks_set_up_their_own_fixtures() {
     let printed = run_script(
         "setup_flow.py",
         &env,
-        &["create-catalog", "create-package", "rename-package"],
+        &[
+            "create-catalog",
+            "create-package",
+            "create-policy",
+            "rename-package",
+        ],
     );
     for step in [
-        "v1.0 create-policy",
         "v1.0 request",
         "v1.0 approve-as-group-member",
         "v1.0 delete-refused",

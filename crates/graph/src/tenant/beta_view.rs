@@ -218,6 +218,7 @@ pub fn beta_policy_view(policy: &PolicyObject, package_id: &str) -> Map<String, 
     );
     shown.insert("durationInDays".into(), json!(days));
     shown.insert("expirationDateTime".into(), json!(expiration.end_date_time));
+    shown.insert("expiration".into(), json!(policy.expiration));
     shown.insert("accessReviewSettings".into(), Value::Null);
     shown.insert(
         "requestorSettings".into(),

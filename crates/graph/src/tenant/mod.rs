@@ -5,6 +5,7 @@
 //!
 //! A bad document is refused with the object, the property and the reason.
 
+mod beta_body;
 mod beta_view;
 mod edit;
 mod filter;
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use beta_body::beta_policy_body;
 pub use beta_view::{beta_catalog_view, beta_package_view, beta_policy_view};
 pub use edit::{BodyError, beta_catalog_body, beta_package_body, created, patched, replaced};
 pub use filter::{PropertyFilter, PropertyFilterError};

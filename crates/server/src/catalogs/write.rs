@@ -14,8 +14,8 @@ use entitle_core::{ApiVersion, Change, Dependents, TenantObject, authorize_catal
 use entitle_graph::EnumPreference;
 use entitle_graph::tenant::{
     AccessPackageObject, CATALOG_SCOPE_PREFIX, CatalogObject, PolicyObject, Reference,
-    RoleAssignmentObject, TenantDocument, beta_catalog_body, beta_package_body, created, patched,
-    replaced,
+    RoleAssignmentObject, TenantDocument, beta_catalog_body, beta_package_body, beta_policy_body,
+    created, patched, replaced,
 };
 use entitle_store::{Directory, StoreError};
 use serde_json::Value;
@@ -67,15 +67,28 @@ fn author(directory: &Directory, identity: &Identity) -> String {
     )
 }
 
+/// Gives each question a policy `body` leaves without an `id` one, as the service does.
+fn with_question_ids(kind: Kind, mut body: Value) -> Value {
+    let questions = body.get_mut("questions").and_then(Value::as_array_mut);
+    if kind == Kind::Policies {
+        for question in questions.into_iter().flatten() {
+            if let Some(question) = question.as_object_mut() {
+                question
+                    .entry("id")
+                    .or_insert_with(|| Value::String(uuid::Uuid::new_v4().to_string()));
+            }
+        }
+    }
+    body
+}
+
 /// The body in v1.0's terms.
 fn in_v1(api: ApiVersion, kind: Kind, body: Value) -> Result<Value, ApiError> {
     match (api, kind) {
         (ApiVersion::V1, _) | (ApiVersion::Beta, Kind::RoleAssignments) => Ok(body),
         (ApiVersion::Beta, Kind::Catalogs) => Ok(beta_catalog_body(body)),
         (ApiVersion::Beta, Kind::Packages) => Ok(beta_package_body(body)),
-        (ApiVersion::Beta, Kind::Policies) => Err(ApiError::invalid(
-            "entitle takes assignment policies in v1.0's shape only; create or replace them under `/v1.0` (D30)",
-        )),
+        (ApiVersion::Beta, Kind::Policies) => Ok(beta_policy_body(body)?),
     }
 }
 
@@ -401,7 +414,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let body = in_v1(api, kind, json_body(&headers, &body)?)?;
+    let body = with_question_ids(kind, in_v1(api, kind, json_body(&headers, &body)?)?);
     let id = uuid::Uuid::new_v4().to_string();
     let ask = Ask {
         kind,
@@ -431,7 +444,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let body = in_v1(api, kind, json_body(&headers, &body)?)?;
+    let body = with_question_ids(kind, in_v1(api, kind, json_body(&headers, &body)?)?);
     let ask = Ask {
         kind,
         change: Change::Update,
