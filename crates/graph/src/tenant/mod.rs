@@ -24,9 +24,10 @@ pub use edit::{BodyError, beta_catalog_body, beta_package_body, created, patched
 pub use filter::{PropertyFilter, PropertyFilterError};
 pub use objects::{
     AccessPackageObject, ApprovalSettingsObject, CatalogObject, ChoiceObject,
-    ConnectedOrganizationObject, CustomExtensionStageObject, ExpirationObject, GroupObject,
-    IdentitySourceObject, LocalizedTextObject, PolicyObject, QuestionObject, Reference,
-    RequestorSettingsObject, RoleAssignmentObject, StageObject, UserObject,
+    ConnectedOrganizationObject, CustomExtensionObject, CustomExtensionStageObject,
+    ExpirationObject, GroupObject, IdentitySourceObject, LocalizedTextObject, PolicyObject,
+    QuestionObject, Reference, RequestorSettingsObject, RoleAssignmentObject, StageObject,
+    UserObject,
 };
 pub use roles::{CATALOG_SCOPE_PREFIX, ROLE_DEFINITIONS, definition_of, role_of};
 pub use subject_set::{SubjectSetError, SubjectSetObject};
@@ -60,6 +61,9 @@ pub struct TenantDocument {
     /// `connectedOrganizations`.
     #[serde(default)]
     pub connected_organizations: Vec<ConnectedOrganizationObject>,
+    /// `customExtensions`: the catalogs' custom extensions that policies name.
+    #[serde(default)]
+    pub custom_extensions: Vec<CustomExtensionObject>,
 }
 
 impl TenantDocument {
@@ -97,7 +101,7 @@ impl TenantError {
 }
 
 /// The collections a document may hold, with the name of one of their objects.
-const COLLECTIONS: [(&str, &str); 7] = [
+const COLLECTIONS: [(&str, &str); 8] = [
     ("users", "user"),
     ("groups", "group"),
     ("catalogs", "catalog"),
@@ -105,11 +109,17 @@ const COLLECTIONS: [(&str, &str); 7] = [
     ("assignmentPolicies", "assignment policy"),
     ("roleAssignments", "role assignment"),
     ("connectedOrganizations", "connected organization"),
+    ("customExtensions", "custom extension"),
 ];
 
 /// The `@odata.type` values that tell polymorphic objects apart, which are kept; every other
 /// annotation (`@odata.context`, `@odata.etag`, the type of a plain object) is dropped on reading.
-const KEPT_TYPES: [&str; 5] = [
+const KEPT_TYPES: [&str; 10] = [
+    "#microsoft.graph.accessPackageAssignmentRequestWorkflowExtension",
+    "#microsoft.graph.accessPackageAssignmentWorkflowExtension",
+    "#microsoft.graph.logicAppTriggerEndpointConfiguration",
+    "#microsoft.graph.azureAdTokenAuthentication",
+    "#microsoft.graph.azureAdPopTokenAuthentication",
     "#microsoft.graph.accessPackageTextInputQuestion",
     "#microsoft.graph.accessPackageMultipleChoiceQuestion",
     "#microsoft.graph.domainIdentitySource",
@@ -242,6 +252,11 @@ pub fn parse_tenant(text: &str) -> Result<TenantDocument, TenantError> {
             "connected organization",
             "connectedOrganizations",
             take("connectedOrganizations"),
+        )?,
+        custom_extensions: collection(
+            "custom extension",
+            "customExtensions",
+            take("customExtensions"),
         )?,
     })
 }

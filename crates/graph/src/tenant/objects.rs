@@ -303,6 +303,17 @@ pub struct PolicyObject {
     pub modified_by: Option<String>,
 }
 
+/// A catalog's custom extension (`accessPackageAssignmentRequestWorkflowExtension` and its kin),
+/// kept as exported: entitle calls none, it shows them where a policy's stage settings name them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomExtensionObject {
+    /// `id`.
+    pub id: String,
+    /// The other properties, kept as exported.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
 /// `accessPackageLocalizedText`: a text in one language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -4,7 +4,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::objects::{AccessPackageObject, CatalogObject, PolicyObject, RoleAssignmentObject};
+use super::objects::{
+    AccessPackageObject, CatalogObject, CustomExtensionObject, PolicyObject, RoleAssignmentObject,
+};
 
 /// The JSON of `object` with its `@odata.type` first.
 fn typed(kind: &str, object: &impl Serialize) -> Map<String, Value> {
@@ -63,9 +65,29 @@ pub fn questions_view(policy: &PolicyObject) -> Value {
     serde_json::to_value(&policy.questions).unwrap_or_default()
 }
 
-/// A policy's `customExtensionStageSettings`, as `$expand` shows them.
-pub fn custom_extension_stages_view(policy: &PolicyObject) -> Value {
-    serde_json::to_value(&policy.custom_extension_stage_settings).unwrap_or_default()
+/// A policy's `customExtensionStageSettings` (beta also `customExtensionHandlers`), as `$expand`
+/// shows them: each with its `customExtension` in full when `extensions` has it, else by id.
+pub fn custom_extension_stages_view(
+    policy: &PolicyObject,
+    extensions: &[CustomExtensionObject],
+) -> Value {
+    let settings = policy
+        .custom_extension_stage_settings
+        .iter()
+        .map(|setting| {
+            let id = &setting.custom_extension.id;
+            let extension = extensions
+                .iter()
+                .find(|extension| &extension.id == id)
+                .and_then(|extension| serde_json::to_value(extension).ok())
+                .unwrap_or_else(|| serde_json::json!({ "id": id }));
+            serde_json::json!({
+                "id": setting.id,
+                "stage": setting.stage,
+                "customExtension": extension,
+            })
+        });
+    Value::Array(settings.collect())
 }
 
 /// A role assignment (`unifiedRoleAssignment`), without `principal`.
@@ -108,6 +130,31 @@ mod tests {
             "#microsoft.graph.accessPackageCatalog"
         );
         assert_eq!(questions_view(&policy), json!([]));
-        assert_eq!(custom_extension_stages_view(&policy), json!([]));
+        assert_eq!(custom_extension_stages_view(&policy, &[]), json!([]));
+    }
+
+    #[test]
+    fn a_stage_setting_shows_its_custom_extension_in_full_when_the_tenant_has_it() {
+        let policy = PolicyObject {
+            custom_extension_stage_settings: vec![
+                super::super::objects::CustomExtensionStageObject {
+                    id: Some("s".into()),
+                    stage: "assignmentRequestCreated".into(),
+                    custom_extension: Reference::to("e"),
+                },
+            ],
+            ..PolicyObject::default()
+        };
+        let mut other = std::collections::BTreeMap::new();
+        other.insert("displayName".to_owned(), json!("Check"));
+        let known = [CustomExtensionObject {
+            id: "e".into(),
+            other,
+        }];
+        let shown = custom_extension_stages_view(&policy, &known);
+        assert_eq!(shown[0]["customExtension"]["displayName"], "Check");
+        assert_eq!(shown[0]["stage"], "assignmentRequestCreated");
+        let bare = custom_extension_stages_view(&policy, &[]);
+        assert_eq!(bare[0]["customExtension"], json!({ "id": "e" }));
     }
 }

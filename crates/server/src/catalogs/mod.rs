@@ -215,11 +215,17 @@ fn policy_shown(
     if options.expands("questions") {
         shown.insert("questions".into(), questions_view(policy));
     }
-    if options.expands("customExtensionStageSettings") {
-        shown.insert(
-            "customExtensionStageSettings".into(),
-            custom_extension_stages_view(policy),
-        );
+    let stage_settings: &[&str] = match api {
+        ApiVersion::V1 => &["customExtensionStageSettings"],
+        ApiVersion::Beta => &["customExtensionStageSettings", "customExtensionHandlers"],
+    };
+    for name in stage_settings {
+        if options.expands(name) {
+            shown.insert(
+                (*name).into(),
+                custom_extension_stages_view(policy, &directory.document.custom_extensions),
+            );
+        }
     }
     shown
 }

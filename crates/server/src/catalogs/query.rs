@@ -81,7 +81,12 @@ const BETA_PACKAGES: Shape = Shape {
 const BETA_POLICIES: Shape = Shape {
     set: "accessPackageAssignmentPolicies",
     filterable: &["displayName", "description", "id", "accessPackageId"],
-    expandable: &["accessPackage", "accessPackageCatalog"],
+    expandable: &[
+        "accessPackage",
+        "accessPackageCatalog",
+        "customExtensionStageSettings",
+        "customExtensionHandlers",
+    ],
 };
 
 const ROLE_ASSIGNMENTS: Shape = Shape {
