@@ -328,17 +328,7 @@ fn page(
     );
     body.insert("value".to_owned(), Value::Array(items));
     if shown < total {
-        let mut link = format!(
-            "{}{}/{path}?$skiptoken={shown}",
-            wire::base_url(headers),
-            wire::prefix(api),
-        );
-        for (key, value) in query.iter().filter(|(key, _)| key.as_str() != "$skiptoken") {
-            link.push('&');
-            link.push_str(key);
-            link.push('=');
-            link.push_str(&odata::encode(value));
-        }
+        let link = wire::next_link(headers, api, path, shown, query);
         body.insert("@odata.nextLink".to_owned(), Value::String(link));
     }
     wire::json(

@@ -189,3 +189,26 @@ fn annotated(value: Value, name: &str, annotation: String) -> Value {
         other => other,
     }
 }
+
+/// The `@odata.nextLink` of a page of `path` that skips the `shown` items already sent, with the
+/// request's other query options.
+pub fn next_link(
+    headers: &HeaderMap,
+    api: ApiVersion,
+    path: &str,
+    shown: usize,
+    query: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut link = format!(
+        "{}{}/{path}?$skiptoken={shown}",
+        base_url(headers),
+        prefix(api),
+    );
+    for (key, value) in query.iter().filter(|(key, _)| key.as_str() != "$skiptoken") {
+        link.push('&');
+        link.push_str(key);
+        link.push('=');
+        link.push_str(&crate::odata::encode(value));
+    }
+    link
+}

@@ -280,17 +280,7 @@ fn page(
     if shown < total
         && let Value::Object(map) = &mut body
     {
-        let mut link = format!(
-            "{}{}/{set}?$skiptoken={shown}",
-            wire::base_url(headers),
-            wire::prefix(api),
-        );
-        for (key, value) in query.iter().filter(|(key, _)| key.as_str() != "$skiptoken") {
-            link.push('&');
-            link.push_str(key);
-            link.push('=');
-            link.push_str(&odata::encode(value));
-        }
+        let link = wire::next_link(headers, api, &set, shown, query);
         map.insert("@odata.nextLink".into(), Value::String(link));
     }
     wire::json(StatusCode::OK, EnumPreference::default(), &body)
