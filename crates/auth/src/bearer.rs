@@ -1,9 +1,25 @@
 //! The `Authorization` header: `Bearer <token>`, the scheme matched case-insensitively (RFC 9110).
 
-use crate::error::AuthError;
+use crate::error::{AuthError, quoted};
 
 /// The authentication scheme entitle accepts.
 const SCHEME: &str = "Bearer";
+
+/// The one `Authorization` value of a request, given all of its `Authorization` headers' values.
+///
+/// # Errors
+/// [`AuthError::RepeatedCredential`] for more than one header, or one holding a comma-separated
+/// list: which of them would be the caller is ambiguous.
+pub fn single_credential<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> Result<Option<&'a str>, AuthError> {
+    let mut values = values.into_iter();
+    let first = values.next();
+    if values.next().is_some() || first.is_some_and(|value| value.contains(',')) {
+        return Err(AuthError::RepeatedCredential);
+    }
+    Ok(first)
+}
 
 /// The token in the value of an `Authorization` header.
 ///
@@ -16,14 +32,21 @@ pub(crate) fn token(authorization: Option<&str>) -> Result<&str, AuthError> {
     if value.is_empty() {
         return Err(AuthError::MissingToken);
     }
-    let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
+    let Some((scheme, token)) = value.split_once([' ', '\t']) else {
+        // One word: `Bearer` alone, or a bare credential, which is never echoed.
+        return Err(if value.eq_ignore_ascii_case(SCHEME) {
+            AuthError::MissingToken
+        } else {
+            AuthError::MalformedAuthorization
+        });
+    };
     if !scheme.eq_ignore_ascii_case(SCHEME) {
         return Err(if looks_like_scheme(scheme) {
             AuthError::UnsupportedScheme {
-                scheme: scheme.to_owned(),
+                scheme: quoted(scheme),
             }
         } else {
-            // Likely a bare credential: never echo it into errors and logs.
+            // Likely a credential: never echo it into errors and logs.
             AuthError::MalformedAuthorization
         });
     }
@@ -69,6 +92,37 @@ mod tests {
         assert_eq!(
             token(Some("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
             Err(AuthError::MalformedAuthorization)
+        );
+    }
+
+    #[test]
+    fn a_bare_credential_is_never_echoed() {
+        for bare in ["sk-live-1234567890", "apikey", "x"] {
+            assert_eq!(token(Some(bare)), Err(AuthError::MalformedAuthorization));
+        }
+        assert_eq!(
+            token(Some("AVeryLongSchemeName12 credential")),
+            Err(AuthError::MalformedAuthorization)
+        );
+        assert_eq!(
+            token(Some("Digest credential")),
+            Err(AuthError::UnsupportedScheme {
+                scheme: "Digest".into()
+            })
+        );
+    }
+
+    #[test]
+    fn one_credential_per_request() {
+        assert_eq!(single_credential([]), Ok(None));
+        assert_eq!(single_credential(["Bearer a"]), Ok(Some("Bearer a")));
+        assert_eq!(
+            single_credential(["Bearer a", "Bearer b"]),
+            Err(AuthError::RepeatedCredential)
+        );
+        assert_eq!(
+            single_credential(["Bearer a, Bearer b"]),
+            Err(AuthError::RepeatedCredential)
         );
     }
 }

@@ -12,6 +12,10 @@ pub enum AuthError {
     /// No `Authorization` header, or no token after the scheme.
     #[error("missing bearer token")]
     MissingToken,
+    /// More than one `Authorization` header, or one holding a list of credentials (RFC 6750 §3.1:
+    /// `invalid_request`).
+    #[error("a request carries one `Authorization` credential, not several")]
+    RepeatedCredential,
     /// The `Authorization` header uses another scheme than `Bearer`.
     #[error("authorization scheme `{scheme}` is not `Bearer`")]
     UnsupportedScheme {
@@ -36,7 +40,7 @@ pub enum AuthError {
     /// The token's signing key is not among the verifier's keys.
     #[error("token signing key `{kid}` is unknown")]
     UnknownKey {
-        /// The key id in the token's header.
+        /// The key id in the token's header, as [`quoted`] shows a client's value.
         kid: String,
     },
     /// The signature does not match the token.
@@ -54,6 +58,9 @@ pub enum AuthError {
     /// The token's `aud` is not one of the verifier's audiences.
     #[error("token audience is not accepted")]
     WrongAudience,
+    /// The token's `tid` is not the verifier's tenant.
+    #[error("token tenant is not accepted")]
+    WrongTenant,
     /// A claim the verifier needs is absent.
     #[error("token has no `{claim}` claim")]
     MissingClaim {
@@ -103,7 +110,33 @@ pub enum AuthError {
     },
 }
 
+/// The longest prefix of a client-supplied identifier quoted in an error.
+const QUOTED_LEN: usize = 32;
+
+/// A client-supplied identifier (a `kid`, a scheme) as errors quote it: at most its first 32
+/// characters, followed by `…` when it is longer, and only when every character is a letter, a digit,
+/// `-`, `_` or `.`; otherwise `…` alone.
+pub fn quoted(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        return "…".to_owned();
+    }
+    let mut shown: String = value.chars().take(QUOTED_LEN).collect();
+    if value.chars().count() > QUOTED_LEN {
+        shown.push('…');
+    }
+    shown
+}
+
 impl AuthError {
+    /// Whether the request itself is malformed (`400 invalidRequest`) rather than its credential
+    /// refused (`401`).
+    pub const fn is_invalid_request(&self) -> bool {
+        matches!(self, Self::RepeatedCredential)
+    }
+
     /// Whether the caller's credentials were refused (`401 Unauthorized`), rather than the service
     /// failing to load its keys or to sign.
     pub const fn is_rejection(&self) -> bool {
@@ -156,6 +189,16 @@ mod tests {
             }
             .is_rejection()
         );
+    }
+
+    #[test]
+    fn client_values_are_quoted_short_and_plain() {
+        assert_eq!(quoted("k1"), "k1");
+        assert_eq!(quoted(&"a".repeat(20_000)), format!("{}…", "a".repeat(32)));
+        assert_eq!(quoted("kid with spaces"), "…");
+        assert_eq!(quoted("eyJ0eXAi/+=="), "…");
+        assert!(AuthError::RepeatedCredential.is_invalid_request());
+        assert!(!AuthError::WrongTenant.is_invalid_request());
     }
 
     #[test]

@@ -36,6 +36,7 @@ mod keys;
 mod provider;
 mod verifier;
 
+pub use bearer::single_credential;
 pub use claims::{
     COMPLIANCE_ADMINISTRATOR, DIRECTORY_ROLES, GLOBAL_READER, IDENTITY_GOVERNANCE_ADMINISTRATOR,
     PERSONAL_ACCOUNT_TENANT, SECURITY_ADMINISTRATOR, SECURITY_READER,
@@ -43,6 +44,6 @@ pub use claims::{
 pub use demo::{
     DEMO_AUDIENCE, DEMO_ISSUER, DEMO_JWKS, DEMO_KEY_ID, DEMO_TENANT, TokenRequest, mint_demo,
 };
-pub use error::AuthError;
+pub use error::{AuthError, quoted};
 pub use identity::Identity;
 pub use verifier::{GRAPH_APPLICATION_ID, Verifier};

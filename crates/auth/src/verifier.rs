@@ -6,7 +6,7 @@ use crate::bearer;
 use crate::cache::VerifiedTokens;
 use crate::claims::TokenClaims;
 use crate::demo::{DEMO_AUDIENCE, DEMO_ISSUER, DEMO_JWKS};
-use crate::error::AuthError;
+use crate::error::{AuthError, quoted};
 use crate::identity::Identity;
 use crate::keys::KeySet;
 use crate::provider;
@@ -28,6 +28,8 @@ pub struct Verifier {
     keys: KeySet,
     validation: Validation,
     verified: VerifiedTokens,
+    /// The only tenant (`tid`) accepted, when one is set.
+    tenant: Option<String>,
 }
 
 impl Verifier {
@@ -73,14 +75,32 @@ impl Verifier {
             keys,
             validation,
             verified: VerifiedTokens::default(),
+            tenant: None,
         })
+    }
+
+    /// The same verifier, accepting only tokens whose `tid` is `tenant` (compared ignoring case).
+    #[must_use]
+    pub fn for_tenant(mut self, tenant: &str) -> Self {
+        self.tenant = Some(tenant.to_owned());
+        self
+    }
+
+    /// `identity`, if its tenant is the one accepted.
+    fn in_tenant(&self, identity: Identity) -> Result<Identity, AuthError> {
+        match &self.tenant {
+            Some(tenant) if !identity.tenant.eq_ignore_ascii_case(tenant) => {
+                Err(AuthError::WrongTenant)
+            }
+            _ => Ok(identity),
+        }
     }
 
     /// Verifies the value of an Authorization header (`Bearer <jwt>`, scheme case-insensitive).
     ///
     /// The token must be signed `RS256` by the trusted key its `kid` names, come from the issuer, be
     /// meant for an accepted audience, be within its `nbf`..`exp` lifetime (60 seconds of leeway, by
-    /// the system clock) and carry a GUID `oid` and a `tid`.
+    /// the system clock) and carry a GUID `oid` and a `tid` (the verifier's tenant, when it has one).
     ///
     /// # Errors
     /// An [`AuthError`] saying why the header or token was refused; all are
@@ -88,7 +108,7 @@ impl Verifier {
     pub fn verify(&self, authorization: Option<&str>) -> Result<Identity, AuthError> {
         let token = bearer::token(authorization)?;
         if let Some(identity) = self.verified.get(token) {
-            return Ok(identity);
+            return self.in_tenant(identity);
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::MalformedToken)?;
         if header.alg != ALGORITHM {
@@ -100,13 +120,13 @@ impl Verifier {
         let key = self
             .keys
             .get(&kid)
-            .ok_or_else(|| AuthError::UnknownKey { kid: kid.clone() })?;
+            .ok_or_else(|| AuthError::UnknownKey { kid: quoted(&kid) })?;
         provider::ensure();
         let data = jsonwebtoken::decode::<TokenClaims>(token, key, &self.validation)
             .map_err(|error| AuthError::from_validation(&error))?;
         let valid_until = data.claims.exp.saturating_add(LEEWAY_SECONDS);
         let identity = data.claims.identity()?;
         self.verified.insert(token, &identity, valid_until);
-        Ok(identity)
+        self.in_tenant(identity)
     }
 }

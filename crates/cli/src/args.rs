@@ -212,6 +212,9 @@ pub struct ServeArgs {
     /// The token audience (`aud`) accepted with `--jwks`.
     #[arg(long, value_name = "AUD")]
     pub audience: Option<String>,
+    /// Accept only tokens of this tenant (`tid`); a token of another tenant is refused with 401.
+    #[arg(long, value_name = "GUID")]
+    pub tenant_id: Option<String>,
     /// Start the clock at this instant (RFC 3339) and move it only through `POST /_entitle/clock`.
     #[arg(long, value_name = "DATETIME")]
     pub frozen_clock: Option<String>,

@@ -348,6 +348,7 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         jwks: args.jwks.clone(),
         issuer: args.issuer.clone(),
         audience: args.audience.clone(),
+        tenant_id: args.tenant_id.clone(),
         frozen_clock,
         control_api: args.control_api,
         sweep_every: std::time::Duration::from_secs(1),

@@ -2,7 +2,7 @@
 //! entitle-core's authorization asked. Nothing is decided here.
 
 use axum::http::{HeaderMap, header};
-use entitle_auth::Identity;
+use entitle_auth::{AuthError, Identity, single_credential};
 use entitle_core::{
     Caller, NotAdmitted, Operation, Parties, RequestType, SubjectId, admit, authorize,
 };
@@ -11,18 +11,35 @@ use entitle_store::{AssignmentPolicy, Directory, ExternalSubject, RequestRecord}
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
+/// The one `Authorization` value of a request (a value that is not text counts as empty).
+///
+/// # Errors
+/// [`AuthError::RepeatedCredential`] for several.
+pub fn authorization(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
+    single_credential(
+        headers
+            .get_all(header::AUTHORIZATION)
+            .iter()
+            .map(|value| value.to_str().unwrap_or_default()),
+    )
+}
+
 /// The caller's identity from the `Authorization` header.
 ///
 /// # Errors
-/// `401 unauthenticated` when the token is missing or invalid.
+/// `400 invalidRequest` for more than one credential; `401 unauthenticated` when the token is
+/// missing or invalid.
 pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    state
-        .verifier
-        .verify(authorization)
-        .map_err(|error| ApiError::new(ErrorCode::Unauthenticated, error.to_string()))
+    authorization(headers)
+        .and_then(|authorization| state.verifier.verify(authorization))
+        .map_err(|error| {
+            let code = if error.is_invalid_request() {
+                ErrorCode::InvalidRequest
+            } else {
+                ErrorCode::Unauthenticated
+            };
+            ApiError::new(code, error.to_string())
+        })
 }
 
 /// The core caller for `identity` acting in access package `package_id` under policy `policy_id`, on

@@ -177,16 +177,13 @@ pub enum ClientKey {
     Unknown,
 }
 
-/// The bucket `request` draws from: the `oid` of its token when `verifier` accepts the token, else
-/// its peer's address (so a forged token can neither drain another client's bucket nor escape its
-/// own).
+/// The bucket `request` draws from: the `oid` of its one token when `verifier` accepts it, else its
+/// peer's address (so a forged or repeated credential can neither drain another client's bucket nor
+/// escape its own).
 pub fn client_key(request: &Request, verifier: &Verifier) -> ClientKey {
-    let authorization = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    if authorization.is_some()
-        && let Ok(identity) = verifier.verify(authorization)
+    // Several credentials, or none the verifier accepts: the peer's bucket.
+    if let Ok(Some(authorization)) = crate::access::authorization(request.headers())
+        && let Ok(identity) = verifier.verify(Some(authorization))
     {
         return ClientKey::Subject(identity.id);
     }
@@ -457,6 +454,16 @@ mod tests {
         // A token whose signature does not verify names no one: its claims are not trusted.
         let (head, _) = token.rsplit_once('.').unwrap();
         request.headers_mut().insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {head}.forged")).unwrap(),
+        );
+        assert_eq!(client_key(&request, &verifier), peer);
+        // Several credentials, even with a valid one among them, name no one either.
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        request.headers_mut().append(
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Bearer {head}.forged")).unwrap(),
         );

@@ -57,6 +57,8 @@ pub struct ServeOptions {
     pub issuer: Option<String>,
     /// The accepted token audience (with `jwks`).
     pub audience: Option<String>,
+    /// The only tenant (`tid`) whose tokens are accepted (any, when `None`).
+    pub tenant_id: Option<String>,
     /// Start the clock at this instant and move it only through the control API.
     pub frozen_clock: Option<Timestamp>,
     /// Serve the control API under `/_entitle/` (always on with `demo`).
@@ -142,13 +144,17 @@ fn read(path: &PathBuf) -> Result<String, ServeError> {
 }
 
 fn verifier(options: &ServeOptions) -> Result<Verifier, ServeError> {
-    match (&options.jwks, &options.issuer, &options.audience) {
+    let verifier = match (&options.jwks, &options.issuer, &options.audience) {
         (Some(jwks), Some(issuer), Some(audience)) => {
-            Ok(Verifier::from_jwks(&read(jwks)?, issuer, audience)?)
+            Verifier::from_jwks(&read(jwks)?, issuer, audience)?
         }
-        _ if options.demo => Ok(Verifier::demo()?),
-        _ => Err(ServeError::NoVerifier),
-    }
+        _ if options.demo => Verifier::demo()?,
+        _ => return Err(ServeError::NoVerifier),
+    };
+    Ok(match &options.tenant_id {
+        Some(tenant) => verifier.for_tenant(tenant),
+        None => verifier,
+    })
 }
 
 /// Builds the shared state: opens the store, loads the directory (and seeds the demo tenant once).

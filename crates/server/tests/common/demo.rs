@@ -38,25 +38,11 @@ impl Demo {
 
     /// A demo server on the database `db` (which `dir` keeps), shared with any other server on it.
     pub(crate) async fn start_on(db: std::path::PathBuf, dir: TempDir) -> Self {
-        let options = ServeOptions {
-            db,
-            database_url: None,
-            pool_size: 4,
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tenant: None,
-            demo: true,
-            jwks: None,
-            issuer: None,
-            audience: None,
-            frozen_clock: Some(NOW),
-            control_api: false,
-            sweep_every: Duration::from_secs(3600),
-            rate_limit_per_second: None,
-            rate_limit_burst: None,
-            max_in_flight: None,
-            request_timeout_seconds: None,
-            max_connections: None,
-        };
+        Self::serve(options(db), dir).await
+    }
+
+    /// A server with `options` (whose files `dir` keeps).
+    pub(crate) async fn serve(options: ServeOptions, dir: TempDir) -> Self {
         let state = prepare(&options).unwrap();
         let listener = TcpListener::bind(options.listen).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -138,4 +124,28 @@ pub(crate) fn token(oid: SubjectId, scopes: &str, wids: &[&str]) -> String {
         lifetime_seconds: 600,
     })
     .unwrap()
+}
+
+/// The options of `entitle serve --demo` on a frozen clock, on database `db` and a free port.
+pub(crate) fn options(db: std::path::PathBuf) -> ServeOptions {
+    ServeOptions {
+        db,
+        database_url: None,
+        pool_size: 4,
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        tenant: None,
+        demo: true,
+        jwks: None,
+        issuer: None,
+        audience: None,
+        tenant_id: None,
+        frozen_clock: Some(NOW),
+        control_api: false,
+        sweep_every: Duration::from_secs(3600),
+        rate_limit_per_second: None,
+        rate_limit_burst: None,
+        max_in_flight: None,
+        request_timeout_seconds: None,
+        max_connections: None,
+    }
 }
