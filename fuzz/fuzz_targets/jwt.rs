@@ -10,7 +10,7 @@
 //! The mint program, read front to back (a read past the end yields zero): flags (bit 0 an app token;
 //! bits 1-3 the tenant: none, the personal-account tenant in a case the next bits pick, the demo tenant
 //! named, or an awkward string; bits 4-5 the lifetime window: valid (twice as likely), expired, not yet
-//! valid; bits 6-7 the spelling of the scheme), the `oid`, up to 5 scopes (the three known permission
+//! valid; bits 6-7 the spelling of the scheme), the `oid`, up to 5 scopes (the known permission
 //! names, near misses of them, names with whitespace inside, awkward text), up to 3 `wids` (the
 //! Identity Governance Administrator template id in any ASCII case, another GUID, awkward text), the
 //! lifetime (61 s to `u64::MAX`), then a tampering: operation (flip, truncate, delete, insert), a
@@ -75,6 +75,17 @@ const KNOWN: &[(&str, Permission)] = &[
         "EntitlementManagement.ReadWrite.All",
         Permission::ReadWriteAll,
     ),
+    ("User.Read", Permission::UserRead),
+    ("User.ReadWrite", Permission::UserReadWrite),
+    ("User.ReadBasic.All", Permission::UserReadBasicAll),
+    ("User.Read.All", Permission::UserReadAll),
+    ("User.ReadWrite.All", Permission::UserReadWriteAll),
+    ("GroupMember.Read.All", Permission::GroupMemberReadAll),
+    ("GroupMember.ReadWrite.All", Permission::GroupMemberReadWriteAll),
+    ("Group.Read.All", Permission::GroupReadAll),
+    ("Group.ReadWrite.All", Permission::GroupReadWriteAll),
+    ("Directory.Read.All", Permission::DirectoryReadAll),
+    ("Directory.ReadWrite.All", Permission::DirectoryReadWriteAll),
 ];
 
 /// Scopes that are not quite permission names, or hold one after whitespace.
@@ -86,7 +97,8 @@ const NEAR_MISSES: &[&str] = &[
     "\u{a0}EntitlementMgmt-SubjectAccess.ReadWrite",
     "EntitlementManagement.ReadWrite",
     "",
-    "User.Read",
+    "user.read",
+    "Directory.Read",
 ];
 
 /// Strings JSON must escape, for tenants, scopes and wids.
