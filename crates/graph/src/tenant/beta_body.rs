@@ -231,10 +231,20 @@ pub fn beta_policy_body(body: Value) -> Result<Value, BodyError> {
             Value::Array(questions.iter().map(question).collect()),
         );
     }
-    for name in ["customExtensionHandlers", "customExtensionStageSettings"] {
-        if let Some(settings) = beta.remove(name) {
+    match (
+        beta.remove("customExtensionHandlers"),
+        beta.remove("customExtensionStageSettings"),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "customExtensionHandlers",
+                "give `customExtensionHandlers` or `customExtensionStageSettings`, not both",
+            ));
+        }
+        (Some(settings), None) | (None, Some(settings)) => {
             v1.insert("customExtensionStageSettings".into(), settings);
         }
+        (None, None) => {}
     }
     // What is left is unknown to both versions: v1.0's reading names it.
     v1.extend(beta);
@@ -322,6 +332,12 @@ mod tests {
         ));
         assert!(matches!(
             beta_policy_body(json!({"durationInDays": "a year"})),
+            Err(BodyError::Invalid { .. })
+        ));
+        assert!(matches!(
+            beta_policy_body(
+                json!({"customExtensionHandlers": [], "customExtensionStageSettings": []})
+            ),
             Err(BodyError::Invalid { .. })
         ));
     }

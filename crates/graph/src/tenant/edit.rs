@@ -137,8 +137,10 @@ pub fn patched<T: Serialize + DeserializeOwned>(
     object: &T,
     body: Value,
 ) -> Result<T, BodyError> {
-    let changes = properties(body)?;
+    let mut changes = properties(body)?;
     same_id(&changes, id)?;
+    // The stored id stays as it is, whatever case the body wrote it in.
+    changes.remove("id");
     let Ok(Value::Object(mut properties)) = serde_json::to_value(object) else {
         return Err(BodyError::NotAnObject);
     };
@@ -256,6 +258,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(changed.display_name, "New");
+        assert_eq!(changed.id, "p1", "the stored id is kept");
         assert_eq!(changed.description.as_deref(), Some("kept"));
         assert_eq!(
             patched("accessPackage", "p1", &package, json!({"id": "p2"})),

@@ -167,8 +167,9 @@ impl Clause {
                 ignore_case: true,
                 ..
             } => actual
+                .as_bytes()
                 .get(..value.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(value)),
+                .is_some_and(|head| head.eq_ignore_ascii_case(value.as_bytes())),
             Self::StartsWith { value, .. } => actual.starts_with(value.as_str()),
         }
     }
@@ -227,10 +228,15 @@ impl PropertyFilter {
             .iter()
             .all(|clause| lookup(clause.property()).is_some_and(|actual| clause.holds(actual)))
     }
+}
 
-    /// Whether the filter compares `property` with `eq`, and the value it names.
-    pub fn equals(&self, property: &str) -> Option<&str> {
-        self.0.iter().find_map(|clause| match clause {
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether `filter` compares `property` with `eq`, and the value it names.
+    fn equals<'a>(filter: &'a PropertyFilter, property: &str) -> Option<&'a str> {
+        filter.0.iter().find_map(|clause| match clause {
             Clause::Eq {
                 property: name,
                 value,
@@ -238,11 +244,6 @@ impl PropertyFilter {
             _ => None,
         })
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
 
     const NAMES: [&str; 2] = ["displayName", "id"];
 
@@ -259,7 +260,7 @@ mod tests {
         let eq = PropertyFilter::parse("displayName eq 'Employee sales support'", &NAMES).unwrap();
         assert!(name(&eq, "Employee sales support"));
         assert!(!name(&eq, "Employee sales"));
-        assert_eq!(eq.equals("displayName"), Some("Employee sales support"));
+        assert_eq!(equals(&eq, "displayName"), Some("Employee sales support"));
         let quoted =
             PropertyFilter::parse("displayName eq 'Lee''s' and startswith(id,'00')", &NAMES)
                 .unwrap();
@@ -268,6 +269,16 @@ mod tests {
             "id" => Some("0042"),
             _ => None,
         }));
+        let accented =
+            PropertyFilter::parse_directory("startswith(displayName,'ab')", &NAMES).unwrap();
+        assert!(
+            !name(&accented, "éa"),
+            "a multi-byte head is compared, not skipped"
+        );
+        assert!(name(&accented, "ABé"));
+        let accented =
+            PropertyFilter::parse_directory("startswith(displayName,'é')", &NAMES).unwrap();
+        assert!(name(&accented, "éa"));
         let sensitive = PropertyFilter::parse("contains(displayName,'Team')", &NAMES).unwrap();
         assert!(!name(&sensitive, "sales team"));
     }
