@@ -85,6 +85,21 @@ pub fn require_json(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
     }
 }
 
+/// The body of a create or an update: `application/json` required, a JSON object.
+///
+/// # Errors
+/// `415 unsupportedMediaType` for another type; `400 invalidRequest` for malformed JSON or a value
+/// that is not an object.
+pub fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+    if !is_json(headers) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "the body must be `application/json`",
+        ));
+    }
+    json_object(body).map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))
+}
+
 /// A JSON body that must be an object, as `T`.
 ///
 /// serde's derived structs also accept a JSON array, filling the fields by position; a Graph body is

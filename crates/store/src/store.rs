@@ -253,9 +253,10 @@ pub trait Store: Send + Sync {
     /// inconsistent directory; a storage failure.
     fn replace_directory(&self, expected: u64, directory: &Directory) -> Result<u64, StoreError> {
         directory.check()?;
-        let next = expected
-            .checked_add(1)
-            .ok_or(StoreError::DirectoryChanged)?;
+        let next = expected.checked_add(1).ok_or_else(|| StoreError::Corrupt {
+            what: "directory version",
+            reason: format!("`{expected}` cannot be incremented"),
+        })?;
         let guard = (expected > 0).then(|| expected.to_string());
         let written = self.write_settings_if(
             codec::DIRECTORY_VERSION,

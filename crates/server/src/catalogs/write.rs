@@ -47,18 +47,6 @@ const fn object_of(kind: Kind) -> TenantObject {
     }
 }
 
-/// The request body as JSON, `application/json` required.
-fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
-    if !wire::is_json(headers) {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "the body must be `application/json`",
-        ));
-    }
-    serde_json::from_slice(body)
-        .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))
-}
-
 /// Who made a change, as beta's `createdBy` and `modifiedBy` show it.
 fn author(directory: &Directory, identity: &Identity) -> String {
     directory.user(identity.id).map_or_else(
@@ -111,7 +99,11 @@ fn scoped_catalog(
     match assignment.app_scope_id.as_deref() {
         None | Some("/") => Ok(String::new()),
         Some(scope) => {
-            let id = scope.strip_prefix(CATALOG_SCOPE_PREFIX).unwrap_or(scope);
+            let id = scope.strip_prefix(CATALOG_SCOPE_PREFIX).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "`appScopeId` `{scope}` is neither `/` nor `{CATALOG_SCOPE_PREFIX}{{id}}`"
+                ))
+            })?;
             directory
                 .catalog(id)
                 .map(|catalog| catalog.id.clone())
@@ -414,7 +406,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let body = with_question_ids(kind, in_v1(api, kind, json_body(&headers, &body)?)?);
+    let body = with_question_ids(kind, in_v1(api, kind, wire::json_body(&headers, &body)?)?);
     let id = uuid::Uuid::new_v4().to_string();
     let ask = Ask {
         kind,
@@ -444,7 +436,7 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
-    let body = with_question_ids(kind, in_v1(api, kind, json_body(&headers, &body)?)?);
+    let body = with_question_ids(kind, in_v1(api, kind, wire::json_body(&headers, &body)?)?);
     let ask = Ask {
         kind,
         change: Change::Update,

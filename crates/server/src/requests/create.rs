@@ -9,7 +9,6 @@ use entitle_auth::Identity;
 use entitle_core::{Caller, RequestId, SubjectId, Submission};
 use entitle_graph::{CreateBody, CreateBodyError, Moment, TargetRef, parse_create};
 use entitle_store::{Created, Directory, ExternalSubject, NewRequest, RequestRecord};
-use serde_json::Value;
 
 use super::{ENTITY, render_at};
 use crate::access::{admission, caller_in, identify};
@@ -150,14 +149,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let identity = identify(&state, &headers)?;
     let preference = wire::request_enums(&headers, case);
-    if !wire::is_json(&headers) {
-        return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
-            "the body must be `application/json`",
-        ));
-    }
-    let input: Value = wire::json_object(&body)
-        .map_err(|error| ApiError::invalid(format!("malformed request body: {error}")))?;
+    let input = wire::json_body(&headers, &body)?;
     let input = parse_create(&input, api, preference)?;
     let validation_only = input.validation_only;
     let (new, caller) = submission(&state, &identity, input).await?;
