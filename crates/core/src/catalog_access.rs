@@ -142,6 +142,18 @@ pub fn authorize_catalog(
     })
 }
 
+/// Decides whether `caller` may list a catalog object collection: a missing role in a catalog only
+/// leaves that catalog's objects out of the list; any other denial refuses the whole list.
+///
+/// # Errors
+/// The [`CatalogDenial`] that refuses the list.
+pub fn authorize_listing(caller: &Caller) -> Result<(), CatalogDenial> {
+    match authorize_catalog(CatalogOperation::Read, caller) {
+        Ok(_) | Err(CatalogDenial::MissingRole { .. }) => Ok(()),
+        Err(denial) => Err(denial),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +243,24 @@ mod tests {
             );
             assert!(!operation.as_str().is_empty());
         }
+    }
+
+    #[test]
+    fn a_missing_role_only_hides_objects_from_a_list() {
+        let id = SubjectId::new(Guid::from_u128(7));
+        let reader = Caller::user(id).with_permission(Permission::ReadAll);
+        assert_eq!(authorize_listing(&reader), Ok(()));
+        assert!(matches!(
+            authorize_catalog(CatalogOperation::Read, &reader),
+            Err(CatalogDenial::MissingRole { .. })
+        ));
+        assert!(matches!(
+            authorize_listing(&Caller::user(id)),
+            Err(CatalogDenial::MissingPermission { .. })
+        ));
+        assert!(matches!(
+            authorize_listing(&Caller::system()),
+            Err(CatalogDenial::PrincipalNotSupported { .. })
+        ));
     }
 }

@@ -91,7 +91,7 @@ pub use assignment::{
 };
 pub use authz::{Authority, Denial, authorize, authorize_review};
 pub use callout::{Callout, CalloutStatus};
-pub use catalog_access::{CatalogDenial, CatalogOperation, authorize_catalog};
+pub use catalog_access::{CatalogDenial, CatalogOperation, authorize_catalog, authorize_listing};
 pub use directory_access::{
     DirectoryDenial, DirectoryOperation, MemberKind, MemberView, authorize_directory, member_view,
 };

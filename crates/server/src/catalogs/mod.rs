@@ -10,7 +10,9 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use entitle_auth::Identity;
-use entitle_core::{ApiVersion, CatalogDenial, CatalogOperation, SubjectId, authorize_catalog};
+use entitle_core::{
+    ApiVersion, CatalogDenial, CatalogOperation, SubjectId, authorize_catalog, authorize_listing,
+};
 use entitle_graph::EnumPreference;
 use entitle_graph::tenant::{
     AccessPackageObject, CATALOG_SCOPE_PREFIX, CatalogObject, PolicyObject, RoleAssignmentObject,
@@ -52,13 +54,7 @@ fn denied(denial: CatalogDenial) -> ApiError {
 /// The caller's token allows reading some catalog (a missing permission or an unsupported caller
 /// is `403` for the whole collection; a missing role only hides a catalog).
 fn may_list(identity: &Identity) -> Result<(), ApiError> {
-    match authorize_catalog(
-        CatalogOperation::Read,
-        &identity.caller(entitle_core::Roles::NONE),
-    ) {
-        Ok(_) | Err(CatalogDenial::MissingRole { .. }) => Ok(()),
-        Err(denial) => Err(denied(denial)),
-    }
+    authorize_listing(&identity.caller(entitle_core::Roles::NONE)).map_err(denied)
 }
 
 fn not_found(kind: &str, id: &str) -> ApiError {
@@ -266,7 +262,7 @@ fn page(
                 .is_none_or(|filter| filter.matches(|property| string(object, property)))
         })
         .collect();
-    let top = options.top.map_or(usize::MAX, |top| top as usize);
+    let top = options.top.unwrap_or(odata::DEFAULT_PAGE) as usize;
     let total = matching.len();
     let items: Vec<Value> = matching
         .into_iter()
