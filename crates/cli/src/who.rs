@@ -7,6 +7,8 @@
 //! `EntitlementManagement.ReadWrite.All`): what a tenant grants is its roles, groups, managers and
 //! policies; which permissions a client was consented is outside the tenant document.
 
+use entitle_audit::render::csv;
+use entitle_audit::render::markdown::cell_text;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -321,25 +323,17 @@ pub fn to_markdown(grants: &[Grant]) -> String {
         let _ = writeln!(
             text,
             "| {} | {} | `{}` | `{}` | {} | {} | {} | {} |",
-            grant.package,
-            grant.policy,
+            cell_text(&grant.package),
+            cell_text(&grant.policy),
             grant.status,
             grant.operation,
-            grant.who.name,
+            cell_text(&grant.who.name),
             grant.who.kind,
-            grant.rule,
-            grant.provenance
+            cell_text(&grant.rule),
+            cell_text(&grant.provenance)
         );
     }
     text
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 /// The grants as CSV, one row per grant.
@@ -361,9 +355,7 @@ pub fn to_csv(grants: &[Grant]) -> String {
             grant.rule.clone(),
             grant.provenance.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
-        text.push_str(&line.join(","));
-        text.push('\n');
+        csv::record(&mut text, fields.iter().map(String::as_str));
     }
     text
 }

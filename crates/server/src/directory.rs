@@ -364,9 +364,10 @@ pub async fn list_users(
     let objects = users(&directory)
         .iter()
         .map(|user| {
-            let mut readable = properties(user);
-            readable.extend(user_shown(user, None));
-            (readable, user_shown(user, options.select.as_deref()))
+            (
+                properties(user),
+                user_shown(user, options.select.as_deref()),
+            )
         })
         .collect();
     Ok(page(
@@ -450,9 +451,10 @@ pub async fn list_groups(
     let objects = groups(&directory)
         .iter()
         .map(|group| {
-            let mut readable = properties(group);
-            readable.extend(group_shown(group, None));
-            (readable, group_shown(group, options.select.as_deref()))
+            (
+                properties(group),
+                group_shown(group, options.select.as_deref()),
+            )
         })
         .collect();
     Ok(page(
