@@ -3,9 +3,11 @@
 //! surfacing as a parsed `ODataError` with `requestNotCancelable`, filtered lists (one parenthesised),
 //! a manager's request on behalf of another user read back with its target and requestor, a custom
 //! extension's `resume.post`, and an `adminRemove` of a delivered assignment found through the
-//! assignments collection.
+//! assignments collection (`graph_client.py`); a whole client flow over a Graph-shaped tenant file
+//! (`client_flow.py`); and a suite's own catalog, package and policy made, changed and deleted
+//! through the SDKs (`setup_flow.py`).
 //!
-//! The test needs the environment `just sdk-env` builds (`.venv-sdk`). When it is built without that
+//! The tests need the environment `just sdk-env` builds (`.venv-sdk`). When it is built without that
 //! environment, the test is ignored, with the reason, unless `ENTITLE_REQUIRE_SDK=1` (as CI sets)
 //! requires it (see `build.rs`); if it runs, a missing environment fails it.
 

@@ -53,6 +53,9 @@ struct Example {
     defect: Option<String>,
     #[serde(default)]
     gap: Option<String>,
+    /// For a gap: the start of the difference it fails with, so a gap cannot hide another failure.
+    #[serde(default)]
+    fails: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -423,6 +426,15 @@ async fn microsofts_examples_replay() {
                 (None, true) => entry.0 += 1,
                 (Some(gap), false) => {
                     entry.1 += 1;
+                    let expected = example.fails.as_deref().unwrap_or_default();
+                    if expected.is_empty() || !found.iter().any(|line| line.starts_with(expected)) {
+                        failures.push(format!(
+                            "{} — {}: a gap must fail with its `fails` ({expected:?}), not:\n  {}",
+                            page.page,
+                            example.name,
+                            found.join("\n  ")
+                        ));
+                    }
                     if std::env::var_os("ENTITLE_SHOW_GAPS").is_some() {
                         println!(
                             "gap: {} — {} ({gap}):\n  {}",
@@ -450,5 +462,18 @@ async fn microsofts_examples_replay() {
     for (page, (replayed, gaps, total)) in &tally {
         println!("{page} | {replayed} | {gaps} | {total}");
     }
+    let sum = |pick: fn(&(usize, usize, usize)) -> usize| tally.values().map(pick).sum::<usize>();
+    let defects = pages()
+        .iter()
+        .flat_map(|(_, page)| &page.examples)
+        .filter(|example| example.defect.is_some())
+        .count();
+    println!(
+        "total: {} pages, {} examples, {} replayed ({defects} as doc defects), {} known gaps",
+        tally.len(),
+        sum(|entry| entry.2),
+        sum(|entry| entry.0),
+        sum(|entry| entry.1),
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

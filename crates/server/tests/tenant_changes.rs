@@ -177,7 +177,7 @@ async fn who_may_change_what_is_entitle_cores_decision() {
     )
     .await;
     assert_eq!((status, error_code(&body)), (403, "accessDenied"), "{body}");
-    // A catalog reader changes nothing, nor does a token that only reads.
+    // An access package assignment manager changes no package, nor does a token that only reads.
     let (status, _) = call(&demo, &writer(MEGAN), Method::PATCH, &package, rename()).await;
     assert_eq!(status, 403);
     let read_only = token(ISAIAH, READ, &[IDENTITY_GOVERNANCE_ADMINISTRATOR]);
