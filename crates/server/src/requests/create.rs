@@ -10,7 +10,7 @@ use entitle_core::{Caller, RequestId, SubjectId, Submission};
 use entitle_graph::{CreateBody, CreateBodyError, Moment, TargetRef, parse_create};
 use entitle_store::{Created, Directory, ExternalSubject, NewRequest, RequestRecord};
 
-use super::{ENTITY, render_at};
+use super::{entity, render_at};
 use crate::access::{admission, caller_in, identify};
 use crate::actions::count_transition;
 use crate::error::{ApiError, ErrorCode};
@@ -187,6 +187,6 @@ pub async fn create(
         None,
         &Options::default(),
     );
-    let body = wire::with_context(body, wire::context(&headers, api, ENTITY));
+    let body = wire::with_context(body, wire::context(&headers, api, &entity(api, case)));
     Ok(wire::json(StatusCode::CREATED, preference, &body))
 }

@@ -24,16 +24,26 @@ use serde_json::Value;
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Expand, Options};
 use crate::state::AppState;
+use crate::wire::RequestTypeCase;
 
 /// The query string as name → value.
 pub(crate) type Params = Query<BTreeMap<String, String>>;
 
-/// `@odata.context`'s fragment for one request.
-pub(crate) const ENTITY: &str =
-    "identityGovernance/entitlementManagement/assignmentRequests/$entity";
+/// The path of the request collection a route is under, after the version: beta's retiring
+/// `accessPackageAssignmentRequests`, where `requestType` is PascalCase (D20), or
+/// `assignmentRequests`. Links and contexts name the collection the client used.
+pub(crate) fn collection(api: ApiVersion, case: RequestTypeCase) -> &'static str {
+    if api == ApiVersion::Beta && !case.lower_camel {
+        "identityGovernance/entitlementManagement/accessPackageAssignmentRequests"
+    } else {
+        "identityGovernance/entitlementManagement/assignmentRequests"
+    }
+}
 
-/// The collection path segment of an API version, for links.
-pub(crate) const COLLECTION: &str = "/identityGovernance/entitlementManagement/assignmentRequests";
+/// `@odata.context`'s fragment for one request of the collection a route is under.
+pub(crate) fn entity(api: ApiVersion, case: RequestTypeCase) -> String {
+    format!("{}/$entity", collection(api, case))
+}
 
 /// The assignments of `records`, in order, when `options` expands them (one store read each).
 pub(crate) async fn expanded_assignments(

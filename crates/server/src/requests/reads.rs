@@ -5,11 +5,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_auth::Identity;
 use entitle_core::{ApiVersion, Operation, Parties, RequestStatus, VariantArray};
-use entitle_graph::{EnumPreference, Filter, FilterFacts};
+use entitle_graph::{Filter, FilterFacts};
 use entitle_store::{Query as StoreQuery, RequestRecord, Stored};
 use serde_json::Value;
 
-use super::{COLLECTION, ENTITY, Params, expanded_assignments, not_found, render};
+use super::{Params, collection, entity, expanded_assignments, not_found, render};
 use crate::access::{authorized, authorized_on, caller_alone, caller_for, identify};
 use crate::error::{ApiError, ErrorCode};
 use crate::odata::{self, Options};
@@ -29,7 +29,7 @@ pub async fn get(
     let preference = wire::request_enums(&headers, case);
     let options = odata::parse(&query, api, preference)?;
     if let Some(on) = filter_by_current_user(&id) {
-        return filter_for_user(&state, api, preference, &identity, &on?, &options, &headers).await;
+        return filter_for_user(&state, api, case, &identity, &on?, &options, &headers).await;
     }
     let id = wire::request_id(&id)?;
     let stored = state
@@ -52,7 +52,7 @@ pub async fn get(
         assignment,
         &options,
     );
-    let body = wire::with_context(body, wire::context(&headers, api, ENTITY));
+    let body = wire::with_context(body, wire::context(&headers, api, &entity(api, case)));
     Ok(wire::json(StatusCode::OK, preference, &body))
 }
 
@@ -111,23 +111,13 @@ pub async fn list(
     let keep = move |record: &RequestRecord| {
         authorized_on(Operation::Get, &identity, &shared.directory(), record).is_ok()
     };
-    page(
-        &state,
-        api,
-        preference,
-        store_query,
-        &options,
-        &headers,
-        keep,
-        "",
-    )
-    .await
+    page(&state, api, case, store_query, &options, &headers, keep, "").await
 }
 
 async fn filter_for_user(
     state: &AppState,
     api: ApiVersion,
-    preference: EnumPreference,
+    case: RequestTypeCase,
     identity: &Identity,
     on: &str,
     options: &Options,
@@ -175,10 +165,7 @@ async fn filter_for_user(
         }
     };
     let function = format!("/filterByCurrentUser(on='{on}')");
-    page(
-        state, api, preference, query, options, headers, keep, &function,
-    )
-    .await
+    page(state, api, case, query, options, headers, keep, &function).await
 }
 
 /// The fewest rows one store call of a page reads.
@@ -192,13 +179,14 @@ const MIN_BATCH: u32 = 100;
 async fn page(
     state: &AppState,
     api: ApiVersion,
-    preference: EnumPreference,
+    case: RequestTypeCase,
     mut query: StoreQuery,
     options: &Options,
     headers: &HeaderMap,
     keep: impl Fn(&RequestRecord) -> bool + Send + Sync,
     function: &str,
 ) -> Result<Response, ApiError> {
+    let preference = wire::request_enums(headers, case);
     let top = usize::try_from(options.top).unwrap_or(usize::MAX);
     query.after_seq = options.after;
     // Read in batches of at least `MIN_BATCH` rows, so that a filter applied here (the approver's
@@ -244,18 +232,16 @@ async fn page(
     let mut body = wire::collection_body(
         headers,
         api,
-        (
-            "identityGovernance/entitlementManagement/assignmentRequests",
-            "accessPackageAssignmentRequest",
-        ),
+        (collection(api, case), "accessPackageAssignmentRequest"),
         !function.is_empty(),
         value,
     );
     if more && let Some(last) = found.last() {
         let mut link = format!(
-            "{}{}{COLLECTION}{function}?$top={}&$skiptoken={}",
+            "{}{}/{}{function}?$top={}&$skiptoken={}",
             wire::base_url(headers),
             wire::prefix(api),
+            collection(api, case),
             options.top,
             last.seq
         );
