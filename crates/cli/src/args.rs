@@ -172,7 +172,7 @@ pub enum Command {
     },
     /// Serve the Microsoft Graph assignment-request API on HTTP, deciding with entitle-core.
     #[command(after_help = EXIT_CODES)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Mint a bearer token signed with the public, well-known demo key (insecure: for `serve --demo`).
     #[command(after_help = EXIT_CODES)]
     Token(TokenArgs),
@@ -243,6 +243,42 @@ pub struct ServeArgs {
     /// Connections open at once; past it new ones wait in the backlog [default: 512].
     #[arg(long, value_name = "CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// HTTPS and the base of links.
+    #[command(flatten)]
+    pub https: HttpsArgs,
+}
+
+/// How `entitle serve` speaks HTTPS and names itself in links.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "HTTPS and links")]
+pub struct HttpsArgs {
+    /// Serve HTTPS with this PEM certificate chain, leaf first (with `--tls-key`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate from a local certificate authority kept next to the database
+    /// (made on first use; trust `entitle-ca.pem` in clients).
+    #[arg(long)]
+    pub tls: bool,
+    /// A host name or address the `--tls` certificate also holds, beside localhost and the loopback
+    /// addresses (repeatable).
+    #[arg(long, value_name = "NAME", requires = "tls")]
+    pub tls_name: Vec<String>,
+    /// The URL clients reach this server at, the base of every link in answers
+    /// (`https://host[:port][/prefix]`); for a TLS front or gateway.
+    #[arg(long, value_name = "URL", value_parser = entitle_server::PublicUrl::parse)]
+    pub public_url: Option<entitle_server::PublicUrl>,
+    /// Let a front's `Forwarded` or `X-Forwarded-Proto`/`X-Forwarded-Host` headers decide the scheme
+    /// and host of links. Only behind a front that sets them: clients can send them too.
+    #[arg(long)]
+    pub trust_forwarded: bool,
 }
 
 /// What `entitle token` puts in the token.

@@ -16,11 +16,12 @@ use entitle_auth::{TokenRequest, mint_demo};
 use entitle_core::{SubjectId, Timestamp};
 use entitle_graph::tenant::parse_tenant;
 use entitle_server::ServeOptions;
+use entitle_server::tls::TlsSource;
 use entitle_store::Directory;
 
 use crate::args::{
-    Api, Cli, Command, ExportFormat, FailOn, ReportFormat, ServeArgs, TableSource, TokenArgs,
-    WhoFormat,
+    Api, Cli, Command, ExportFormat, FailOn, HttpsArgs, ReportFormat, ServeArgs, TableSource,
+    TokenArgs, WhoFormat,
 };
 use crate::check::check;
 use crate::who::{self, Question, who};
@@ -332,6 +333,24 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
 }
 
 /// Runs the server until SIGTERM or SIGINT.
+/// Where `serve`'s certificate comes from: the given files, or the local authority next to the
+/// database.
+fn tls_source(args: &HttpsArgs, db: &Path) -> Option<TlsSource> {
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        return Some(TlsSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    args.tls.then(|| TlsSource::Local {
+        dir: match db.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        names: args.tls_name.clone(),
+    })
+}
+
 fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
     let frozen_clock = args
         .frozen_clock
@@ -357,6 +376,9 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         max_in_flight: args.max_in_flight,
         request_timeout_seconds: args.request_timeout,
         max_connections: args.max_connections,
+        tls: tls_source(&args.https, &args.db),
+        public_url: args.https.public_url.clone(),
+        trust_forwarded: args.https.trust_forwarded,
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

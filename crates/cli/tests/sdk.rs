@@ -5,7 +5,8 @@
 //! extension's `resume.post`, and an `adminRemove` of a delivered assignment found through the
 //! assignments collection (`graph_client.py`); a whole client flow over a Graph-shaped tenant file
 //! (`client_flow.py`); and a suite's own catalog, package and policy made, changed and deleted
-//! through the SDKs (`setup_flow.py`).
+//! through the SDKs (`setup_flow.py`); and paging over HTTPS with the local certificate authority
+//! trusted (`https_paging.py`).
 //!
 //! The tests need the environment `just sdk-env` builds (`.venv-sdk`). When it is built without that
 //! environment, the test is ignored, with the reason, unless `ENTITLE_REQUIRE_SDK=1` (as CI sets)
@@ -287,5 +288,46 @@ fn the_graph_python_sdks_set_up_their_own_fixtures() {
                 .any(|line| line.starts_with(&format!("{step} ok"))),
             "no `{step}` line in:\n{printed}"
         );
+    }
+}
+
+/// The SDKs page through a list over HTTPS against `entitle serve --demo --tls`, trusting the local
+/// certificate authority through `SSL_CERT_FILE` (`sdk-tests/https_paging.py`): on `127.0.0.1`, and
+/// on a name that is not localhost, where the SDK first refuses to send its token over plain http.
+#[test]
+#[cfg_attr(
+    not(entitle_sdk),
+    ignore = "needs the Graph SDK environment (just sdk-env); ENTITLE_REQUIRE_SDK=1 makes it required"
+)]
+fn the_graph_python_sdks_page_over_https() {
+    const REMOTE_NAME: &str = "graph.entitle.test";
+    let (dir, db, _) = workspace();
+    let server = Server::start_demo_with(&db, &["--tls", "--tls-name", REMOTE_NAME]);
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let ca = dir.path().join("entitle-ca.pem");
+    let reader = app_token(
+        "00000000-0000-4000-8000-0000000a0a0a",
+        "EntitlementManagement.Read.All",
+    );
+    for (base, loopback) in [
+        (server.base.clone(), String::new()),
+        (
+            format!("https://{REMOTE_NAME}:{port}"),
+            REMOTE_NAME.to_owned(),
+        ),
+    ] {
+        assert!(base.starts_with("https://"), "{base}");
+        let env = [
+            ("ENTITLE_BASE", base),
+            ("ENTITLE_TOKEN", reader.clone()),
+            ("ENTITLE_LOOPBACK", loopback.clone()),
+            ("SSL_CERT_FILE", ca.display().to_string()),
+        ];
+        let steps: &[&str] = if loopback.is_empty() {
+            &["page-through"]
+        } else {
+            &["refuses-plain-http", "page-through"]
+        };
+        run_script("https_paging.py", &env, steps);
     }
 }

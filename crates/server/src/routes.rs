@@ -29,7 +29,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::limits::{self, Guards};
 use crate::state::AppState;
 use crate::wire::{self, Api, RequestTypeCase};
-use crate::{approvals, assignments, catalogs, control, directory, envelope, requests};
+use crate::{approvals, assignments, catalogs, control, directory, envelope, links, requests};
 
 /// The largest request body accepted (`413 payloadTooLarge` above it).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -373,5 +373,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             envelope::graph_envelope,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), links::scoped))
         .with_state(state)
 }

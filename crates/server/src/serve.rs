@@ -10,6 +10,7 @@
 //! `ConnectInfo<SocketAddr>`, as with axum's `into_make_service_with_connect_info`.
 
 use std::future::Future;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,9 +23,11 @@ use entitle_graph::tenant::parse_tenant;
 use entitle_store::{Directory, PostgresStore, SqliteStore, Store, StoreError};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::clock::{Clock, ClockBase};
@@ -32,9 +35,11 @@ use crate::connections::{Connections, is_connection_error};
 use crate::control::fire_due;
 use crate::directory_cache::DirectoryCache;
 use crate::limits::Limits;
+use crate::links::{Links, PublicUrl};
 use crate::metrics::Metrics;
 use crate::routes::router;
 use crate::state::{AppState, Shared};
+use crate::tls::{TlsError, TlsSource, configure, trust_hint};
 
 /// How `entitle serve` was asked to run.
 #[derive(Clone, Debug)]
@@ -76,6 +81,12 @@ pub struct ServeOptions {
     pub request_timeout_seconds: Option<u64>,
     /// Connections open at once; `None`: the default.
     pub max_connections: Option<usize>,
+    /// Serve HTTPS with this certificate; plain HTTP when `None`.
+    pub tls: Option<TlsSource>,
+    /// The base of every link in answers (`--public-url`).
+    pub public_url: Option<PublicUrl>,
+    /// Whether a front's forwarded headers decide the base of links (`--trust-forwarded`).
+    pub trust_forwarded: bool,
 }
 
 impl ServeOptions {
@@ -131,6 +142,9 @@ pub enum ServeError {
     /// The token verifier could not be built.
     #[error("token verification: {0}")]
     Auth(#[from] entitle_auth::AuthError),
+    /// HTTPS could not be set up.
+    #[error("tls: {0}")]
+    Tls(#[from] TlsError),
     /// Listening or serving failed.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
@@ -195,10 +209,16 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
         metrics: Metrics::default(),
         control_api: options.control_api || options.demo,
         limits: options.limits(),
+        links: Links {
+            tls: options.tls.is_some(),
+            public_url: options.public_url.clone(),
+            trust_forwarded: options.trust_forwarded,
+        },
     }))
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// Serves `state` over plain HTTP on `listener` until `shutdown` completes, then finishes in-flight
+/// requests.
 ///
 /// # Errors
 /// A network failure.
@@ -206,6 +226,21 @@ pub async fn serve(
     listener: TcpListener,
     state: AppState,
     sweep_every: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    serve_with(listener, state, sweep_every, None, shutdown).await
+}
+
+/// Serves `state` on `listener`, over TLS when `tls` is given, until `shutdown` completes, then
+/// finishes in-flight requests. A TLS handshake gets the headers' time limit.
+///
+/// # Errors
+/// A network failure.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    sweep_every: Duration,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let sweeper = {
@@ -261,20 +296,24 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = app
-            .clone()
-            .map_request(move |mut request: axum::http::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let connection = Connection {
+            app: app.clone(),
+            peer,
+            header_read_timeout: limits.header_read_timeout,
+            watcher: graceful.watcher(),
+        };
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "connection ended with an error");
+            match tls {
+                None => connection.serve(stream).await,
+                Some(acceptor) => {
+                    let handshake = acceptor.accept(stream);
+                    match tokio::time::timeout(connection.header_read_timeout, handshake).await {
+                        Ok(Ok(stream)) => connection.serve(stream).await,
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "tls handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "tls handshake timed out"),
+                    }
+                }
             }
             drop(slot);
         });
@@ -283,6 +322,37 @@ pub async fn serve(
     graceful.shutdown().await;
     sweeper.abort();
     Ok(())
+}
+
+/// One accepted connection, served over whatever stream it arrived on.
+struct Connection {
+    app: axum::Router,
+    peer: SocketAddr,
+    header_read_timeout: Duration,
+    watcher: Watcher,
+}
+
+impl Connection {
+    /// Serves HTTP/1.1 on `stream` until the client closes it or the server shuts down.
+    async fn serve<S>(self, stream: S)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let peer = self.peer;
+        let service = self
+            .app
+            .map_request(move |mut request: axum::http::Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        if let Err(error) = self.watcher.watch(connection).await {
+            tracing::debug!(%peer, %error, "connection ended with an error");
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -308,7 +378,8 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-/// Runs `entitle serve`: prints `listening on http://ADDR` once ready, serves until SIGTERM/SIGINT.
+/// Runs `entitle serve`: prints `listening on http://ADDR` (or `https://`) once ready, then, for a
+/// local certificate authority, where it is and how clients trust it; serves until SIGTERM/SIGINT.
 ///
 /// # Errors
 /// A start-up or network failure.
@@ -316,6 +387,7 @@ pub fn run(options: &ServeOptions) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let tls = options.tls.as_ref().map(configure).transpose()?;
     // The stores block: open them before the runtime runs.
     let state = prepare(options)?;
     runtime.block_on(async {
@@ -326,7 +398,22 @@ pub fn run(options: &ServeOptions) -> Result<(), ServeError> {
                 "demo mode: tokens signed with the public, well-known demo key are accepted; never use it with real data"
             );
         }
-        println!("listening on http://{address}");
-        serve(listener, state, options.sweep_every, shutdown_signal()).await
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let (acceptor, local) = match tls {
+            Some((config, local)) => (Some(TlsAcceptor::from(config)), local),
+            None => (None, None),
+        };
+        let mut announcement = format!("listening on {scheme}://{address}\n");
+        if let Some(local) = local {
+            announcement.push_str(&trust_hint(&local.ca));
+            announcement.push('\n');
+        }
+        // A reader that stops after the first line must not stop the server.
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(announcement.as_bytes())
+            .and_then(|()| stdout.flush());
+        drop(stdout);
+        serve_with(listener, state, options.sweep_every, acceptor, shutdown_signal()).await
     })
 }

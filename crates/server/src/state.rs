@@ -1,5 +1,5 @@
-//! What every handler shares: the store, the directory, the token verifier, the clock, the metrics
-//! and the resource limits.
+//! What every handler shares: the store, the directory, the token verifier, the clock, the metrics,
+//! the resource limits and how links are based.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::directory_cache::{DirectoryCache, Snapshot};
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::Limits;
+use crate::links::Links;
 use crate::metrics::Metrics;
 
 /// The server's shared state.
@@ -34,6 +35,8 @@ pub struct Shared {
     pub control_api: bool,
     /// The rate, in-flight, timeout and connection limits.
     pub limits: Limits,
+    /// How the base of links is found.
+    pub links: Links,
 }
 
 impl std::ops::Deref for AppState {

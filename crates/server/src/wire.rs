@@ -144,13 +144,9 @@ pub fn json(status: StatusCode, preference: EnumPreference, body: &Value) -> Res
     response
 }
 
-/// The absolute base URL of this server as the client addressed it.
+/// The absolute base URL of this server as the client addressed it ([`crate::links`]).
 pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
+    crate::links::base(headers)
 }
 
 /// `@odata.context` of a response in `api` whose resource is `fragment` (after `$metadata#`), as

@@ -220,6 +220,7 @@ async fn start() -> Server {
         metrics: Metrics::default(),
         control_api: true,
         limits: entitle_server::Limits::default(),
+        links: entitle_server::Links::default(),
     });
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -68,7 +68,7 @@ pub(crate) enum Backend {
 /// A running `entitle serve`.
 pub(crate) struct Server {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub(crate) base: String,
 }
 
@@ -109,12 +109,18 @@ impl Server {
     /// Starts `entitle serve --demo` on the SQLite file `db`: the built-in demo tenant, seeded, on
     /// the demo's documented clock.
     pub(crate) fn start_demo(db: &Path) -> Self {
+        Self::start_demo_with(db, &[])
+    }
+
+    /// Starts `entitle serve --demo` on `db` as [`Server::start_demo`] does, with `flags` added.
+    pub(crate) fn start_demo_with(db: &Path, flags: &[&str]) -> Self {
         let mut command = entitle();
         command
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .args(["--frozen-clock", "2026-03-02T09:30:00Z"])
             .arg("--db")
-            .arg(db);
+            .arg(db)
+            .args(flags);
         Self::spawn(command)
     }
 

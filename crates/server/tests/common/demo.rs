@@ -147,5 +147,8 @@ pub(crate) fn options(db: std::path::PathBuf) -> ServeOptions {
         max_in_flight: None,
         request_timeout_seconds: None,
         max_connections: None,
+        tls: None,
+        public_url: None,
+        trust_forwarded: false,
     }
 }

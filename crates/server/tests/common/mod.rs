@@ -371,6 +371,7 @@ impl TestServer {
             metrics: entitle_server::metrics::Metrics::default(),
             control_api,
             limits,
+            links: entitle_server::Links::default(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("a bound address");
