@@ -334,7 +334,7 @@ pub(crate) struct TestServer {
     /// The state the server shares (store, clock, metrics).
     pub(crate) state: AppState,
     task: JoinHandle<Result<(), entitle_server::ServeError>>,
-    _files: tempfile::TempDir,
+    files: tempfile::TempDir,
 }
 
 impl Drop for TestServer {
@@ -357,7 +357,31 @@ impl TestServer {
 
     /// As [`start_with`](Self::start_with), with these resource limits.
     pub(crate) async fn start_limited(control_api: bool, limits: Limits) -> Self {
+        Self::start_serving(control_api, limits, false).await
+    }
+
+    /// As [`start_limited`](Self::start_limited) with the control API, over TLS with a certificate
+    /// from a local authority in the server's directory ([`TestServer::authority`]). Its `client`
+    /// speaks no TLS.
+    pub(crate) async fn start_tls(limits: Limits) -> Self {
+        Self::start_serving(true, limits, true).await
+    }
+
+    /// The local certificate authority's file of a server started with
+    /// [`start_tls`](Self::start_tls).
+    pub(crate) fn authority(&self) -> std::path::PathBuf {
+        self.files.path().join(entitle_server::tls::CA_FILE)
+    }
+
+    async fn start_serving(control_api: bool, limits: Limits, tls: bool) -> Self {
         let files = tempfile::tempdir().expect("a temporary directory");
+        let acceptor = tls.then(|| {
+            let local = entitle_server::tls::local_certificate(files.path(), &[])
+                .expect("a local certificate");
+            let config = entitle_server::tls::server_config(&local.cert, &local.key)
+                .expect("a TLS configuration");
+            tokio_rustls::TlsAcceptor::from(config)
+        });
         let store = SqliteStore::open(&files.path().join("entitle.db")).expect("the store opens");
         let directory = directory();
         store
@@ -371,22 +395,27 @@ impl TestServer {
             metrics: entitle_server::metrics::Metrics::default(),
             control_api,
             limits,
-            links: entitle_server::Links::default(),
+            links: entitle_server::Links {
+                tls,
+                ..entitle_server::Links::default()
+            },
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("a bound address");
-        let task = tokio::spawn(entitle_server::serve(
+        let task = tokio::spawn(entitle_server::serve::serve_with(
             listener,
             state.clone(),
             Duration::from_secs(3_600),
+            acceptor,
             std::future::pending(),
         ));
+        let scheme = if tls { "https" } else { "http" };
         Self {
-            base: format!("http://{address}"),
+            base: format!("{scheme}://{address}"),
             client: reqwest::Client::new(),
             state,
             task,
-            _files: files,
+            files,
         }
     }
 
