@@ -243,6 +243,9 @@ pub struct ServeArgs {
     /// Connections open at once; past it new ones wait in the backlog [default: 512].
     #[arg(long, value_name = "CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// How log lines are written to standard error (`ENTITLE_LOG` sets the level, default `info`).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// HTTPS and the base of links.
     #[command(flatten)]
     pub https: HttpsArgs,
@@ -302,6 +305,15 @@ pub struct TokenArgs {
     /// How long the token lasts, in seconds.
     #[arg(long, default_value_t = 86_400, value_name = "SECONDS")]
     pub lifetime: u64,
+}
+
+/// How `serve` writes its log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line an event, with the request's span.
+    Text,
+    /// One JSON object a line, the request's span under `span`.
+    Json,
 }
 
 /// Formats of `table` and `matrix`.

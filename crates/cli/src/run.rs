@@ -20,8 +20,8 @@ use entitle_server::tls::TlsSource;
 use entitle_store::Directory;
 
 use crate::args::{
-    Api, Cli, Command, ExportFormat, FailOn, HttpsArgs, ReportFormat, ServeArgs, TableSource,
-    TokenArgs, WhoFormat,
+    Api, Cli, Command, ExportFormat, FailOn, HttpsArgs, LogFormat, ReportFormat, ServeArgs,
+    TableSource, TokenArgs, WhoFormat,
 };
 use crate::check::check;
 use crate::who::{self, Question, who};
@@ -380,15 +380,26 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         public_url: args.https.public_url.clone(),
         trust_forwarded: args.https.trust_forwarded,
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+    init_logs(args.log_format);
     entitle_server::run(&options)?;
     Ok(Outcome::success(String::new()))
+}
+
+/// Logs to standard error in `format`, at the level `ENTITLE_LOG` names (default `info`).
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 /// Splits a list given with spaces or commas.

@@ -40,6 +40,10 @@ pub fn identify(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiEr
             };
             ApiError::new(code, error.to_string())
         })
+        .inspect(|identity| {
+            // The request's span names who called, by object id (never the token).
+            tracing::Span::current().record("caller", tracing::field::display(identity.id));
+        })
 }
 
 /// The core caller for `identity` acting in access package `package_id` under policy `policy_id`, on

@@ -44,13 +44,9 @@ pub async fn transition(
         }
         Err(error) => {
             let error = ApiError::from_transition(Operation::Act(action), error);
-            state.metrics.increment(
-                "entitle_rejections_total",
-                vec![
-                    ("action", action.as_str().to_owned()),
-                    ("code", error.code.as_str().to_owned()),
-                ],
-            );
+            state
+                .metrics
+                .rejection(action.as_str(), error.code.as_str());
             Err(error)
         }
     }
@@ -66,14 +62,7 @@ pub fn count_transition(state: &AppState, entry: &HistoryEntry) {
         }
         Event::Deleted { .. } | Event::AssignmentEnded { .. } => return,
     };
-    state.metrics.increment(
-        "entitle_transitions_total",
-        vec![
-            ("action", action.to_owned()),
-            ("from", from.to_owned()),
-            ("to", to.to_owned()),
-        ],
-    );
+    state.metrics.transition(action, from, to);
 }
 
 /// An action the service performs itself.

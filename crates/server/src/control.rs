@@ -277,11 +277,14 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError>
     Ok(Json(json!({ "status": "ready" })).into_response())
 }
 
-/// `GET /metrics`: the counters in Prometheus text format.
+/// `GET /metrics`: every series in the `OpenMetrics` text format (`docs/operations.md`).
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         StatusCode::OK,
-        [("content-type", "text/plain; version=0.0.4")],
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()

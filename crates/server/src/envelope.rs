@@ -1,14 +1,19 @@
 //! The outermost middleware: every response gets a `request-id` (and the client's
-//! `client-request-id`), and every error, whoever produced it, becomes a Graph error envelope.
+//! `client-request-id`), every error, whoever produced it, becomes a Graph error envelope, and every
+//! request is counted, timed and logged in a span of its own.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use entitle_graph::{Exchange, envelope};
+use tracing::Instrument as _;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Limit;
 use crate::state::AppState;
 
 /// `request-id`.
@@ -55,17 +60,41 @@ fn client_request_id(headers: &HeaderMap) -> Option<String> {
 /// Headers of the original error response worth keeping.
 const KEPT: [HeaderName; 3] = [header::WWW_AUTHENTICATE, header::RETRY_AFTER, header::ALLOW];
 
-/// The middleware.
+/// The middleware. Each request runs in a `request` span that carries its `request_id`,
+/// `client_request_id`, route template and method, then the caller's object id (recorded by
+/// [`crate::access`]), the status and the duration; one `answered` event per request closes it.
 pub async fn graph_envelope(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
+    let _in_flight = state.metrics.in_flight();
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = client_request_id(request.headers());
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| UNMATCHED.to_owned(), |route| route.as_str().to_owned());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        client_request_id = tracing::field::Empty,
+        route = %route,
+        method = %method,
+        caller = tracing::field::Empty,
+        status = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    );
+    if let Some(id) = &client_request_id {
+        span.record("client_request_id", id.as_str());
+    }
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if let Some(limit) = response.extensions().get::<Limit>() {
+        state.metrics.refused(*limit);
+    }
     let status = response.status();
     let failed = status.is_client_error() || status.is_server_error();
     if failed && response.extensions().get::<ApiError>().is_none() {
@@ -88,17 +117,21 @@ pub async fn graph_envelope(
             .extensions_mut()
             .insert(ApiError::new(code, message));
     }
-    finish(&state, response, &request_id, client_request_id, &method)
+    let response = finish(&state, response, &request_id, client_request_id);
+    let status = response.status().as_u16();
+    let took = started.elapsed();
+    state.metrics.response(&method, status);
+    state
+        .metrics
+        .request_duration(&route, &method, status, took);
+    span.record("status", status);
+    span.record("duration_ms", took.as_secs_f64() * 1000.0);
+    tracing::info!(parent: &span, "answered");
+    response
 }
 
-/// The `method` label of a response counter: the methods the API serves, else `other`, so that
-/// invented methods cannot grow the metrics without bound.
-fn method_label(method: &str) -> &str {
-    match method {
-        "GET" | "HEAD" | "POST" | "PATCH" | "PUT" | "DELETE" | "OPTIONS" => method,
-        _ => "other",
-    }
-}
+/// The route label of a request no route matched.
+const UNMATCHED: &str = "unmatched";
 
 /// Writes the envelope for error responses and the id headers for all.
 fn finish(
@@ -106,7 +139,6 @@ fn finish(
     response: Response,
     request_id: &str,
     client_request_id: Option<String>,
-    method: &str,
 ) -> Response {
     let status = response.status();
     let mut response = match response.extensions().get::<ApiError>().cloned() {
@@ -144,25 +176,5 @@ fn finish(
     if let Some(value) = client_request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         response.headers_mut().insert(CLIENT_REQUEST_ID, value);
     }
-    state.metrics.increment(
-        "entitle_http_responses_total",
-        vec![
-            ("method", method_label(method).to_owned()),
-            ("code", status.as_u16().to_string()),
-        ],
-    );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invented_methods_share_one_metrics_label() {
-        assert_eq!(method_label("GET"), "GET");
-        assert_eq!(method_label("PATCH"), "PATCH");
-        assert_eq!(method_label("BREW"), "other");
-        assert_eq!(method_label("get"), "other");
-    }
 }

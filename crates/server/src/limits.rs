@@ -27,6 +27,7 @@ use entitle_core::SubjectId;
 use tokio::sync::Semaphore;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::metrics::Limit;
 
 /// The path exempt from the rate and in-flight limits.
 const LIVENESS: &str = "/healthz";
@@ -314,13 +315,15 @@ pub async fn rate_limit(
         && let Err(wait) = limiter.check(client_key(&request, &guards.verifier))
     {
         let seconds = retry_seconds(wait);
-        return with_retry_after(
+        let mut refused = with_retry_after(
             ApiError::new(
                 ErrorCode::ActivityLimitReached,
                 format!("too many requests from this client; retry after {seconds} s"),
             ),
             seconds,
         );
+        refused.extensions_mut().insert(Limit::Rate);
+        return refused;
     }
     next.run(request).await
 }
@@ -336,13 +339,15 @@ pub async fn shed_load(
         return next.run(request).await;
     }
     let Ok(_permit) = Arc::clone(&guards.in_flight).try_acquire_owned() else {
-        return with_retry_after(
+        let mut refused = with_retry_after(
             ApiError::new(
                 ErrorCode::ServiceNotAvailable,
                 "the server is handling too many requests; retry later",
             ),
             BUSY_RETRY_AFTER,
         );
+        refused.extensions_mut().insert(Limit::InFlight);
+        return refused;
     };
     next.run(request).await
 }

@@ -1,7 +1,7 @@
 //! The router: the Graph paths under `/v1.0` and `/beta`, the control API, health, metrics and the
-//! `OpenAPI` description, and the layers every request passes, outermost first: the Graph envelope,
-//! tracing, the panic guard, the rate limit, the request timeout, the body limit (the whole body is
-//! read here), the in-flight limit.
+//! `OpenAPI` description, and the layers every request passes, outermost first: the base of links,
+//! the Graph envelope (with the request's span, metrics and log line), the panic guard, the rate
+//! limit, the request timeout, the body limit (the whole body is read here), the in-flight limit.
 //!
 //! Every route is one row of a single table: the router is built from it and [`routes`] lists it,
 //! so the list of served paths and methods (which `tests/openapi.rs` checks against
@@ -22,7 +22,6 @@ use entitle_core::ApiVersion;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::catalogs::Kind;
 use crate::error::{ApiError, ErrorCode};
@@ -368,7 +367,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(guards, limits::rate_limit))
         .layer(CatchPanicLayer::new())
-        .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             envelope::graph_envelope,

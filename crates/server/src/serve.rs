@@ -201,12 +201,13 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
     if options.demo && options.tenant.is_none() {
         crate::demo::seed(store.as_ref(), clock.now())?;
     }
+    let metrics = observed_metrics(&store);
     Ok(AppState::new(Shared {
         directories: DirectoryCache::new(store.directory_version()?, store.directory()?),
         store,
         verifier,
         clock,
-        metrics: Metrics::default(),
+        metrics,
         control_api: options.control_api || options.demo,
         limits: options.limits(),
         links: Links {
@@ -215,6 +216,13 @@ pub fn prepare(options: &ServeOptions) -> Result<AppState, ServeError> {
             trust_forwarded: options.trust_forwarded,
         },
     }))
+}
+
+/// Metrics that read `store`'s connections at each scrape and hear of its waits and retries.
+pub fn observed_metrics(store: &Arc<dyn Store>) -> Metrics {
+    let metrics = Metrics::new(Some(Arc::clone(store)));
+    store.observe(metrics.store_observer());
+    metrics
 }
 
 /// Serves `state` over plain HTTP on `listener` until `shutdown` completes, then finishes in-flight

@@ -2,6 +2,7 @@
 //! the resource limits and how links are based.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use entitle_auth::Verifier;
 use entitle_store::Store;
@@ -83,7 +84,16 @@ impl AppState {
         E: Into<ApiError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
-        match tokio::task::spawn_blocking(move || operation(store.as_ref())).await {
+        let backend = store.backend();
+        let span = tracing::debug_span!("store", backend = backend.as_str());
+        let started = Instant::now();
+        let done = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            operation(store.as_ref())
+        })
+        .await;
+        self.metrics.store_operation(backend, started.elapsed());
+        match done {
             Ok(result) => result.map_err(Into::into),
             Err(error) => {
                 tracing::error!(%error, "store operation failed");

@@ -1933,7 +1933,7 @@ async fn health_readiness_and_metrics() {
     assert!(
         header(&response, "content-type")
             .unwrap()
-            .starts_with("text/plain")
+            .starts_with("application/openmetrics-text")
     );
     let text = response.text().await.unwrap();
     assert!(text.contains("entitle_http_responses_total"), "{text}");

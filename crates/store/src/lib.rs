@@ -20,6 +20,7 @@ pub mod postgres;
 pub mod record;
 pub mod sqlite;
 mod store;
+mod telemetry;
 mod tenant;
 
 pub use directory::{
@@ -29,11 +30,12 @@ pub use directory::{
 };
 pub use history::{Event, HistoryEntry};
 pub use integrity::Integrity;
-pub use postgres::{PoolStatus, PostgresStore};
+pub use postgres::PostgresStore;
 pub use record::{AssignmentRecord, RECORD_FORMAT, RequestRecord, ReviewNote};
 pub use sqlite::SqliteStore;
 pub use store::{
     AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
     StoreError, Stored, TransitionError, Transitioned,
 };
+pub use telemetry::{Backend, Observer, PoolStatus};
 pub use tenant::TenantLoadError;

@@ -24,7 +24,8 @@
 //! within a tokio runtime, its connections are closed on a thread of their own.
 
 use std::fmt::{self, Write as _};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use postgres::error::SqlState;
@@ -41,6 +42,7 @@ use crate::store::{
     AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
     StoreError, Stored, TransitionError, Transitioned,
 };
+use crate::telemetry::{Backend, Observed, Observer, PoolStatus};
 
 /// How often a transition is tried before it gives [`StoreError::Contended`].
 pub const ATTEMPTS: u32 = 5;
@@ -148,6 +150,8 @@ type Pooled = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 pub struct PostgresStore {
     /// Always `Some` until dropped (taken by `Drop`, to close the connections where that is safe).
     pool: Option<Pool>,
+    /// Told of connection waits and retries.
+    observed: Observed,
 }
 
 impl Drop for PostgresStore {
@@ -162,17 +166,6 @@ impl Drop for PostgresStore {
                 .spawn(move || drop(pool));
         }
     }
-}
-
-/// How busy the connection pool is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PoolStatus {
-    /// Open connections, idle or in use.
-    pub connections: u32,
-    /// Open connections waiting for a caller.
-    pub idle: u32,
-    /// The most connections the pool opens.
-    pub max: u32,
 }
 
 impl fmt::Debug for PostgresStore {
@@ -270,6 +263,7 @@ impl From<entitle_core::CreateError> for Fault<CreateFailure> {
 /// (or the attempt reports a lost race with `Ok(None)`), then gives `contended`.
 fn retrying<T, E: From<StoreError>>(
     client: &mut Client,
+    observed: &Observed,
     contended: impl Fn() -> StoreError,
     mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
 ) -> Result<T, E> {
@@ -279,6 +273,9 @@ fn retrying<T, E: From<StoreError>>(
             Ok(None) => {}
             Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
             Err(Fault::Fail(error)) => return Err(error),
+        }
+        if round < ATTEMPTS {
+            observed.retried(Backend::Postgres);
         }
     }
     Err(contended().into())
@@ -373,26 +370,10 @@ impl PostgresStore {
             .connection_timeout(CONNECTION_TIMEOUT)
             .idle_timeout(Some(IDLE_TIMEOUT))
             .build(PostgresConnectionManager::new(config, NoTls))?;
-        Ok(Self { pool: Some(pool) })
-    }
-
-    /// How busy the connection pool is.
-    pub fn pool_status(&self) -> PoolStatus {
-        self.pool.as_ref().map_or(
-            PoolStatus {
-                connections: 0,
-                idle: 0,
-                max: 0,
-            },
-            |pool| {
-                let state = pool.state();
-                PoolStatus {
-                    connections: state.connections,
-                    idle: state.idle_connections,
-                    max: pool.max_size(),
-                }
-            },
-        )
+        Ok(Self {
+            pool: Some(pool),
+            observed: Observed::default(),
+        })
     }
 
     fn client(&self) -> Result<Pooled, StoreError> {
@@ -400,7 +381,10 @@ impl PostgresStore {
             .pool
             .as_ref()
             .ok_or_else(|| StoreError::Config("the store was closed".into()))?;
-        Ok(pool.get()?)
+        let since = Instant::now();
+        let client = pool.get();
+        self.observed.waited(Backend::Postgres, since);
+        Ok(client?)
     }
 
     /// One attempt at a transition: `Ok(None)` when the version changed between read and write.
@@ -697,6 +681,32 @@ fn snapshot(tx: &mut postgres::Transaction<'_>) -> Result<Snapshot, StoreError> 
 }
 
 impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        self.pool.as_ref().map_or(
+            PoolStatus {
+                connections: 0,
+                idle: 0,
+                max: 0,
+            },
+            |pool| {
+                let state = pool.state();
+                PoolStatus {
+                    connections: state.connections,
+                    idle: state.idle_connections,
+                    max: pool.max_size(),
+                }
+            },
+        )
+    }
+
+    fn observe(&self, observer: Arc<dyn Observer>) {
+        self.observed.set(observer);
+    }
+
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let mut client = self.client()?;
         let row = client.query_typed_opt(
@@ -789,6 +799,7 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         retrying(
             &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_create(client, new, caller, now),
         )
@@ -855,6 +866,7 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         retrying(
             &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_transition(client, id, command, caller, now, justification),
         )
@@ -869,6 +881,7 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         retrying(
             &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_delete(client, id, caller, now),
         )
@@ -970,6 +983,7 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         retrying(
             &mut client,
+            &self.observed,
             || StoreError::Contended(entitle_core::RequestId::new(id.guid())),
             |client| Self::try_end_assignment(client, id, now),
         )

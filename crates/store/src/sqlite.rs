@@ -5,7 +5,8 @@
 //! nothing on a process crash; only a power loss can lose the last commits).
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use rusqlite::types::ValueRef;
@@ -19,6 +20,7 @@ use crate::store::{
     AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
     StoreError, Stored, TransitionError, Transitioned,
 };
+use crate::telemetry::{Backend, Observed, Observer, PoolStatus};
 
 /// How often a transition is retried when the request changed between read and write.
 const ATTEMPTS: usize = 3;
@@ -82,6 +84,8 @@ impl From<rusqlite::Error> for CreateFailure {
 #[derive(Debug)]
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    /// Told of waits for the connection.
+    observed: Observed,
 }
 
 /// Column `index` of `row` as text; anything else (a blob, a number, invalid UTF-8) is a corrupt
@@ -294,6 +298,7 @@ impl SqliteStore {
         connection.execute_batch(SCHEMA)?;
         Ok(Self {
             connection: Mutex::new(connection),
+            observed: Observed::default(),
         })
     }
 
@@ -301,7 +306,10 @@ impl SqliteStore {
     /// the open transaction, whose drop rolled it back: the connection is sound, so the poison is
     /// cleared rather than refusing every later call.
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.connection.lock().unwrap_or_else(|poisoned| {
+        let since = Instant::now();
+        let locked = self.connection.lock();
+        self.observed.waited(Backend::Sqlite, since);
+        locked.unwrap_or_else(|poisoned| {
             self.connection.clear_poison();
             let connection = PoisonError::into_inner(poisoned);
             if !connection.is_autocommit() {
@@ -314,6 +322,23 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    /// One connection; idle while nobody holds it.
+    fn pool_status(&self) -> PoolStatus {
+        PoolStatus {
+            connections: 1,
+            idle: u32::from(self.connection.try_lock().is_ok()),
+            max: 1,
+        }
+    }
+
+    fn observe(&self, observer: Arc<dyn Observer>) {
+        self.observed.set(observer);
+    }
+
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         let connection = self.lock();
         Ok(connection

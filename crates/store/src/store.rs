@@ -13,6 +13,7 @@ use crate::directory::{Directory, DirectoryError};
 use crate::history::HistoryEntry;
 use crate::integrity::Integrity;
 use crate::record::{AssignmentRecord, RequestRecord};
+use crate::telemetry::{Backend, Observer, PoolStatus};
 
 /// A request as stored, with the version every write increments.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,6 +205,16 @@ pub type CallerFor<'a> = &'a (dyn Fn(&RequestRecord) -> Caller + Sync);
 /// Where entitle's server keeps its state. Implementations are safe to share between threads; every
 /// method is one atomic operation.
 pub trait Store: Send + Sync {
+    /// The database behind this store.
+    fn backend(&self) -> Backend;
+
+    /// How busy the store's connections are.
+    fn pool_status(&self) -> PoolStatus;
+
+    /// Tells `observer` of each wait for a connection and each retried transaction from now on (the
+    /// first observer set stays).
+    fn observe(&self, observer: std::sync::Arc<dyn Observer>);
+
     /// A stored setting (the directory, the clock offset), if set.
     ///
     /// # Errors

@@ -233,6 +233,7 @@ macro_rules! conformance {
                 active_assignments_count_what_has_not_ended,
                 the_clock_offset_defaults_to_zero_and_round_trips,
                 the_clock_advances_atomically_up_to_a_bound,
+                an_observer_hears_every_wait_for_a_connection,
                 any_text_round_trips,
             );
             conformance!(@database [$(#[$attribute])*] $fresh;
@@ -2499,6 +2500,40 @@ fn the_clock_offset_defaults_to_zero_and_round_trips(store: &dyn Store) {
         store.set_clock_offset(offset).unwrap();
         assert_eq!(store.clock_offset().unwrap(), offset);
     }
+}
+
+/// Counts what a store reports.
+#[derive(Default)]
+struct Heard {
+    waits: AtomicUsize,
+    retries: AtomicUsize,
+    backends: Mutex<Vec<entitle_store::Backend>>,
+}
+
+impl entitle_store::Observer for Heard {
+    fn waited_for_connection(&self, backend: entitle_store::Backend, _: std::time::Duration) {
+        self.waits.fetch_add(1, Ordering::SeqCst);
+        self.backends.lock().unwrap().push(backend);
+    }
+
+    fn retried(&self, backend: entitle_store::Backend) {
+        self.retries.fetch_add(1, Ordering::SeqCst);
+        self.backends.lock().unwrap().push(backend);
+    }
+}
+
+fn an_observer_hears_every_wait_for_a_connection(store: &dyn Store) {
+    let heard = Arc::new(Heard::default());
+    store.observe(Arc::clone(&heard) as Arc<dyn entitle_store::Observer>);
+    create(store, &draft(1, PolicyRules::default()));
+    store.get(request_id(1)).unwrap();
+    store.clock_offset().unwrap();
+    assert!(heard.waits.load(Ordering::SeqCst) >= 3);
+    assert_eq!(heard.retries.load(Ordering::SeqCst), 0, "nothing contended");
+    let backends = heard.backends.lock().unwrap();
+    assert!(backends.iter().all(|backend| *backend == store.backend()));
+    let pool = store.pool_status();
+    assert!(pool.max >= 1 && pool.connections <= pool.max && pool.idle <= pool.connections);
 }
 
 fn the_clock_advances_atomically_up_to_a_bound(store: &dyn Store) {
