@@ -76,8 +76,12 @@ exhaustive:
 # Run the decision benchmarks (the core against the naive, rust-fsm and statig peers) and print the ratios
 bench:
     mkdir -p target
-    cargo bench -p entitle-bench 2>&1 | tee target/bench.txt
+    cargo bench -p entitle-bench --bench decision 2>&1 | tee target/bench.txt
     python3 scripts/bench-ratios.py < target/bench.txt
+
+# Measure the pieces entitle writes by hand against the kept crates that do the same job (D34)
+bench-kept:
+    cargo bench -p entitle-bench --bench kept
 
 # Review changed insta snapshots
 snap:

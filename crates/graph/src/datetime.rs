@@ -1,6 +1,11 @@
 //! Graph's `DateTimeOffset` values: RFC 3339 text to and from entitle-core's millisecond timestamps.
+//!
+//! Parsing is the `time` crate's; formatting is entitle's own, because it is total over every
+//! millisecond timestamp, where `time` represents no year past 9999 (D34).
 
 use entitle_core::Timestamp;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Milliseconds in a day.
 const DAY_MS: u64 = 86_400_000;
@@ -33,7 +38,9 @@ pub fn format(at: Timestamp) -> String {
     )
 }
 
-/// Parses RFC 3339 (`Z` or a `±hh:mm` offset, optional fraction) into a timestamp.
+/// Parses RFC 3339 (`Z` or a `±hh:mm` offset, optional fraction) into a timestamp, with the `time`
+/// crate's RFC 3339 parser held to `OData`'s `dateTimeOffsetValue`: a `T` (or `t`) between date and time,
+/// where `time` takes any character, and no leap second, which `time` reads as the instant before.
 ///
 /// Fractions beyond milliseconds are truncated; instants before 1970, or from the year 10000 on in UTC
 /// (which [`format()`] could not write as RFC 3339), are refused.
@@ -41,112 +48,22 @@ pub fn format(at: Timestamp) -> String {
 /// # Errors
 /// [`InvalidDateTime`] for anything else.
 pub fn parse(text: &str) -> Result<Timestamp, InvalidDateTime> {
-    parse_parts(text).ok_or_else(|| InvalidDateTime {
+    parse_instant(text).ok_or_else(|| InvalidDateTime {
         value: text.to_owned(),
     })
 }
 
-fn parse_parts(text: &str) -> Option<Timestamp> {
-    let bytes = text.as_bytes();
-    let (date, rest) = (text.get(..10)?, text.get(10..)?);
-    if !matches!(bytes.get(10), Some(b'T' | b't')) {
+fn parse_instant(text: &str) -> Option<Timestamp> {
+    let separator = text.as_bytes().get(10);
+    if !matches!(separator, Some(b'T' | b't')) || text.get(17..19) == Some("60") {
         return None;
     }
-    let year = digits(date.get(0..4)?)?;
-    let month = digits(date.get(5..7)?)?;
-    let day = digits(date.get(8..10)?)?;
-    if date.get(4..5)? != "-" || date.get(7..8)? != "-" {
-        return None;
-    }
-    let time = rest.get(1..)?;
-    let hour = digits(time.get(0..2)?)?;
-    let minute = digits(time.get(3..5)?)?;
-    let second = digits(time.get(6..8)?)?;
-    if time.get(2..3)? != ":" || time.get(5..6)? != ":" {
-        return None;
-    }
-    let mut tail = time.get(8..)?;
-    let mut millis = 0;
-    if let Some(fraction) = tail.strip_prefix('.') {
-        let end = fraction
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(fraction.len());
-        let fraction_digits = fraction.get(..end)?;
-        if fraction_digits.is_empty() {
-            return None;
-        }
-        let padded = format!("{fraction_digits:0<3}");
-        millis = digits(padded.get(..3)?)?;
-        tail = fraction.get(end..)?;
-    }
-    let offset_minutes: i64 = match tail {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match tail.get(..1)? {
-                "+" => 1,
-                "-" => -1,
-                _ => return None,
-            };
-            if tail.len() != 6 || tail.get(3..4)? != ":" {
-                return None;
-            }
-            let hours = digits(tail.get(1..3)?)?;
-            let minutes = digits(tail.get(4..6)?)?;
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            sign * i64::try_from(hours * 60 + minutes).ok()?
-        }
-    };
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let days = days_from_civil(i64::try_from(year).ok()?, month, day);
-    let seconds = days * 86_400 + i64::try_from(hour * 3_600 + minute * 60 + second).ok()?
-        - offset_minutes * 60;
-    let ms = seconds
-        .checked_mul(1_000)?
-        .checked_add(i64::try_from(millis).ok()?)?;
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    let ms = parsed.unix_timestamp_nanos().div_euclid(1_000_000);
     u64::try_from(ms)
         .ok()
         .filter(|ms| *ms < END_MS)
         .map(Timestamp)
-}
-
-/// The value of a run of ASCII digits.
-fn digits(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-fn is_leap(year: u64) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u64, month: u64) -> u64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u64, day: u64) -> i64 {
-    let month = i64::try_from(month).unwrap_or(1);
-    let day = i64::try_from(day).unwrap_or(1);
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - EPOCH_SHIFT_DAYS
 }
 
 /// The civil date of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
