@@ -59,9 +59,14 @@ docs:
     cargo run --quiet -p entitle-cli -- docs --dir docs
     dot -Tsvg docs/lifecycle.dot -o docs/lifecycle.svg
 
-# Fail when a generated doc is stale, or the picture was not rendered from the current DOT
+# Regenerate the conformance vectors (docs/vectors.json, described in docs/vectors.md)
+vectors:
+    cargo run --quiet -p entitle-cli -- vectors --output docs/vectors.json
+
+# Fail when a generated doc or the vectors are stale, or the picture was not rendered from the current DOT
 docs-check:
     cargo run --quiet -p entitle-cli -- docs --check --dir docs
+    cargo run --quiet -p entitle-cli -- vectors --check docs/vectors.json
     dot -Tsvg docs/lifecycle.dot > /dev/null
     grep -q "$(grep -o 'table sha256: [0-9a-f]*' docs/lifecycle.dot)" docs/lifecycle.svg || (echo "docs/lifecycle.svg is stale: run 'just docs'" >&2; exit 1)
 
