@@ -17,12 +17,43 @@ setup:
     command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
     command -v oha >/dev/null || cargo install oha --locked
     {{just_executable()}} sdk-env
+    {{just_executable()}} bindings-env
 
 # A new environment touches crates/cli/build.rs: its build script reruns and stops ignoring the SDK test.
 # Build the Python environment with the pinned Microsoft Graph SDKs (.venv-sdk) for the SDK test
 sdk-env:
     test -x .venv-sdk/bin/python || { python3 -m venv .venv-sdk && touch crates/cli/build.rs; }
     .venv-sdk/bin/pip install --quiet --disable-pip-version-check -r sdk-tests/requirements.txt
+
+# Install what the bindings build with: the wasm32 target, wasm-bindgen-cli at Cargo.lock's version, maturin and pytest (.venv-bindings)
+bindings-env:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    version="$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)"
+    test -n "$version" || { echo "no wasm-bindgen in Cargo.lock" >&2; exit 1; }
+    if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $version" ]; then
+      # --locked first; a registry mirror lacking one of its pinned dependencies falls back to a fresh resolution.
+      cargo install wasm-bindgen-cli --locked --version "$version" || cargo install wasm-bindgen-cli --version "$version"
+    fi
+    test -x .venv-bindings/bin/python || python3 -m venv .venv-bindings
+    .venv-bindings/bin/pip install --quiet --disable-pip-version-check maturin pytest
+    command -v node >/dev/null || { echo "the JavaScript binding needs Node 18 or later" >&2; exit 1; }
+
+# Build and install the Python binding (`pip install ./bindings/python`) into .venv-bindings, then run its tests
+python: bindings-env
+    .venv-bindings/bin/pip install --quiet --disable-pip-version-check --force-reinstall ./bindings/python
+    .venv-bindings/bin/python -m pytest -q bindings/python/tests
+
+# Build the JavaScript binding (bindings/js/pkg, printing the .wasm's size), then run its tests with node --test
+js: bindings-env
+    scripts/build-js.sh
+    cd bindings/js && node --test test/
+
+# Calls per second of can_cancel and apply from Python and from Node, beside a dict/object lookup table
+bench-bindings: python js
+    .venv-bindings/bin/python bindings/python/bench/bench.py
+    cd bindings/js && node bench/bench.js
 
 # Serve the Graph API with the built-in demo tenant (insecure demo tokens; see docs/demo.md)
 serve *args:
@@ -37,6 +68,8 @@ lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+    cargo fmt --manifest-path bindings/python/Cargo.toml --check
+    cargo clippy --manifest-path bindings/python/Cargo.toml --all-targets -- -D warnings
 
 # Build the API docs, warnings as errors
 doc-api:
@@ -59,9 +92,14 @@ docs:
     cargo run --quiet -p entitle-cli -- docs --dir docs
     dot -Tsvg docs/lifecycle.dot -o docs/lifecycle.svg
 
-# Fail when a generated doc is stale, or the picture was not rendered from the current DOT
+# Regenerate the conformance vectors (docs/vectors.json, described in docs/vectors.md)
+vectors:
+    cargo run --quiet -p entitle-cli -- vectors --output docs/vectors.json
+
+# Fail when a generated doc or the vectors are stale, or the picture was not rendered from the current DOT
 docs-check:
     cargo run --quiet -p entitle-cli -- docs --check --dir docs
+    cargo run --quiet -p entitle-cli -- vectors --check docs/vectors.json
     dot -Tsvg docs/lifecycle.dot > /dev/null
     grep -q "$(grep -o 'table sha256: [0-9a-f]*' docs/lifecycle.dot)" docs/lifecycle.svg || (echo "docs/lifecycle.svg is stale: run 'just docs'" >&2; exit 1)
 
@@ -91,6 +129,8 @@ snap:
 ci: lint core-purity msrv doc-api sdk-env
     ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 {{just_executable()}} test
     {{just_executable()}} docs-check
+    {{just_executable()}} python
+    {{just_executable()}} js
     {{just_executable()}} schemathesis
 
 # Build every fuzz target, then run each for FUZZ_SECONDS (default 20) from its seeds; fails on any crash

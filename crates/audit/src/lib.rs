@@ -16,6 +16,7 @@ pub mod export;
 pub mod matrix;
 pub mod render;
 pub mod table;
+pub mod vectors;
 pub mod verify;
 
 pub use actor::Actor;

@@ -10,7 +10,7 @@ use entitle_core::ApiVersion;
 /// The exit codes, shown in `--help`.
 const EXIT_CODES: &str = "Exit codes:\n  0  success; `check`: allowed; `verify`: every check passed\n  \
 1  `check`: rejected; `verify`: a check failed; `diff --fail-on new-access`: NEW allows more; \
-`docs --check`: a document is stale\n  2  bad input (arguments, unreadable or malformed files) or an unwritable output";
+`docs --check`, `vectors --check`: a document is stale\n  2  bad input (arguments, unreadable or malformed files) or an unwritable output";
 
 /// entitle: the verified lifecycle of a Microsoft Entra access package assignment request.
 #[derive(Debug, Parser)]
@@ -169,6 +169,17 @@ pub enum Command {
         /// Write nothing; exit with 1 when a document in the folder is stale.
         #[arg(long)]
         check: bool,
+    },
+    /// Write the conformance vectors: status strings and actions asked of requests by callers at
+    /// instants around each deadline, with entitle-core's outcome (docs/vectors.md).
+    #[command(after_help = EXIT_CODES)]
+    Vectors {
+        /// Write nothing; exit with 1 when this file is not the vectors entitle writes.
+        #[arg(long, value_name = "FILE", conflicts_with = "output")]
+        check: Option<PathBuf>,
+        /// Where to write.
+        #[command(flatten)]
+        output: Output,
     },
     /// Serve the Microsoft Graph assignment-request API on HTTP, deciding with entitle-core.
     #[command(after_help = EXIT_CODES)]
@@ -341,6 +352,7 @@ impl Command {
             | Self::Verify { output, .. }
             | Self::Diff { output, .. }
             | Self::Who { output, .. }
+            | Self::Vectors { output, .. }
             | Self::Completions { output, .. } => output.output.as_ref(),
             Self::Docs { .. } | Self::Serve(_) | Self::Token(_) => None,
         }

@@ -320,6 +320,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             ..
         } => diff_exports(old, new, *fail_on, *format),
         Command::Docs { dir, check } => docs(dir, *check),
+        Command::Vectors { check, .. } => Ok(vectors(check.as_deref())),
         Command::Serve(args) => serve(args),
         Command::Token(args) => token(args),
         Command::Completions { shell, .. } => {
@@ -462,6 +463,23 @@ fn docs(dir: &Path, check: bool) -> Result<Outcome, CliError> {
             format!("stale: {} (run `just docs`)\n", stale.join(", ")),
             false,
         ))
+    }
+}
+
+/// `entitle vectors`: the conformance vectors, or with `check`, whether that file holds them.
+fn vectors(check: Option<&Path>) -> Outcome {
+    let text = entitle_audit::vectors::generate(VERSION).to_json();
+    match check {
+        None => Outcome::success(text),
+        Some(path) => {
+            let fresh = fs::read_to_string(path).ok().as_deref() == Some(text.as_str());
+            let report = if fresh {
+                String::new()
+            } else {
+                format!("stale: {} (run `just vectors`)\n", path.display())
+            };
+            Outcome::judged(report, fresh)
+        }
     }
 }
 

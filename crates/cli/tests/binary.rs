@@ -348,6 +348,25 @@ fn docs_writes_the_generated_documents_and_check_reports_stale_ones() {
 }
 
 #[test]
+fn vectors_writes_the_cases_and_check_reports_a_stale_file() {
+    let file = scratch("vectors.json");
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, "{}").unwrap();
+    let stale = entitle(&["vectors", "--check", path]);
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(stdout(&stale).contains("just vectors"));
+    assert!(entitle(&["vectors", "--output", path]).status.success());
+    assert_eq!(
+        entitle(&["vectors", "--check", path]).status.code(),
+        Some(0)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("{\n  \"format\": \"entitle-vectors/1\""));
+    let printed = entitle(&["vectors"]);
+    assert_eq!(stdout(&printed), text);
+}
+
+#[test]
 fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish"] {
         let output = entitle(&["completions", shell]);
@@ -370,6 +389,7 @@ fn help_documents_every_command_and_the_exit_codes() {
         "verify",
         "diff",
         "docs",
+        "vectors",
         "completions",
     ] {
         assert!(help.contains(command), "{command}");

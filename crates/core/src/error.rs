@@ -2,6 +2,8 @@
 
 use alloc::string::String;
 
+use serde::Serialize;
+
 use crate::action::ActionKind;
 use crate::approval::StageRejection;
 use crate::assignment::AssignmentRejection;
@@ -11,7 +13,10 @@ use crate::status::RequestStatus;
 use crate::table::Condition;
 
 /// Input that does not describe anything entitle knows: a caller's mistake, not a decision.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// It serializes as its typed reason: `{"unknownStatus": {"value": "Approved"}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum InvalidInput {
     /// A status string that is neither a known status nor one of its aliases.
     #[error("unknown request status `{value}`")]
@@ -80,7 +85,11 @@ pub enum InvalidInput {
 }
 
 /// Why a well-formed action was refused. A rejected action changes nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+///
+/// It serializes as its typed reason: `{"notAllowed": {"status": "Delivered", "action": "cancel"}}`,
+/// `{"unauthorized": {"missingPermission": {…}}}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
 pub enum Rejection {
     /// The caller may not perform the action on this request, whatever its status.
     #[error("not authorized: {0}")]
@@ -147,6 +156,26 @@ mod tests {
             }
             .to_string(),
             "`expire` from `PendingApproval` requires that the approval timeout has passed"
+        );
+    }
+
+    #[test]
+    fn errors_serialize_as_their_typed_reason() {
+        let rejection = Rejection::ConditionNotMet {
+            status: RequestStatus::PendingApproval,
+            action: ActionKind::Expire,
+            unmet: Condition::DecisionTimedOut,
+        };
+        assert_eq!(
+            serde_json::to_string(&rejection).unwrap(),
+            r#"{"conditionNotMet":{"status":"PendingApproval","action":"expire","unmet":"decisionTimedOut"}}"#
+        );
+        let invalid = InvalidInput::MissingTarget {
+            request_type: RequestType::AdminAdd,
+        };
+        assert_eq!(
+            serde_json::to_string(&invalid).unwrap(),
+            r#"{"missingTarget":{"requestType":"adminAdd"}}"#
         );
     }
 }
