@@ -67,6 +67,7 @@ test:
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy -p entitle-cli --features otlp --all-targets -- -D warnings
     cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
     cargo fmt --manifest-path bindings/python/Cargo.toml --check
     cargo clippy --manifest-path bindings/python/Cargo.toml --all-targets -- -D warnings
@@ -121,6 +122,10 @@ bench:
 bench-kept:
     cargo bench -p entitle-bench --bench kept
 
+# The OpenTelemetry export (the `otlp` feature) against a local collector stand-in
+otlp:
+    cargo test -p entitle-cli --features otlp --test otlp
+
 # Review changed insta snapshots
 snap:
     cargo insta review
@@ -128,6 +133,7 @@ snap:
 # Everything .ci/run checks but the fuzz smoke run (the Graph SDK and PostgreSQL tests are required to run)
 ci: lint core-purity msrv doc-api sdk-env
     ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 {{just_executable()}} test
+    {{just_executable()}} otlp
     {{just_executable()}} docs-check
     {{just_executable()}} python
     {{just_executable()}} js

@@ -257,6 +257,10 @@ pub struct ServeArgs {
     /// How log lines are written to standard error (`ENTITLE_LOG` sets the level, default `info`).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Export every request's span over OTLP/HTTP to this collector (`http://127.0.0.1:4318`).
+    #[cfg(feature = "otlp")]
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: Option<String>,
     /// HTTPS and the base of links.
     #[command(flatten)]
     pub https: HttpsArgs,

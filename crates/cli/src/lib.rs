@@ -5,6 +5,8 @@
 
 pub mod args;
 pub mod check;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod run;
 pub mod who;
 

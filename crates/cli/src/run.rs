@@ -2,7 +2,11 @@
 
 use std::fs;
 use std::io::IsTerminal as _;
+
 use std::path::{Path, PathBuf};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use clap::CommandFactory as _;
 use entitle_audit::docs::generated_docs;
@@ -108,6 +112,10 @@ pub enum CliError {
     /// A date-time on the command line is not RFC 3339.
     #[error("`--frozen-clock`: {0}")]
     DateTime(#[from] entitle_graph::datetime::InvalidDateTime),
+    /// Spans cannot be exported to the OTLP endpoint given.
+    #[cfg(feature = "otlp")]
+    #[error(transparent)]
+    Otlp(#[from] crate::otlp::OtlpError),
 }
 
 fn actor_names() -> String {
@@ -381,26 +389,61 @@ fn serve(args: &ServeArgs) -> Result<Outcome, CliError> {
         public_url: args.https.public_url.clone(),
         trust_forwarded: args.https.trust_forwarded,
     };
-    init_logs(args.log_format);
-    entitle_server::run(&options)?;
+    let traces = init_logs(args)?;
+    let served = entitle_server::run(&options);
+    traces.flush();
+    served?;
     Ok(Outcome::success(String::new()))
 }
 
-/// Logs to standard error in `format`, at the level `ENTITLE_LOG` names (default `info`).
-fn init_logs(format: LogFormat) {
+/// Spans still to be sent when the server stops.
+#[derive(Default)]
+struct Traces(#[cfg(feature = "otlp")] Option<opentelemetry_sdk::trace::SdkTracerProvider>);
+
+impl Traces {
+    /// Sends what is left and stops exporting.
+    #[cfg_attr(
+        not(feature = "otlp"),
+        expect(
+            clippy::unused_self,
+            reason = "without the otlp feature nothing is exported"
+        )
+    )]
+    fn flush(self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.0 {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
+/// Logs to standard error in `--log-format`, at the level `ENTITLE_LOG` names (default `info`); with
+/// the `otlp` feature and `--otlp-endpoint`, exports the spans too.
+#[cfg_attr(
+    not(feature = "otlp"),
+    expect(clippy::unnecessary_wraps, reason = "only the otlp export can fail")
+)]
+fn init_logs(args: &ServeArgs) -> Result<Traces, CliError> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ENTITLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let logs = match args.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).boxed(),
         LogFormat::Json => logs
             .json()
             .with_current_span(true)
             .with_span_list(false)
-            .try_init(),
+            .boxed(),
     };
+    let subscriber = tracing_subscriber::registry().with(filter).with(logs);
+    #[cfg(feature = "otlp")]
+    if let Some(endpoint) = &args.otlp_endpoint {
+        let (spans, provider) = crate::otlp::layer(endpoint)?;
+        let _ = subscriber.with(spans).try_init();
+        return Ok(Traces(Some(provider)));
+    }
+    let _ = subscriber.try_init();
+    Ok(Traces::default())
 }
 
 /// Splits a list given with spaces or commas.
