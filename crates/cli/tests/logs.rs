@@ -13,36 +13,13 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader, Read as _};
-use std::process::{Child, Stdio};
+use std::io::Read as _;
+use std::process::Child;
 
-use common::{ADELE, REQUESTOR_SCOPES, entitle, token, workspace};
+use common::{ADELE, REQUESTOR_SCOPES, serve_logging as serve, token, workspace};
 use serde_json::Value;
 
 const PENDING: &str = "00000000-0000-4000-8000-0000000c0003";
-
-/// `entitle serve --demo` with `flags`, logging at `info` to a pipe; its process and base URL.
-fn serve(db: &std::path::Path, flags: &[&str]) -> (Child, String) {
-    let mut child = entitle()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .args(flags)
-        .env("ENTITLE_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    (child, base)
-}
 
 /// Gets one request as Adele; the `request-id` the response carries and the token sent.
 fn get(base: &str) -> (String, String) {

@@ -14,10 +14,9 @@ mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
-use std::process::Stdio;
 use std::sync::mpsc;
 
-use common::{ADELE, REQUESTOR_SCOPES, entitle, token, workspace};
+use common::{ADELE, REQUESTOR_SCOPES, serve_logging, token, workspace};
 
 /// One request the stand-in received: its request line and body.
 struct Received {
@@ -78,24 +77,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn a_requests_span_reaches_the_collector() {
     let (endpoint, received) = collector();
     let (_dir, db, _) = workspace();
-    let mut server = entitle()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .args(["--otlp-endpoint", &endpoint])
-        .env("ENTITLE_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let (mut server, base) = serve_logging(&db, &["--otlp-endpoint", &endpoint]);
     let response = reqwest::blocking::Client::new()
         .get(format!(
             "{base}/v1.0/identityGovernance/entitlementManagement/assignmentRequests"

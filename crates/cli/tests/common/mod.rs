@@ -170,6 +170,30 @@ impl Drop for Server {
     }
 }
 
+/// `entitle serve --demo` on `db` with `flags`, logging at `info` to a pipe (its `stderr`), as a
+/// process of the test's own; the process and its base URL.
+pub(crate) fn serve_logging(db: &Path, flags: &[&str]) -> (Child, String) {
+    let mut child = entitle()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args(flags)
+        .env("ENTITLE_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, base)
+}
+
 /// A demo token from `entitle token`.
 pub(crate) fn token(oid: &str, scopes: &str) -> String {
     let output = entitle()
