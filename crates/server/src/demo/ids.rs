@@ -148,3 +148,34 @@ pub const fn seeded() -> [(RequestStatus, RequestId); 12] {
         (S::Canceled, REQUEST_CANCELED),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every public id and function of this module is named in `docs/demo.md`.
+    #[test]
+    fn docs_demo_names_every_id() {
+        let docs = include_str!("../../../../docs/demo.md");
+        let source = include_str!("ids.rs");
+        let names: Vec<&str> = source
+            .lines()
+            .filter_map(|line| {
+                let rest = line
+                    .strip_prefix("pub const fn ")
+                    .or_else(|| line.strip_prefix("pub const "))?;
+                rest.split([':', '(']).next()
+            })
+            .collect();
+        assert!(names.len() > 40, "{names:?}");
+        for name in names {
+            let mention = if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                format!("`{name}`")
+            } else {
+                format!("`{name}()`")
+            };
+            assert!(
+                docs.contains(&mention),
+                "docs/demo.md does not name {mention}"
+            );
+        }
+    }
+}
