@@ -8,8 +8,14 @@
 //!   of moving a machine.
 //!
 //! Requests, callers and time come from `entitle_bench::fixture`; every input goes through
-//! `black_box`. Run with `just bench` (`cargo bench -p entitle-bench`); `docs/performance.md`
-//! reports the figures.
+//! `black_box`. Run with `just bench` (`cargo bench -p entitle-bench --bench decision`);
+//! `docs/performance.md` reports the figures.
+//!
+//! No figure depends on which case runs first: every case is sampled [`SAMPLE_COUNT`] times with
+//! [`SAMPLE_SIZE`] iterations a sample (10 µs or more a sample, far above the timer's precision, where
+//! divan's own tuning once sampled a cold first case one iteration at a time), after a warm-up that
+//! runs every case in one fixed order. `scripts/bench-ratios.py` refuses a run in which any case had
+//! fewer than 100 iterations a sample.
 
 use std::fmt;
 
@@ -19,8 +25,47 @@ use entitle_core::{
     ActionKind, Operation, Parties, PolicyRules, Request, RequestStatus, VariantArray, authorize,
 };
 
+/// Iterations in one sample of every case.
+const SAMPLE_SIZE: u32 = 10_000;
+/// Samples of every case.
+const SAMPLE_COUNT: u32 = 100;
+/// Calls of every case during the warm-up.
+const WARM_UP_CALLS: u32 = 200_000;
+
 fn main() {
-    divan::main();
+    warm_up();
+    divan::Divan::default()
+        .sample_size(SAMPLE_SIZE)
+        .sample_count(SAMPLE_COUNT)
+        .config_with_args()
+        .main();
+}
+
+/// Runs every case [`WARM_UP_CALLS`] times, in the order the cases are declared, before anything
+/// is measured: the first case measured finds the processor, its caches and its branch predictors as
+/// the last one does.
+fn warm_up() {
+    let caller = fixture::requestor();
+    let table = naive::Table::new();
+    for _ in 0..WARM_UP_CALLS {
+        for &status in STATUSES {
+            black_box(fixture::request_in(status).can_cancel(&caller, fixture::NOW));
+            black_box(status.is_cancelable());
+            black_box(table.can_cancel(status.as_str()));
+            black_box(rust_fsm::can_cancel(status));
+            black_box(statig::can_cancel(status));
+        }
+    }
+    for _ in 0..WARM_UP_CALLS {
+        for case in Case::ALL {
+            let (status, action) = case.cell();
+            let asked = fixture::action(action);
+            let _ = black_box(fixture::request_in(status).apply(&asked, fixture::NOW));
+            let _ = black_box(table.apply(status.as_str(), action.as_str()));
+            let _ = black_box(rust_fsm::apply(status, action));
+            let _ = black_box(statig::apply(status, action));
+        }
+    }
 }
 
 /// The twelve statuses, in lifecycle order.
