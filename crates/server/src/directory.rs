@@ -338,6 +338,24 @@ fn page(
     )
 }
 
+/// A page of `objects`, the collection `set` (`users`, `groups`): `$filter` on the `filterable`
+/// properties, each object as `shown` shows it under `$select`.
+fn object_page<T: serde::Serialize>(
+    headers: &HeaderMap,
+    api: ApiVersion,
+    query: &BTreeMap<String, String>,
+    (set, filterable): (&str, &[&str]),
+    objects: &[T],
+    shown: fn(&T, Option<&[String]>) -> Map<String, Value>,
+) -> Result<Response, ApiError> {
+    let options = parse(query, Some(filterable), set)?;
+    let objects = objects
+        .iter()
+        .map(|object| (properties(object), shown(object, options.select.as_deref())))
+        .collect();
+    Ok(page(headers, api, (set, set), query, objects, &options))
+}
+
 fn users(directory: &Directory) -> &[UserObject] {
     &directory.document.users
 }
@@ -360,24 +378,14 @@ pub async fn list_users(
     let identity = identify(&state, &headers)?;
     let directory = state.fresh_directory().await?;
     authorized(&identity, DirectoryOperation::ListUsers)?;
-    let options = parse(&query, Some(&USER_FILTERABLE), "users")?;
-    let objects = users(&directory)
-        .iter()
-        .map(|user| {
-            (
-                properties(user),
-                user_shown(user, options.select.as_deref()),
-            )
-        })
-        .collect();
-    Ok(page(
+    object_page(
         &headers,
         api,
-        ("users", "users"),
         &query,
-        objects,
-        &options,
-    ))
+        ("users", &USER_FILTERABLE),
+        users(&directory),
+        user_shown,
+    )
 }
 
 /// `GET /users/{id | userPrincipalName}`: `403` when entitle-core refuses, then `404` when unknown.
@@ -447,24 +455,14 @@ pub async fn list_groups(
     let identity = identify(&state, &headers)?;
     let directory = state.fresh_directory().await?;
     authorized(&identity, DirectoryOperation::ReadGroups)?;
-    let options = parse(&query, Some(&GROUP_FILTERABLE), "groups")?;
-    let objects = groups(&directory)
-        .iter()
-        .map(|group| {
-            (
-                properties(group),
-                group_shown(group, options.select.as_deref()),
-            )
-        })
-        .collect();
-    Ok(page(
+    object_page(
         &headers,
         api,
-        ("groups", "groups"),
         &query,
-        objects,
-        &options,
-    ))
+        ("groups", &GROUP_FILTERABLE),
+        groups(&directory),
+        group_shown,
+    )
 }
 
 /// The group a path names: `400` when the id is not a GUID, `404` when unknown.
