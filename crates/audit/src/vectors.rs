@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use entitle_core::{
     Action, ActionKind, ApprovalRules, Authority, Caller, Condition, Duration, Guid, InvalidInput,
-    Permission, PolicyRules, Principal, REPROCESS_WINDOW, Rejection, Request, RequestId,
+    Operation, Permission, PolicyRules, Principal, REPROCESS_WINDOW, Rejection, Request, RequestId,
     RequestStatus, RequestType, Role, SubjectId, Submission, TRANSITIONS, Timestamp, Transition,
-    VariantArray,
+    VariantArray, authorize,
 };
 use serde::{Deserialize, Serialize};
 
@@ -279,24 +279,25 @@ pub fn relative(request: &Request, now: Timestamp) -> BTreeMap<String, i64> {
     offsets
 }
 
-/// The caller the core's rules authorize for `action` on a request `REQUESTOR` submitted.
+/// The actors the walk asks to act, in the order it tries them: the requestor, an approver, an
+/// application, an assignment manager, the service.
+const WALKERS: [Actor; 5] = [
+    Actor::RequestorOwn,
+    Actor::Approver,
+    Actor::Application,
+    Actor::AssignmentManager,
+    Actor::System,
+];
+
+/// Who performs `action` in the walk: the first of [`WALKERS`] entitle-core authorizes for it on a
+/// request `REQUESTOR` submitted (every action has one), with its label.
 fn authorized(action: ActionKind) -> (&'static str, Caller) {
-    use ActionKind as A;
-    match action {
-        A::Process
-        | A::Escalate
-        | A::Expire
-        | A::ReachStart
-        | A::Deliver
-        | A::DeliverPartially
-        | A::FailDelivery => ("system", Actor::System.caller()),
-        A::ResumeContinue | A::ResumeDeny | A::ResumeCancel => {
-            ("application", Actor::Application.caller())
-        }
-        A::Approve | A::Deny => ("approver", Actor::Approver.caller()),
-        A::Reprocess => ("assignment-manager", Actor::AssignmentManager.caller()),
-        A::Cancel => ("requestor-own", Actor::RequestorOwn.caller()),
-    }
+    let operation = Operation::Act(action);
+    let actor = WALKERS
+        .into_iter()
+        .find(|actor| authorize(operation, &actor.caller(), actor.parties(operation)).is_ok())
+        .unwrap_or(Actor::System);
+    (actor.as_str(), actor.caller())
 }
 
 /// Every caller the cases name: the auditor's actors, and callers at the edges of each rule.
