@@ -11,6 +11,7 @@ setup:
     rustup component add rustfmt clippy
     command -v just >/dev/null || cargo install just --locked
     command -v dot >/dev/null || (apt-get update -qq && apt-get install -y -qq graphviz)
+    command -v perf >/dev/null || (apt-get update -qq && apt-get install -y -qq linux-perf)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
     command -v cargo-mutants >/dev/null || cargo install cargo-mutants --locked
@@ -117,6 +118,12 @@ bench:
     mkdir -p target
     cargo bench -p entitle-bench --bench decision 2>&1 | tee target/bench.txt
     python3 scripts/bench-ratios.py < target/bench.txt
+
+# Profile one decision in a tight loop with perf and print its hottest functions: `just profile-decision apply approve`, `just profile-decision can_cancel pendingApproval`
+profile-decision *args:
+    cargo build --release -p entitle-bench --bin decision-loop
+    perf record -q -o target/decision.perf target/release/decision-loop {{args}}
+    perf report -i target/decision.perf --stdio --no-children 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
 
 # Measure the pieces entitle writes by hand against the kept crates that do the same job (D34)
 bench-kept:

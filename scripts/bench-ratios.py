@@ -13,6 +13,9 @@ UNITS = {"ps": 0.001, "ns": 1.0, "µs": 1000.0, "us": 1000.0, "ms": 1e6}
 MIN_ITERATIONS_PER_SAMPLE = 100
 medians, path, thin = {}, [], []
 for line in sys.stdin:
+    if line.startswith("sizes: "):
+        print(line.rstrip("\n"))
+        continue
     match = re.match(r"^([│ ]*)(├─|╰─) (.+?)(?:\s{2,}|\s*│)(.*)$", line.rstrip("\n"))
     if not match:
         continue
@@ -44,7 +47,7 @@ statuses = sorted({key.split("/")[-1] for key in medians if key.startswith("canc
 ratio_table("cancel decision", "cancel_decision", "core_can_cancel",
             ["core_is_cancelable", "naive_string_table", "rust_fsm", "statig"], statuses)
 cells = sorted({key.split("/")[-1] for key in medians if key.startswith("apply/core/")})
-ratio_table("apply", "apply", "core", ["naive_string_table", "rust_fsm", "statig"], cells)
+ratio_table("apply", "apply", "core", ["request_copy", "naive_string_table", "rust_fsm", "statig"], cells)
 if not medians:
     sys.exit("bench-ratios: no divan output on standard input")
 if statuses:

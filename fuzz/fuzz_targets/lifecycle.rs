@@ -33,9 +33,9 @@ mod bytes;
 
 use bytes::Bytes;
 use entitle_core::{
-    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Duration, Guid,
-    Operation, PolicyRules, Rejection, Request, RequestId, RequestState, RequestStatus,
-    RequestType, ReviewDecision, Submission, Timestamp, VariantArray, authorize,
+    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Decided,
+    Duration, Guid, Operation, PolicyRules, Rejection, Request, RequestId, RequestState,
+    RequestStatus, RequestType, ReviewDecision, Submission, Timestamp, VariantArray, authorize,
 };
 use entitle_reference::{Ask, Model, ModelAssignment, Who};
 use libfuzzer_sys::fuzz_target;
@@ -298,14 +298,19 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(request, before, "step {index}: decide changed its receiver");
                 let expected = model.act(action, &caller, now);
                 assert_eq!(
-                    decided.map(|step| step.request.status),
+                    decided.map(|moved| moved.step.request.status),
                     expected,
                     "step {index}: {action} by {by:?} from {:?}",
                     before.status
                 );
-                if let Ok(step) = decided {
-                    assert_eq!(step.from, before.status);
-                    assert_eq!(step.at, at);
+                if let Ok(Decided {
+                    step,
+                    at: moved_at,
+                    assignment: moved_assignment,
+                }) = decided
+                {
+                    assert_eq!(step.from(), before.status);
+                    assert_eq!(moved_at, at);
                     assert!(!TERMINAL.contains(&before.status), "left a terminal status");
                     assert!(
                         action != ActionKind::Cancel || CANCELABLE.contains(&before.status),
@@ -317,7 +322,7 @@ fuzz_target!(|data: &[u8]| {
                         model.authorize(Operation::Act(action), &caller),
                         "step {index}: authority"
                     );
-                    if let Some(moved) = step.assignment {
+                    if let Some(moved) = moved_assignment {
                         assignment = Some(moved.assignment);
                     }
                     request = step.request;
@@ -347,16 +352,16 @@ fuzz_target!(|data: &[u8]| {
                 );
                 let expected = model.review(stage, approve, &caller, now);
                 assert_eq!(
-                    reviewed.map(|step| step.request.status),
+                    reviewed.map(|moved| moved.step.request.status),
                     expected,
                     "step {index}: review {stage} {decision} by {by:?}"
                 );
-                if let Ok(step) = reviewed {
-                    assert_eq!(step.reviewed, Some(stage));
-                    if let Some(moved) = step.assignment {
+                if let Ok(moved) = reviewed {
+                    assert_eq!(moved.step.reviewed(), Some(stage));
+                    if let Some(moved) = moved.assignment {
                         assignment = Some(moved.assignment);
                     }
-                    request = step.request;
+                    request = moved.step.request;
                 }
             }
             5 => {

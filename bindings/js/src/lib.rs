@@ -316,7 +316,7 @@ impl Step {
     /// The status the request left.
     #[wasm_bindgen(getter, js_name = fromStatus)]
     pub fn from_status(&self) -> RequestStatus {
-        RequestStatus(self.0.from)
+        RequestStatus(self.0.from())
     }
 
     /// The index of the deciding row in `transitions()`.

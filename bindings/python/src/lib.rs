@@ -323,7 +323,7 @@ impl PyStep {
     /// The status the request left.
     #[getter]
     fn from_status(&self) -> PyRequestStatus {
-        PyRequestStatus(self.0.from)
+        PyRequestStatus(self.0.from())
     }
 
     /// The index of the deciding row in `transitions()`.
@@ -346,7 +346,7 @@ impl PyStep {
     }
 
     fn __repr__(&self) -> String {
-        format!("Step({} -> {})", self.0.from, self.0.request.status)
+        format!("Step({} -> {})", self.0.from(), self.0.request.status)
     }
 }
 

@@ -33,6 +33,12 @@ const SAMPLE_COUNT: u32 = 100;
 const WARM_UP_CALLS: u32 = 200_000;
 
 fn main() {
+    println!(
+        "sizes: Request {} bytes, Step {} bytes, Result<Step, Rejection> {} bytes",
+        size_of::<Request>(),
+        size_of::<entitle_core::Step>(),
+        size_of::<Result<entitle_core::Step, entitle_core::Rejection>>(),
+    );
     warm_up();
     divan::Divan::default()
         .sample_size(SAMPLE_SIZE)
@@ -61,6 +67,7 @@ fn warm_up() {
             let (status, action) = case.cell();
             let asked = fixture::action(action);
             let _ = black_box(fixture::request_in(status).apply(&asked, fixture::NOW));
+            black_box(fixture::request_in(status));
             let _ = black_box(table.apply(status.as_str(), action.as_str()));
             let _ = black_box(rust_fsm::apply(status, action));
             let _ = black_box(statig::apply(status, action));
@@ -194,6 +201,14 @@ mod apply {
         };
         let asked = fixture::action(ActionKind::Process);
         bencher.bench(|| black_box(&request).apply(black_box(&asked), black_box(fixture::NOW)));
+    }
+
+    /// A copy of the request returned by value, deciding nothing: the floor of any `apply` that hands
+    /// back the moved request (400 bytes), which a peer returning a status never pays.
+    #[divan::bench(args = Case::ALL)]
+    fn request_copy(bencher: Bencher, case: Case) {
+        let request = fixture::request_in(case.cell().0);
+        bencher.bench(|| *black_box(&request));
     }
 
     /// The naive table: key strings allocated, the new status returned as an owned `String`.

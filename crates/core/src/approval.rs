@@ -18,7 +18,7 @@ use crate::authz::authorize_review;
 use crate::error::Rejection;
 use crate::id::{StageId, SubjectId};
 use crate::policy::MAX_APPROVAL_STAGES;
-use crate::request::{Action, Request, Step};
+use crate::request::{Action, Decided, Request};
 use crate::time::Timestamp;
 
 /// An approver's decision on a stage.
@@ -355,7 +355,7 @@ impl Request {
         caller: &Caller,
         assignment: Option<&Assignment>,
         now: Timestamp,
-    ) -> Result<Step, Rejection> {
+    ) -> Result<Decided, Rejection> {
         let stage = self
             .stage(index)
             .ok_or(StageRejection::NoSuchStage { stage: index })?;
@@ -387,6 +387,7 @@ mod tests {
     use crate::id::{Guid, RequestId};
     use crate::operation::Operation;
     use crate::policy::{ApprovalRules, PolicyRules};
+    use crate::request::Step;
     use crate::status::RequestStatus;
     use crate::time::Duration;
     use alloc::string::ToString;
@@ -467,7 +468,9 @@ mod tests {
         decision: ReviewDecision,
         caller: &Caller,
     ) -> Result<Step, Rejection> {
-        request.review(index, decision, caller, None, T0.after(Duration::hours(1)))
+        request
+            .review(index, decision, caller, None, T0.after(Duration::hours(1)))
+            .map(|decided| decided.step)
     }
 
     #[test]
@@ -495,7 +498,7 @@ mod tests {
             Err(Rejection::Stage(StageRejection::NotStarted { stage: 1 }))
         );
         let step = review(&request, 0, ReviewDecision::Approve, &first()).unwrap();
-        assert_eq!(step.reviewed, Some(0));
+        assert_eq!(step.reviewed(), Some(0));
         let at_second = step.request;
         assert_eq!(
             review(&at_second, 0, ReviewDecision::Deny, &first()),
@@ -505,6 +508,7 @@ mod tests {
         );
         let done = review(&at_second, 1, ReviewDecision::Approve, &second()).unwrap();
         assert_eq!(done.request.status, RequestStatus::Delivering);
+        assert_eq!(done.reviewed(), Some(1));
         assert_eq!(
             review(&done.request, 1, ReviewDecision::Approve, &second()),
             Err(Rejection::Stage(StageRejection::AlreadyReviewed {
@@ -595,6 +599,7 @@ mod tests {
         let after_first = request
             .review(0, ReviewDecision::Approve, &first(), None, at)
             .unwrap()
+            .step
             .request;
         let views: Vec<StageView> = after_first.stage_views(&first()).collect();
         assert_eq!(views.len(), 2);

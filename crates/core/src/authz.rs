@@ -265,6 +265,7 @@ fn role_list(roles: &[Role]) -> String {
 ///
 /// # Errors
 /// The [`Denial`] naming the first rule the caller fails.
+#[inline]
 pub fn authorize(
     operation: Operation,
     caller: &Caller,

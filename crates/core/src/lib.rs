@@ -101,7 +101,7 @@ pub use operation::{Operation, Parties};
 pub use people::{People, StageApprovers, SubjectSet, approver_of};
 pub use policy::{ApprovalRules, MAX_APPROVAL_STAGES, PolicyRules};
 pub use provenance::{Decision, Provenance, Source};
-pub use request::{Action, Deadline, Request, Stages, Step};
+pub use request::{Action, Deadline, Decided, Request, Stages, Step};
 pub use request_type::{Effect, RequestType, Submitter};
 pub use status::{ApiVersion, RequestState, RequestStatus};
 pub use strum::{EnumCount, VariantArray};

@@ -184,7 +184,8 @@ impl RequestStatus {
     }
 
     /// Whether `cancel` is allowed from this status. Derived from the transition table.
-    pub fn is_cancelable(self) -> bool {
+    #[inline]
+    pub const fn is_cancelable(self) -> bool {
         crate::table::has_cancel_row(self)
     }
 

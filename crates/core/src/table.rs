@@ -214,7 +214,7 @@ type Index = [[(u8, u8); ActionKind::COUNT]; RequestStatus::COUNT];
 static INDEX: Index = index(TRANSITIONS);
 
 /// The statuses with a `cancel` row, one bit per status, computed while compiling.
-static CANCELABLE: u16 = statuses_with(&index(TRANSITIONS), ActionKind::Cancel);
+const CANCELABLE: u16 = statuses_with(&index(TRANSITIONS), ActionKind::Cancel);
 
 /// The statuses with a row for `action` in `index`, one bit per status.
 #[expect(
@@ -234,7 +234,8 @@ const fn statuses_with(index: &Index, action: ActionKind) -> u16 {
 }
 
 /// Whether the table has a `cancel` row from `status`: one bit test.
-pub(crate) fn has_cancel_row(status: RequestStatus) -> bool {
+#[inline]
+pub(crate) const fn has_cancel_row(status: RequestStatus) -> bool {
     CANCELABLE >> (status as u16) & 1 == 1
 }
 

@@ -28,10 +28,10 @@ use std::thread;
 use std::time::{Duration as WallTime, Instant};
 
 use entitle_core::{
-    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Caller, Duration,
-    Effect, EnumCount, Guid, Operation, Parties, Permission, PolicyRules, Rejection, Request,
-    RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageRejection, Step, SubjectId,
-    Submission, TRANSITIONS, Timestamp, VariantArray, authorize,
+    Action, ActionKind, ApprovalRules, Assignment, AssignmentId, AssignmentState, Caller, Decided,
+    Duration, Effect, EnumCount, Guid, Operation, Parties, Permission, PolicyRules, Rejection,
+    Request, RequestId, RequestStatus, RequestType, ReviewDecision, Role, StageRejection,
+    SubjectId, Submission, TRANSITIONS, Timestamp, VariantArray, authorize,
 };
 
 /// The longest action sequence enumerated.
@@ -403,14 +403,15 @@ impl Walk<'_> {
         let (request, assignment) = node;
         self.tally.applies += 1;
         match request.decide(action, assignment.as_ref(), at) {
-            Ok(step) => {
+            Ok(decided) => {
                 let next = (
-                    step.request,
-                    step.assignment
+                    decided.step.request,
+                    decided
+                        .assignment
                         .map(|moved| moved.assignment)
                         .or(*assignment),
                 );
-                self.accepted(request, &next, &step, depth, at);
+                self.accepted(request, &next, &decided, depth, at);
                 (next, true)
             }
             Err(rejection) => {
@@ -471,7 +472,7 @@ impl Walk<'_> {
         &mut self,
         before: &Request,
         (after, assignment): &Node,
-        step: &Step,
+        decided: &Decided,
         depth: usize,
         at: Timestamp,
     ) {
@@ -516,9 +517,14 @@ impl Walk<'_> {
             && after.status == RequestStatus::PendingApproval
             && kind == ActionKind::Approve
             && before.approval_stage.checked_add(1) == Some(after.approval_stage);
-        let consistent = step.from == before.status
+        let step = &decided.step;
+        let reviewed =
+            matches!(kind, ActionKind::Approve | ActionKind::Deny).then_some(before.approval_stage);
+        let consistent = step.from() == before.status
             && step.request == *after
-            && step.at == at
+            && decided.at == at
+            && step.reviewed() == reviewed
+            && step.effect().is_some() == decided.assignment.is_some()
             && (step.rule.from, step.rule.action, step.rule.to)
                 == (before.status, kind, after.status);
         if !consistent || (after.status == before.status && !advanced_stage) {

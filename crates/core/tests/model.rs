@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 
 use entitle_core::{
     Action, ActionKind, ApprovalRules, Assignment, AssignmentEvent, AssignmentId, AssignmentState,
-    Condition, CreateError, Duration, Guid, Operation, PolicyRules, Rejection, Request, RequestId,
-    RequestState, RequestStatus, RequestType, ReviewDecision, Submission, Timestamp, VariantArray,
-    authorize,
+    Condition, CreateError, Decided, Duration, Guid, Operation, PolicyRules, Rejection, Request,
+    RequestId, RequestState, RequestStatus, RequestType, ReviewDecision, Submission, Timestamp,
+    VariantArray, authorize,
 };
 use entitle_reference::{Ask, Model, ModelAssignment, Who};
 use proptest::prelude::*;
@@ -519,13 +519,13 @@ fn check_run(run: &Run, mut seen: impl FnMut(Seen)) -> Result<(), TestCaseError>
                 } else {
                     prop_assert_eq!(
                         applied.map(|step| step.request),
-                        decided.map(|step| step.request),
+                        decided.map(|moved| moved.step.request),
                         "step {}: `apply` and `decide` disagree",
                         index
                     );
                 }
                 prop_assert_eq!(
-                    decided.map(|step| step.request.status),
+                    decided.map(|moved| moved.step.request.status),
                     expected,
                     "step {}: core (left) vs model (right) from {:?}; steps: {:#?}",
                     index,
@@ -533,9 +533,13 @@ fn check_run(run: &Run, mut seen: impl FnMut(Seen)) -> Result<(), TestCaseError>
                     trace
                 );
                 match decided {
-                    Ok(moved) => {
-                        prop_assert_eq!(moved.from, before.status);
-                        prop_assert_eq!(moved.at, at);
+                    Ok(Decided {
+                        step: moved,
+                        at: moved_at,
+                        assignment: moved_assignment,
+                    }) => {
+                        prop_assert_eq!(moved.from(), before.status);
+                        prop_assert_eq!(moved_at, at);
                         prop_assert_eq!(
                             Ok(Some(moved.authority)),
                             model.authorize(Operation::Act(action), &caller),
@@ -547,15 +551,15 @@ fn check_run(run: &Run, mut seen: impl FnMut(Seen)) -> Result<(), TestCaseError>
                             (before.status, action, moved.request.status)
                         );
                         prop_assert_eq!(
-                            moved.reviewed.is_some(),
+                            moved.reviewed(),
                             matches!(action, ActionKind::Approve | ActionKind::Deny)
+                                .then_some(before.approval_stage)
                         );
-                        let row = moved
-                            .assignment
+                        let row = moved_assignment
                             .map(|step| (step.rule.from, step.rule.event, step.rule.to));
-                        prop_assert_eq!(moved.assignment.is_some(), moved.effect.is_some());
-                        if let Some(step) = moved.assignment {
-                            prop_assert_eq!(Some(step.rule.event), moved.effect);
+                        prop_assert_eq!(moved_assignment.is_some(), moved.effect().is_some());
+                        if let Some(step) = moved_assignment {
+                            prop_assert_eq!(Some(step.rule.event), moved.effect());
                             assignment = Some(step.assignment);
                         }
                         seen(Seen::Moved(
@@ -583,24 +587,27 @@ fn check_run(run: &Run, mut seen: impl FnMut(Seen)) -> Result<(), TestCaseError>
                     "{now}: review {stage} {decision} by {who:?}: {expected:?}"
                 ));
                 prop_assert_eq!(
-                    reviewed.map(|step| step.request.status),
+                    reviewed.map(|moved| moved.step.request.status),
                     expected,
                     "step {}: review, core (left) vs model (right); steps: {:#?}",
                     index,
                     trace
                 );
                 match reviewed {
-                    Ok(moved) => {
-                        prop_assert_eq!(moved.reviewed, Some(stage));
-                        if let Some(step) = moved.assignment {
+                    Ok(Decided {
+                        step: moved,
+                        assignment: moved_assignment,
+                        ..
+                    }) => {
+                        prop_assert_eq!(moved.reviewed(), Some(stage));
+                        if let Some(step) = moved_assignment {
                             assignment = Some(step.assignment);
                         }
                         seen(Seen::Moved(
                             before.status,
                             decision.action(),
                             moved.request.status,
-                            moved
-                                .assignment
+                            moved_assignment
                                 .map(|step| (step.rule.from, step.rule.event, step.rule.to)),
                         ));
                         request = moved.request;

@@ -131,6 +131,7 @@ fn stages_show_the_review_and_the_caller_s_part() {
             T0.after(Duration::hours(2)),
         )
         .unwrap()
+        .step
         .request;
     let views: Vec<_> = request.stage_views(&approver).collect();
     let stages: Vec<_> = views

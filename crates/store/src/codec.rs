@@ -1,7 +1,9 @@
 //! What every backend shares: how records, history entries and settings are written as text and read
 //! back, the derived columns, and what a creation or a transition writes once entitle-core decided.
 
-use entitle_core::{Action, ActionKind, Caller, CreateError, Deadline, RequestId, Step, Timestamp};
+use entitle_core::{
+    Action, ActionKind, Caller, CreateError, Deadline, Decided, RequestId, Step, Timestamp,
+};
 
 use crate::directory::Directory;
 use crate::history::{Event, HistoryEntry};
@@ -123,11 +125,11 @@ pub(crate) struct Written {
 /// The assignment record `step` leaves, if it moved the request's assignment: a new one takes the
 /// request's package and policy.
 fn moved_assignment(
-    step: &Step,
+    decided: &Decided,
     record: &RequestRecord,
     before: Option<&AssignmentRecord>,
 ) -> Option<AssignmentRecord> {
-    let moved = step.assignment?;
+    let moved = decided.assignment?;
     Some(match before {
         Some(before) => AssignmentRecord {
             assignment: moved.assignment,
@@ -147,7 +149,7 @@ fn moved_assignment(
 fn after_step(record: &RequestRecord, step: &Step, justification: Option<&str>) -> RequestRecord {
     let mut next = record.clone();
     next.request = step.request;
-    if let (Some(stage), Some(text)) = (step.reviewed, justification) {
+    if let (Some(stage), Some(text)) = (step.reviewed(), justification) {
         next.review_notes.retain(|note| note.stage != stage);
         next.review_notes.push(ReviewNote {
             stage,
@@ -171,20 +173,20 @@ pub(crate) fn decide(
     let by = caller(&current.record);
     let request = &current.record.request;
     let existing = assignment.map(|record| &record.assignment);
-    let step = match command {
+    let decided = match command {
         Command::Act(kind) => request.decide(&Action::new(kind, by), existing, now),
         Command::Review { stage, decision } => request.review(stage, decision, &by, existing, now),
     }?;
-    let record = after_step(&current.record, &step, justification);
+    let record = after_step(&current.record, &decided.step, justification);
     let entry = HistoryEntry::of_step(
-        &step,
+        &decided,
         by.id,
         by.principal,
         request.approval_stage,
         justification.map(str::to_owned),
     );
     Ok(Written {
-        assignment: moved_assignment(&step, &record, assignment),
+        assignment: moved_assignment(&decided, &record, assignment),
         record,
         entry,
     })
@@ -250,11 +252,11 @@ pub(crate) fn create(
             now,
         )
     });
-    if let Some(Ok(step)) = processed {
-        record.request = step.request;
-        assignment = moved_assignment(&step, &record, mine);
+    if let Some(Ok(decided)) = processed {
+        record.request = decided.step.request;
+        assignment = moved_assignment(&decided, &record, mine);
         history.push(HistoryEntry::of_step(
-            &step,
+            &decided,
             system.id,
             system.principal,
             0,

@@ -2,7 +2,7 @@
 //! when, and the table rows that decided it; and the end of the assignment a request created.
 
 use entitle_core::{
-    AssignmentId, AssignmentTransition, Principal, RequestId, RequestStatus, Step, SubjectId,
+    AssignmentId, AssignmentTransition, Decided, Principal, RequestId, RequestStatus, SubjectId,
     Timestamp, Transition,
 };
 use serde::{Deserialize, Serialize};
@@ -68,9 +68,9 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
-    /// The entry recording `step`, taken by `by` (a `principal`) on a request at approval `stage`.
+    /// The entry recording `decided`, taken by `by` (a `principal`) on a request at approval `stage`.
     pub fn of_step(
-        step: &Step,
+        decided: &Decided,
         by: SubjectId,
         principal: Principal,
         stage: u8,
@@ -78,15 +78,15 @@ impl HistoryEntry {
     ) -> Self {
         Self {
             seq: 0,
-            request_id: step.request.id,
-            at: step.at,
+            request_id: decided.step.request.id,
+            at: decided.at,
             by,
             principal,
             stage,
             event: Event::Transition {
-                rule: *step.rule,
-                authority: step.authority.to_string(),
-                assignment: step.assignment.map(|moved| *moved.rule),
+                rule: *decided.step.rule,
+                authority: decided.step.authority.to_string(),
+                assignment: decided.assignment.map(|moved| *moved.rule),
             },
             justification,
         }

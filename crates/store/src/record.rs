@@ -166,6 +166,7 @@ mod tests {
             T0.after(Duration::hours(1)),
         )
         .unwrap()
+        .step
         .request;
         let mut record =
             RequestRecord::new(request, "package", "policy", Some("For the audit".into()));

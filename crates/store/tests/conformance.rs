@@ -741,7 +741,7 @@ fn a_processed_create_stores_the_submission_then_the_first_step(store: &dyn Stor
     let submitted = Request::create(&new.submission, &requestor(), None, T0)
         .unwrap()
         .request;
-    let step = submitted
+    let decided = submitted
         .decide(&Action::by_system(ActionKind::Process), None, T0)
         .unwrap();
     assert_eq!(
@@ -750,7 +750,7 @@ fn a_processed_create_stores_the_submission_then_the_first_step(store: &dyn Stor
     );
     assert_eq!(created.submitted.status, RequestStatus::Accepted);
     assert_eq!(created.stored.version, 1);
-    assert_eq!(created.stored.record.request, step.request);
+    assert_eq!(created.stored.record.request, decided.step.request);
     assert_eq!(
         created.stored.record.request.status,
         RequestStatus::PendingApproval
@@ -767,7 +767,7 @@ fn a_processed_create_stores_the_submission_then_the_first_step(store: &dyn Stor
     );
     assert_eq!(
         without_seq(&history[1]),
-        HistoryEntry::of_step(&step, system().id, Principal::System, 0, None)
+        HistoryEntry::of_step(&decided, system().id, Principal::System, 0, None)
     );
     assert_eq!(
         history
@@ -926,12 +926,13 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
     let created = create(store, &new);
 
     let now = T0.after(Duration::hours(1));
-    let step = created
+    let decided = created
         .stored
         .record
         .request
         .decide(&Action::by_system(ActionKind::Process), None, now)
         .unwrap();
+    let step = decided.step;
     let moved = store
         .transition(
             id,
@@ -977,7 +978,7 @@ fn a_transition_applies_the_core_decision(store: &dyn Store) {
     assert_eq!(
         without_seq(&moved.entry),
         HistoryEntry::of_step(
-            &step,
+            &decided,
             system().id,
             Principal::System,
             0,

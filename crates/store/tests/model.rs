@@ -26,9 +26,9 @@
 use std::collections::BTreeMap;
 
 use entitle_core::{
-    Action, ActionKind, ApprovalRules, AssignmentId, Caller, Deadline, Duration, Guid, Permission,
-    PolicyRules, Rejection, Request, RequestId, RequestStatus, RequestType, ReviewDecision, Role,
-    Step, SubjectId, Submission, TRANSITIONS, Timestamp, VariantArray,
+    Action, ActionKind, ApprovalRules, AssignmentId, Caller, Deadline, Decided, Duration, Guid,
+    Permission, PolicyRules, Rejection, Request, RequestId, RequestStatus, RequestType,
+    ReviewDecision, Role, SubjectId, Submission, TRANSITIONS, Timestamp, VariantArray,
 };
 use entitle_store::record::Format;
 use entitle_store::{
@@ -444,14 +444,14 @@ fn without_seq(entry: &HistoryEntry) -> HistoryEntry {
     }
 }
 
-/// The assignment record `step` leaves, if it moved the request's assignment: a new one takes the
+/// The assignment record `decided` leaves, if it moved the request's assignment: a new one takes the
 /// request's package and policy.
 fn moved(
-    step: &Step,
+    decided: &Decided,
     record: &RequestRecord,
     before: Option<&AssignmentRecord>,
 ) -> Option<AssignmentRecord> {
-    let moved = step.assignment?;
+    let moved = decided.assignment?;
     Some(before.map_or_else(
         || AssignmentRecord {
             format: Format,
@@ -530,20 +530,20 @@ fn create(store: &dyn Store, model: &mut Model, new: &NewRequest, by: &Caller, n
     let mine = existing.filter(|record| record.assignment.id == submitted.assignment);
     let system = Caller::system();
     if new.process
-        && let Ok(step) = submitted.decide(
+        && let Ok(decided) = submitted.decide(
             &Action::new(ActionKind::Process, system),
             mine.as_ref().map(|record| &record.assignment),
             now,
         )
     {
-        record.request = step.request;
-        if let Some(assignment) = moved(&step, &record, mine.as_ref()) {
+        record.request = decided.step.request;
+        if let Some(assignment) = moved(&decided, &record, mine.as_ref()) {
             model
                 .assignments
                 .insert(assignment.assignment.id, assignment);
         }
         history.push(HistoryEntry::of_step(
-            &step,
+            &decided,
             system.id,
             system.principal,
             0,
@@ -577,7 +577,7 @@ fn create(store: &dyn Store, model: &mut Model, new: &NewRequest, by: &Caller, n
 enum Expected {
     NotFound,
     Rejected(Rejection),
-    Moved(Box<Step>, Caller),
+    Moved(Box<Decided>, Caller),
 }
 
 fn transition(
@@ -606,7 +606,7 @@ fn transition(
                 }
             };
             match decided {
-                Ok(step) => Expected::Moved(Box::new(step), by),
+                Ok(decided) => Expected::Moved(Box::new(decided), by),
                 Err(rejection) => Expected::Rejected(rejection),
             }
         }
@@ -623,11 +623,11 @@ fn transition(
         (Expected::Rejected(expected), Err(TransitionError::Rejected(rejection))) => {
             assert_eq!(rejection, expected);
         }
-        (Expected::Moved(step, by), Ok(done)) => {
+        (Expected::Moved(decided, by), Ok(done)) => {
             let before = model.slots[slot].live.take().unwrap();
             let mut record = before.record.clone();
-            record.request = step.request;
-            if let (Some(stage), Some(text)) = (step.reviewed, justification) {
+            record.request = decided.step.request;
+            if let (Some(stage), Some(text)) = (decided.step.reviewed(), justification) {
                 record.review_notes.retain(|note| note.stage != stage);
                 record.review_notes.push(ReviewNote {
                     stage,
@@ -635,7 +635,7 @@ fn transition(
                 });
             }
             let previous = model.assignments.get(&record.request.assignment);
-            if let Some(assignment) = moved(&step, &record, previous) {
+            if let Some(assignment) = moved(&decided, &record, previous) {
                 model
                     .assignments
                     .insert(assignment.assignment.id, assignment);
@@ -647,7 +647,7 @@ fn transition(
             };
             assert_eq!(done.stored, after);
             let entry = HistoryEntry::of_step(
-                &step,
+                &decided,
                 by.id,
                 by.principal,
                 before.record.request.approval_stage,

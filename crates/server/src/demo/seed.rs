@@ -685,17 +685,17 @@ mod tests {
                 };
                 assert_eq!(entry.stage, request.approval_stage, "{id}");
                 let caller = replay_caller(&directory, record, entry.by, entry.principal);
-                let step = request
+                let decided = request
                     .decide(
                         &Action::new(rule.action, caller),
                         assignment.as_ref(),
                         entry.at,
                     )
                     .unwrap_or_else(|error| panic!("{id}: {error}"));
-                assert_eq!(step.rule, rule, "{id}");
-                assert_eq!(&step.authority.to_string(), authority, "{id}");
-                request = step.request;
-                if let Some(moved) = step.assignment {
+                assert_eq!(decided.step.rule, rule, "{id}");
+                assert_eq!(&decided.step.authority.to_string(), authority, "{id}");
+                request = decided.step.request;
+                if let Some(moved) = decided.assignment {
                     assignment = Some(moved.assignment);
                 }
             }
