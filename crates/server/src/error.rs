@@ -311,3 +311,30 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_503_with_retry_after() {
+        let failure =
+            std::io::Error::new(std::io::ErrorKind::StorageFull, "database or disk is full");
+        let error = ApiError::from(StoreError::unavailable("SQLite", failure));
+        assert_eq!(error.code, ErrorCode::ServiceNotAvailable);
+        assert_eq!(error.retry_after, Some(STORE_RETRY_AFTER));
+        assert!(!error.message.contains("full"), "{}", error.message);
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(STORE_RETRY_AFTER))
+        );
+    }
+
+    #[test]
+    fn other_errors_have_no_retry_after() {
+        let response = ApiError::invalid("bad").into_response();
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
+    }
+}
