@@ -55,8 +55,9 @@ pub const ATTEMPTS: u32 = 5;
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a caller waits for a connection while the pool holds none: every connection was found
-/// broken and none could be opened since, so the database is unreachable, and the caller hears so
-/// at once instead of after [`CONNECTION_TIMEOUT`] (D35). The pool keeps reconnecting meanwhile.
+/// broken (when it was checked out) and none could be opened since, so the database is unreachable,
+/// and the caller hears so at once instead of after [`CONNECTION_TIMEOUT`] (D35). The pool keeps
+/// reconnecting meanwhile.
 pub const UNREACHABLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How long a pooled connection may stay idle before it is closed (one is always kept).
@@ -391,11 +392,12 @@ impl PostgresStore {
             .as_ref()
             .ok_or_else(|| StoreError::Config("the store was closed".into()))?;
         let since = Instant::now();
-        // The pool keeps at least one connection while the database answers (`min_idle`).
-        let client = if pool.state().connections == 0 {
-            pool.get_timeout(UNREACHABLE_TIMEOUT)
-        } else {
-            pool.get()
+        // An idle connection first (a broken one is dropped on the way). The pool keeps at least
+        // one connection while the database answers (`min_idle`): with none left, it does not.
+        let client = match pool.try_get() {
+            Some(client) => Ok(client),
+            None if pool.state().connections == 0 => pool.get_timeout(UNREACHABLE_TIMEOUT),
+            None => pool.get(),
         };
         self.observed.waited(Backend::Postgres, since);
         Ok(client?)
