@@ -20,11 +20,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use common::{
-    ADELE, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, token, workspace,
+    ADELE, Backend, REQUESTOR_SCOPES, REQUESTS, Server, create_pending, inspect, token, workspace,
 };
 use entitle_store::{Integrity, PostgresStore, SqliteStore, Store as _};
 use reqwest::blocking::Client;
-use serde_json::Value;
 
 /// How often the server is killed.
 const KILLS: usize = 20;
@@ -32,39 +31,6 @@ const KILLS: usize = 20;
 const ACKS_PER_ROUND: usize = 8;
 /// Concurrent clients.
 const CLIENTS: usize = 4;
-
-/// The request's status and the number of cancel entries in its history.
-fn inspect(client: &Client, server: &Server, token: &str, id: &str) -> (String, usize) {
-    let request: Value = client
-        .get(format!("{}/v1.0/{REQUESTS}/{id}", server.base))
-        .bearer_auth(token)
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let history: Value = client
-        .get(format!("{}/_entitle/requests/{id}/history", server.base))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let entries = history["value"].as_array().unwrap();
-    let cancels = entries
-        .iter()
-        .filter(|entry| entry["rule"]["action"] == "cancel")
-        .count();
-    let last = entries.last().unwrap();
-    let last_status = last["rule"]["to"]
-        .as_str()
-        .or_else(|| last["status"].as_str())
-        .unwrap();
-    let status = request["status"].as_str().unwrap().to_owned();
-    assert_eq!(
-        last_status, status,
-        "{id}: history ends elsewhere: {history}"
-    );
-    (status, cancels)
-}
 
 /// Runs the kill-and-restart rounds on `backend`; `integrity` runs the store's own check on a handle
 /// of its own, after every restart, and it must find nothing.

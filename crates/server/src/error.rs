@@ -2,7 +2,7 @@
 //! HTTP status and whether Microsoft documents the code or entitle chose it. `docs/errors.md` is
 //! generated from [`ErrorCode::VARIANTS`].
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entitle_core::{
     ActionKind, AssignmentRejection, CreateError, DeleteRefusal, Operation, Rejection,
@@ -142,7 +142,7 @@ impl ErrorCode {
                 "Too many requests from one client (its token's `oid`, else its address); `Retry-After` says when to retry."
             }
             Self::ServiceNotAvailable => {
-                "The store cannot be reached, or the server is handling too many requests at once (then with `Retry-After`); retry later."
+                "The database cannot be reached, is full or is read-only (D35), or the server is handling too many requests at once; always with `Retry-After`; retry later."
             }
             Self::GeneralException => {
                 "An unexpected failure, or stored data entitle refuses to decide on (corrupt or of another version); retrying does not help. The server's log has the details."
@@ -159,7 +159,13 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// The message (lowercase, values in backticks).
     pub message: String,
+    /// Seconds a client should wait before retrying, answered as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
+
+/// `Retry-After` of a `503` answered because the database is unreachable, full or read-only, in
+/// seconds (D35).
+pub const STORE_RETRY_AFTER: u64 = 1;
 
 impl ApiError {
     /// An error with `code` and `message`.
@@ -167,7 +173,15 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// This error, answered with `Retry-After: seconds`.
+    #[must_use]
+    pub const fn retrying_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// `400 invalidRequest` with `message`.
@@ -243,12 +257,14 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate(_) | StoreError::Directory(_) => {
                 Self::new(ErrorCode::InvalidRequest, error.to_string())
             }
+            // D35: an unreachable, full or read-only database is transient; the client retries.
             StoreError::Unavailable { .. } => {
                 tracing::error!(error = %error, source = ?std::error::Error::source(&error), "store unavailable");
                 Self::new(
                     ErrorCode::ServiceNotAvailable,
                     "the store is not available; retry later",
                 )
+                .retrying_after(STORE_RETRY_AFTER)
             }
             StoreError::Corrupt { .. } | StoreError::Config(_) => {
                 tracing::error!(%error, "store refused its data");
@@ -286,7 +302,39 @@ impl From<CreateFailure> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.code.status().into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response.extensions_mut().insert(self);
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unavailable_store_is_503_with_retry_after() {
+        let failure =
+            std::io::Error::new(std::io::ErrorKind::StorageFull, "database or disk is full");
+        let error = ApiError::from(StoreError::unavailable("SQLite", failure));
+        assert_eq!(error.code, ErrorCode::ServiceNotAvailable);
+        assert_eq!(error.retry_after, Some(STORE_RETRY_AFTER));
+        assert!(!error.message.contains("full"), "{}", error.message);
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(STORE_RETRY_AFTER))
+        );
+    }
+
+    #[test]
+    fn other_errors_have_no_retry_after() {
+        let response = ApiError::invalid("bad").into_response();
+        assert!(!response.headers().contains_key(header::RETRY_AFTER));
     }
 }

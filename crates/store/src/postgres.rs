@@ -14,6 +14,10 @@
 //!   (as with SQLite's single writer);
 //! - a deletion locks the request, asks entitle-core, and deletes it with its history entry.
 //!
+//! A database that stops answering is a [`StoreError::Unavailable`] for every call until it answers
+//! again: broken connections are dropped when they are checked out, the pool opens new ones by
+//! itself, and a caller waits at most [`UNREACHABLE_TIMEOUT`] while the pool holds none.
+//!
 //! Bodies are stored as the JSON text SQLite stores (`TEXT`, not `JSONB`, which would refuse a
 //! `\u0000` escape in a justification and rewrite what was written).
 //!
@@ -49,6 +53,12 @@ pub const ATTEMPTS: u32 = 5;
 
 /// How long a caller waits for a free pooled connection (and for a new connection to open).
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a caller waits for a connection while the pool holds none: every connection was found
+/// broken (when it was checked out) and none could be opened since, so the database is unreachable,
+/// and the caller hears so at once instead of after [`CONNECTION_TIMEOUT`] (D35). The pool keeps
+/// reconnecting meanwhile.
+pub const UNREACHABLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How long a pooled connection may stay idle before it is closed (one is always kept).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -382,7 +392,13 @@ impl PostgresStore {
             .as_ref()
             .ok_or_else(|| StoreError::Config("the store was closed".into()))?;
         let since = Instant::now();
-        let client = pool.get();
+        // An idle connection first (a broken one is dropped on the way). The pool keeps at least
+        // one connection while the database answers (`min_idle`): with none left, it does not.
+        let client = match pool.try_get() {
+            Some(client) => Ok(client),
+            None if pool.state().connections == 0 => pool.get_timeout(UNREACHABLE_TIMEOUT),
+            None => pool.get(),
+        };
         self.observed.waited(Backend::Postgres, since);
         Ok(client?)
     }

@@ -4034,6 +4034,47 @@ mod postgres_only {
 
     use super::*;
 
+    /// A stopped server is `Unavailable` at once, never a panic; the pool reconnects by itself once
+    /// it is started again. On a cluster of its own: the shared one serves the other checks.
+    #[test]
+    #[cfg_attr(
+        not(entitle_postgres),
+        ignore = "needs PostgreSQL (apt-get install postgresql); ENTITLE_REQUIRE_POSTGRES=1 makes it required"
+    )]
+    fn a_stopped_server_is_unavailable_and_the_pool_reconnects() {
+        let cluster = PgCluster::for_tests();
+        let url = cluster.create_database("restart").unwrap();
+        let store = PostgresStore::connect(&url, 2).unwrap();
+        create(&store, &draft(1, PolicyRules::default()));
+        cluster.stop().unwrap();
+        // The first call finds the pooled connections broken and drops them; with none left, every
+        // call fails within `UNREACHABLE_TIMEOUT`.
+        for _ in 0..3 {
+            let asked = Instant::now();
+            let failed = store.get(request_id(1));
+            assert!(
+                matches!(failed, Err(StoreError::Unavailable { .. })),
+                "{failed:?}"
+            );
+            let took = asked.elapsed();
+            assert!(
+                took < entitle_store::postgres::UNREACHABLE_TIMEOUT + StdDuration::from_secs(2),
+                "{took:?}"
+            );
+        }
+        cluster.start_again().unwrap();
+        let deadline = Instant::now() + StdDuration::from_secs(60);
+        let stored = loop {
+            match store.get(request_id(1)) {
+                Ok(stored) => break stored,
+                Err(error) => assert!(Instant::now() < deadline, "no reconnect: {error}"),
+            }
+        };
+        assert!(stored.is_some());
+        create(&store, &draft(2, PolicyRules::default()));
+        assert_sound(&store);
+    }
+
     #[test]
     #[cfg_attr(
         not(entitle_postgres),

@@ -200,6 +200,57 @@ impl PgCluster {
         &self.dir
     }
 
+    /// Stops the server (`pg_ctl stop -m fast`: open sessions are ended, their transactions rolled
+    /// back), keeping the data directory; [`PgCluster::start_again`] starts it on the same port.
+    ///
+    /// # Errors
+    /// When `pg_ctl stop` fails; the message has its output.
+    pub fn stop(&self) -> Result<(), String> {
+        run(self
+            .server_command("pg_ctl")
+            .arg("stop")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w", "-t", "60"]))
+        .map(drop)
+    }
+
+    /// Starts a server [`PgCluster::stop`] stopped, on the same port, and waits until it accepts
+    /// connections.
+    ///
+    /// # Errors
+    /// When the server does not start or accept connections; the message has the server log's end.
+    pub fn start_again(&self) -> Result<(), String> {
+        self.pg_ctl_start()?;
+        self.wait_until_ready()
+    }
+
+    /// `pg_ctl start` on this cluster's port; a failure carries the server log's end.
+    fn pg_ctl_start(&self) -> Result<(), String> {
+        let log = self.dir.join("postgres.log");
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            self.port,
+            self.dir.display()
+        );
+        run(self
+            .server_command("pg_ctl")
+            .arg("start")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(&log)
+            .args(["-w", "-t", "60", "-o"])
+            .arg(&options))
+        .map(drop)
+        .map_err(|error| {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            format!("{error}\nserver log:\n{}", tail.join("\n"))
+        })
+    }
+
     /// A command running the server program `name`, as `postgres` when this process is root.
     fn server_command(&self, name: &str) -> Command {
         let mut command = if self.as_postgres {
@@ -231,32 +282,16 @@ impl PgCluster {
     }
 
     fn launch(&mut self) -> Result<(), String> {
-        let log = self.dir.join("postgres.log");
         let mut failure = String::new();
         for _ in 0..START_ATTEMPTS {
             self.port = free_port()?;
-            let options = format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
-                self.port,
-                self.dir.display()
-            );
-            let started = run(self
-                .server_command("pg_ctl")
-                .arg("start")
-                .arg("-D")
-                .arg(self.dir.join("data"))
-                .arg("-l")
-                .arg(&log)
-                .args(["-w", "-t", "60", "-o"])
-                .arg(&options));
-            match started {
-                Ok(_) => return Ok(()),
+            match self.pg_ctl_start() {
+                Ok(()) => return Ok(()),
                 Err(error) => {
-                    let log = std::fs::read_to_string(&log).unwrap_or_default();
-                    let tail: Vec<&str> = log.lines().rev().take(20).collect();
-                    let tail: Vec<&str> = tail.into_iter().rev().collect();
-                    failure = format!("{error}\nserver log:\n{}", tail.join("\n"));
-                    if !log.contains("could not bind") && !log.contains("Address already in use") {
+                    let taken = error.contains("could not bind")
+                        || error.contains("Address already in use");
+                    failure = error;
+                    if !taken {
                         break;
                     }
                 }

@@ -241,3 +241,41 @@ pub(crate) fn create_pending(
         .unwrap()
         .to_owned()
 }
+
+/// The request's status and the number of cancel entries in its history.
+pub(crate) fn inspect(
+    client: &reqwest::blocking::Client,
+    server: &Server,
+    token: &str,
+    id: &str,
+) -> (String, usize) {
+    let request: serde_json::Value = client
+        .get(format!("{}/v1.0/{REQUESTS}/{id}", server.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let history: serde_json::Value = client
+        .get(format!("{}/_entitle/requests/{id}/history", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let entries = history["value"].as_array().unwrap();
+    let cancels = entries
+        .iter()
+        .filter(|entry| entry["rule"]["action"] == "cancel")
+        .count();
+    let last = entries.last().unwrap();
+    let last_status = last["rule"]["to"]
+        .as_str()
+        .or_else(|| last["status"].as_str())
+        .unwrap();
+    let status = request["status"].as_str().unwrap().to_owned();
+    assert_eq!(
+        last_status, status,
+        "{id}: history ends elsewhere: {history}"
+    );
+    (status, cancels)
+}
