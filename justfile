@@ -137,9 +137,9 @@ otlp:
 snap:
     cargo insta review
 
-# Everything .ci/run checks but the fuzz smoke run (the Graph SDK and PostgreSQL tests are required to run)
+# Everything .ci/run checks but the fuzz smoke run (the Graph SDK, PostgreSQL and database-fault tests are required to run)
 ci: lint core-purity msrv doc-api sdk-env
-    ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 {{just_executable()}} test
+    ENTITLE_REQUIRE_SDK=1 ENTITLE_REQUIRE_POSTGRES=1 ENTITLE_REQUIRE_MOUNTS=1 {{just_executable()}} test
     {{just_executable()}} otlp
     {{just_executable()}} docs-check
     {{just_executable()}} python
