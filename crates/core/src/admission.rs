@@ -240,6 +240,7 @@ pub const fn admit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     const fn facts(kind: TargetKind, connected_organization: bool, named: bool) -> TargetFacts {
         TargetFacts {
@@ -275,6 +276,7 @@ mod tests {
             let got = [MEMBER, GUEST, OUTSIDER, PARTNER].map(|target| scope.admits(target));
             assert_eq!(got, expected, "{scope}");
             assert_eq!(S::parse(scope.as_str()), Some(scope));
+            assert_eq!(scope.to_string(), scope.as_str());
         }
         let named = facts(TargetKind::Member, false, true);
         assert!(S::SpecificDirectoryUsers.admits(named));
