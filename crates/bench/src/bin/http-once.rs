@@ -115,21 +115,18 @@ async fn run(urls: Vec<String>, connections: usize, request: Request) -> Result<
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (file, connections, token, rest) = match args.as_slice() {
-        [file, connections, token, rest @ ..] if rest.len() <= 2 => (file, connections, token, rest),
+        [file, connections, token, rest @ ..] if rest.len() <= 2 => {
+            (file, connections, token, rest)
+        }
         _ => {
             eprintln!("usage: http-once URLS_FILE CONNECTIONS BEARER_TOKEN [METHOD [JSON_BODY]]");
             return ExitCode::FAILURE;
         }
     };
-    let method = match rest.first() {
-        None => reqwest::Method::POST,
-        Some(name) => match reqwest::Method::from_bytes(name.as_bytes()) {
-            Ok(method) => method,
-            Err(_) => {
-                eprintln!("http-once: `{name}` is not a method");
-                return ExitCode::FAILURE;
-            }
-        },
+    let name = rest.first().map_or("POST", String::as_str);
+    let Ok(method) = reqwest::Method::from_bytes(name.as_bytes()) else {
+        eprintln!("http-once: `{name}` is not a method");
+        return ExitCode::FAILURE;
     };
     let request = Request {
         method,
