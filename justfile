@@ -19,12 +19,21 @@ setup:
     command -v oha >/dev/null || cargo install oha --locked
     {{just_executable()}} sdk-env
     {{just_executable()}} bindings-env
+    {{just_executable()}} peers-env
 
 # A new environment touches crates/cli/build.rs: its build script reruns and stops ignoring the SDK test.
 # Build the Python environment with the pinned Microsoft Graph SDKs (.venv-sdk) for the SDK test
 sdk-env:
     test -x .venv-sdk/bin/python || { python3 -m venv .venv-sdk && touch crates/cli/build.rs; }
     .venv-sdk/bin/pip install --quiet --disable-pip-version-check -r sdk-tests/requirements.txt
+
+# Install the peers `just bench-http` measures beside entitle (bench/peers: Prism and json-server, exact versions from its package-lock.json)
+peers-env:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v node >/dev/null || { echo "the peers need Node 18.20 or later" >&2; exit 1; }
+    test -x bench/peers/node_modules/.bin/prism -a -x bench/peers/node_modules/.bin/json-server \
+      || npm ci --prefix bench/peers --no-audit --no-fund
 
 # Install what the bindings build with: the wasm32 target, wasm-bindgen-cli at Cargo.lock's version, maturin and pytest (.venv-bindings)
 bindings-env:
@@ -186,6 +195,6 @@ schemathesis:
     .venv-st/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5
     python3 scripts/schemathesis.py
 
-# Loopback HTTP figures: entitle serve (create, get, cancel) next to a bare axum handler, with oha
+# Loopback HTTP figures: entitle serve (create, get, cancel) next to a bare axum handler and the peers (Prism, json-server; `just peers-env`), with oha
 bench-http:
     python3 scripts/bench-http.py

@@ -5,11 +5,22 @@ For SQLite and PostgreSQL, with one and with two server processes on the same da
 create, get and cancel throughput and p50/p99 latency with oha (and with `http-once` for cancels, which
 must each hit a different request: oha picks URLs from a file at random). In the same run it measures the
 baselines: a bare axum `200 OK` handler, SQLite's own single-row update rate (a raw rusqlite loop with
-the server's settings) and PostgreSQL's (pgbench's built-in simple-update script). Prints a Markdown
-table with ratios against the baselines.
+the server's settings) and PostgreSQL's (pgbench's built-in simple-update script). And it measures the
+peers people pick instead of a server like entitle, with the same get and cancel loads: Prism
+(`@stoplight/prism-cli`, mock mode, serving docs/openapi.yaml) and a json-server fake of the requests
+collection (`db.json` with as many requests as entitle's run). json-server has no actions: its cancel
+is what a fake would do, `PATCH /assignmentRequests/{id}` with `{"status": "Canceled"}`. The peers are
+pinned in bench/peers (`just peers-env`); without them their rows are skipped, with the reason.
+
+Prints two Markdown tables: throughput and latency with ratios against the baselines, then what entitle
+and each peer answered correctly, checked on fresh requests from their real answers: a second cancel
+of the same request refused with 409, a stranger's cancel refused with 403, and a read after a cancel
+showing the request canceled.
 
 Environment: BENCH_REQUESTS (default 10000) requests per operation and configuration,
-BENCH_CONNECTIONS (default 32) connections per oha run, BENCH_BACKENDS (default "sqlite postgres").
+BENCH_CONNECTIONS (default 32) connections per oha run, BENCH_BACKENDS (default "sqlite postgres"),
+BENCH_PEERS (default "prism json-server"; empty for none). A short smoke run:
+BENCH_REQUESTS=500 BENCH_BACKENDS=sqlite just bench-http.
 """
 
 from __future__ import annotations
@@ -18,18 +29,24 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RELEASE = ROOT / "target" / "release"
+RELEASE = ROOT / os.environ.get("CARGO_TARGET_DIR", "target") / "release"
+PEERS = ROOT / "bench" / "peers"
 TENANT = ROOT / "scripts" / "bench-tenant.json"
 ADELE = "00000000-0000-4000-8000-00000000a001"
+STRANGER = "00000000-0000-4000-8000-00000000a002"  # Bianca: not Adele, no administrator role
 PACKAGE = "00000000-0000-4000-8000-0000000000b1"
 POLICY = "00000000-0000-4000-8000-0000000000d1"
 REQUESTS = "identityGovernance/entitlementManagement/assignmentRequests"
@@ -37,6 +54,11 @@ SCOPES = "EntitlementMgmt-SubjectAccess.ReadWrite EntitlementManagement.Read.All
 COUNT = int(os.environ.get("BENCH_REQUESTS", "10000"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite postgres").split()
+PEER_NAMES = os.environ.get("BENCH_PEERS", "prism json-server").split()
+CREATE_BODY = json.dumps({
+    "requestType": "userAdd",
+    "assignment": {"targetId": ADELE, "assignmentPolicyId": POLICY, "accessPackageId": PACKAGE},
+})
 
 
 def start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
@@ -148,10 +170,7 @@ def measure(label: str, servers: list[str], token: str) -> list[dict]:
     """Create, get and cancel figures against `servers` (one or two processes on one database)."""
     auth = ["-H", f"Authorization: Bearer {token}"]
     per_server = COUNT // len(servers)
-    body = json.dumps({
-        "requestType": "userAdd",
-        "assignment": {"targetId": ADELE, "assignmentPolicyId": POLICY, "accessPackageId": PACKAGE},
-    })
+    body = CREATE_BODY
     rows = []
     collections = [f"{base}/v1.0/{REQUESTS}" for base in servers]
     created = oha_parallel([["-n", str(per_server), "-m", "POST", "-T", "application/json", "-d", body,
@@ -185,13 +204,197 @@ def serve(args: list[str]) -> tuple[subprocess.Popen[str], str]:
                   "--rate-limit", "0", *args])
 
 
+def call(method: str, url: str, token: str, body: str | None = None) -> tuple[int, dict | None]:
+    """One request; returns its status code and its JSON body (None if it has none)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, method=method, headers=headers,
+                                     data=body.encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(request) as response:
+            code, text = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        code, text = error.code, error.read()
+    try:
+        return code, json.loads(text) if text else None
+    except ValueError:
+        return code, None
+
+
+class Target:
+    """How to read and cancel one request of a server: entitle and Prism answer Graph's paths,
+    json-server its own collection, where a cancel is a PATCH of the status."""
+
+    def __init__(self, name: str, collection: str, cancel_method: str = "POST",
+                 cancel_body: str | None = None) -> None:
+        self.name = name
+        self.collection = collection
+        self.cancel_method = cancel_method
+        self.cancel_body = cancel_body
+
+    def get_url(self, id_: str) -> str:
+        return f"{self.collection}/{id_}"
+
+    def cancel_url(self, id_: str) -> str:
+        return f"{self.collection}/{id_}" if self.cancel_method == "PATCH" else f"{self.collection}/{id_}/cancel"
+
+    def cancel(self, id_: str, token: str) -> int:
+        return call(self.cancel_method, self.cancel_url(id_), token, self.cancel_body)[0]
+
+
+def answers(target: Target, ids: list[str], token: str, stranger: str) -> dict[str, str]:
+    """What `target` answers on two fresh, cancelable requests: a second cancel of the first (409?),
+    a read of it after the first cancel (canceled?), and a stranger's cancel of the second (403?)."""
+    first = target.cancel(ids[0], token)
+    code, read = call("GET", target.get_url(ids[0]), token)
+    status = read.get("status") if isinstance(read, dict) else None
+    again = target.cancel(ids[0], token)
+    foreign = target.cancel(ids[1], stranger)
+    return {
+        "second cancel refused (409)": f"{'yes' if again == 409 else 'no'} ({again})",
+        "stranger's cancel refused (403)": f"{'yes' if foreign == 403 else 'no'} ({foreign})",
+        "state kept (read after cancel shows Canceled)":
+            f"{'yes' if status == 'Canceled' else 'no'} (cancel {first}, then read {code}: {status})",
+    }
+
+
+def entitle_answers(scratch: str, token: str, stranger: str) -> dict[str, str]:
+    """entitle's answers, on a fresh SQLite database with two requests created by Adele."""
+    process, base = serve(["--db", f"{scratch}/answers.db"])
+    try:
+        collection = f"{base}/v1.0/{REQUESTS}"
+        ids = []
+        for _ in range(2):
+            code, created = call("POST", collection, token, CREATE_BODY)
+            if code != 201 or not isinstance(created, dict):
+                sys.exit(f"bench-http: creating a request answered {code}")
+            ids.append(created["id"])
+        return answers(Target("entitle", collection), ids, token, stranger)
+    finally:
+        stop(process)
+
+
+def start_peer(command: list[str], port: int, log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """Starts a peer in its own process group, on 127.0.0.1:`port`; waits until it accepts connections."""
+    with open(log, "wb") as output:
+        process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{command[0]} exited with {process.returncode}: {tail}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.25)
+    stop_peer(process)
+    raise RuntimeError(f"{command[0]} did not listen on 127.0.0.1:{port} within 120 s")
+
+
+def stop_peer(process: subprocess.Popen[bytes]) -> None:
+    """Stops a peer and whatever it started (its process group, by its id)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+
+def peers_missing() -> str | None:
+    """Why the peers cannot run, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed (Node 18.20 or later)"
+    for tool in ("prism", "json-server"):
+        if not (PEERS / "node_modules" / ".bin" / tool).exists():
+            return f"{PEERS.relative_to(ROOT)}/node_modules has no {tool}: install the peers with `just peers-env`"
+    return None
+
+
+def measure_peer(label: str, target: Target, ids: list[str], token: str, scratch: str) -> list[dict]:
+    """The get and cancel loads of `measure` against a peer: one request read COUNT times, every
+    request canceled once (http-once), one request canceled again COUNT times."""
+    auth = ["-H", f"Authorization: Bearer {token}"]
+    rows = [{"name": f"{label}: get", **oha_parallel([["-n", str(COUNT), *auth, target.get_url(ids[0])]])}]
+    urls = Path(scratch) / f"cancel-{target.name}.txt"
+    urls.write_text("".join(f"{target.cancel_url(i)}\n" for i in ids))
+    once = [str(urls), str(CONNECTIONS), token, target.cancel_method]
+    again = ["-n", str(COUNT), "-m", target.cancel_method, *auth, target.cancel_url(ids[0])]
+    if target.cancel_body is not None:
+        once.append(target.cancel_body)
+        again[4:4] = ["-T", "application/json", "-d", target.cancel_body]
+    rows.append({"name": f"{label}: cancel (each request once)", **oha_parallel([once], http_once)})
+    rows.append({"name": f"{label}: cancel again (the same request)", **oha_parallel([again])})
+    return rows
+
+
+def peers(scratch: str, token: str, stranger: str) -> tuple[list[dict], dict[str, dict[str, str]], list[str]]:
+    """Rows and answers of the peers in PEER_NAMES, and the reasons for any skipped."""
+    rows: list[dict] = []
+    checked: dict[str, dict[str, str]] = {}
+    skipped: list[str] = []
+    if not PEER_NAMES:
+        return rows, checked, skipped
+    missing = peers_missing()
+    if missing:
+        return rows, checked, [f"{', '.join(PEER_NAMES)} skipped: {missing}"]
+    bin_ = PEERS / "node_modules" / ".bin"
+    # Two more than the load's requests: the answers are checked on fresh ones.
+    ids = [str(uuid.uuid4()) for _ in range(COUNT)]
+    fresh = [str(uuid.uuid4()) for _ in range(2)]
+    for name in PEER_NAMES:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        if name == "prism":
+            label = "Prism 5 (mock, docs/openapi.yaml)"
+            command = [str(bin_ / "prism"), "mock", "--host", "127.0.0.1", "--port", str(port),
+                       "--verboseLevel", "warn", str(ROOT / "docs" / "openapi.yaml")]
+            target = Target(name, f"{base}/v1.0/{REQUESTS}")
+        elif name == "json-server":
+            label = "json-server 0.17 (PATCH status)"
+            db = Path(scratch) / "json-server" / "db.json"
+            db.parent.mkdir(exist_ok=True)
+            db.write_text(json.dumps({"assignmentRequests": [
+                {"id": i, "requestType": "userAdd", "state": "pendingApproval", "status": "PendingApproval",
+                 "requestor": {"id": ADELE}, "assignment": {"targetId": ADELE, "assignmentPolicyId": POLICY,
+                                                            "accessPackageId": PACKAGE}}
+                for i in ids + fresh]}, indent=2))
+            command = [str(bin_ / "json-server"), str(db), "--host", "127.0.0.1", "--port", str(port),
+                       "--quiet"]
+            target = Target(name, f"{base}/assignmentRequests", "PATCH", json.dumps({"status": "Canceled"}))
+        else:
+            skipped.append(f"{name} skipped: not a peer bench-http knows (prism, json-server)")
+            continue
+        try:
+            process = start_peer(command, port, Path(scratch) / f"{name}.log", PEERS)
+        except RuntimeError as error:
+            skipped.append(f"{name} skipped: {error}")
+            continue
+        try:
+            checked[label] = answers(target, fresh, token, stranger)
+            rows += measure_peer(label, target, ids, token, scratch)
+        finally:
+            stop_peer(process)
+    return rows, checked, skipped
+
+
 def main() -> None:
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "entitle-cli", "-p", "entitle-bench",
                     "--bin", "entitle", "--bin", "bare-axum", "--bin", "sqlite-update-loop", "--bin", "http-once"],
                    check=True, cwd=ROOT)
     token = subprocess.run([str(RELEASE / "entitle"), "token", "--oid", ADELE, "--scp", SCOPES],
                            check=True, capture_output=True, text=True).stdout.strip()
+    stranger = subprocess.run([str(RELEASE / "entitle"), "token", "--oid", STRANGER, "--scp", SCOPES],
+                              check=True, capture_output=True, text=True).stdout.strip()
     rows: list[dict] = []
+    checked: dict[str, dict[str, str]] = {}
+    skipped: list[str] = []
     baselines: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
         bare, bare_base = start([str(RELEASE / "bare-axum"), "127.0.0.1:0"])
@@ -234,6 +437,10 @@ def main() -> None:
                             stop(process)
             finally:
                 postgres.stop()
+        checked["entitle"] = entitle_answers(scratch, token, stranger)
+        peer_rows, peer_checked, skipped = peers(scratch, token, stranger)
+        rows += peer_rows
+        checked.update(peer_checked)
     print(f"\n{COUNT} requests per operation, {CONNECTIONS} connections per server process, loopback\n")
     print(f"Baselines measured in this run: bare axum {baselines['axum']:.0f} requests/s; "
           f"raw rusqlite update loop {baselines['sqlite']:.0f} transactions/s"
@@ -252,6 +459,15 @@ def main() -> None:
             else baselines["axum"]
         print(f"| {row['name']} | {row['rps']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | "
               f"{row['rps'] / bare:.3f} | {versus_engine} | {codes} |")
+    for reason in skipped:
+        print(f"\nbench-http: {reason}")
+    print("\nWhat each answered, on fresh requests (a stranger: another user of the tenant with the same"
+          " permissions; json-server's cancel is a PATCH of the status):\n")
+    questions = list(next(iter(checked.values())))
+    print(f"| server | {' | '.join(questions)} |")
+    print(f"|---|{'---|' * len(questions)}")
+    for name, cells in checked.items():
+        print(f"| {name} | {' | '.join(cells[q] for q in questions)} |")
 
 
 if __name__ == "__main__":

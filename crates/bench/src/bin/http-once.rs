@@ -5,7 +5,9 @@
 //! `just bench-http` uses it where oha cannot help: oha's `--urls-from-file` picks URLs at random,
 //! so a cancel benchmark through it would cancel some requests twice.
 //!
-//! Usage: `http-once URLS_FILE CONNECTIONS BEARER_TOKEN`.
+//! Usage: `http-once URLS_FILE CONNECTIONS BEARER_TOKEN [METHOD [JSON_BODY]]`: `POST` without a body
+//! unless a method (and a JSON body, sent as `application/json`) is given, as for json-server's
+//! `PATCH`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -36,13 +38,21 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
     sorted.get(index).map_or(0.0, Duration::as_secs_f64)
 }
 
-async fn run(urls: Vec<String>, connections: usize, token: String) -> Result<String, String> {
+/// What every request sends besides its URL.
+#[derive(Clone)]
+struct Request {
+    method: reqwest::Method,
+    token: String,
+    body: Option<String>,
+}
+
+async fn run(urls: Vec<String>, connections: usize, request: Request) -> Result<String, String> {
     let queue = Arc::new(Mutex::new(urls.into_iter()));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..connections.max(1) {
         let queue = Arc::clone(&queue);
-        let token = token.clone();
+        let request = request.clone();
         workers.push(tokio::spawn(async move {
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
@@ -54,7 +64,15 @@ async fn run(urls: Vec<String>, connections: usize, token: String) -> Result<Str
                     return Ok::<Tally, String>(tally);
                 };
                 let sent = Instant::now();
-                match client.post(&url).bearer_auth(&token).send().await {
+                let mut builder = client
+                    .request(request.method.clone(), &url)
+                    .bearer_auth(&request.token);
+                if let Some(body) = &request.body {
+                    builder = builder
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone());
+                }
+                match builder.send().await {
                     Ok(response) => {
                         let code = response.status().as_u16();
                         let _ = response.bytes().await;
@@ -96,9 +114,24 @@ async fn run(urls: Vec<String>, connections: usize, token: String) -> Result<Str
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [file, connections, token] = args.as_slice() else {
-        eprintln!("usage: http-once URLS_FILE CONNECTIONS BEARER_TOKEN");
+    let (file, connections, token, rest) = match args.as_slice() {
+        [file, connections, token, rest @ ..] if rest.len() <= 2 => {
+            (file, connections, token, rest)
+        }
+        _ => {
+            eprintln!("usage: http-once URLS_FILE CONNECTIONS BEARER_TOKEN [METHOD [JSON_BODY]]");
+            return ExitCode::FAILURE;
+        }
+    };
+    let name = rest.first().map_or("POST", String::as_str);
+    let Ok(method) = reqwest::Method::from_bytes(name.as_bytes()) else {
+        eprintln!("http-once: `{name}` is not a method");
         return ExitCode::FAILURE;
+    };
+    let request = Request {
+        method,
+        token: token.clone(),
+        body: rest.get(1).cloned(),
     };
     let urls = match std::fs::read_to_string(file) {
         Ok(text) => text.lines().map(str::to_owned).collect(),
@@ -111,7 +144,7 @@ async fn main() -> ExitCode {
         eprintln!("http-once: `{connections}` is not a number of connections");
         return ExitCode::FAILURE;
     };
-    match run(urls, connections, token.clone()).await {
+    match run(urls, connections, request).await {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
