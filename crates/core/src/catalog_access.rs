@@ -158,6 +158,7 @@ pub fn authorize_listing(caller: &Caller) -> Result<(), CatalogDenial> {
 mod tests {
     use super::*;
     use crate::id::{Guid, SubjectId};
+    use alloc::string::ToString;
 
     fn user(roles: &[Role], permission: Permission) -> Caller {
         let mut caller =
@@ -166,6 +167,30 @@ mod tests {
             caller = caller.with_role(*role);
         }
         caller
+    }
+
+    #[test]
+    fn operations_are_named_as_denials_print_them() {
+        use CatalogOperation as O;
+        let operations = [
+            O::Read,
+            O::ManagePackages,
+            O::ManageCatalog,
+            O::CreateCatalog,
+        ];
+        let names = operations.map(|operation| operation.to_string());
+        assert_eq!(
+            names,
+            [
+                "readCatalog",
+                "managePackages",
+                "manageCatalog",
+                "createCatalog"
+            ]
+        );
+        for operation in operations {
+            assert_eq!(operation.to_string(), operation.as_str());
+        }
     }
 
     #[test]

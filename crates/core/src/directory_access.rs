@@ -223,10 +223,37 @@ pub fn member_view(kind: MemberKind, caller: &Caller) -> MemberView {
 mod tests {
     use super::*;
     use crate::id::Guid;
+    use alloc::string::ToString;
     use strum::VariantArray;
 
     const ME: SubjectId = SubjectId::new(Guid::from_u128(1));
     const OTHER: SubjectId = SubjectId::new(Guid::from_u128(2));
+
+    #[test]
+    fn operations_are_named_as_denials_print_them() {
+        use DirectoryOperation as O;
+        let operations = [
+            O::ReadMe,
+            O::ReadUser(OTHER),
+            O::ListUsers,
+            O::ReadGroups,
+            O::ListGroupMembers,
+        ];
+        let names = operations.map(|operation| operation.to_string());
+        assert_eq!(
+            names,
+            [
+                "readMe",
+                "readUser",
+                "listUsers",
+                "readGroups",
+                "listGroupMembers"
+            ]
+        );
+        for operation in operations {
+            assert_eq!(operation.to_string(), operation.as_str());
+        }
+    }
 
     fn user(permission: Permission) -> Caller {
         Caller::user(ME).with_permission(permission)
