@@ -186,6 +186,21 @@ mod tests {
         GroupId::new(Guid::from_u128(n))
     }
 
+    #[test]
+    fn a_stage_of_named_users_names_them_and_no_fallbacks() {
+        let stage = StageApprovers::users(&[user(1), user(2)], &[user(3)]);
+        let single = |n| SubjectSet::SingleUser { user: user(n) };
+        assert_eq!(
+            stage,
+            StageApprovers {
+                primary: vec![single(1), single(2)],
+                fallback_primary: vec![],
+                escalation: vec![single(3)],
+                fallback_escalation: vec![],
+            }
+        );
+    }
+
     /// Users 1..=9; 2 manages 1, 3 manages 2; group 100 has 4 and 5; group 200 is empty.
     struct Tenant;
 
