@@ -849,6 +849,8 @@ mod tests {
             expired.request.stage(0).map(Stage::status),
             Some(StageStatus::Expired)
         );
+        // Expired, the request waits for no timeout, though its stage started.
+        assert_eq!(expired.request.expires_at(), None);
         assert!(
             request
                 .apply(&system(ActionKind::Expire), Timestamp(expiry.0 - 1))
