@@ -115,9 +115,11 @@ def oha_parallel(runs: list[list[str]], tool=oha) -> dict:
 
 
 def get_json(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+    """A `GET` that must answer `200` with a JSON object."""
+    code, body = call("GET", url, token)
+    if code != 200 or not isinstance(body, dict):
+        sys.exit(f"bench-http: GET {url} answered {code}")
+    return body
 
 
 def free_port() -> int:
