@@ -198,3 +198,7 @@ schemathesis:
 # Loopback HTTP figures: entitle serve (create, get, cancel) next to a bare axum handler and the peers (Prism, json-server; `just peers-env`), with oha
 bench-http:
     python3 scripts/bench-http.py
+
+# Record `entitle serve` on SQLite with perf under a get and a cancel load; print where its CPU time goes
+profile-http:
+    python3 scripts/profile-http.py

@@ -83,8 +83,8 @@ fn unavailable_answer(response: Response) -> Option<String> {
         .then(|| format!("a 503 without Retry-After or envelope ({retry_after:?}): {body}"))
 }
 
-/// Clients cancelling the queued requests until told to stop; a cancel refused with `503` goes back
-/// to the queue and is tried again.
+/// Clients cancelling the queued requests until told to stop; a cancel refused with `503` (or `429`,
+/// with `Retry-After`) goes back to the queue and is tried again.
 struct Load {
     stop: Arc<AtomicBool>,
     seen: Arc<Seen>,
@@ -126,6 +126,11 @@ impl Load {
                                     seen.fail(failure);
                                 }
                                 seen.refused.lock().unwrap().insert(id.clone());
+                                queue.lock().unwrap().insert(0, id);
+                            }
+                            // The server's rate limit: these clients retry at once, as fast as
+                            // the fault's `503`s come back. Tried again later, as the header says.
+                            429 if response.headers().contains_key("retry-after") => {
                                 queue.lock().unwrap().insert(0, id);
                             }
                             // A commit whose answer was lost with the connection: the earlier `503`

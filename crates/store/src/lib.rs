@@ -8,12 +8,14 @@
 //!
 //! Every method blocks: call a store from ordinary threads or `tokio::task::spawn_blocking`.
 //!
-//! A transition is one transaction: read the request and its assignment, ask entitle-core, and write
-//! what it decided only if the request's version is still the one read. A stale decision is never
-//! applied, and a refusal writes nothing. The store decides nothing itself.
+//! A transition is atomic: read the request and its assignment, ask entitle-core, and write what it
+//! decided only if the request's version is still the one read. A stale decision is never applied,
+//! and a refusal writes nothing. A write is acknowledged only once it is committed (on SQLite, several
+//! writes waiting together share one commit). The store decides nothing itself.
 
 mod codec;
 pub mod directory;
+mod group;
 pub mod history;
 mod integrity;
 pub mod postgres;

@@ -1,17 +1,23 @@
 //! PostgreSQL: the same contract as [`crate::SqliteStore`], for several server processes sharing one
 //! database.
 //!
-//! Connections come from a bounded pool ([`PostgresStore::connect`]); every session is pinned to
+//! Reads take connections from a bounded pool ([`PostgresStore::connect`]), writes share one more
+//! connection of their own; every session is pinned to
 //! `READ COMMITTED` whatever the database's default, and correctness rests on row locks:
 //!
-//! - a transition is one transaction: `SELECT … FOR UPDATE` the request, then its assignment, ask
-//!   entitle-core, then update the request only if its version is still the one read, write the
-//!   assignment if it moved, and append the history entry. A serialization failure or deadlock
-//!   (SQLSTATE 40001, 40P01) or a lost version race retries the whole transaction, at most
-//!   [`ATTEMPTS`] times, then gives [`StoreError::Contended`];
+//! - writes (creations, transitions, deletions, assignments ending) go through one writer connection
+//!   in groups ([`crate::group`]): each write runs in a savepoint of the group's transaction, and one
+//!   commit (one flush of the WAL) makes the whole group durable before any of its writes is
+//!   acknowledged;
+//! - a transition `SELECT … FOR UPDATE`s the request, then its assignment, asks entitle-core, then
+//!   updates the request only if its version is still the one read, writes the assignment if it
+//!   moved, and appends the history entry. A serialization failure or deadlock (SQLSTATE 40001,
+//!   40P01: another process's group holds a row this one needs) undoes that write alone and tries it
+//!   again in a later group, as does a lost version race, at most [`ATTEMPTS`] times, then gives
+//!   [`StoreError::Contended`];
 //! - creations are serialized by a transaction-scoped advisory lock, so requests commit in the
 //!   order of their `seq`: a reader paging by `seq` never skips a request committed after its page
-//!   (as with SQLite's single writer);
+//!   (as with SQLite's one writer);
 //! - a deletion locks the request, asks entitle-core, and deletes it with its history entry.
 //!
 //! A database that stops answering is a [`StoreError::Unavailable`] for every call until it answers
@@ -35,10 +41,11 @@ use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, ToSql, Type};
-use postgres::{Client, Config, NoTls, Row};
+use postgres::{Client, Config, GenericClient, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::codec::{self, assignment_deadline, deadline_column, to_i64, to_json, to_u64};
+use crate::group::{GroupCommit, Transactional};
 use crate::history::HistoryEntry;
 use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
 use crate::record::AssignmentRecord;
@@ -156,24 +163,111 @@ impl From<postgres::Error> for CreateFailure {
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 type Pooled = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
-/// A [`Store`] on a PostgreSQL database, through a bounded pool of connections.
+/// A [`Store`] on a PostgreSQL database, through a bounded pool of connections for reads and one
+/// writer connection.
 pub struct PostgresStore {
     /// Always `Some` until dropped (taken by `Drop`, to close the connections where that is safe).
     pool: Option<Pool>,
+    writer: GroupCommit<PgWriter>,
     /// Told of connection waits and retries.
     observed: Observed,
+}
+
+/// The writer's connection, opened when a group begins and found closed (at first, and after the
+/// database went away).
+struct PgWriter {
+    config: Config,
+    client: Option<Client>,
+}
+
+impl fmt::Debug for PgWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgWriter")
+            .field("connected", &self.client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgWriter {
+    /// The connection of the open group.
+    fn client(&mut self) -> Result<&mut Client, StoreError> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| StoreError::Config("the writer has no connection".into()))
+    }
+
+    /// Runs `sql`; a connection found closed is dropped, to be opened again by the next group.
+    fn run(&mut self, sql: &str) -> Result<(), StoreError> {
+        let client = self.client()?;
+        let ran = client.batch_execute(sql);
+        if client.is_closed() {
+            self.client = None;
+        }
+        Ok(ran?)
+    }
+}
+
+impl Transactional for PgWriter {
+    /// A connection kept from an earlier group may have broken since (the database restarted): it
+    /// is found so by `BEGIN`, before anything was written, and the group begins on a new one.
+    fn begin(&mut self) -> Result<(), StoreError> {
+        let kept = self
+            .client
+            .as_ref()
+            .is_some_and(|client| !client.is_closed());
+        if !kept {
+            self.client = Some(self.config.connect(NoTls)?);
+        }
+        match self.run("BEGIN") {
+            Err(_) if kept && self.client.is_none() => {
+                self.client = Some(self.config.connect(NoTls)?);
+                self.run("BEGIN")
+            }
+            begun => begun,
+        }
+    }
+
+    fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("SAVEPOINT writer")
+    }
+
+    fn release(&mut self) -> Result<(), StoreError> {
+        self.run("RELEASE writer")
+    }
+
+    fn undo(&mut self) -> Result<(), StoreError> {
+        self.run("ROLLBACK TO writer; RELEASE writer")
+    }
+
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.run("COMMIT")
+    }
+
+    fn rollback(&mut self) {
+        // A rollback that fails leaves nothing to undo: the connection or the transaction is gone.
+        let _ = self.run("ROLLBACK");
+    }
+
+    /// Every failure inside the group's transaction is undone to its writer's savepoint or ends the
+    /// group, so a transaction is open while the connection is.
+    fn in_transaction(&self) -> bool {
+        self.client
+            .as_ref()
+            .is_some_and(|client| !client.is_closed())
+    }
 }
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         // Closing a connection blocks on its own runtime, which panics on a thread that drives async
         // tasks: from within a tokio runtime, close them on a thread of their own.
+        let writer = self.writer.connection_mut().client.take();
         if let Some(pool) = self.pool.take()
             && tokio::runtime::Handle::try_current().is_ok()
         {
             let _closing = std::thread::Builder::new()
                 .name("entitle-pg-close".into())
-                .spawn(move || drop(pool));
+                .spawn(move || drop((pool, writer)));
         }
     }
 }
@@ -269,28 +363,6 @@ impl From<entitle_core::CreateError> for Fault<CreateFailure> {
     }
 }
 
-/// Runs `attempt` until it finishes, at most [`ATTEMPTS`] times while the database asks for retries
-/// (or the attempt reports a lost race with `Ok(None)`), then gives `contended`.
-fn retrying<T, E: From<StoreError>>(
-    client: &mut Client,
-    observed: &Observed,
-    contended: impl Fn() -> StoreError,
-    mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
-) -> Result<T, E> {
-    for round in 1..=ATTEMPTS {
-        match attempt(client) {
-            Ok(Some(done)) => return Ok(done),
-            Ok(None) => {}
-            Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
-            Err(Fault::Fail(error)) => return Err(error),
-        }
-        if round < ATTEMPTS {
-            observed.retried(Backend::Postgres);
-        }
-    }
-    Err(contended().into())
-}
-
 /// Applies the migrations `client`'s database lacks, under an advisory lock.
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let mut tx = client.transaction()?;
@@ -379,9 +451,16 @@ impl PostgresStore {
             .min_idle(Some(1))
             .connection_timeout(CONNECTION_TIMEOUT)
             .idle_timeout(Some(IDLE_TIMEOUT))
-            .build(PostgresConnectionManager::new(config, NoTls))?;
+            .build(PostgresConnectionManager::new(config.clone(), NoTls))?;
         Ok(Self {
             pool: Some(pool),
+            writer: GroupCommit::new(
+                PgWriter {
+                    config,
+                    client: None,
+                },
+                Backend::Postgres,
+            ),
             observed: Observed::default(),
         })
     }
@@ -403,6 +482,34 @@ impl PostgresStore {
         Ok(client?)
     }
 
+    /// Runs `attempt` in the writer's group until it finishes, at most [`ATTEMPTS`] times while the
+    /// database asks for retries (or the attempt reports a lost race with `Ok(None)`), then gives
+    /// `contended`. An attempt that fails is undone alone; the others in its group are kept.
+    fn write<T, E: From<StoreError>>(
+        &self,
+        contended: impl Fn() -> StoreError,
+        mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
+    ) -> Result<T, E>
+    where
+        Fault<E>: From<StoreError>,
+    {
+        for round in 1..=ATTEMPTS {
+            match self
+                .writer
+                .write(|writer: &mut PgWriter| attempt(writer.client()?))
+            {
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) => {}
+                Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
+                Err(Fault::Fail(error)) => return Err(error),
+            }
+            if round < ATTEMPTS {
+                self.observed.retried(Backend::Postgres);
+            }
+        }
+        Err(contended().into())
+    }
+
     /// One attempt at a transition: `Ok(None)` when the version changed between read and write.
     fn try_transition(
         client: &mut Client,
@@ -413,7 +520,7 @@ impl PostgresStore {
         justification: Option<&str>,
     ) -> Result<Option<Transitioned>, Fault<TransitionError>> {
         let id_text = id.to_string();
-        let mut tx = client.transaction()?;
+        let tx = client;
         let Some(row) = tx.query_typed_opt(
             "SELECT seq, version, body FROM requests WHERE id = $1 FOR UPDATE",
             &[(&id_text, Type::TEXT)],
@@ -422,7 +529,7 @@ impl PostgresStore {
             return Err(Fault::Fail(TransitionError::NotFound(id)));
         };
         let current = stored(&row)?;
-        let assignment = lock_assignment(&mut tx, current.record.request.assignment)?;
+        let assignment = lock_assignment(tx, current.record.request.assignment)?;
         let codec::Written {
             record,
             assignment,
@@ -455,10 +562,9 @@ impl PostgresStore {
             return Ok(None);
         };
         if let Some(assignment) = &assignment {
-            write_assignment(&mut tx, assignment)?;
+            write_assignment(tx, assignment)?;
         }
         entry.seq = to_u64(column(&written, 0, "history entry")?);
-        tx.commit()?;
         Ok(Some(Transitioned {
             stored: Stored {
                 record,
@@ -476,10 +582,10 @@ impl PostgresStore {
         caller: &Caller,
         now: Timestamp,
     ) -> Result<Option<Created>, Fault<CreateFailure>> {
-        let mut tx = client.transaction()?;
+        let tx = client;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({CREATE_LOCK})"))?;
         let existing = match new.submission.assignment {
-            Some(id) => lock_assignment(&mut tx, id)?,
+            Some(id) => lock_assignment(tx, id)?,
             None => None,
         };
         let creation = codec::create(new, caller, existing.as_ref(), now)?;
@@ -526,9 +632,8 @@ impl PostgresStore {
             entry.seq = to_u64(column(row, 1, "history entry")?);
         }
         if let Some(assignment) = &creation.assignment {
-            write_assignment(&mut tx, assignment)?;
+            write_assignment(tx, assignment)?;
         }
-        tx.commit()?;
         Ok(Some(Created {
             submitted: creation.submitted,
             stored: Stored {
@@ -548,7 +653,7 @@ impl PostgresStore {
         now: Timestamp,
     ) -> Result<Option<HistoryEntry>, Fault<TransitionError>> {
         let id_text = id.to_string();
-        let mut tx = client.transaction()?;
+        let tx = client;
         let Some(row) = tx.query_typed_opt(
             "SELECT seq, version, body FROM requests WHERE id = $1 FOR UPDATE",
             &[(&id_text, Type::TEXT)],
@@ -567,7 +672,6 @@ impl PostgresStore {
             &[(&id_text, Type::TEXT), (&to_json(&entry)?, Type::TEXT)],
         )?;
         entry.seq = to_u64(column(&written, 0, "history entry")?);
-        tx.commit()?;
         Ok(Some(entry))
     }
 
@@ -577,10 +681,10 @@ impl PostgresStore {
         id: AssignmentId,
         now: Timestamp,
     ) -> Result<Option<AssignmentRecord>, Fault<TransitionError>> {
-        let mut tx = client.transaction()?;
-        let current = lock_assignment(&mut tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
+        let tx = client;
+        let current = lock_assignment(tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
         let (moved, entry) = codec::ended(&current, now)?;
-        write_assignment(&mut tx, &moved)?;
+        write_assignment(tx, &moved)?;
         tx.execute_typed(
             "INSERT INTO history (request_id, body) VALUES ($1, $2)",
             &[
@@ -588,14 +692,13 @@ impl PostgresStore {
                 (&to_json(&entry)?, Type::TEXT),
             ],
         )?;
-        tx.commit()?;
         Ok(Some(moved))
     }
 }
 
 /// The assignment with this id, locked for the rest of the transaction.
 fn lock_assignment(
-    tx: &mut postgres::Transaction<'_>,
+    tx: &mut impl GenericClient,
     id: AssignmentId,
 ) -> Result<Option<AssignmentRecord>, StoreError> {
     tx.query_typed_opt(
@@ -608,7 +711,7 @@ fn lock_assignment(
 
 /// Inserts or replaces `record`, bumping its version.
 fn write_assignment(
-    tx: &mut postgres::Transaction<'_>,
+    tx: &mut impl GenericClient,
     record: &AssignmentRecord,
 ) -> Result<(), StoreError> {
     let assignment = &record.assignment;
@@ -701,6 +804,7 @@ impl Store for PostgresStore {
         Backend::Postgres
     }
 
+    /// The pool readers take connections from (the writer's connection is not in it).
     fn pool_status(&self) -> PoolStatus {
         self.pool.as_ref().map_or(
             PoolStatus {
@@ -720,6 +824,7 @@ impl Store for PostgresStore {
     }
 
     fn observe(&self, observer: Arc<dyn Observer>) {
+        self.writer.observed().set(Arc::clone(&observer));
         self.observed.set(observer);
     }
 
@@ -812,10 +917,7 @@ impl Store for PostgresStore {
         now: Timestamp,
     ) -> Result<Created, CreateFailure> {
         let id = new.submission.id;
-        let mut client = self.client()?;
-        retrying(
-            &mut client,
-            &self.observed,
+        self.write(
             || StoreError::Contended(id),
             |client| Self::try_create(client, new, caller, now),
         )
@@ -879,10 +981,7 @@ impl Store for PostgresStore {
         now: Timestamp,
         justification: Option<&str>,
     ) -> Result<Transitioned, TransitionError> {
-        let mut client = self.client()?;
-        retrying(
-            &mut client,
-            &self.observed,
+        self.write(
             || StoreError::Contended(id),
             |client| Self::try_transition(client, id, command, caller, now, justification),
         )
@@ -894,10 +993,7 @@ impl Store for PostgresStore {
         caller: CallerFor<'_>,
         now: Timestamp,
     ) -> Result<HistoryEntry, TransitionError> {
-        let mut client = self.client()?;
-        retrying(
-            &mut client,
-            &self.observed,
+        self.write(
             || StoreError::Contended(id),
             |client| Self::try_delete(client, id, caller, now),
         )
@@ -996,10 +1092,7 @@ impl Store for PostgresStore {
         id: AssignmentId,
         now: Timestamp,
     ) -> Result<AssignmentRecord, TransitionError> {
-        let mut client = self.client()?;
-        retrying(
-            &mut client,
-            &self.observed,
+        self.write(
             || StoreError::Contended(entitle_core::RequestId::new(id.guid())),
             |client| Self::try_end_assignment(client, id, now),
         )

@@ -38,7 +38,7 @@ pub struct PoolStatus {
 
 /// Told of the store's work as it happens.
 pub trait Observer: Send + Sync {
-    /// A caller waited `wait` for a connection: the pool's, or SQLite's one connection.
+    /// A caller waited `wait` for a connection: a pool's, a reader, or the writer.
     fn waited_for_connection(&self, backend: Backend, wait: Duration);
     /// A transaction is tried again after a serialization failure, a deadlock or a lost race.
     fn retried(&self, backend: Backend);

@@ -1,18 +1,24 @@
 //! The embedded default: one SQLite file in WAL mode.
 //!
-//! Every write is one `BEGIN IMMEDIATE` transaction, so several processes may share the file. A
-//! committed transaction survives the process being killed (WAL with `synchronous = NORMAL` loses
-//! nothing on a process crash; only a power loss can lose the last commits).
+//! Writes go through one writer connection in groups ([`crate::group`]): every write waiting for the
+//! writer joins the open transaction in a savepoint of its own, and one commit makes the whole group
+//! durable before any of its writes is acknowledged. Reads run on connections of their own, which see
+//! every commit and never wait for the writer. Several processes may share the file: each group's
+//! transaction is `BEGIN IMMEDIATE`, so processes take turns on SQLite's write lock. A committed
+//! transaction survives the process being killed (WAL with `synchronous = NORMAL` loses nothing on a
+//! process crash; only a power loss can lose the last commits).
+
+mod connections;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::sync::Arc;
 
 use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{self, assignment_deadline, deadline_column, to_i64, to_json, to_u64};
+use crate::group::GroupCommit;
 use crate::history::HistoryEntry;
 use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
 use crate::record::{AssignmentRecord, RequestRecord};
@@ -20,10 +26,8 @@ use crate::store::{
     AssignmentQuery, CallerFor, Command, CreateFailure, Created, NewRequest, Query, Store,
     StoreError, Stored, TransitionError, Transitioned,
 };
-use crate::telemetry::{Backend, Observed, Observer, PoolStatus};
-
-/// How often a transition is retried when the request changed between read and write.
-const ATTEMPTS: usize = 3;
+use crate::telemetry::{Backend, Observer, PoolStatus};
+use connections::{READERS, Readers};
 
 /// The schema version this build writes (`PRAGMA user_version`).
 const SCHEMA_VERSION: i64 = 2;
@@ -83,9 +87,8 @@ impl From<rusqlite::Error> for CreateFailure {
 /// A [`Store`] on one SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
-    connection: Mutex<Connection>,
-    /// Told of waits for the connection.
-    observed: Observed,
+    writer: GroupCommit<Connection>,
+    readers: Readers,
 }
 
 /// Column `index` of `row` as text; anything else (a blob, a number, invalid UTF-8) is a corrupt
@@ -119,11 +122,8 @@ fn stored((seq, version, body): Row) -> Result<Stored, StoreError> {
 
 fn read(connection: &Connection, id: RequestId) -> Result<Option<Stored>, StoreError> {
     connection
-        .query_row(
-            "SELECT seq, version, body FROM requests WHERE id = ?1",
-            [id.to_string()],
-            read_row,
-        )
+        .prepare_cached("SELECT seq, version, body FROM requests WHERE id = ?1")?
+        .query_row([id.to_string()], read_row)
         .optional()?
         .map(stored)
         .transpose()
@@ -134,11 +134,8 @@ fn read_assignment(
     id: AssignmentId,
 ) -> Result<Option<AssignmentRecord>, StoreError> {
     connection
-        .query_row(
-            "SELECT body FROM assignments WHERE id = ?1",
-            [id.to_string()],
-            |row| text(row, 0, "assignment"),
-        )
+        .prepare_cached("SELECT body FROM assignments WHERE id = ?1")?
+        .query_row([id.to_string()], |row| text(row, 0, "assignment"))
         .optional()?
         .map(|body| codec::assignment(&body?))
         .transpose()
@@ -147,12 +144,12 @@ fn read_assignment(
 /// Inserts or replaces `record`, bumping its version.
 fn write_assignment(connection: &Connection, record: &AssignmentRecord) -> Result<(), StoreError> {
     let assignment = &record.assignment;
-    connection.execute(
+    connection.prepare_cached(
         "INSERT INTO assignments (id, version, state, target, next_deadline, body)
          VALUES (?1, 1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET version = version + 1, state = excluded.state,
              target = excluded.target, next_deadline = excluded.next_deadline, body = excluded.body",
-        params![
+    )?.execute(params![
             assignment.id.to_string(),
             assignment.state.as_str(),
             assignment.target.to_string(),
@@ -164,23 +161,25 @@ fn write_assignment(connection: &Connection, record: &AssignmentRecord) -> Resul
 }
 
 fn append(connection: &Connection, entry: &HistoryEntry) -> Result<HistoryEntry, StoreError> {
-    connection.execute(
-        "INSERT INTO history (request_id, body) VALUES (?1, ?2)",
-        params![entry.request_id.to_string(), to_json(entry)?],
-    )?;
+    connection
+        .prepare_cached("INSERT INTO history (request_id, body) VALUES (?1, ?2)")?
+        .execute(params![entry.request_id.to_string(), to_json(entry)?])?;
     let mut written = entry.clone();
     written.seq = to_u64(connection.last_insert_rowid());
     Ok(written)
 }
 
-fn insert_request(tx: &Transaction<'_>, record: &RequestRecord) -> Result<Option<u64>, StoreError> {
+fn insert_request(
+    connection: &Connection,
+    record: &RequestRecord,
+) -> Result<Option<u64>, StoreError> {
     let request = &record.request;
-    let inserted = tx.execute(
+    let inserted = connection.prepare_cached(
         "INSERT INTO requests (id, version, status, request_type, requestor, target, next_deadline, body)
          SELECT ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7
          WHERE NOT EXISTS (SELECT 1 FROM history WHERE request_id = ?1)
          ON CONFLICT (id) DO NOTHING",
-        params![
+    )?.execute(params![
             request.id.to_string(),
             request.status.as_str(),
             request.kind.as_str(),
@@ -190,7 +189,7 @@ fn insert_request(tx: &Transaction<'_>, record: &RequestRecord) -> Result<Option
             to_json(record)?,
         ],
     )?;
-    Ok((inserted > 0).then(|| to_u64(tx.last_insert_rowid())))
+    Ok((inserted > 0).then(|| to_u64(connection.last_insert_rowid())))
 }
 
 /// Column `index` as text for the integrity check: anything else reads as a marker that no check
@@ -273,10 +272,7 @@ impl SqliteStore {
     /// When the file cannot be opened, or holds requests of an older entitle
     /// ([`StoreError::Config`]: start from a new file, or keep using that entitle), or of a newer one.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let connection = Connection::open(path)?;
-        connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let connection = connections::open_writer(path)?;
         let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::Config(format!(
@@ -297,28 +293,34 @@ impl SqliteStore {
         }
         connection.execute_batch(SCHEMA)?;
         Ok(Self {
-            connection: Mutex::new(connection),
-            observed: Observed::default(),
+            writer: GroupCommit::new(connection, Backend::Sqlite),
+            readers: Readers::new(path),
         })
     }
 
-    /// The connection. A panic while it was held (in a transition's caller closure) unwound through
-    /// the open transaction, whose drop rolled it back: the connection is sound, so the poison is
-    /// cleared rather than refusing every later call.
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        let since = Instant::now();
-        let locked = self.connection.lock();
-        self.observed.waited(Backend::Sqlite, since);
-        locked.unwrap_or_else(|poisoned| {
-            self.connection.clear_poison();
-            let connection = PoisonError::into_inner(poisoned);
-            if !connection.is_autocommit() {
-                // The rollback on drop failed: end the transaction before anyone else uses it.
-                let _rolled_back = connection.execute_batch("ROLLBACK");
-            }
-            connection
-        })
+    /// Commits made so far by this handle: each holds one write or a group of them.
+    pub fn commits(&self) -> usize {
+        self.writer.commits()
     }
+}
+
+/// Inserts or replaces the setting `key`.
+fn write_setting(connection: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute([key, value])?;
+    Ok(())
+}
+
+/// The setting `key`, if set.
+fn read_setting(connection: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(connection
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?)
 }
 
 impl Store for SqliteStore {
@@ -326,36 +328,30 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
-    /// One connection; idle while nobody holds it.
+    /// The writer, and the readers open.
     fn pool_status(&self) -> PoolStatus {
+        let (open, idle) = self.readers.status();
+        let count = |readers: usize| u32::try_from(readers).unwrap_or(u32::MAX);
         PoolStatus {
-            connections: 1,
-            idle: u32::from(self.connection.try_lock().is_ok()),
-            max: 1,
+            connections: count(open).saturating_add(1),
+            idle: count(idle).saturating_add(u32::from(self.writer.is_idle())),
+            max: count(READERS).saturating_add(1),
         }
     }
 
     fn observe(&self, observer: Arc<dyn Observer>) {
-        self.observed.set(observer);
+        self.writer.observed().set(Arc::clone(&observer));
+        self.readers.observed().set(observer);
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let connection = self.lock();
-        Ok(connection
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()?)
+        self.readers
+            .read(|connection| read_setting(connection, key))
     }
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let connection = self.lock();
-        connection.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        self.writer
+            .write(|connection| write_setting(connection, key, value))
     }
 
     fn write_settings_if(
@@ -364,50 +360,29 @@ impl Store for SqliteStore {
         expected: Option<&str>,
         writes: &[(&str, &str)],
     ) -> Result<bool, StoreError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored: Option<String> = tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [guard], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        if stored.as_deref() != expected {
-            return Ok(false);
-        }
-        for (key, value) in writes {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?;
-        }
-        tx.commit()?;
-        Ok(true)
+        self.writer.write(|connection| {
+            if read_setting(connection, guard)?.as_deref() != expected {
+                return Ok(false);
+            }
+            for (key, value) in writes {
+                write_setting(connection, key, value)?;
+            }
+            Ok(true)
+        })
     }
 
     fn advance_clock(&self, by_ms: u64, max_offset_ms: u64) -> Result<Option<u64>, StoreError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [codec::CLOCK_OFFSET],
-                |row| row.get(0),
-            )
-            .optional()?;
-        let Some(next) = codec::clock_offset(stored.as_deref())?
-            .checked_add(by_ms)
-            .filter(|next| *next <= max_offset_ms)
-        else {
-            return Ok(None);
-        };
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [codec::CLOCK_OFFSET, &next.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(Some(next))
+        self.writer.write(|connection| {
+            let stored = read_setting(connection, codec::CLOCK_OFFSET)?;
+            let Some(next) = codec::clock_offset(stored.as_deref())?
+                .checked_add(by_ms)
+                .filter(|next| *next <= max_offset_ms)
+            else {
+                return Ok(None);
+            };
+            write_setting(connection, codec::CLOCK_OFFSET, &next.to_string())?;
+            Ok(Some(next))
+        })
     }
 
     fn create(
@@ -416,36 +391,36 @@ impl Store for SqliteStore {
         caller: &Caller,
         now: Timestamp,
     ) -> Result<Created, CreateFailure> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing = match new.submission.assignment {
-            Some(id) => read_assignment(&tx, id)?,
-            None => None,
-        };
-        let creation = codec::create(new, caller, existing.as_ref(), now)?;
-        let id = creation.submitted.id;
-        let seq = insert_request(&tx, &creation.record)?.ok_or(StoreError::Duplicate(id))?;
-        if let Some(assignment) = &creation.assignment {
-            write_assignment(&tx, assignment)?;
-        }
-        let mut history = Vec::with_capacity(creation.history.len());
-        for entry in &creation.history {
-            history.push(append(&tx, entry)?);
-        }
-        tx.commit()?;
-        Ok(Created {
-            submitted: creation.submitted,
-            stored: Stored {
-                record: creation.record,
-                version: 1,
-                seq,
-            },
-            history,
+        self.writer.write(|connection| {
+            let existing = match new.submission.assignment {
+                Some(id) => read_assignment(connection, id)?,
+                None => None,
+            };
+            let creation = codec::create(new, caller, existing.as_ref(), now)?;
+            let id = creation.submitted.id;
+            let seq =
+                insert_request(connection, &creation.record)?.ok_or(StoreError::Duplicate(id))?;
+            if let Some(assignment) = &creation.assignment {
+                write_assignment(connection, assignment)?;
+            }
+            let mut history = Vec::with_capacity(creation.history.len());
+            for entry in &creation.history {
+                history.push(append(connection, entry)?);
+            }
+            Ok(Created {
+                submitted: creation.submitted,
+                stored: Stored {
+                    record: creation.record,
+                    version: 1,
+                    seq,
+                },
+                history,
+            })
         })
     }
 
     fn get(&self, id: RequestId) -> Result<Option<Stored>, StoreError> {
-        read(&self.lock(), id)
+        self.readers.read(|connection| read(connection, id))
     }
 
     fn list(&self, query: &Query) -> Result<Vec<Stored>, StoreError> {
@@ -472,10 +447,11 @@ impl Store for SqliteStore {
         }
         sql.push_str(" ORDER BY seq LIMIT ?");
         values.push(i64::from(query.limit).into());
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(values), read_row)?;
-        rows.map(|row| stored(row?)).collect()
+        self.readers.read(|connection| {
+            let mut statement = connection.prepare_cached(&sql)?;
+            let rows = statement.query_map(rusqlite::params_from_iter(values), read_row)?;
+            rows.map(|row| stored(row?)).collect()
+        })
     }
 
     fn transition(
@@ -486,13 +462,11 @@ impl Store for SqliteStore {
         now: Timestamp,
         justification: Option<&str>,
     ) -> Result<Transitioned, TransitionError> {
-        for _ in 0..ATTEMPTS {
-            let mut connection = self.lock();
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some(current) = read(&tx, id)? else {
+        self.writer.write(|connection| {
+            let Some(current) = read(connection, id)? else {
                 return Err(TransitionError::NotFound(id));
             };
-            let assignment = read_assignment(&tx, current.record.request.assignment)?;
+            let assignment = read_assignment(connection, current.record.request.assignment)?;
             let codec::Written {
                 record,
                 assignment,
@@ -505,35 +479,37 @@ impl Store for SqliteStore {
                 now,
                 justification,
             )?;
-            let updated = tx.execute(
-                "UPDATE requests SET version = version + 1, status = ?1, next_deadline = ?2, body = ?3
-                 WHERE id = ?4 AND version = ?5",
-                params![
+            // The writer holds SQLite's write lock since it read the request: the version read is
+            // the one stored, unless the file was changed around the store.
+            let updated = connection
+                .prepare_cached(
+                    "UPDATE requests SET version = version + 1, status = ?1, next_deadline = ?2,
+                         body = ?3
+                     WHERE id = ?4 AND version = ?5",
+                )?
+                .execute(params![
                     record.request.status.as_str(),
                     deadline_column(&record),
                     to_json(&record)?,
                     id.to_string(),
                     to_i64(current.version),
-                ],
-            )?;
+                ])?;
             if updated == 0 {
-                continue;
+                return Err(StoreError::Contended(id).into());
             }
             if let Some(assignment) = &assignment {
-                write_assignment(&tx, assignment)?;
+                write_assignment(connection, assignment)?;
             }
-            let entry = append(&tx, &entry)?;
-            tx.commit()?;
-            return Ok(Transitioned {
+            let entry = append(connection, &entry)?;
+            Ok(Transitioned {
                 stored: Stored {
                     record,
                     version: current.version.saturating_add(1),
                     seq: current.seq,
                 },
                 entry,
-            });
-        }
-        Err(StoreError::Contended(id).into())
+            })
+        })
     }
 
     fn delete(
@@ -542,70 +518,75 @@ impl Store for SqliteStore {
         caller: CallerFor<'_>,
         now: Timestamp,
     ) -> Result<HistoryEntry, TransitionError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some(current) = read(&tx, id)? else {
-            return Err(TransitionError::NotFound(id));
-        };
-        let by = caller(&current.record);
-        let request = &current.record.request;
-        request.delete(&by)?;
-        tx.execute("DELETE FROM requests WHERE id = ?1", [id.to_string()])?;
-        let entry = append(&tx, &codec::deleted(request, &by, now))?;
-        tx.commit()?;
-        Ok(entry)
+        self.writer.write(|connection| {
+            let Some(current) = read(connection, id)? else {
+                return Err(TransitionError::NotFound(id));
+            };
+            let by = caller(&current.record);
+            let request = &current.record.request;
+            request.delete(&by)?;
+            connection
+                .prepare_cached("DELETE FROM requests WHERE id = ?1")?
+                .execute([id.to_string()])?;
+            Ok(append(connection, &codec::deleted(request, &by, now))?)
+        })
     }
 
     fn history(&self, id: RequestId) -> Result<Vec<HistoryEntry>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection
-            .prepare_cached("SELECT seq, body FROM history WHERE request_id = ?1 ORDER BY seq")?;
-        let rows = statement.query_map([id.to_string()], |row| {
-            Ok((row.get::<_, i64>(0)?, text(row, 1, "history entry")?))
-        })?;
-        rows.map(|row| {
-            let (seq, body) = row?;
-            codec::history_entry(seq, &body?)
+        self.readers.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT seq, body FROM history WHERE request_id = ?1 ORDER BY seq",
+            )?;
+            let rows = statement.query_map([id.to_string()], |row| {
+                Ok((row.get::<_, i64>(0)?, text(row, 1, "history entry")?))
+            })?;
+            rows.map(|row| {
+                let (seq, body) = row?;
+                codec::history_entry(seq, &body?)
+            })
+            .collect()
         })
-        .collect()
     }
 
     fn due(&self, now: Timestamp, limit: u32) -> Result<Vec<(RequestId, Deadline)>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT seq, version, body FROM requests
-             WHERE next_deadline IS NOT NULL AND next_deadline <= ?1
-             ORDER BY next_deadline, seq LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], read_row)?;
-        let mut due = Vec::new();
-        for row in rows {
-            due.extend(codec::due(&stored(row?)?));
-        }
-        Ok(due)
+        self.readers.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT seq, version, body FROM requests
+                 WHERE next_deadline IS NOT NULL AND next_deadline <= ?1
+                 ORDER BY next_deadline, seq LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], read_row)?;
+            let mut due = Vec::new();
+            for row in rows {
+                due.extend(codec::due(&stored(row?)?));
+            }
+            Ok(due)
+        })
     }
 
     fn assignment(&self, id: AssignmentId) -> Result<Option<AssignmentRecord>, StoreError> {
-        read_assignment(&self.lock(), id)
+        self.readers
+            .read(|connection| read_assignment(connection, id))
     }
 
     fn assignments(&self, query: &AssignmentQuery) -> Result<Vec<AssignmentRecord>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT body FROM assignments
-             WHERE id > ?1 AND (?2 IS NULL OR target = ?2)
-             ORDER BY id LIMIT ?3",
-        )?;
         let after = query.after.map(|id| id.to_string()).unwrap_or_default();
         let target = query.target.map(|id| id.to_string());
-        let rows = statement.query_map(params![after, target, query.limit], |row| {
-            text(row, 0, "assignment")
-        })?;
-        let mut found = Vec::new();
-        for body in rows {
-            found.push(codec::assignment(&body??)?);
-        }
-        Ok(found)
+        self.readers.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT body FROM assignments
+                 WHERE id > ?1 AND (?2 IS NULL OR target = ?2)
+                 ORDER BY id LIMIT ?3",
+            )?;
+            let rows = statement.query_map(params![after, target, query.limit], |row| {
+                text(row, 0, "assignment")
+            })?;
+            let mut found = Vec::new();
+            for body in rows {
+                found.push(codec::assignment(&body??)?);
+            }
+            Ok(found)
+        })
     }
 
     fn due_assignments(
@@ -613,26 +594,27 @@ impl Store for SqliteStore {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<(AssignmentId, Timestamp)>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare_cached(
-            "SELECT body FROM assignments
-             WHERE next_deadline IS NOT NULL AND next_deadline <= ?1
-             ORDER BY next_deadline, id LIMIT ?2",
-        )?;
-        let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], |row| {
-            text(row, 0, "assignment")
-        })?;
-        let mut due = Vec::new();
-        for row in rows {
-            let record = codec::assignment(&row??)?;
-            due.extend(
-                record
-                    .assignment
-                    .next_deadline()
-                    .map(|at| (record.assignment.id, at)),
-            );
-        }
-        Ok(due)
+        self.readers.read(|connection| {
+            let mut statement = connection.prepare_cached(
+                "SELECT body FROM assignments
+                 WHERE next_deadline IS NOT NULL AND next_deadline <= ?1
+                 ORDER BY next_deadline, id LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![to_i64(now.0), i64::from(limit)], |row| {
+                text(row, 0, "assignment")
+            })?;
+            let mut due = Vec::new();
+            for row in rows {
+                let record = codec::assignment(&row??)?;
+                due.extend(
+                    record
+                        .assignment
+                        .next_deadline()
+                        .map(|at| (record.assignment.id, at)),
+                );
+            }
+            Ok(due)
+        })
     }
 
     fn end_assignment(
@@ -640,25 +622,30 @@ impl Store for SqliteStore {
         id: AssignmentId,
         now: Timestamp,
     ) -> Result<AssignmentRecord, TransitionError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = read_assignment(&tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
-        let (moved, entry) = codec::ended(&current, now)?;
-        write_assignment(&tx, &moved)?;
-        append(&tx, &entry)?;
-        tx.commit()?;
-        Ok(moved)
+        self.writer.write(|connection| {
+            let current =
+                read_assignment(connection, id)?.ok_or_else(|| codec::missing_assignment(id))?;
+            let (moved, entry) = codec::ended(&current, now)?;
+            write_assignment(connection, &moved)?;
+            append(connection, &entry)?;
+            Ok(moved)
+        })
     }
 
+    /// Read in one transaction of a reader: every commit made before it, and none after.
     fn integrity(&self) -> Result<Integrity, StoreError> {
-        let mut connection = self.lock();
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let physical: String = tx.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
-        let mut report = integrity::check(&snapshot(&tx)?);
-        if physical != "ok" {
-            report.problems.insert(0, format!("SQLite: {physical}"));
-        }
-        tx.commit()?;
-        Ok(report)
+        self.readers.read(|connection| {
+            let tx = connection.unchecked_transaction()?;
+            let physical: String = tx.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+            let mut report = integrity::check(&snapshot(&tx)?);
+            if physical != "ok" {
+                report.problems.insert(0, format!("SQLite: {physical}"));
+            }
+            tx.commit()?;
+            Ok(report)
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;
