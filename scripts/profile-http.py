@@ -3,7 +3,8 @@
 
 Starts one `entitle serve` (release build) on a fresh SQLite file, creates PROFILE_REQUESTS requests
 (default 20000), then records the server with `perf record` while it answers, in turn, a get load (oha)
-and a cancel load (http-once, every request once). For each load it prints the share of the server's
+and a cancel load (http-once, every request once). For each load it prints the writes per commit
+so far (group commit), the share of the server's
 CPU samples by part (SQLite, JSON, HTTP and the runtime, the bearer token, allocation, the kernel,
 entitle's own code) and its hottest functions. The load generators run on the same two cores.
 """
@@ -15,6 +16,7 @@ import os
 import re
 import subprocess
 import tempfile
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +69,18 @@ def report(data: Path, title: str) -> None:
         print(f"    {share:5.2f}%  {dso:<16} {symbol[:110]}")
 
 
+def writes_per_commit(base: str) -> str:
+    """Writes per commit so far, from the server's metrics."""
+    with urllib.request.urlopen(f"{base}/metrics") as response:
+        text = response.read().decode()
+    total = {kind: sum(float(value) for value in re.findall(
+        rf'^entitle_store_commit_writes_{kind}{{[^}}]*}} ([0-9.e+]+)$', text, re.M))
+        for kind in ("sum", "count")}
+    if not total["count"]:
+        return "no commits yet"
+    return f"{total['sum']:.0f} writes in {total['count']:.0f} commits ({total['sum'] / total['count']:.1f} a commit)"
+
+
 def main() -> None:
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "entitle-cli", "-p", "entitle-bench",
                     "--bin", "entitle", "--bin", "http-once"], check=True, cwd=ROOT)
@@ -102,7 +116,8 @@ def main() -> None:
                     perf.send_signal(2)
                     perf.wait()
                 rps = result["summary"]["requestsPerSec"]
-                print(f"\n{name}: {rps:.0f} requests/s while recorded ({COUNT} requests)")
+                print(f"\n{name}: {rps:.0f} requests/s while recorded ({COUNT} requests); "
+                      f"{writes_per_commit(base)}")
                 report(data, name)
         finally:
             bench.stop(server)

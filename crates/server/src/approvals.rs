@@ -49,7 +49,7 @@ fn parse_stage_id(text: &str) -> Result<StageId, ApiError> {
 /// The request whose approval `id` is, if it has one.
 async fn approval(state: &AppState, id: RequestId) -> Result<Stored, ApiError> {
     state
-        .blocking(move |store| store.get(id))
+        .read(move |store| store.get(id))
         .await?
         .filter(|stored| stored.record.request.has_approval())
         .ok_or_else(|| not_found(id))

@@ -268,9 +268,7 @@ async fn requested_by(
     };
     loop {
         let batch_query = query.clone();
-        let batch = state
-            .blocking(move |store| store.list(&batch_query))
-            .await?;
+        let batch = state.read(move |store| store.list(&batch_query)).await?;
         let exhausted = batch.len() < usize::try_from(MIN_BATCH).unwrap_or(usize::MAX);
         for stored in batch {
             query.after_seq = Some(stored.seq);
@@ -303,7 +301,7 @@ async fn page(
     let more = loop {
         let batch_query = store_query;
         let batch = state
-            .blocking(move |store| store.assignments(&batch_query))
+            .read(move |store| store.assignments(&batch_query))
             .await?;
         let exhausted = batch.len() < usize::try_from(store_query.limit).unwrap_or(usize::MAX);
         for record in batch {
@@ -390,7 +388,7 @@ pub async fn get(
         ));
     }
     let record = state
-        .blocking(move |store| store.assignment(id))
+        .read(move |store| store.assignment(id))
         .await?
         .ok_or_else(|| {
             ApiError::new(

@@ -66,6 +66,11 @@ pub enum Limit {
     InFlight,
 }
 
+fn writes_buckets() -> Histogram {
+    // 1 to 64, the most writes one commit holds.
+    Histogram::new(exponential_buckets(1.0, 2.0, 7))
+}
+
 fn seconds_buckets() -> Histogram {
     // 100 µs to about 13 s.
     Histogram::new(exponential_buckets(0.000_1, 2.0, 18))
@@ -84,6 +89,7 @@ pub struct Metrics {
     store_durations: Family<BackendLabels, Histogram, fn() -> Histogram>,
     store_retries: Family<BackendLabels, Counter>,
     pool_waits: Family<BackendLabels, Histogram, fn() -> Histogram>,
+    commit_writes: Family<BackendLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Default for Metrics {
@@ -106,6 +112,7 @@ impl Metrics {
             store_durations: Family::new_with_constructor(seconds_buckets),
             store_retries: Family::default(),
             pool_waits: Family::new_with_constructor(seconds_buckets),
+            commit_writes: Family::new_with_constructor(writes_buckets),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -152,6 +159,11 @@ impl Metrics {
             "entitle_store_connection_wait_seconds",
             "Time a store operation waited for a connection, by backend.",
             metrics.pool_waits.clone(),
+        );
+        registry.register(
+            "entitle_store_commit_writes",
+            "Writes one commit made durable together (group commit), by backend.",
+            metrics.commit_writes.clone(),
         );
         if let Some(store) = store {
             registry.register_collector(Box::new(Pool(store)));
@@ -228,6 +240,7 @@ impl Metrics {
         Arc::new(StoreSeries {
             retries: self.store_retries.clone(),
             waits: self.pool_waits.clone(),
+            commits: self.commit_writes.clone(),
         })
     }
 
@@ -246,6 +259,7 @@ impl Metrics {
 struct StoreSeries {
     retries: Family<BackendLabels, Counter>,
     waits: Family<BackendLabels, Histogram, fn() -> Histogram>,
+    commits: Family<BackendLabels, Histogram, fn() -> Histogram>,
 }
 
 impl Observer for StoreSeries {
@@ -257,6 +271,16 @@ impl Observer for StoreSeries {
 
     fn retried(&self, backend: Backend) {
         self.retries.get_or_create(&backend_labels(backend)).inc();
+    }
+
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "at most 64 writes a commit, exact in an f64"
+    )]
+    fn committed(&self, backend: Backend, writes: usize) {
+        self.commits
+            .get_or_create(&backend_labels(backend))
+            .observe(writes as f64);
     }
 }
 

@@ -71,6 +71,30 @@ impl AppState {
             .await
     }
 
+    /// Runs a store read: on this async worker where the store's reads are local (SQLite), which
+    /// spares two thread hand-offs a read; otherwise as [`AppState::blocking`] does.
+    ///
+    /// # Errors
+    /// The read's error, or a general exception if it panicked off the async workers.
+    pub async fn read<T, E>(
+        &self,
+        read: impl FnOnce(&dyn Store) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        if !self.store.reads_are_local() {
+            return self.blocking(read).await;
+        }
+        let backend = self.store.backend();
+        let _entered = tracing::debug_span!("store", backend = backend.as_str()).entered();
+        let started = Instant::now();
+        let result = read(self.store.as_ref());
+        self.metrics.store_operation(backend, started.elapsed());
+        result.map_err(Into::into)
+    }
+
     /// Runs a blocking store operation off the async workers.
     ///
     /// # Errors

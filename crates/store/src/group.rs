@@ -13,7 +13,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::store::StoreError;
@@ -41,8 +41,33 @@ pub(crate) trait Transactional {
     fn in_transaction(&self) -> bool;
 }
 
-/// How a group's commit ended: `Err` holds the failure's message.
-type Outcome = Arc<OnceLock<Result<(), String>>>;
+/// How a group's commit ended (`Err` holds the failure's message), where its writers wait for it
+/// without holding the connection's lock.
+#[derive(Debug, Default)]
+struct Outcome {
+    ended: Mutex<Option<Result<(), String>>>,
+    settled: Condvar,
+}
+
+impl Outcome {
+    fn settle(&self, outcome: Result<(), String>) {
+        *self.ended.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
+        self.settled.notify_all();
+    }
+
+    fn wait(&self) -> Result<(), String> {
+        let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(outcome) = ended.as_ref() {
+                return outcome.clone();
+            }
+            ended = self
+                .settled
+                .wait(ended)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
 
 /// The connection, and the group whose transaction is open on it.
 #[derive(Debug)]
@@ -55,15 +80,13 @@ pub(crate) struct Writer<C> {
 #[derive(Debug, Default)]
 struct Group {
     writers: usize,
-    outcome: Outcome,
+    outcome: Arc<Outcome>,
 }
 
 /// Writers taking turns on one connection, committing together.
 #[derive(Debug)]
 pub(crate) struct GroupCommit<C> {
     writer: Mutex<Writer<C>>,
-    /// Signalled when a group's commit ends.
-    committed: Condvar,
     /// Writers waiting for the connection.
     queued: AtomicUsize,
     /// Told of waits for the connection.
@@ -81,7 +104,6 @@ impl<C: Transactional> GroupCommit<C> {
                 connection,
                 group: None,
             }),
-            committed: Condvar::new(),
             queued: AtomicUsize::new(0),
             observed: Observed::default(),
             backend,
@@ -126,14 +148,7 @@ impl<C: Transactional> GroupCommit<C> {
         self.observed.waited(self.backend, since);
         self.queued.fetch_sub(1, Ordering::SeqCst);
 
-        let outcome = match writer.join() {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                // The group this writer could not join has failed: its writers hear so.
-                self.committed.notify_all();
-                return Err(error.into());
-            }
-        };
+        let outcome = writer.join()?;
         let result = panic::catch_unwind(AssertUnwindSafe(|| work(&mut writer.connection)));
         let kept = if matches!(result, Ok(Ok(_))) {
             writer.connection.release()
@@ -151,30 +166,21 @@ impl<C: Transactional> GroupCommit<C> {
                     .as_ref()
                     .is_some_and(|group| group.writers >= MAX_GROUP);
                 if full || self.queued.load(Ordering::SeqCst) == 0 {
-                    writer.commit();
+                    let group_size = writer.commit();
                     self.commits.fetch_add(1, Ordering::Relaxed);
+                    self.observed.committed(self.backend, group_size);
                 }
             }
         }
-        if outcome.get().is_some() {
-            self.committed.notify_all();
-        }
-        while outcome.get().is_none() {
-            writer = self
-                .committed
-                .wait(writer)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
         drop(writer);
+        let committed = outcome.wait();
         let result = match result {
             Ok(result) => result,
             Err(payload) => panic::resume_unwind(payload),
         };
-        match outcome.get() {
-            Some(Err(message)) => {
-                Err(StoreError::unavailable("the commit failed", message.clone()).into())
-            }
-            _ => result,
+        match committed {
+            Ok(()) => result,
+            Err(message) => Err(StoreError::unavailable("the commit failed", message).into()),
         }
     }
 
@@ -200,7 +206,7 @@ impl<C: Transactional> GroupCommit<C> {
 impl<C: Transactional> Writer<C> {
     /// Joins the open group, opening one if none is, and opens this writer's savepoint; where the
     /// writer hears how the group's commit ended.
-    fn join(&mut self) -> Result<Outcome, StoreError> {
+    fn join(&mut self) -> Result<Arc<Outcome>, StoreError> {
         if self.group.is_none() {
             self.connection.begin()?;
             self.group = Some(Group::default());
@@ -214,13 +220,15 @@ impl<C: Transactional> Writer<C> {
         Ok(Arc::clone(&group.outcome))
     }
 
-    /// Commits the open group and tells its writers how that ended.
-    fn commit(&mut self) {
+    /// Commits the open group and tells its writers how that ended; how many writers it held.
+    fn commit(&mut self) -> usize {
+        let writers = self.group.as_ref().map_or(0, |group| group.writers);
         let committed = self.connection.commit();
         if committed.is_err() {
             self.connection.rollback();
         }
         self.end(committed.map_err(|error| error.to_string()));
+        writers
     }
 
     /// Rolls the open group back and fails its writers with `message`.
@@ -231,7 +239,7 @@ impl<C: Transactional> Writer<C> {
 
     fn end(&mut self, outcome: Result<(), String>) {
         if let Some(group) = self.group.take() {
-            let _ = group.outcome.set(outcome);
+            group.outcome.settle(outcome);
         }
     }
 }

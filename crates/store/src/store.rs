@@ -208,6 +208,13 @@ pub trait Store: Send + Sync {
     /// The database behind this store.
     fn backend(&self) -> Backend;
 
+    /// Whether reads are local: they finish in microseconds without waiting on a network or on a
+    /// writer, so a caller may run them on an async worker instead of a blocking thread. Writes always
+    /// block.
+    fn reads_are_local(&self) -> bool {
+        false
+    }
+
     /// How busy the store's connections are.
     fn pool_status(&self) -> PoolStatus;
 

@@ -42,6 +42,10 @@ pub trait Observer: Send + Sync {
     fn waited_for_connection(&self, backend: Backend, wait: Duration);
     /// A transaction is tried again after a serialization failure, a deadlock or a lost race.
     fn retried(&self, backend: Backend);
+    /// A commit made `writes` writes durable together (group commit).
+    fn committed(&self, backend: Backend, writes: usize) {
+        let _ = (backend, writes);
+    }
 }
 
 /// The observer a store reports to, once one is set.
@@ -66,6 +70,13 @@ impl Observed {
     pub(crate) fn waited(&self, backend: Backend, since: Instant) {
         if let Some(observer) = self.0.get() {
             observer.waited_for_connection(backend, since.elapsed());
+        }
+    }
+
+    /// Reports a commit of `writes` writes.
+    pub(crate) fn committed(&self, backend: Backend, writes: usize) {
+        if let Some(observer) = self.0.get() {
+            observer.committed(backend, writes);
         }
     }
 

@@ -65,7 +65,7 @@ async fn submission(
     let directory = state.fresh_directory().await?;
     // A change or a removal concerns an assignment, whose package and policy it is placed in.
     let existing = match body.assignment.filter(|_| kind.needs_assignment()) {
-        Some(id) => state.blocking(move |store| store.assignment(id)).await?,
+        Some(id) => state.read(move |store| store.assignment(id)).await?,
         None => None,
     };
     let (policy_id, package_id) = match &existing {

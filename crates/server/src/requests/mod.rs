@@ -59,7 +59,7 @@ pub(crate) async fn expanded_assignments(
         .map(|record| record.request.assignment)
         .collect();
     state
-        .blocking(move |store| {
+        .read(move |store| {
             ids.into_iter()
                 .map(|id| store.assignment(id))
                 .collect::<Result<Vec<_>, _>>()

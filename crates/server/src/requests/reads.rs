@@ -33,7 +33,7 @@ pub async fn get(
     }
     let id = wire::request_id(&id)?;
     let stored = state
-        .blocking(move |store| store.get(id))
+        .read(move |store| store.get(id))
         .await?
         .ok_or_else(|| not_found(id))?;
     authorized_on(
@@ -195,9 +195,7 @@ async fn page(
     let mut found: Vec<Stored> = Vec::new();
     let more = loop {
         let batch_query = query.clone();
-        let batch = state
-            .blocking(move |store| store.list(&batch_query))
-            .await?;
+        let batch = state.read(move |store| store.list(&batch_query)).await?;
         let exhausted = batch.len() < usize::try_from(query.limit).unwrap_or(usize::MAX);
         for stored in batch {
             query.after_seq = Some(stored.seq);

@@ -328,6 +328,11 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    /// Readers of a local file, in WAL mode: they never wait for the writer.
+    fn reads_are_local(&self) -> bool {
+        true
+    }
+
     /// The writer, and the readers open.
     fn pool_status(&self) -> PoolStatus {
         let (open, idle) = self.readers.status();
