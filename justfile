@@ -175,15 +175,7 @@ fuzz-smoke:
 
 # Fuzz one target (lifecycle, status_parse, table_json, cancel_body, graph_wire, jwt, filter) for SECONDS, from fuzz/seeds into fuzz/corpus
 fuzz TARGET SECONDS="600":
-    #!/usr/bin/env bash
-    set -euo pipefail
-    cd "{{justfile_directory()}}"
-    mkdir -p "fuzz/corpus/{{TARGET}}"
-    flags=(-max_total_time={{SECONDS}} -print_final_stats=1)
-    dict="$PWD/fuzz/dicts/{{TARGET}}.dict"
-    if [ -f "$dict" ]; then flags+=("-dict=$dict"); fi
-    cargo +nightly fuzz run -s "${FUZZ_SANITIZER:-address}" "{{TARGET}}" \
-      "fuzz/corpus/{{TARGET}}" "fuzz/seeds/{{TARGET}}" -- "${flags[@]}"
+    scripts/fuzz-run.sh "{{TARGET}}" -max_total_time={{SECONDS}} -print_final_stats=1
 
 # Mutation testing of entitle-core and entitle-audit (config: .cargo/mutants.toml; extra args such as --iterate pass through)
 mutants *args:
