@@ -344,15 +344,15 @@ def jwt(cli):
          + signature)
     seed("swapped-payload", "Bearer " + ".".join([header, app.split(".")[1], signature]))
     # Mint programs: 'J', flags, oid (16 bytes), scopes, wids, lifetime, tampering; then zeros (what
-    # the program reads past its end anyway) up to a last byte that makes the input's hash mint.
+    # the program reads past its end anyway) up to two last bytes that make the input's hash mint.
     def mint(name, program):
-        padded = b"J" + program + bytes(96 - 2 - len(program))
-        for last in range(256):
-            data = padded + bytes([last])
+        padded = b"J" + program + bytes(96 - 3 - len(program))
+        for last in range(256 * 256):
+            data = padded + last.to_bytes(2, "big")
             if fnv1a(data) % MINT_EVERY == 0:
                 seed(name, data)
                 return
-        raise AssertionError("no last byte mints")
+        raise AssertionError("no last bytes mint")
 
     known = [0, 4, 8]  # scope bytes picking the three known permission names
     mint("mint-user-all", bytes([0x00]) + bytes(range(16)) + bytes([3] + known)
@@ -365,7 +365,7 @@ def jwt(cli):
     mint("mint-not-yet-valid", bytes([0x31]) + bytes(16) + bytes([1, 4, 0, 0]))
 
 
-MINT_EVERY = 8  # as in fuzz_targets/jwt.rs
+MINT_EVERY = 1024  # as in fuzz_targets/jwt.rs
 
 
 def fnv1a(data):
