@@ -177,6 +177,10 @@ fuzz-smoke:
 fuzz TARGET SECONDS="600":
     scripts/fuzz-run.sh "{{TARGET}}" -max_total_time={{SECONDS}} -print_final_stats=1
 
+# Build every fuzz target without a sanitizer, then run each to 10 M executions (FUZZ_LONG_RUNS) within FUZZ_LONG_BUDGET s (3,300) in all; table in target/fuzz-long.md
+fuzz-long:
+    scripts/fuzz-long.sh
+
 # Mutation testing of entitle-core and entitle-audit (config: .cargo/mutants.toml; extra args such as --iterate pass through)
 mutants *args:
     cargo mutants -p entitle-core -p entitle-audit {{args}}
