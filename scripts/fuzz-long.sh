@@ -2,8 +2,9 @@
 # `just fuzz-long`: builds every fuzz target without a sanitizer (the crates forbid `unsafe`), release with
 # debug assertions, then runs each in turn from its seeds and scratch corpus (scripts/fuzz-run.sh) until
 # FUZZ_LONG_RUNS executions (default 10,000,000) or its share of FUZZ_LONG_BUDGET seconds (default 3,300
-# for all targets together; each target gets what is left divided by the targets left, fastest first,
-# so a fast target leaves time to the slow ones). Prints, per target, the executions reached, the final `cov` and `ft`, exec/s
+# for all targets together). The targets run fastest first; each may use what is left of the budget but
+# a reserve for every target after it (FUZZ_LONG_BUDGET / (2 x targets) seconds each), so the time a
+# fast target does not use goes to the slower ones. Prints, per target, the executions reached, the final `cov` and `ft`, exec/s
 # and crashes, and writes the same as a Markdown table to FUZZ_LONG_OUT (default target/fuzz-long.md).
 # FUZZ_LONG_TARGETS (space-separated) runs only those targets. Fails when a target crashes (crash input
 # under fuzz/artifacts/TARGET/, log kept) or stops short of FUZZ_LONG_RUNS.
@@ -21,14 +22,15 @@ cargo +nightly fuzz build -s "$FUZZ_SANITIZER" $FUZZ_BUILD_ARGS
 order="cancel_body filter jwt status_parse lifecycle graph_wire table_json"
 all="$(cargo +nightly fuzz list | tr '\n' ' ')"
 for target in $all; do
-  [[ " $order " == *" $target "* ]] || order="$order $target"
+  if [[ " $order " != *" $target "* ]]; then order="$order $target"; fi
 done
 ordered=""
 for target in $order; do
-  [[ " $all " == *" $target "* ]] && ordered="$ordered $target"
+  if [[ " $all " == *" $target "* ]]; then ordered="$ordered $target"; fi
 done
 read -r -a targets <<<"${FUZZ_LONG_TARGETS:-$ordered}"
 
+reserve=$((budget / (2 * ${#targets[@]})))
 mkdir -p "$(dirname "$out")"
 logs="$(mktemp -d)"
 rows=()
@@ -38,7 +40,7 @@ for i in "${!targets[@]}"; do
   target="${targets[$i]}"
   left=$((${#targets[@]} - i))
   spent=$(($(date +%s) - start))
-  cap=$(((budget - spent) / left))
+  cap=$((budget - spent - reserve * (left - 1)))
   if [ "$cap" -lt 1 ]; then cap=1; fi
   log="$logs/$target.log"
   began="$(date +%s)"
@@ -55,6 +57,8 @@ for i in "${!targets[@]}"; do
   executions="${executions:-0}"
   rate="$(final_stat average_exec_per_sec)"
   rate="${rate:-$(field exec/s)}"
+  # libFuzzer reports 0 for a run of less than a second.
+  if [ "${rate:-0}" -eq 0 ]; then rate=$((executions / (seconds > 0 ? seconds : 1))); fi
   cov="$(field cov)" ft="$(field ft)" corp="$(field corp)"
   crashes=0
   if [ "$status" -ne 0 ]; then
