@@ -165,8 +165,9 @@ impl<C: Transactional> GroupCommit<C> {
                     .group
                     .as_ref()
                     .is_some_and(|group| group.writers >= MAX_GROUP);
-                if full || self.queued.load(Ordering::SeqCst) == 0 {
-                    let group_size = writer.commit();
+                if (full || self.queued.load(Ordering::SeqCst) == 0)
+                    && let Some(group_size) = writer.commit()
+                {
                     self.commits.fetch_add(1, Ordering::Relaxed);
                     self.observed.committed(self.backend, group_size);
                 }
@@ -220,15 +221,17 @@ impl<C: Transactional> Writer<C> {
         Ok(Arc::clone(&group.outcome))
     }
 
-    /// Commits the open group and tells its writers how that ended; how many writers it held.
-    fn commit(&mut self) -> usize {
+    /// Commits the open group and tells its writers how that ended; how many writers it held, if
+    /// the commit succeeded.
+    fn commit(&mut self) -> Option<usize> {
         let writers = self.group.as_ref().map_or(0, |group| group.writers);
         let committed = self.connection.commit();
         if committed.is_err() {
             self.connection.rollback();
         }
+        let done = committed.is_ok().then_some(writers);
         self.end(committed.map_err(|error| error.to_string()));
-        writers
+        done
     }
 
     /// Rolls the open group back and fails its writers with `message`.
