@@ -121,15 +121,6 @@ impl<C: Transactional> GroupCommit<C> {
         self.writer.try_lock().is_ok()
     }
 
-    /// The connection, to close it (no writer can hold it).
-    pub(crate) fn connection_mut(&mut self) -> &mut C {
-        &mut self
-            .writer
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .connection
-    }
-
     /// Commits made so far.
     pub(crate) fn commits(&self) -> usize {
         self.commits.load(Ordering::Relaxed)

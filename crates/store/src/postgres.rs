@@ -1,28 +1,23 @@
 //! PostgreSQL: the same contract as [`crate::SqliteStore`], for several server processes sharing one
 //! database.
 //!
-//! Reads take connections from a bounded pool ([`PostgresStore::connect`]), writes share one more
-//! connection of their own; every session is pinned to
+//! Connections come from a bounded pool ([`PostgresStore::connect`]); every session is pinned to
 //! `READ COMMITTED` whatever the database's default, and correctness rests on row locks:
 //!
-//! - writes (creations, transitions, deletions, assignments ending) go through one writer connection
-//!   in groups ([`crate::group`]): each write runs in a savepoint of the group's transaction, and one
-//!   commit (one flush of the WAL) makes the whole group durable before any of its writes is
-//!   acknowledged;
-//! - a transition `SELECT … FOR UPDATE`s the request, then its assignment, asks entitle-core, then
-//!   updates the request only if its version is still the one read, writes the assignment if it
-//!   moved, and appends the history entry. A serialization failure or deadlock (SQLSTATE 40001,
-//!   40P01: another process's group holds a row this one needs) undoes that write alone and tries it
-//!   again in a later group, as does a lost version race, at most [`ATTEMPTS`] times, then gives
-//!   [`StoreError::Contended`];
+//! - a transition is one transaction: `SELECT … FOR UPDATE` the request, then its assignment, ask
+//!   entitle-core, then update the request only if its version is still the one read, write the
+//!   assignment if it moved, and append the history entry. A serialization failure or deadlock
+//!   (SQLSTATE 40001, 40P01) or a lost version race retries the whole transaction, at most
+//!   [`ATTEMPTS`] times, then gives [`StoreError::Contended`];
 //! - creations are serialized by a transaction-scoped advisory lock, so requests commit in the
 //!   order of their `seq`: a reader paging by `seq` never skips a request committed after its page
-//!   (as with SQLite's one writer);
+//!   (as with SQLite's single writer);
 //! - a deletion locks the request, asks entitle-core, and deletes it with its history entry.
 //!
 //! A database that stops answering is a [`StoreError::Unavailable`] for every call until it answers
-//! again: broken connections are dropped when they are checked out, the pool opens new ones by
-//! itself, and a caller waits at most [`UNREACHABLE_TIMEOUT`] while the pool holds none.
+//! again: a connection is not tested when it is checked out (that would cost every call a round
+//! trip); the call that finds it broken fails, and the pool drops it when it is returned, opens new
+//! ones by itself, and a caller waits at most [`UNREACHABLE_TIMEOUT`] while the pool holds none.
 //!
 //! Bodies are stored as the JSON text SQLite stores (`TEXT`, not `JSONB`, which would refuse a
 //! `\u0000` escape in a justification and rewrite what was written).
@@ -41,11 +36,10 @@ use entitle_core::{AssignmentId, Caller, Deadline, RequestId, Timestamp};
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, ToSql, Type};
-use postgres::{Client, Config, GenericClient, NoTls, Row};
+use postgres::{Client, Config, NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::codec::{self, assignment_deadline, deadline_column, to_i64, to_json, to_u64};
-use crate::group::{GroupCommit, Transactional};
 use crate::history::HistoryEntry;
 use crate::integrity::{self, AssignmentRow, HistoryRow, Integrity, RequestRow, Snapshot};
 use crate::record::AssignmentRecord;
@@ -163,111 +157,24 @@ impl From<postgres::Error> for CreateFailure {
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 type Pooled = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
 
-/// A [`Store`] on a PostgreSQL database, through a bounded pool of connections for reads and one
-/// writer connection.
+/// A [`Store`] on a PostgreSQL database, through a bounded pool of connections.
 pub struct PostgresStore {
     /// Always `Some` until dropped (taken by `Drop`, to close the connections where that is safe).
     pool: Option<Pool>,
-    writer: GroupCommit<PgWriter>,
     /// Told of connection waits and retries.
     observed: Observed,
-}
-
-/// The writer's connection, opened when a group begins and found closed (at first, and after the
-/// database went away).
-struct PgWriter {
-    config: Config,
-    client: Option<Client>,
-}
-
-impl fmt::Debug for PgWriter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PgWriter")
-            .field("connected", &self.client.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl PgWriter {
-    /// The connection of the open group.
-    fn client(&mut self) -> Result<&mut Client, StoreError> {
-        self.client
-            .as_mut()
-            .ok_or_else(|| StoreError::Config("the writer has no connection".into()))
-    }
-
-    /// Runs `sql`; a connection found closed is dropped, to be opened again by the next group.
-    fn run(&mut self, sql: &str) -> Result<(), StoreError> {
-        let client = self.client()?;
-        let ran = client.batch_execute(sql);
-        if client.is_closed() {
-            self.client = None;
-        }
-        Ok(ran?)
-    }
-}
-
-impl Transactional for PgWriter {
-    /// A connection kept from an earlier group may have broken since (the database restarted): it
-    /// is found so by `BEGIN`, before anything was written, and the group begins on a new one.
-    fn begin(&mut self) -> Result<(), StoreError> {
-        let kept = self
-            .client
-            .as_ref()
-            .is_some_and(|client| !client.is_closed());
-        if !kept {
-            self.client = Some(self.config.connect(NoTls)?);
-        }
-        match self.run("BEGIN") {
-            Err(_) if kept && self.client.is_none() => {
-                self.client = Some(self.config.connect(NoTls)?);
-                self.run("BEGIN")
-            }
-            begun => begun,
-        }
-    }
-
-    fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.run("SAVEPOINT writer")
-    }
-
-    fn release(&mut self) -> Result<(), StoreError> {
-        self.run("RELEASE writer")
-    }
-
-    fn undo(&mut self) -> Result<(), StoreError> {
-        self.run("ROLLBACK TO writer; RELEASE writer")
-    }
-
-    fn commit(&mut self) -> Result<(), StoreError> {
-        self.run("COMMIT")
-    }
-
-    fn rollback(&mut self) {
-        // A rollback that fails leaves nothing to undo: the connection or the transaction is gone.
-        let _ = self.run("ROLLBACK");
-    }
-
-    /// Every failure inside the group's transaction is undone to its writer's savepoint or ends the
-    /// group, so a transaction is open while the connection is.
-    fn in_transaction(&self) -> bool {
-        self.client
-            .as_ref()
-            .is_some_and(|client| !client.is_closed())
-    }
 }
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         // Closing a connection blocks on its own runtime, which panics on a thread that drives async
         // tasks: from within a tokio runtime, close them on a thread of their own.
-        let writer = self.writer.connection_mut().client.take();
         if let Some(pool) = self.pool.take()
             && tokio::runtime::Handle::try_current().is_ok()
         {
             let _closing = std::thread::Builder::new()
                 .name("entitle-pg-close".into())
-                .spawn(move || drop((pool, writer)));
+                .spawn(move || drop(pool));
         }
     }
 }
@@ -363,6 +270,28 @@ impl From<entitle_core::CreateError> for Fault<CreateFailure> {
     }
 }
 
+/// Runs `attempt` until it finishes, at most [`ATTEMPTS`] times while the database asks for retries
+/// (or the attempt reports a lost race with `Ok(None)`), then gives `contended`.
+fn retrying<T, E: From<StoreError>>(
+    client: &mut Client,
+    observed: &Observed,
+    contended: impl Fn() -> StoreError,
+    mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
+) -> Result<T, E> {
+    for round in 1..=ATTEMPTS {
+        match attempt(client) {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
+            Err(Fault::Fail(error)) => return Err(error),
+        }
+        if round < ATTEMPTS {
+            observed.retried(Backend::Postgres);
+        }
+    }
+    Err(contended().into())
+}
+
 /// Applies the migrations `client`'s database lacks, under an advisory lock.
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let mut tx = client.transaction()?;
@@ -449,18 +378,12 @@ impl PostgresStore {
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
+            .test_on_check_out(false)
             .connection_timeout(CONNECTION_TIMEOUT)
             .idle_timeout(Some(IDLE_TIMEOUT))
-            .build(PostgresConnectionManager::new(config.clone(), NoTls))?;
+            .build(PostgresConnectionManager::new(config, NoTls))?;
         Ok(Self {
             pool: Some(pool),
-            writer: GroupCommit::new(
-                PgWriter {
-                    config,
-                    client: None,
-                },
-                Backend::Postgres,
-            ),
             observed: Observed::default(),
         })
     }
@@ -471,8 +394,8 @@ impl PostgresStore {
             .as_ref()
             .ok_or_else(|| StoreError::Config("the store was closed".into()))?;
         let since = Instant::now();
-        // An idle connection first (a broken one is dropped on the way). The pool keeps at least
-        // one connection while the database answers (`min_idle`): with none left, it does not.
+        // An idle connection first. The pool keeps at least one connection while the database
+        // answers (`min_idle`): with none left, it does not.
         let client = match pool.try_get() {
             Some(client) => Ok(client),
             None if pool.state().connections == 0 => pool.get_timeout(UNREACHABLE_TIMEOUT),
@@ -480,34 +403,6 @@ impl PostgresStore {
         };
         self.observed.waited(Backend::Postgres, since);
         Ok(client?)
-    }
-
-    /// Runs `attempt` in the writer's group until it finishes, at most [`ATTEMPTS`] times while the
-    /// database asks for retries (or the attempt reports a lost race with `Ok(None)`), then gives
-    /// `contended`. An attempt that fails is undone alone; the others in its group are kept.
-    fn write<T, E: From<StoreError>>(
-        &self,
-        contended: impl Fn() -> StoreError,
-        mut attempt: impl FnMut(&mut Client) -> Result<Option<T>, Fault<E>>,
-    ) -> Result<T, E>
-    where
-        Fault<E>: From<StoreError>,
-    {
-        for round in 1..=ATTEMPTS {
-            match self
-                .writer
-                .write(|writer: &mut PgWriter| attempt(writer.client()?))
-            {
-                Ok(Some(done)) => return Ok(done),
-                Ok(None) => {}
-                Err(Fault::Retry) => std::thread::sleep(Duration::from_millis(u64::from(round))),
-                Err(Fault::Fail(error)) => return Err(error),
-            }
-            if round < ATTEMPTS {
-                self.observed.retried(Backend::Postgres);
-            }
-        }
-        Err(contended().into())
     }
 
     /// One attempt at a transition: `Ok(None)` when the version changed between read and write.
@@ -520,7 +415,7 @@ impl PostgresStore {
         justification: Option<&str>,
     ) -> Result<Option<Transitioned>, Fault<TransitionError>> {
         let id_text = id.to_string();
-        let tx = client;
+        let mut tx = client.transaction()?;
         let Some(row) = tx.query_typed_opt(
             "SELECT seq, version, body FROM requests WHERE id = $1 FOR UPDATE",
             &[(&id_text, Type::TEXT)],
@@ -529,7 +424,7 @@ impl PostgresStore {
             return Err(Fault::Fail(TransitionError::NotFound(id)));
         };
         let current = stored(&row)?;
-        let assignment = lock_assignment(tx, current.record.request.assignment)?;
+        let assignment = lock_assignment(&mut tx, current.record.request.assignment)?;
         let codec::Written {
             record,
             assignment,
@@ -562,9 +457,10 @@ impl PostgresStore {
             return Ok(None);
         };
         if let Some(assignment) = &assignment {
-            write_assignment(tx, assignment)?;
+            write_assignment(&mut tx, assignment)?;
         }
         entry.seq = to_u64(column(&written, 0, "history entry")?);
+        tx.commit()?;
         Ok(Some(Transitioned {
             stored: Stored {
                 record,
@@ -582,10 +478,10 @@ impl PostgresStore {
         caller: &Caller,
         now: Timestamp,
     ) -> Result<Option<Created>, Fault<CreateFailure>> {
-        let tx = client;
+        let mut tx = client.transaction()?;
         tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({CREATE_LOCK})"))?;
         let existing = match new.submission.assignment {
-            Some(id) => lock_assignment(tx, id)?,
+            Some(id) => lock_assignment(&mut tx, id)?,
             None => None,
         };
         let creation = codec::create(new, caller, existing.as_ref(), now)?;
@@ -632,8 +528,9 @@ impl PostgresStore {
             entry.seq = to_u64(column(row, 1, "history entry")?);
         }
         if let Some(assignment) = &creation.assignment {
-            write_assignment(tx, assignment)?;
+            write_assignment(&mut tx, assignment)?;
         }
+        tx.commit()?;
         Ok(Some(Created {
             submitted: creation.submitted,
             stored: Stored {
@@ -653,7 +550,7 @@ impl PostgresStore {
         now: Timestamp,
     ) -> Result<Option<HistoryEntry>, Fault<TransitionError>> {
         let id_text = id.to_string();
-        let tx = client;
+        let mut tx = client.transaction()?;
         let Some(row) = tx.query_typed_opt(
             "SELECT seq, version, body FROM requests WHERE id = $1 FOR UPDATE",
             &[(&id_text, Type::TEXT)],
@@ -672,6 +569,7 @@ impl PostgresStore {
             &[(&id_text, Type::TEXT), (&to_json(&entry)?, Type::TEXT)],
         )?;
         entry.seq = to_u64(column(&written, 0, "history entry")?);
+        tx.commit()?;
         Ok(Some(entry))
     }
 
@@ -681,10 +579,10 @@ impl PostgresStore {
         id: AssignmentId,
         now: Timestamp,
     ) -> Result<Option<AssignmentRecord>, Fault<TransitionError>> {
-        let tx = client;
-        let current = lock_assignment(tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
+        let mut tx = client.transaction()?;
+        let current = lock_assignment(&mut tx, id)?.ok_or_else(|| codec::missing_assignment(id))?;
         let (moved, entry) = codec::ended(&current, now)?;
-        write_assignment(tx, &moved)?;
+        write_assignment(&mut tx, &moved)?;
         tx.execute_typed(
             "INSERT INTO history (request_id, body) VALUES ($1, $2)",
             &[
@@ -692,13 +590,14 @@ impl PostgresStore {
                 (&to_json(&entry)?, Type::TEXT),
             ],
         )?;
+        tx.commit()?;
         Ok(Some(moved))
     }
 }
 
 /// The assignment with this id, locked for the rest of the transaction.
 fn lock_assignment(
-    tx: &mut impl GenericClient,
+    tx: &mut postgres::Transaction<'_>,
     id: AssignmentId,
 ) -> Result<Option<AssignmentRecord>, StoreError> {
     tx.query_typed_opt(
@@ -711,7 +610,7 @@ fn lock_assignment(
 
 /// Inserts or replaces `record`, bumping its version.
 fn write_assignment(
-    tx: &mut impl GenericClient,
+    tx: &mut postgres::Transaction<'_>,
     record: &AssignmentRecord,
 ) -> Result<(), StoreError> {
     let assignment = &record.assignment;
@@ -804,7 +703,6 @@ impl Store for PostgresStore {
         Backend::Postgres
     }
 
-    /// The pool readers take connections from (the writer's connection is not in it).
     fn pool_status(&self) -> PoolStatus {
         self.pool.as_ref().map_or(
             PoolStatus {
@@ -824,7 +722,6 @@ impl Store for PostgresStore {
     }
 
     fn observe(&self, observer: Arc<dyn Observer>) {
-        self.writer.observed().set(Arc::clone(&observer));
         self.observed.set(observer);
     }
 
@@ -917,7 +814,10 @@ impl Store for PostgresStore {
         now: Timestamp,
     ) -> Result<Created, CreateFailure> {
         let id = new.submission.id;
-        self.write(
+        let mut client = self.client()?;
+        retrying(
+            &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_create(client, new, caller, now),
         )
@@ -981,7 +881,10 @@ impl Store for PostgresStore {
         now: Timestamp,
         justification: Option<&str>,
     ) -> Result<Transitioned, TransitionError> {
-        self.write(
+        let mut client = self.client()?;
+        retrying(
+            &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_transition(client, id, command, caller, now, justification),
         )
@@ -993,7 +896,10 @@ impl Store for PostgresStore {
         caller: CallerFor<'_>,
         now: Timestamp,
     ) -> Result<HistoryEntry, TransitionError> {
-        self.write(
+        let mut client = self.client()?;
+        retrying(
+            &mut client,
+            &self.observed,
             || StoreError::Contended(id),
             |client| Self::try_delete(client, id, caller, now),
         )
@@ -1092,7 +998,10 @@ impl Store for PostgresStore {
         id: AssignmentId,
         now: Timestamp,
     ) -> Result<AssignmentRecord, TransitionError> {
-        self.write(
+        let mut client = self.client()?;
+        retrying(
+            &mut client,
+            &self.observed,
             || StoreError::Contended(entitle_core::RequestId::new(id.guid())),
             |client| Self::try_end_assignment(client, id, now),
         )
