@@ -1,6 +1,6 @@
 //! The embedded default: one SQLite file in WAL mode.
 //!
-//! Writes go through one writer connection in groups ([`crate::group`]): every write waiting for the
+//! Writes go through one writer connection in groups (group commit, D36): every write waiting for the
 //! writer joins the open transaction in a savepoint of its own, and one commit makes the whole group
 //! durable before any of its writes is acknowledged. Reads run on connections of their own, which see
 //! every commit and never wait for the writer. Several processes may share the file: each group's
