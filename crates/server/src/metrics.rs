@@ -162,7 +162,7 @@ impl Metrics {
         );
         registry.register(
             "entitle_store_commit_writes",
-            "Writes one commit made durable together (group commit), by backend.",
+            "Writes one commit settled together (group commit; a refused write counts), by backend.",
             metrics.commit_writes.clone(),
         );
         if let Some(store) = store {

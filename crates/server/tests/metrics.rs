@@ -116,6 +116,13 @@ async fn every_series_moves_with_a_known_load() {
         waits >= operations,
         "every operation waits for the connection once or more"
     );
+    // Every write so far committed, alone or in a group: at least one commit, none without a write.
+    let commits = sample(
+        &text,
+        "entitle_store_commit_writes_count{backend=\"sqlite\"}",
+    );
+    let committed = sample(&text, "entitle_store_commit_writes_sum{backend=\"sqlite\"}");
+    assert!(commits >= 1.0 && committed >= commits, "{text}");
     // SQLite: the writer, and the readers opened so far (at most 16).
     let connections = sample(&text, "entitle_store_connections{backend=\"sqlite\"}");
     assert!((2.0..=17.0).contains(&connections), "{connections}");

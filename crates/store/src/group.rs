@@ -92,8 +92,6 @@ pub(crate) struct GroupCommit<C> {
     /// Told of waits for the connection.
     observed: Observed,
     backend: Backend,
-    /// Commits made so far.
-    commits: AtomicUsize,
 }
 
 impl<C: Transactional> GroupCommit<C> {
@@ -107,7 +105,6 @@ impl<C: Transactional> GroupCommit<C> {
             queued: AtomicUsize::new(0),
             observed: Observed::default(),
             backend,
-            commits: AtomicUsize::new(0),
         }
     }
 
@@ -119,11 +116,6 @@ impl<C: Transactional> GroupCommit<C> {
     /// Whether nobody holds the connection.
     pub(crate) fn is_idle(&self) -> bool {
         self.writer.try_lock().is_ok()
-    }
-
-    /// Commits made so far.
-    pub(crate) fn commits(&self) -> usize {
-        self.commits.load(Ordering::Relaxed)
     }
 
     /// Runs `work` in the group's transaction and answers its result once the commit that holds it
@@ -159,7 +151,6 @@ impl<C: Transactional> GroupCommit<C> {
                 if (full || self.queued.load(Ordering::SeqCst) == 0)
                     && let Some(group_size) = writer.commit()
                 {
-                    self.commits.fetch_add(1, Ordering::Relaxed);
                     self.observed.committed(self.backend, group_size);
                 }
             }

@@ -42,7 +42,7 @@ pub trait Observer: Send + Sync {
     fn waited_for_connection(&self, backend: Backend, wait: Duration);
     /// A transaction is tried again after a serialization failure, a deadlock or a lost race.
     fn retried(&self, backend: Backend);
-    /// A commit made `writes` writes durable together (group commit).
+    /// A commit settled `writes` writes together (group commit), refused ones included.
     fn committed(&self, backend: Backend, writes: usize) {
         let _ = (backend, writes);
     }

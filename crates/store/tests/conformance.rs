@@ -4289,8 +4289,7 @@ mod postgres_only {
     )]
     fn a_panicking_caller_leaves_its_connection_clean() {
         let database = PostgresDatabase::fresh();
-        // One connection in the pool, and the writer's: the one the panic unwound through is the one
-        // used next.
+        // One connection: the one the panic unwound through is the one used next.
         let store = PostgresStore::connect(&database.url, 1).unwrap();
         a_panicking_caller_writes_nothing_and_the_store_stays_usable(&store);
         assert_eq!(store.pool_status().connections, 1);

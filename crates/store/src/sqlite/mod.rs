@@ -297,11 +297,6 @@ impl SqliteStore {
             readers: Readers::new(path),
         })
     }
-
-    /// Commits made so far by this handle: each holds one write or a group of them.
-    pub fn commits(&self) -> usize {
-        self.writer.commits()
-    }
 }
 
 /// Inserts or replaces the setting `key`.
